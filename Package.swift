@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "trtcd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "trtc-server", targets: ["trtc-server"]),
+        .library(name: "TrtcCore", targets: ["TrtcCore"]),
+        .library(name: "TrtcServer", targets: ["TrtcServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+    ],
+    targets: [
+        // zlib, for the compressed UserSig document.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // Identifiers, error codes, exit/leave reasons, UserSig, TC3 signing, signaling messages.
+        .target(
+            name: "TrtcCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The room service: signaling, rooms, server API, metrics.
+        .target(
+            name: "TrtcServer",
+            dependencies: [
+                "TrtcCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "trtc-server",
+            dependencies: [
+                "TrtcServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "TrtcServerTests",
+            dependencies: [
+                "TrtcServer", "TrtcCore",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+    ]
+)
