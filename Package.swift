@@ -56,6 +56,13 @@ let package = Package(
             ]
         ),
 
+        // libvpx (VP8) and libopus, with C shims for the macros and variadic controls Swift cannot import.
+        .systemLibrary(name: "CVPX", path: "Sources/CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
+        .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        // Media path: raw frames, VP8/Opus codecs, RTP/RTCP packetization.
+        .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus"]),
+        .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia"]),
+
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "TrtcServerTests",

@@ -1,0 +1,17 @@
+/// A complete VP8 frame put back together from RTP packets by `VP8Depacketizer`.
+public struct ReassembledVP8Frame: Sendable, Equatable {
+    public var data: [UInt8]
+    public var rtpTimestamp: UInt32
+    public var ssrc: UInt32
+    public var isKeyframe: Bool
+    /// Picture size, read from key frames.
+    public var width: Int?
+    public var height: Int?
+    public var pictureID: UInt16?
+    public var isNonReference: Bool
+    /// Frames were lost between the previous delivered frame and this one. A delta frame that
+    /// follows loss decodes with errors: ask the sender for a key frame (RTCP PLI).
+    public var followsLoss: Bool
+    public var firstSequenceNumber: UInt16
+    public var lastSequenceNumber: UInt16
+}
