@@ -191,6 +191,41 @@ import Testing
             .code == -100018)
     }
 
+    @Test func garbageNeverCrashes() throws {
+        // Deterministic generator (SplitMix64) so a failure is reproducible.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-_+/= é\0")
+        let valid = Array(UserSig.generate(sdkAppId: 1, userId: "a", secretKey: "k", time: 0))
+        var candidates = ["_", "__", "____", "*-_*", "eJ", "eJw_", String(valid.dropLast(4)), String(valid) + "AAAA"]
+        for _ in 0..<300 {
+            let length = Int(next() % 200)
+            candidates.append(String((0..<length).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }))
+            var mutated = valid
+            mutated[Int(next() % UInt64(mutated.count))] = alphabet[Int(next() % 66)]
+            candidates.append(String(mutated))
+        }
+        // Standard base64 characters are accepted in place of Tencent's (as Tencent's decoder does), so skip equivalents.
+        func standard(_ text: String) -> String {
+            String(text.map { $0 == "*" ? "+" : $0 == "-" ? "/" : $0 == "_" ? "=" : $0 })
+        }
+        for candidate in candidates where standard(candidate) != standard(String(valid)) {
+            let error = failure { () throws(TrtcError) in try UserSig.verify(candidate, sdkAppId: 1, userId: "a", secretKey: "k", now: 0) }
+            if error == nil {
+                // Only possible when the change hit bits deflate ignores (padding after the last block): same document.
+                #expect(try UserSig.decode(candidate) == UserSig.decode(String(valid)), "\(candidate)")
+            } else {
+                #expect(error?.code == (candidate.isEmpty ? -3320 : -100018), "\(candidate)")
+            }
+        }
+    }
+
     @Test func documentJSONMatchesPythonEscaping() {
         #expect(UserSigDocument.pythonJSONString("a\"b\\c\n\t\u{1}é😀\u{7F}/") == #""a\"b\\c\n\t\u0001\u00e9\ud83d\ude00\u007f/""#)
     }
