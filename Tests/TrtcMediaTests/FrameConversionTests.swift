@@ -46,6 +46,12 @@ import Testing
         #expect(throws: FrameError.self) { try I420Frame(packedRGB: [UInt8](repeating: 0, count: 16), format: .bgrx, width: 4, height: 2) }
         #expect(throws: FrameError.self) { try I420Frame(packedRGB: [UInt8](repeating: 0, count: 64), format: .bgrx, width: 4, height: 2, stride: 8) }
         #expect(throws: FrameError.self) { try I420Frame(width: 0, height: 10) }
+        // Hostile strides must not overflow size arithmetic.
+        #expect(throws: FrameError.self) { try I420Frame(yuy2: [UInt8](repeating: 0, count: 64), width: 4, height: 2, stride: Int.max) }
+        #expect(throws: FrameError.self) { try I420Frame(packedRGB: [UInt8](repeating: 0, count: 64), format: .rgba, width: 1, height: 1, stride: Int.max) }
+        #expect(throws: FrameError.self) {
+            try I420Frame(width: 1, height: 1, y: [0], strideY: Int.max, u: [0], strideU: 1, v: [0], strideV: 1)
+        }
         #expect(throws: FrameError.self) { try I420Frame(width: -1, height: 10) }
         #expect(throws: FrameError.self) {
             try I420Frame(width: 4, height: 4, y: [UInt8](repeating: 0, count: 16), strideY: 4,

@@ -9,7 +9,7 @@ extension I420Frame {
             throw .invalidSize(width: width, height: height)
         }
         let rowBytes = stride ?? width * 4
-        guard rowBytes >= width * 4 else { throw .strideTooSmall(plane: "RGB stride \(rowBytes) for width \(width)") }
+        guard rowBytes >= width * 4, rowBytes <= I420Frame.maximumStride else { throw .invalidStride("RGB stride \(rowBytes) for width \(width)") }
         let needed = (height - 1) * rowBytes + width * 4
         guard source.count >= needed else { throw .bufferTooSmall(plane: "RGB", needed: needed, actual: source.count) }
 
@@ -18,8 +18,40 @@ extension I420Frame {
         var lumaPlane = [UInt8](repeating: 0, count: width * height)
         var uPlaneBytes = [UInt8](repeating: 0, count: chromaWidth * chromaHeight)
         var vPlaneBytes = uPlaneBytes
-        let (redOffset, greenOffset, blueOffset) = format.channelOffsets
         let src = source.bindMemory(to: UInt8.self)
+        // Literal channel offsets let the optimizer specialise (and vectorise) each layout.
+        switch format {
+        case .rgbx, .rgba:
+            Self.convertPackedRGB(src, redOffset: 0, blueOffset: 2, width: width, height: height, rowBytes: rowBytes,
+                                  luma: &lumaPlane, u: &uPlaneBytes, v: &vPlaneBytes)
+        case .bgrx, .bgra:
+            Self.convertPackedRGB(src, redOffset: 2, blueOffset: 0, width: width, height: height, rowBytes: rowBytes,
+                                  luma: &lumaPlane, u: &uPlaneBytes, v: &vPlaneBytes)
+        }
+        try self.init(
+            width: width, height: height, y: lumaPlane, strideY: width,
+            u: uPlaneBytes, strideU: chromaWidth, v: vPlaneBytes, strideV: chromaWidth, timestamp: timestamp)
+    }
+
+    public init(
+        packedRGB source: [UInt8], format: PackedRGBFormat,
+        width: Int, height: Int, stride: Int? = nil, timestamp: Duration = .zero
+    ) throws(FrameError) {
+        // withUnsafeBytes only rethrows untyped errors, so carry the typed one out in a Result.
+        let result = source.withUnsafeBytes { bytes in
+            Result { () throws(FrameError) in try I420Frame(packedRGB: bytes, format: format, width: width, height: height, stride: stride, timestamp: timestamp) }
+        }
+        self = try result.get()
+    }
+
+    @inline(__always)
+    private static func convertPackedRGB(
+        _ src: UnsafeBufferPointer<UInt8>, redOffset: Int, blueOffset: Int, width: Int, height: Int, rowBytes: Int,
+        luma lumaPlane: inout [UInt8], u uPlaneBytes: inout [UInt8], v vPlaneBytes: inout [UInt8]
+    ) {
+        let greenOffset = 1
+        let chromaWidth = (width + 1) / 2
+        let chromaHeight = (height + 1) / 2
         lumaPlane.withUnsafeMutableBufferPointer { yPlane in
             for row in 0..<height {
                 let line = row * rowBytes
@@ -40,13 +72,15 @@ extension I420Frame {
                     for chromaColumn in 0..<chromaWidth {
                         let column0 = chromaColumn * 2
                         let column1 = min(column0 + 1, width - 1)
-                        var red = 0, green = 0, blue = 0
-                        for (row, column) in [(row0, column0), (row0, column1), (row1, column0), (row1, column1)] {
-                            let pixel = row * rowBytes + column * 4
-                            red += Int(src[pixel + redOffset])
-                            green += Int(src[pixel + greenOffset])
-                            blue += Int(src[pixel + blueOffset])
-                        }
+                        // The four pixels of the 2×2 block (edges repeat the last row/column).
+                        let topLeft = row0 * rowBytes + column0 * 4, topRight = row0 * rowBytes + column1 * 4
+                        let bottomLeft = row1 * rowBytes + column0 * 4, bottomRight = row1 * rowBytes + column1 * 4
+                        let red = Int(src[topLeft + redOffset]) + Int(src[topRight + redOffset])
+                            + Int(src[bottomLeft + redOffset]) + Int(src[bottomRight + redOffset])
+                        let green = Int(src[topLeft + greenOffset]) + Int(src[topRight + greenOffset])
+                            + Int(src[bottomLeft + greenOffset]) + Int(src[bottomRight + greenOffset])
+                        let blue = Int(src[topLeft + blueOffset]) + Int(src[topRight + blueOffset])
+                            + Int(src[bottomLeft + blueOffset]) + Int(src[bottomRight + blueOffset])
                         let (u, v) = I420Frame.chroma(red: (red + 2) >> 2, green: (green + 2) >> 2, blue: (blue + 2) >> 2)
                         uPlane[chromaRow * chromaWidth + chromaColumn] = u
                         vPlane[chromaRow * chromaWidth + chromaColumn] = v
@@ -54,20 +88,6 @@ extension I420Frame {
                 }
             }
         }
-        try self.init(
-            width: width, height: height, y: lumaPlane, strideY: width,
-            u: uPlaneBytes, strideU: chromaWidth, v: vPlaneBytes, strideV: chromaWidth, timestamp: timestamp)
-    }
-
-    public init(
-        packedRGB source: [UInt8], format: PackedRGBFormat,
-        width: Int, height: Int, stride: Int? = nil, timestamp: Duration = .zero
-    ) throws(FrameError) {
-        // withUnsafeBytes only rethrows untyped errors, so carry the typed one out in a Result.
-        let result = source.withUnsafeBytes { bytes in
-            Result { () throws(FrameError) in try I420Frame(packedRGB: bytes, format: format, width: width, height: height, stride: stride, timestamp: timestamp) }
-        }
-        self = try result.get()
     }
 
     @inline(__always)

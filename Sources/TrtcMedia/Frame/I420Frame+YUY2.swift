@@ -10,8 +10,8 @@ extension I420Frame {
         }
         let pairsPerRow = (width + 1) / 2
         let rowBytes = stride ?? pairsPerRow * 4
-        guard rowBytes >= pairsPerRow * 4 else {
-            throw .strideTooSmall(plane: "YUY2 stride \(rowBytes) for width \(width)")
+        guard rowBytes >= pairsPerRow * 4, rowBytes <= I420Frame.maximumStride else {
+            throw .invalidStride("YUY2 stride \(rowBytes) for width \(width)")
         }
         let needed = (height - 1) * rowBytes + pairsPerRow * 4
         guard source.count >= needed else { throw .bufferTooSmall(plane: "YUY2", needed: needed, actual: source.count) }

@@ -30,8 +30,10 @@ public struct I420Frame: Sendable, Equatable {
         }
         let chromaWidth = (width + 1) / 2
         let chromaHeight = (height + 1) / 2
-        guard strideY >= width, strideU >= chromaWidth, strideV >= chromaWidth else {
-            throw .strideTooSmall(plane: "stride Y \(strideY), U \(strideU), V \(strideV) for width \(width)")
+        guard strideY >= width, strideU >= chromaWidth, strideV >= chromaWidth,
+              max(strideY, strideU, strideV) <= I420Frame.maximumStride
+        else {
+            throw .invalidStride("stride Y \(strideY), U \(strideU), V \(strideV) for width \(width)")
         }
         for (name, plane, stride, rows, rowWidth) in [
             ("Y", y, strideY, height, width), ("U", u, strideU, chromaHeight, chromaWidth),
@@ -70,4 +72,7 @@ public struct I420Frame: Sendable, Equatable {
 
     /// VP8 caps dimensions at 14 bits; anything larger is certainly bad input.
     public static let maximumDimension = 16383
+    /// Generous bound on row strides (4 bytes per pixel at the largest width, plus alignment),
+    /// so size arithmetic cannot overflow on hostile values.
+    public static let maximumStride = 1 << 17
 }

@@ -140,7 +140,9 @@ public struct VP8Depacketizer: Sendable {
         if let next = nextExpectedSequence, frame.lowestSequence > next { return next }
         guard frame.startSequence != nil else { return frame.lowestSequence }
         let last = frame.endSequence ?? frame.highestSequence + 1
-        return (frame.lowestSequence...max(last, frame.lowestSequence)).first { frame.packets[$0] == nil } ?? last
+        // A gap must show up within as many positions as there are packets.
+        let searchEnd = min(max(last, frame.lowestSequence), frame.lowestSequence + Int64(frame.packets.count))
+        return (frame.lowestSequence...searchEnd).first { frame.packets[$0] == nil } ?? last
     }
 
     private mutating func deliverHead() -> ReassembledVP8Frame {
