@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "trtc-server", targets: ["trtc-server"]),
         .library(name: "TrtcCore", targets: ["TrtcCore"]),
         .library(name: "TrtcServer", targets: ["TrtcServer"]),
+        .library(name: "TrtcDBus", targets: ["TrtcDBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -62,6 +63,17 @@ let package = Package(
         // Media path: raw frames, VP8/Opus codecs, RTP/RTCP packetization.
         .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus"]),
         .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia"]),
+
+        // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.
+        .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
+        .target(
+            name: "TrtcDBus",
+            dependencies: [
+                "CDBus",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TrtcDBusTests", dependencies: ["TrtcDBus"]),
 
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(
