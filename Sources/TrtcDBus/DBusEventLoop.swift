@@ -31,8 +31,8 @@ final class DBusEventLoop: Sendable {
     let logger: Logger
     /// Written (under the inbox lock) to wake the loop; closed only after the inbox stopped accepting.
     let wakeFD: Int32
-    private let inbox = Mutex(Inbox())
-    private let completion = Mutex(Completion())
+    private let inbox = DBusLocked(Inbox())
+    private let completion = DBusLocked(Completion())
     private let idCounter = Atomic<UInt64>(0)
 
     init(logger: Logger) throws {

@@ -27,7 +27,8 @@ struct LifecycleTests {
             }
             // Other tests run in parallel in this process and open descriptors too, so allow some noise;
             // leaking even one descriptor per cycle would exceed it by far.
-            #expect(abs(try Self.openDescriptorCount() - before) < cycles / 2)
+            let after = try Self.openDescriptorCount()
+            #expect(after - before < cycles / 2, "descriptors before: \(before), after: \(after)")
             // The owner thread let go of the loop when it ended; the last references were ours.
             try await Task.sleep(for: .milliseconds(50))
             #expect(lastLoop == nil)

@@ -64,6 +64,19 @@ actor CallKeeper {
     func release() {
         calls.removeAll()
     }
+
+    var count: Int { calls.count }
+
+    /// Answers every kept call (late) and forgets it.
+    func answerAll() throws {
+        for call in calls { try call.reply() }
+        calls.removeAll()
+    }
+
+    /// Waits until `count` calls are kept.
+    func waitFor(_ count: Int) async throws {
+        while calls.count < count { try await Task.sleep(for: .milliseconds(5)) }
+    }
 }
 
 /// A server connection exporting the test object and a client connection, for one test.
