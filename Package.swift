@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // zlib, for the compressed UserSig document.
@@ -47,6 +48,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
@@ -54,6 +56,18 @@ let package = Package(
             dependencies: [
                 "TrtcServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Clients of trtc-server: signaling (trtcd) and the server API (trtcctl); also used by tests and the benchmark.
+        .target(
+            name: "TrtcClient",
+            dependencies: [
+                "TrtcCore",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 
@@ -79,8 +93,8 @@ let package = Package(
         .testTarget(
             name: "TrtcServerTests",
             dependencies: [
-                "TrtcServer", "TrtcCore",
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "TrtcServer", "TrtcCore", "TrtcClient",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

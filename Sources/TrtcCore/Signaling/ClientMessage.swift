@@ -1,0 +1,132 @@
+/// What trtcd sends to trtc-server.
+public enum ClientMessage: Sendable, Equatable {
+    case enter(EnterRequest)
+    case leave(seq: UInt32)
+    case heartbeat
+    case switchRole(seq: UInt32, role: Role)
+    /// Publish state; a nil field is left as it is.
+    case publish(seq: UInt32, video: Bool?, audio: Bool?)
+}
+
+/// The `enter` request. Identifiers are carried raw so that the server, not the decoder, validates them
+/// and answers with TRTC's codes.
+public struct EnterRequest: Sendable, Equatable {
+    public var seq: UInt32
+    public var sdkAppId: Int64?
+    public var userId: String?
+    public var userSig: String?
+    public var roomId: Int64?
+    public var strRoomId: String?
+    public var scene: Scene
+    public var role: Role
+    public var video: Bool
+    public var audio: Bool
+
+    public init(seq: UInt32, sdkAppId: Int64?, userId: String?, userSig: String?, roomId: Int64?, strRoomId: String?,
+                scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false) {
+        self.seq = seq
+        self.sdkAppId = sdkAppId
+        self.userId = userId
+        self.userSig = userSig
+        self.roomId = roomId
+        self.strRoomId = strRoomId
+        self.scene = scene
+        self.role = role
+        self.video = video
+        self.audio = audio
+    }
+
+    public init(seq: UInt32, sdkAppId: UInt32, userId: String, userSig: String, room: RoomName,
+                scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false) {
+        var roomId: Int64?
+        var strRoomId: String?
+        switch room {
+        case .numeric(let id): roomId = Int64(id)
+        case .string(let id): strRoomId = id
+        }
+        self.init(seq: seq, sdkAppId: Int64(sdkAppId), userId: userId, userSig: userSig, roomId: roomId,
+                  strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio)
+    }
+}
+
+extension ClientMessage {
+    public static func decode(_ value: JSONValue) throws(SignalingError) -> ClientMessage {
+        let message = try MessageFields(value)
+        switch try message.type() {
+        case "enter":
+            let seq = try message.requireSeq()
+            let scene: Scene
+            if let text = try message.string("scene") {
+                guard let parsed = Scene(rawValue: text) else {
+                    throw .badMessage("scene must be rtc or live, not \(text.debugDescription)", seq: seq)
+                }
+                scene = parsed
+            } else {
+                scene = .rtc
+            }
+            return .enter(EnterRequest(
+                seq: seq,
+                sdkAppId: try message.integer("sdkAppId", code: .invalidSdkAppId),
+                userId: try message.string("userId", code: .invalidUserId),
+                userSig: try message.string("userSig", code: .invalidUserSig),
+                roomId: try message.integer("roomId", code: .invalidRoomId),
+                strRoomId: try message.string("strRoomId", code: .invalidRoomId),
+                scene: scene,
+                role: try message.role("role") ?? .anchor,
+                video: try message.bool("video") ?? false,
+                audio: try message.bool("audio") ?? false))
+        case "leave":
+            return .leave(seq: try message.requireSeq())
+        case "heartbeat":
+            return .heartbeat
+        case "switchRole":
+            let seq = try message.requireSeq()
+            guard let role = try message.role("role") else { throw .badMessage("switchRole needs a role", seq: seq) }
+            return .switchRole(seq: seq, role: role)
+        case "publish":
+            return .publish(seq: try message.requireSeq(), video: try message.bool("video"), audio: try message.bool("audio"))
+        case let other:
+            throw .badMessage("unknown message type \(String(other.prefix(64)).debugDescription)", seq: message.seq)
+        }
+    }
+
+    public static func decode(text: String) throws(SignalingError) -> ClientMessage {
+        let value: JSONValue
+        do {
+            value = try JSONCoding.parse(text, maxBytes: Signaling.maxMessageBytes)
+        } catch {
+            throw .badMessage(error.description)
+        }
+        return try decode(value)
+    }
+
+    public var json: JSONValue {
+        switch self {
+        case .enter(let request):
+            var fields: [String: JSONValue] = [
+                "type": .string("enter"), "seq": .integer(Int64(request.seq)),
+                "scene": .string(request.scene.rawValue), "role": .string(request.role.rawValue),
+                "video": .bool(request.video), "audio": .bool(request.audio),
+            ]
+            if let v = request.sdkAppId { fields["sdkAppId"] = .integer(v) }
+            if let v = request.userId { fields["userId"] = .string(v) }
+            if let v = request.userSig { fields["userSig"] = .string(v) }
+            if let v = request.roomId { fields["roomId"] = .integer(v) }
+            if let v = request.strRoomId { fields["strRoomId"] = .string(v) }
+            return .object(fields)
+        case .leave(let seq):
+            return .object(["type": .string("leave"), "seq": .integer(Int64(seq))])
+        case .heartbeat:
+            return .object(["type": .string("heartbeat")])
+        case .switchRole(let seq, let role):
+            return .object(["type": .string("switchRole"), "seq": .integer(Int64(seq)), "role": .string(role.rawValue)])
+        case .publish(let seq, let video, let audio):
+            var fields: [String: JSONValue] = ["type": .string("publish"), "seq": .integer(Int64(seq))]
+            if let video { fields["video"] = .bool(video) }
+            if let audio { fields["audio"] = .bool(audio) }
+            return .object(fields)
+        }
+    }
+
+    public var text: String { JSONCoding.print(json) }
+}

@@ -1,0 +1,152 @@
+/// What trtc-server sends to trtcd.
+public enum ServerMessage: Sendable, Equatable {
+    /// First message on every connection.
+    case hello(protocolVersion: Int, server: String)
+    /// Reply to `enter`: admitted. `members` are the others the new member can see.
+    case entered(Entered)
+    case error(SignalingError)
+    /// Reply to `leave`, `switchRole`, `publish`.
+    case ack(seq: UInt32)
+    case userEnter(userId: String, role: Role)
+    case userLeave(userId: String, reason: LeaveReason)
+    case userVideo(userId: String, available: Bool)
+    case userAudio(userId: String, available: Bool)
+    /// Forced exit; the server closes the connection after it.
+    case exit(reason: ExitReason, message: String)
+    /// The server is going away; the client should reconnect and enter again.
+    case shutdown(message: String)
+    case pong
+
+    public struct Entered: Sendable, Equatable {
+        public var seq: UInt32
+        public var userId: String
+        public var room: RoomName
+        public var members: [MemberInfo]
+        public var media: MediaGrant
+        public var heartbeatMs: Int
+        public var departureTimeoutMs: Int
+
+        public init(seq: UInt32, userId: String, room: RoomName, members: [MemberInfo], media: MediaGrant,
+                    heartbeatMs: Int, departureTimeoutMs: Int) {
+            self.seq = seq
+            self.userId = userId
+            self.room = room
+            self.members = members
+            self.media = media
+            self.heartbeatMs = heartbeatMs
+            self.departureTimeoutMs = departureTimeoutMs
+        }
+    }
+}
+
+extension ServerMessage {
+    public var json: JSONValue {
+        switch self {
+        case .hello(let version, let server):
+            return .object(["type": .string("hello"), "protocol": .integer(Int64(version)), "server": .string(server)])
+        case .entered(let e):
+            var fields: [String: JSONValue] = [
+                "type": .string("entered"), "seq": .integer(Int64(e.seq)), "userId": .string(e.userId),
+                "members": .array(e.members.map(\.json)), "media": e.media.json,
+                "heartbeatMs": .integer(Int64(e.heartbeatMs)), "departureTimeoutMs": .integer(Int64(e.departureTimeoutMs)),
+            ]
+            switch e.room {
+            case .numeric(let id): fields["roomId"] = .integer(Int64(id))
+            case .string(let id): fields["strRoomId"] = .string(id)
+            }
+            return .object(fields)
+        case .error(let error):
+            var fields: [String: JSONValue] = [
+                "type": .string("error"), "code": .integer(Int64(error.code)), "kind": .string(error.kind.rawValue),
+                "message": .string(error.message),
+            ]
+            if let seq = error.seq { fields["seq"] = .integer(Int64(seq)) }
+            return .object(fields)
+        case .ack(let seq):
+            return .object(["type": .string("ack"), "seq": .integer(Int64(seq))])
+        case .userEnter(let userId, let role):
+            return .object(["type": .string("userEnter"), "userId": .string(userId), "role": .string(role.rawValue)])
+        case .userLeave(let userId, let reason):
+            return .object(["type": .string("userLeave"), "userId": .string(userId), "reason": .integer(Int64(reason.rawValue))])
+        case .userVideo(let userId, let available):
+            return .object(["type": .string("userVideo"), "userId": .string(userId), "available": .bool(available)])
+        case .userAudio(let userId, let available):
+            return .object(["type": .string("userAudio"), "userId": .string(userId), "available": .bool(available)])
+        case .exit(let reason, let message):
+            return .object(["type": .string("exit"), "reason": .integer(Int64(reason.rawValue)), "message": .string(message)])
+        case .shutdown(let message):
+            return .object(["type": .string("shutdown"), "message": .string(message)])
+        case .pong:
+            return .object(["type": .string("pong")])
+        }
+    }
+
+    public var text: String { JSONCoding.print(json) }
+
+    public static func decode(text: String) throws(SignalingError) -> ServerMessage {
+        let value: JSONValue
+        do {
+            value = try JSONCoding.parse(text, maxBytes: 4 * 1024 * 1024)
+        } catch {
+            throw .badMessage(error.description)
+        }
+        return try decode(value)
+    }
+
+    public static func decode(_ value: JSONValue) throws(SignalingError) -> ServerMessage {
+        let m = try MessageFields(value)
+        func need<T>(_ v: T?, _ name: String) throws(SignalingError) -> T {
+            guard let v else { throw .badMessage("\(name) is missing") }
+            return v
+        }
+        switch try m.type() {
+        case "hello":
+            return .hello(protocolVersion: Int(try need(m.integer("protocol"), "protocol")),
+                          server: try m.string("server") ?? "")
+        case "entered":
+            let room: RoomName
+            if let id = try m.integer("roomId"), let id32 = UInt32(exactly: id) {
+                room = .numeric(id32)
+            } else {
+                room = .string(try need(m.string("strRoomId"), "roomId"))
+            }
+            guard case .array(let rawMembers) = m.fields["members"] ?? .array([]) else {
+                throw .badMessage("members must be an array")
+            }
+            var members: [MemberInfo] = []
+            for raw in rawMembers { members.append(try MemberInfo(raw)) }
+            return .entered(Entered(
+                seq: try m.requireSeq(), userId: try need(m.string("userId"), "userId"), room: room, members: members,
+                media: try MediaGrant(try need(m.fields["media"], "media")),
+                heartbeatMs: Int(try need(m.integer("heartbeatMs"), "heartbeatMs")),
+                departureTimeoutMs: Int(try need(m.integer("departureTimeoutMs"), "departureTimeoutMs"))))
+        case "error":
+            let kind = SignalingError.Kind(rawValue: try m.string("kind") ?? "") ?? .refused
+            let code = try need(m.integer("code"), "code")
+            return .error(SignalingError(seq: m.seq, code: Int32(clamping: code), kind: kind,
+                                         message: try m.string("message") ?? ""))
+        case "ack":
+            return .ack(seq: try m.requireSeq())
+        case "userEnter":
+            return .userEnter(userId: try need(m.string("userId"), "userId"), role: try m.role("role") ?? .anchor)
+        case "userLeave":
+            let raw = try need(m.integer("reason"), "reason")
+            guard let reason = LeaveReason(rawValue: Int32(clamping: raw)) else { throw .badMessage("unknown leave reason \(raw)") }
+            return .userLeave(userId: try need(m.string("userId"), "userId"), reason: reason)
+        case "userVideo":
+            return .userVideo(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"))
+        case "userAudio":
+            return .userAudio(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"))
+        case "exit":
+            let raw = try need(m.integer("reason"), "reason")
+            guard let reason = ExitReason(rawValue: Int32(clamping: raw)) else { throw .badMessage("unknown exit reason \(raw)") }
+            return .exit(reason: reason, message: try m.string("message") ?? "")
+        case "shutdown":
+            return .shutdown(message: try m.string("message") ?? "")
+        case "pong":
+            return .pong
+        case let other:
+            throw .badMessage("unknown message type \(String(other.prefix(64)).debugDescription)")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TrtcCore
+
+/// What a running trtc-server consists of; shared by the executable, the tests and the benchmark.
+public struct TrtcServerParts: Sendable {
+    public let configuration: ServerConfiguration
+    public let metrics: ServerMetrics
+    let registry: RoomRegistry
+}
+
+/// Builds the HTTP application (signaling WebSocket, server API, metrics, health) and the services around it.
+/// Run the result with `ServiceGroup`: shutting it down gracefully tells every client first.
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) -> (services: [any Service], parts: TrtcServerParts) {
+    let metrics = ServerMetrics()
+    let registry = RoomRegistry(configuration: configuration, metrics: metrics, logger: logger)
+    let parts = TrtcServerParts(configuration: configuration, metrics: metrics, registry: registry)
+    let signaling = SignalingConnection(
+        configuration: configuration, registry: registry, metrics: metrics, sessionIds: SessionIdGenerator(), logger: logger)
+    let api = ServerAPI(configuration: configuration, registry: registry, metrics: metrics, logger: logger)
+
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    router.ws(RouterPath(Signaling.path)) { inbound, outbound, _ in
+        await signaling.run(inbound: inbound, outbound: outbound)
+    }
+    router.post("/") { request, context -> Response in
+        await handleAPI(request, api: api, maxBytes: configuration.maxAPIBodyBytes)
+    }
+    router.get("/healthz") { _, _ -> Response in
+        let stats = await registry.stats
+        let body = JSONCoding.print(.object([
+            "status": .string("ok"), "rooms": .integer(Int64(stats.rooms)), "users": .integer(Int64(stats.users)),
+            "connections": .integer(Int64(stats.connections)),
+        ]))
+        return jsonResponse(body)
+    }
+    router.get("/metrics") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: metrics.registry.emitToString())))
+    }
+
+    let app = Application(
+        router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: router,
+            configuration: .init(maxFrameSize: SignalingConnection.maxFrameBytes, autoPing: .disabled, closeTimeout: .seconds(2))),
+        configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "trtc-server"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listenPort) },
+        logger: logger)
+    let sweepInterval = Duration.milliseconds(max(20, min(250, configuration.departureTimeoutMs / 10)))
+    let roomService = RoomService(registry: registry, sweepInterval: sweepInterval, logger: logger)
+    // ServiceGroup shuts down in reverse order: the room service tells the clients before the server stops.
+    return ([app, roomService], parts)
+}
+
+private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async -> Response {
+    var headers: [String: String] = [:]
+    for field in request.headers {
+        let name = field.name.canonicalName
+        headers[name] = headers[name].map { $0 + "," + field.value } ?? field.value
+    }
+    // HTTP/1 Host arrives as the authority; Tencent signs it as the host header.
+    if let authority = request.head.authority { headers["host"] = authority }
+    let body: [UInt8]
+    do {
+        body = Array(buffer: try await request.body.collect(upTo: maxBytes))
+    } catch {
+        return jsonResponse(await api.handleTooLarge(maxBytes: maxBytes))
+    }
+    let apiRequest = ServerAPI.Request(
+        method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: body)
+    return jsonResponse(await api.handle(apiRequest))
+}
+
+private func jsonResponse(_ body: String) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+             body: .init(byteBuffer: ByteBuffer(string: body)))
+}

@@ -1,0 +1,17 @@
+import TrtcCore
+
+/// A user in a room, bound to the signaling session that entered it.
+struct RoomMember: Sendable {
+    let userId: String
+    var session: SignalingSession
+    var scene: Scene
+    var role: Role
+    var video: Bool
+    var audio: Bool
+    var media: MediaGrant
+
+    /// In the live scene only anchors are announced to the others; in rtc everybody is.
+    var isVisible: Bool { scene == .rtc || role == .anchor }
+
+    var info: MemberInfo { MemberInfo(userId: userId, role: role, video: video, audio: audio) }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Logging
+import TrtcCore
+
+/// The server API (Tencent Cloud API 3.0 wire format, service `trtc`, version `2019-07-22`).
+/// Every request gets a JSON answer with HTTP 200, whatever is wrong with it.
+struct ServerAPI: Sendable {
+    static let service = "trtc"
+    static let version = "2019-07-22"
+
+    let configuration: ServerConfiguration
+    let registry: RoomRegistry
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    /// A request as received: lowercased header names (the Host header included) and the raw body.
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        var query: String
+        var headers: [String: String]
+        var body: [UInt8]
+    }
+
+    /// Returns the JSON response body.
+    func handle(_ request: Request, now: Int = Int(Date().timeIntervalSince1970)) async -> String {
+        let requestId = UUID().uuidString.lowercased()
+        let action = request.headers["x-tc-action"] ?? ""
+        do {
+            try authenticate(request, now: now)
+            try await perform(action: action, request: request)
+            metrics.apiOK.increment()
+            logger.info("api", metadata: ["action": "\(action)", "request": "\(requestId)"])
+            return JSONCoding.print(.object(["Response": .object(["RequestId": .string(requestId)])]))
+        } catch {
+            metrics.apiFailed.increment()
+            logger.info("api refused", metadata: ["action": "\(action)", "code": "\(error.code)", "error": "\(error.message)"])
+            return JSONCoding.print(.object(["Response": .object([
+                "Error": .object(["Code": .string(error.code), "Message": .string(error.message)]),
+                "RequestId": .string(requestId),
+            ])]))
+        }
+    }
+
+    private func authenticate(_ request: Request, now: Int) throws(APIError) {
+        guard let rawTimestamp = request.headers["x-tc-timestamp"] else {
+            throw APIError("AuthFailure.SignatureFailure", "the X-TC-Timestamp header is missing")
+        }
+        guard let timestamp = Int(rawTimestamp.trimmingCharacters(in: .whitespaces)) else {
+            throw APIError("AuthFailure.SignatureFailure", "X-TC-Timestamp \(rawTimestamp.prefix(32).debugDescription) is not a unix time")
+        }
+        do {
+            _ = try TC3.verify(
+                authorization: request.headers["authorization"], method: request.method, path: request.path,
+                query: request.query, headers: request.headers, payload: request.body, timestamp: timestamp,
+                now: now, service: Self.service, secretKey: { configuration.apiCredentials[$0] })
+        } catch {
+            switch error {
+            case .missingAuthorization:
+                throw APIError("AuthFailure.SignatureFailure", "the Authorization header is missing")
+            case .malformedAuthorization(let why):
+                throw APIError("AuthFailure.SignatureFailure", "the Authorization header is malformed: \(why)")
+            case .secretIdNotFound(let id):
+                throw APIError("AuthFailure.SecretIdNotFound", "SecretId \(id.prefix(64).debugDescription) is not known")
+            case .signatureExpired:
+                throw APIError("AuthFailure.SignatureExpire", "X-TC-Timestamp \(timestamp) is more than \(configuration.apiTimestampTolerance) s from the server's time \(now)")
+            case .signatureMismatch:
+                throw APIError("AuthFailure.SignatureFailure", "the signature does not match the request")
+            }
+        }
+    }
+
+    private func perform(action: String, request: Request) async throws(APIError) {
+        let byString: Bool
+        let dismiss: Bool
+        switch action {
+        case "RemoveUser": (byString, dismiss) = (false, false)
+        case "RemoveUserByStrRoomId": (byString, dismiss) = (true, false)
+        case "DismissRoom": (byString, dismiss) = (false, true)
+        case "DismissRoomByStrRoomId": (byString, dismiss) = (true, true)
+        case "": throw APIError("InvalidAction", "the X-TC-Action header is missing")
+        default: throw APIError("InvalidAction", "action \(action.prefix(64).debugDescription) does not exist in trtc \(Self.version)")
+        }
+        let version = request.headers["x-tc-version"] ?? ""
+        guard version == Self.version else {
+            throw APIError("NoSuchVersion", "version \(version.prefix(32).debugDescription) of trtc does not exist; use \(Self.version)")
+        }
+        let body = try parseBody(request)
+        let key = try roomKey(body, byString: byString)
+        let outcome: RoomRegistry.APIOutcome
+        if dismiss {
+            outcome = await registry.dismiss(key)
+        } else {
+            outcome = await registry.removeUsers(try userIds(body), from: key)
+        }
+        if outcome == .roomNotExist {
+            throw APIError("FailedOperation.RoomNotExist", "room \(key.room) of SdkAppId \(key.sdkAppId) does not exist")
+        }
+    }
+
+    private func parseBody(_ request: Request) throws(APIError) -> [String: JSONValue] {
+        let contentType = request.headers["content-type"]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError("InvalidParameter", "Content-Type must be application/json")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONCoding.parse(request.body, maxBytes: configuration.maxAPIBodyBytes)
+        } catch {
+            throw APIError("InvalidParameter", "the request body is \(error.description)")
+        }
+        guard case .object(let fields) = value else {
+            throw APIError("InvalidParameter", "the request body must be a JSON object")
+        }
+        return fields
+    }
+
+    private func roomKey(_ body: [String: JSONValue], byString: Bool) throws(APIError) -> RoomKey {
+        guard let rawAppId = body["SdkAppId"], rawAppId != .null else { throw .missing("SdkAppId") }
+        guard case .integer(let appIdValue) = rawAppId, let sdkAppId = try? Identifiers.sdkAppId(appIdValue) else {
+            throw .invalid("SdkAppId", "SdkAppId must be an unsigned 32-bit integer greater than 0")
+        }
+        guard configuration.apps[sdkAppId] != nil else {
+            throw APIError("UnauthorizedOperation.SdkAppId", "SdkAppId \(sdkAppId) is not an application of this server")
+        }
+        guard let rawRoom = body["RoomId"], rawRoom != .null else { throw .missing("RoomId") }
+        let room: RoomName
+        if byString {
+            guard case .string(let text) = rawRoom else { throw .invalid("RoomId", "RoomId must be a string room id") }
+            do {
+                room = .string(try Identifiers.strRoomId(text))
+            } catch {
+                throw .invalid("RoomId", error.message)
+            }
+        } else {
+            guard case .integer(let number) = rawRoom else { throw .invalid("RoomId", "RoomId must be an integer") }
+            do {
+                room = .numeric(try Identifiers.roomId(number))
+            } catch {
+                throw .invalid("RoomId", error.message)
+            }
+        }
+        return RoomKey(sdkAppId: sdkAppId, room: room)
+    }
+
+    private func userIds(_ body: [String: JSONValue]) throws(APIError) -> [String] {
+        guard let raw = body["UserIds"], raw != .null else { throw .missing("UserIds") }
+        guard case .array(let items) = raw else { throw .invalid("UserIds", "UserIds must be an array of strings") }
+        guard (1...10).contains(items.count) else {
+            throw .invalid("UserIds", "UserIds must list 1 to 10 users, not \(items.count)")
+        }
+        var ids: [String] = []
+        for item in items {
+            guard case .string(let text) = item else { throw .invalid("UserIds", "UserIds must be an array of strings") }
+            do {
+                ids.append(try Identifiers.userId(text))
+            } catch {
+                throw .invalid("UserIds", error.message)
+            }
+        }
+        return ids
+    }
+}

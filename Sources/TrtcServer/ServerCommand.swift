@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TrtcCore
+
+/// `trtc-server`: flags of SPEC §5. The executable's `@main` only calls this.
+public struct ServerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "trtc-server",
+        abstract: "Self-hosted TRTC room service: signaling, membership, server API, media forwarding.",
+        version: TrtcServerVersion.string)
+
+    @Option(help: ArgumentHelp("HTTP address: signaling WebSocket, server API (POST /), /metrics, /healthz.", valueName: "HOST:PORT"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("UDP address for RTP/RTCP (default: the listen host, port 7801).", valueName: "HOST:PORT"))
+    var media: String?
+
+    @Option(name: .customLong("app"), help: ArgumentHelp("An application and its UserSig secret key (repeatable).", valueName: "SDKAPPID:SECRETKEY"))
+    var apps: [String] = []
+
+    @Option(name: .customLong("api-credential"), help: ArgumentHelp("A server-API credential (repeatable).", valueName: "SECRETID:SECRETKEY"))
+    var apiCredentials: [String] = []
+
+    @Option(help: ArgumentHelp("JSON configuration file; flags win over it.", valueName: "FILE"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Where the development credentials are kept (default $XDG_STATE_HOME/trtc-server).", valueName: "DIR"))
+    var stateDir: String?
+
+    @Option(help: ArgumentHelp("Seconds of silence after which a member is removed (default 5).", valueName: "SECONDS"))
+    var departureTimeout: Double?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    public init() {}
+
+    public func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level \(logLevel.debugDescription)")
+        }
+        var logger = Logger(label: "trtc-server")
+        logger.logLevel = level
+        let (configuration, banner) = try makeConfiguration()
+        let (services, _) = buildApplication(configuration, logger: logger) { port in
+            // Written straight to the descriptor: the banner must be visible at once, also when stdout is a pipe.
+            FileHandle.standardOutput.write(Data((banner.replacingOccurrences(of: "{PORT}", with: String(port)) + "\n").utf8))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Turns flags, config file and state dir into a configuration and the start-up banner.
+    public func makeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> (ServerConfiguration, String) {
+        let file = try config.map(ServerConfigFile.load)
+        let listenAddress = try HostPort(parsing: listen ?? file?.listen ?? "127.0.0.1:7800")
+        let mediaAddress = try HostPort(parsing: media ?? file?.media ?? "\(HostPort(host: listenAddress.host, port: 7801))")
+
+        var appTable: [UInt32: String] = [:]
+        for app in file?.apps ?? [] { appTable[try Identifiers.sdkAppIdChecked(Int64(app.sdkAppId))] = app.secretKey }
+        for text in apps {
+            let (id, key) = try Self.pair(text, "--app", "SDKAPPID:SECRETKEY")
+            guard let number = Int64(id) else { throw ValidationError("--app: \(id.debugDescription) is not an sdkAppId") }
+            appTable[try Identifiers.sdkAppIdChecked(number)] = key
+        }
+        var credentialTable: [String: String] = [:]
+        for credential in file?.apiCredentials ?? [] { credentialTable[credential.secretId] = credential.secretKey }
+        for text in apiCredentials {
+            let (id, key) = try Self.pair(text, "--api-credential", "SECRETID:SECRETKEY")
+            credentialTable[id] = key
+        }
+
+        var lines = ["trtc-server \(TrtcServerVersion.string)",
+                     "  signaling   ws://\(HostPort(host: listenAddress.host, port: -1))\(Signaling.path)",
+                     "  server API  http://\(HostPort(host: listenAddress.host, port: -1))/  (TC3-HMAC-SHA256, service trtc, version 2019-07-22)",
+                     "  media       udp://\(mediaAddress)"]
+        lines = lines.map { $0.replacingOccurrences(of: ":-1", with: ":{PORT}") }
+        if appTable.isEmpty || credentialTable.isEmpty {
+            let dir = stateDir ?? file?.stateDir
+            let stateURL = dir.map { URL(fileURLWithPath: $0) } ?? DevelopmentCredentials.defaultStateDir(environment: environment)
+            let dev = try DevelopmentCredentials.loadOrCreate(stateDir: stateURL)
+            lines.append("  development credentials (kept in \(stateURL.path)/credentials.json):")
+            if appTable.isEmpty {
+                appTable[dev.sdkAppId] = dev.secretKey
+                lines.append("    sdkAppId   \(dev.sdkAppId)")
+                lines.append("    secretKey  \(dev.secretKey)")
+            }
+            if credentialTable.isEmpty {
+                credentialTable[dev.secretId] = dev.apiSecretKey
+                lines.append("    SecretId   \(dev.secretId)")
+                lines.append("    SecretKey  \(dev.apiSecretKey)")
+            }
+        }
+        lines.append("  applications: \(appTable.keys.sorted().map(String.init).joined(separator: ", "))")
+
+        let timeoutSeconds = departureTimeout ?? file?.departureTimeoutSeconds ?? 5
+        guard timeoutSeconds > 0, timeoutSeconds <= 3600 else {
+            throw ValidationError("--departure-timeout must be between 0 and 3600 seconds")
+        }
+        let configuration = ServerConfiguration(
+            listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
+            mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
+            departureTimeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+        return (configuration, lines.joined(separator: "\n"))
+    }
+
+    private static func pair(_ text: String, _ flag: String, _ shape: String) throws -> (String, String) {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex else {
+            throw ValidationError("\(flag) takes \(shape), not \(text.debugDescription)")
+        }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+}
+
+extension Identifiers {
+    /// sdkAppId validation for configuration, reported as a usage error.
+    static func sdkAppIdChecked(_ value: Int64) throws -> UInt32 {
+        do {
+            return try sdkAppId(value)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}

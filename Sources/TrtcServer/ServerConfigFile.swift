@@ -1,0 +1,28 @@
+import Foundation
+
+/// The `--config FILE` document (JSON). Flags given on the command line win over it.
+public struct ServerConfigFile: Codable, Sendable {
+    public struct App: Codable, Sendable { public var sdkAppId: UInt32; public var secretKey: String }
+    public struct Credential: Codable, Sendable { public var secretId: String; public var secretKey: String }
+
+    public var listen: String?
+    public var media: String?
+    public var apps: [App]?
+    public var apiCredentials: [Credential]?
+    public var stateDir: String?
+    public var departureTimeoutSeconds: Double?
+
+    public static func load(_ path: String) throws -> ServerConfigFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ServerSetupError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(ServerConfigFile.self, from: data)
+        } catch {
+            throw ServerSetupError("config file \(path) is not valid: \(error)")
+        }
+    }
+}

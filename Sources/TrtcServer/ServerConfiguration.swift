@@ -1,0 +1,47 @@
+import TrtcCore
+
+/// Everything trtc-server is told at start-up (flags, config file, state dir), already validated.
+public struct ServerConfiguration: Sendable {
+    public var listenHost: String
+    /// 0 picks a free port (tests, benchmarks).
+    public var listenPort: Int
+    /// Host the media socket binds to and that clients are told to send RTP to.
+    public var mediaHost: String
+    public var mediaPort: Int
+    /// sdkAppId → secret key (UserSig verification).
+    public var apps: [UInt32: String]
+    /// SecretId → SecretKey (TC3 verification of the server API).
+    public var apiCredentials: [String: String]
+    /// A member silent for longer than this is removed and the others are told reason 1.
+    public var departureTimeout: Duration
+    /// How much the server's clock may differ from an API request's X-TC-Timestamp.
+    public var apiTimestampTolerance: Int
+    /// Largest server-API request body.
+    public var maxAPIBodyBytes: Int
+    /// Messages a slow client may have queued before it is disconnected.
+    public var maxQueuedMessagesPerSession: Int
+
+    public init(listenHost: String = "127.0.0.1", listenPort: Int = 7800, mediaHost: String? = nil, mediaPort: Int = 7801,
+                apps: [UInt32: String] = [:], apiCredentials: [String: String] = [:],
+                departureTimeout: Duration = .seconds(5), apiTimestampTolerance: Int = 300,
+                maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024) {
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.mediaHost = mediaHost ?? listenHost
+        self.mediaPort = mediaPort
+        self.apps = apps
+        self.apiCredentials = apiCredentials
+        self.departureTimeout = departureTimeout
+        self.apiTimestampTolerance = apiTimestampTolerance
+        self.maxAPIBodyBytes = maxAPIBodyBytes
+        self.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession
+    }
+
+    var departureTimeoutMs: Int64 {
+        let (seconds, attoseconds) = departureTimeout.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Clients send a heartbeat this often: four chances before the departure timeout.
+    var heartbeatIntervalMs: Int64 { max(100, departureTimeoutMs / 4) }
+}

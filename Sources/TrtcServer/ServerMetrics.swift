@@ -1,0 +1,41 @@
+import Prometheus
+
+/// The server's Prometheus metrics, served at GET /metrics. Owned by the application, passed explicitly
+/// (no process-wide metrics system), so tests and benchmarks can run several servers in one process.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let rooms: Gauge
+    let users: Gauge
+    let joins: Counter
+    let leaves: Counter
+    let kicksDuplicate: Counter
+    let kicksRemoved: Counter
+    let kicksDismissed: Counter
+    let timeouts: Counter
+    let messagesIn: Counter
+    let messagesOut: Counter
+    let badMessages: Counter
+    let connections: Gauge
+    let apiOK: Counter
+    let apiFailed: Counter
+
+    public init() {
+        rooms = registry.makeGauge(descriptor: .init(metricName: "trtc_rooms", unitName: "", helpText: "Rooms that exist now"))
+        users = registry.makeGauge(descriptor: .init(metricName: "trtc_users", unitName: "", helpText: "Users in rooms now"))
+        connections = registry.makeGauge(descriptor: .init(metricName: "trtc_signaling_connections", unitName: "", helpText: "Open signaling connections"))
+        joins = registry.makeCounter(descriptor: .init(metricName: "trtc_joins_total", unitName: "", helpText: "Users admitted to a room"))
+        leaves = registry.makeCounter(descriptor: .init(metricName: "trtc_leaves_total", unitName: "", helpText: "Users who left by themselves"))
+        let kickHelp = "Users forced out of a room, by reason"
+        kicksDuplicate = registry.makeCounter(descriptor: .init(metricName: "trtc_kicks_total", unitName: "", helpText: kickHelp), labels: [("reason", "duplicate")])
+        kicksRemoved = registry.makeCounter(descriptor: .init(metricName: "trtc_kicks_total", unitName: "", helpText: kickHelp), labels: [("reason", "removed")])
+        kicksDismissed = registry.makeCounter(descriptor: .init(metricName: "trtc_kicks_total", unitName: "", helpText: kickHelp), labels: [("reason", "dismissed")])
+        timeouts = registry.makeCounter(descriptor: .init(metricName: "trtc_departure_timeouts_total", unitName: "", helpText: "Users removed for silence"))
+        let messageHelp = "Signaling messages, by direction"
+        messagesIn = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_messages_total", unitName: "", helpText: messageHelp), labels: [("direction", "in")])
+        messagesOut = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_messages_total", unitName: "", helpText: messageHelp), labels: [("direction", "out")])
+        badMessages = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_bad_messages_total", unitName: "", helpText: "Signaling messages answered with an error"))
+        let apiHelp = "Server API requests, by result"
+        apiOK = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "ok")])
+        apiFailed = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "error")])
+    }
+}

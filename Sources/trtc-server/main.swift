@@ -1,0 +1,3 @@
+import TrtcServer
+
+await ServerCommand.main() as Void

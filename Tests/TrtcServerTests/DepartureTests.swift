@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TrtcCore
+
+@Suite("departure timeout and ghosts")
+struct DepartureTests {
+    @Test("a closed connection without leave is removed after the departure timeout, reason 1")
+    func closedWithoutLeave() async throws {
+        try await withTestServer(departureTimeout: .milliseconds(800)) { server in
+            try await withClients(1, server) { c in
+                let watcher = c[0]
+                try await watcher.enter("watcher")
+                let closedAt = try await withClients(1, server) { g in
+                    try await g[0].enter("ghost")
+                    #expect(try await watcher.next() == .userEnter(userId: "ghost", role: .anchor))
+                    return ContinuousClock.now
+                }
+                let message = try await watcher.next(timeout: .seconds(3))
+                let elapsed = ContinuousClock.now - closedAt
+                #expect(message == .userLeave(userId: "ghost", reason: .timedOut))
+                // Not before the grace for a reconnect, not much after the timeout.
+                #expect(elapsed >= .milliseconds(500))
+                #expect(elapsed <= .milliseconds(1400))
+                #expect(await server.parts.stats().users == 1)
+            }
+        }
+    }
+
+    @Test("a connected but silent client is removed and disconnected; heartbeats keep the others in")
+    func silentClient() async throws {
+        try await withTestServer(departureTimeout: .milliseconds(600)) { server in
+            try await withClients(2, server) { c in
+                try await c[0].enter("alive")
+                try await c[1].enter("silent", heartbeat: false)
+                #expect(try await c[0].next() == .userEnter(userId: "silent", role: .anchor))
+                #expect(try await c[0].next(timeout: .seconds(3)) == .userLeave(userId: "silent", reason: .timedOut))
+                try await c[1].waitClosed()
+                try await c[0].expectNothing(for: .milliseconds(900))
+                #expect(await server.parts.stats().users == 1)
+            }
+        }
+    }
+
+    @Test("reconnecting within the grace is not seen as leave/enter")
+    func reconnectWithinGrace() async throws {
+        try await withTestServer(departureTimeout: .seconds(2)) { server in
+            try await withClients(1, server) { c in
+                try await c[0].enter("watcher")
+                try await withClients(1, server) { g in
+                    try await g[0].enter("roamer")
+                }
+                #expect(try await c[0].next() == .userEnter(userId: "roamer", role: .anchor))
+                try await withClients(1, server) { g in
+                    try await g[0].enter("roamer")
+                    try await c[0].expectNothing(for: .milliseconds(400))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import TrtcClient
+import TrtcCore
+
+extension TestServer {
+    var api: ServerAPIClient {
+        try! ServerAPIClient(endpoint: "http://\(endpoint)", secretId: TestServer.secretId, secretKey: TestServer.apiSecretKey)
+    }
+}
+
+private func body(_ fields: [String: JSONValue]) -> JSONValue { .object(fields) }
+
+@Suite("server API: forced exits")
+struct ServerAPIForcedExitTests {
+    @Test("RemoveUser: the user gets exit 1, the others leave(2)")
+    func removeUser() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { c in
+                try await c[0].enter("victim", room: .numeric(42))
+                try await c[1].enter("witness", room: .numeric(42))
+                try await c[2].enter("bystander", room: .numeric(42))
+                _ = try await c[0].next(); _ = try await c[0].next(); _ = try await c[1].next()
+                let outcome = try await server.api.call("RemoveUser", body([
+                    "SdkAppId": .integer(Int64(TestServer.sdkAppId)), "RoomId": .integer(42),
+                    "UserIds": .array([.string("victim"), .string("nobody")]),
+                ]))
+                guard case .success(let requestId) = outcome else { throw TestFailure("RemoveUser failed: \(outcome)") }
+                #expect(UUID(uuidString: requestId) != nil)
+                #expect(try await c[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
+                try await c[0].waitClosed()
+                #expect(try await c[1].next() == .userLeave(userId: "victim", reason: .removedByServer))
+                #expect(try await c[2].next() == .userLeave(userId: "victim", reason: .removedByServer))
+                #expect(await server.parts.stats().users == 2)
+            }
+        }
+    }
+
+    @Test("RemoveUserByStrRoomId and DismissRoomByStrRoomId act on string rooms only")
+    func stringRooms() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { c in
+                try await c[0].enter("a", room: .string("team#7"))
+                try await c[1].enter("b", room: .string("team#7"))
+                try await c[2].enter("n", room: .numeric(7))
+                _ = try await c[0].next()
+                let app = JSONValue.integer(Int64(TestServer.sdkAppId))
+                let removed = try await server.api.call("RemoveUserByStrRoomId", body([
+                    "SdkAppId": app, "RoomId": .string("team#7"), "UserIds": .array([.string("b")])]))
+                #expect(removed.isSuccess)
+                #expect(try await c[1].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
+                #expect(try await c[0].next() == .userLeave(userId: "b", reason: .removedByServer))
+
+                let dismissed = try await server.api.call("DismissRoomByStrRoomId", body(["SdkAppId": app, "RoomId": .string("team#7")]))
+                #expect(dismissed.isSuccess)
+                #expect(try await c[0].next() == .exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
+                try await c[0].waitClosed()
+                try await c[2].expectNothing()
+                #expect(await server.parts.stats() == .init(rooms: 1, users: 1, connections: 1))
+            }
+        }
+    }
+
+    @Test("DismissRoom: every member gets exit 2; the room is gone")
+    func dismissRoom() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { c in
+                for (index, client) in c.enumerated() { try await client.enter("m\(index)", room: .numeric(9)) }
+                let app = JSONValue.integer(Int64(TestServer.sdkAppId))
+                #expect(try await server.api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(9)])).isSuccess)
+                for client in c {
+                    var last = try await client.next()
+                    while case .userEnter = last { last = try await client.next() }
+                    #expect(last == .exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
+                    try await client.waitClosed()
+                }
+                let again = try await server.api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(9)]))
+                #expect(again.code == "FailedOperation.RoomNotExist")
+            }
+        }
+    }
+}
+
+@Suite("server API: every error code")
+struct ServerAPIErrorTests {
+    @Test("authentication errors")
+    func authentication() async throws {
+        try await withTestServer { server in
+            let app = JSONValue.integer(Int64(TestServer.sdkAppId))
+            let dismiss = body(["SdkAppId": app, "RoomId": .integer(1)])
+            #expect(try await server.api.call("DismissRoom", dismiss, signingKey: "wrong").code == "AuthFailure.SignatureFailure")
+            let now = Int(Date().timeIntervalSince1970)
+            #expect(try await server.api.call("DismissRoom", dismiss, timestamp: now - 301).code == "AuthFailure.SignatureExpire")
+            #expect(try await server.api.call("DismissRoom", dismiss, timestamp: now + 400).code == "AuthFailure.SignatureExpire")
+            let stranger = try ServerAPIClient(endpoint: server.endpoint, secretId: "AKIDunknown", secretKey: "x")
+            #expect(try await stranger.call("DismissRoom", dismiss).code == "AuthFailure.SecretIdNotFound")
+            let noAuth = try await server.api.send(payload: Array("{}".utf8), headers: [
+                "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "X-TC-Version": "2019-07-22",
+                "X-TC-Timestamp": String(now)])
+            #expect(noAuth.code == "AuthFailure.SignatureFailure")
+            let garbage = try await server.api.send(payload: Array("{}".utf8), headers: [
+                "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "X-TC-Version": "2019-07-22",
+                "X-TC-Timestamp": String(now), "Authorization": "TC3-HMAC-SHA256 nonsense"])
+            #expect(garbage.code == "AuthFailure.SignatureFailure")
+            let noTimestamp = try await server.api.send(payload: Array("{}".utf8), headers: [
+                "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "Authorization": "x"])
+            #expect(noTimestamp.code == "AuthFailure.SignatureFailure")
+        }
+    }
+
+    @Test("action, parameter and state errors")
+    func parameters() async throws {
+        try await withTestServer { server in try await Self.checkParameters(server.api) }
+    }
+
+    private static func checkParameters(_ api: ServerAPIClient) async throws {
+        do {
+            let app = JSONValue.integer(Int64(TestServer.sdkAppId))
+            #expect(try await api.call("ExplodeRoom", body(["SdkAppId": app])).code == "InvalidAction")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(1)]), version: "2018-01-01").code == "NoSuchVersion")
+            #expect(try await api.call("DismissRoom", body(["RoomId": .integer(1)])).code == "MissingParameter.SdkAppId")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": app])).code == "MissingParameter.RoomId")
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1)])).code == "MissingParameter.UserIds")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": .string("1400000001"), "RoomId": .integer(1)])).code == "InvalidParameter.SdkAppId")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": .integer(0), "RoomId": .integer(1)])).code == "InvalidParameter.SdkAppId")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": .integer(1_400_009_999), "RoomId": .integer(1)])).code == "UnauthorizedOperation.SdkAppId")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(0)])).code == "InvalidParameter.RoomId")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(4_294_967_295)])).code == "InvalidParameter.RoomId")
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .string("1")])).code == "InvalidParameter.RoomId")
+            #expect(try await api.call("DismissRoomByStrRoomId", body(["SdkAppId": app, "RoomId": .integer(1)])).code == "InvalidParameter.RoomId")
+            #expect(try await api.call("DismissRoomByStrRoomId", body(["SdkAppId": app, "RoomId": .string("bad/room")])).code == "InvalidParameter.RoomId")
+            let eleven = JSONValue.array((0..<11).map { .string("u\($0)") })
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1), "UserIds": eleven])).code == "InvalidParameter.UserIds")
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1), "UserIds": .array([])])).code == "InvalidParameter.UserIds")
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1), "UserIds": .string("u1")])).code == "InvalidParameter.UserIds")
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1), "UserIds": .array([.integer(5)])])).code == "InvalidParameter.UserIds")
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1), "UserIds": .array([.string("bad id!")])])).code == "InvalidParameter.UserIds")
+            #expect(try await api.call("RemoveUser", body(["SdkAppId": app, "RoomId": .integer(1), "UserIds": .array([.string("u1")])])).code == "FailedOperation.RoomNotExist")
+            #expect(try await api.call("DismissRoom", payload: Array("{\"SdkAppId\": 14".utf8)).code == "InvalidParameter")
+            #expect(try await api.call("DismissRoom", payload: Array("[1,2]".utf8)).code == "InvalidParameter")
+            #expect(try await api.call("DismissRoom", payload: [UInt8](repeating: 0x20, count: 200_000)).code == "InvalidParameter")
+            // After all that, the API still works.
+            #expect(try await api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(5)])).code == "FailedOperation.RoomNotExist")
+        }
+    }
+}
+
+extension ServerAPIClient.Outcome {
+    var isSuccess: Bool { if case .success = self { true } else { false } }
+    var code: String? { if case .failure(let code, _, _) = self { code } else { nil } }
+}
