@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "trtc-server", targets: ["trtc-server"]),
+        .executable(name: "trtcd", targets: ["trtcd"]),
         .library(name: "TrtcCore", targets: ["TrtcCore"]),
         .library(name: "TrtcServer", targets: ["TrtcServer"]),
         .library(name: "TrtcDBus", targets: ["TrtcDBus"]),
@@ -89,11 +90,28 @@ let package = Package(
         ),
         .testTarget(name: "TrtcDBusTests", dependencies: ["TrtcDBus"]),
 
+        // libsystemd: journal logging and sd_notify for trtcd.
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // trtcd: the D-Bus room service, its room controller and its session with trtc-server.
+        .target(
+            name: "TrtcDaemon",
+            dependencies: [
+                "TrtcCore", "TrtcClient", "TrtcDBus", "CSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "trtcd", dependencies: ["TrtcDaemon"]),
+
+        // Real processes for tests: trtc-server, dbus-daemon, trtcd.
+        .target(name: "TrtcTestSupport", path: "Tests/TrtcTestSupport"),
+
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "TrtcServerTests",
             dependencies: [
-                "TrtcServer", "TrtcCore", "TrtcClient",
+                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

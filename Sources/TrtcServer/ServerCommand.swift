@@ -32,6 +32,14 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds of silence after which a member is removed (default 5).", valueName: "SECONDS"))
     var departureTimeout: Double?
 
+    @Option(help: ArgumentHelp(
+        "Debugging: write every received RTP stream to DIR/<sdkAppId>-<room>-<userId>-<ssrc>.rtp (RFC 4571 framing, "
+            + "as GStreamer's rtpstreamdepay reads it; string rooms as str_<percent-encoded>).", valueName: "DIR"))
+    var record: String?
+
+    @Option(help: ArgumentHelp("Debugging: send a copy of every received RTP packet to this UDP address.", valueName: "HOST:PORT"))
+    var mirror: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -43,6 +51,8 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "trtc-server")
         logger.logLevel = level
+        // One descriptor per signaling connection: the default soft limit would cap the server at ~1000 clients.
+        FileDescriptorLimit.raiseToHardLimit()
         let (configuration, banner) = try makeConfiguration()
         let (services, _) = buildApplication(configuration, logger: logger) { port in
             // Written straight to the descriptor: the banner must be visible at once, also when stdout is a pipe.
@@ -101,10 +111,16 @@ public struct ServerCommand: AsyncParsableCommand {
         guard timeoutSeconds > 0, timeoutSeconds <= 3600 else {
             throw ValidationError("--departure-timeout must be between 0 and 3600 seconds")
         }
+        let mirrorAddress = try mirror.map { text in
+            do { return try HostPort(parsing: text) } catch { throw ValidationError("--mirror: \(error)") }
+        }
+        if let record { lines.append("  recording   RTP to \(record)/") }
+        if let mirrorAddress { lines.append("  mirroring   RTP to udp://\(mirrorAddress)") }
         let configuration = ServerConfiguration(
             listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
-            departureTimeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+            departureTimeout: .milliseconds(Int64(timeoutSeconds * 1000)),
+            recordDirectory: record, mirror: mirrorAddress)
         return (configuration, lines.joined(separator: "\n"))
     }
 
@@ -123,6 +139,22 @@ extension Identifiers {
             return try sdkAppId(value)
         } catch {
             throw ValidationError(error.description)
+        }
+    }
+}
+
+extension ServerCommand {
+    /// Parses the process's arguments and runs; what `@main` calls.
+    public static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
         }
     }
 }

@@ -1,3 +1,3 @@
 import TrtcServer
 
-await ServerCommand.main() as Void
+await ServerCommand.runFromCommandLine()

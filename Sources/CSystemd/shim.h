@@ -1,0 +1,6 @@
+#ifndef TRTC_CSYSTEMD_SHIM_H
+#define TRTC_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#include <sys/uio.h>
+#endif

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `trtcd [--server URL] [--log-level LEVEL]` (SPEC §3). The executable's main only calls this.
+public struct DaemonCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "trtcd",
+        abstract: "TRTC rooms for the Linux desktop: the per-user daemon on the session bus (org.trtcd.Trtc1).")
+
+    @Option(help: ArgumentHelp("Default room server, ws://HOST:PORT or wss://HOST:PORT (env TRTC_SERVER).", valueName: "URL"))
+    var server: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    public init() {}
+
+    public func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level \(logLevel.debugDescription)")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let serverURL = server ?? environment["TRTC_SERVER"] ?? "ws://127.0.0.1:7800"
+        guard serverURL.hasPrefix("ws://") || serverURL.hasPrefix("wss://") else {
+            throw ValidationError("--server must be ws://HOST:PORT or wss://HOST:PORT, not \(serverURL.debugDescription)")
+        }
+        let journal = JournalLogHandler.stderrIsJournal()
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = journal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "trtcd")
+        let service = DaemonService(configuration: DaemonConfiguration(server: serverURL), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch let error as DaemonStartError {
+            FileHandle.standardError.write(Data("trtcd: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Parses the process's arguments and runs; what the executable calls.
+    public static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

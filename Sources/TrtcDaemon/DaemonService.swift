@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TrtcCore
+import TrtcDBus
+
+/// trtcd's one long-running part: owns the bus connection, the exported object, the room controller and the
+/// room sessions. On graceful shutdown (SIGTERM) it exits the room cleanly before leaving the bus.
+public struct DaemonService: Service {
+    public static let busName = "org.trtcd.Trtc1"
+    public static let objectPath = "/org/trtcd/Trtc1"
+
+    let configuration: DaemonConfiguration
+    let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let bus: BusConnection
+        do {
+            bus = if let address = configuration.busAddress {
+                try await BusConnection.connect(address: address, logger: logger)
+            } else {
+                try await BusConnection.sessionBus(logger: logger)
+            }
+        } catch {
+            throw DaemonStartError("cannot connect to the session bus: \(error)")
+        }
+        let interfaces = try DBusInterface.parse(introspectionXML: RoomInterfaceXML.text)
+        let object = try await bus.export(path: Self.objectPath, interfaces: interfaces, introspectionXML: RoomInterfaceXML.text)
+        let events = RoomEvents(object: object, logger: logger)
+        try object.setProperties(interface: RoomEvents.interface, RoomController.initialProperties, emitChanged: false)
+        let (jobs, jobSink) = AsyncStream.makeStream(of: RoomSession.self)
+        let (vanished, vanishedSink) = AsyncStream.makeStream(of: UInt64.self)
+        let controller = RoomController(defaultServer: configuration.server, events: events, sessionJobs: jobSink, logger: logger)
+        do {
+            try await bus.requestName(Self.busName)
+        } catch let error as DBusError {
+            await bus.close()
+            throw DaemonStartError(error.name == DBusError.nameAlreadyOwnedName ? error.message : "cannot own \(Self.busName): \(error)")
+        }
+        logger.info("trtcd ready", metadata: ["bus": "\(bus.uniqueName)", "server": "\(configuration.server)"])
+        SystemdNotify.send("READY=1\nSTATUS=idle")
+
+        let handler = RoomMethodHandler(controller: controller, bus: bus, callerVanished: vanishedSink, logger: logger)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await object.serve { call in try await handler.handle(call) } }
+            group.addTask {
+                await withDiscardingTaskGroup { sessions in
+                    for await session in jobs { sessions.addTask { await session.run() } }
+                }
+            }
+            group.addTask {
+                for await id in vanished { await controller.callerVanished(id) }
+            }
+            // Until SIGTERM/SIGINT (or the group is cancelled).
+            try? await gracefulShutdown()
+            logger.info("shutting down")
+            SystemdNotify.send("STOPPING=1")
+            await controller.exitRoom()
+            try? await bus.releaseName(Self.busName)
+            object.unexport()
+            jobSink.finish()
+            vanishedSink.finish()
+            await bus.close()
+        }
+    }
+}
+
+public struct DaemonStartError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,356 @@
+import Logging
+import TrtcClient
+import TrtcCore
+import TrtcDBus
+
+/// Owns the daemon's room state: one room entry at a time, its remote users, its signaling connection, and the
+/// order in which D-Bus signals are emitted. D-Bus calls and the room session both go through here.
+actor RoomController {
+    /// The current room entry (entering, in the room, reconnecting or exiting).
+    struct Entry {
+        let id: UInt64
+        let params: EnterParameters
+        let server: String
+        let startedAt: ContinuousClock.Instant
+        var enterWaiter: CheckedContinuation<Int64, any Error>?
+        var channel: SignalingChannel?
+        var role: Role
+        var remote: [String: RemoteUser] = [:]
+        var everEntered = false
+        var reconnectAttempts = 0
+        var callerWatch: DBusNameWatch?
+    }
+
+    let defaultServer: String
+    let events: RoomEvents
+    let logger: Logger
+    private let sessionJobs: AsyncStream<RoomSession>.Continuation
+    private(set) var state: RoomState = .idle
+    private var entry: Entry?
+    private var nextEntryId: UInt64 = 0
+    private var pending: [UInt32: CheckedContinuation<ServerMessage?, Never>] = [:]
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(defaultServer: String, events: RoomEvents, sessionJobs: AsyncStream<RoomSession>.Continuation, logger: Logger) {
+        self.defaultServer = defaultServer
+        self.events = events
+        self.sessionJobs = sessionJobs
+        self.logger = logger
+    }
+
+    static let initialProperties: [String: DBusValue] = [
+        "State": .string(RoomState.idle.rawValue), "RoomId": "", "UserId": "", "Role": .string(Role.anchor.rawValue),
+        "RemoteUsers": .stringArray([]), "LocalVideo": false, "LocalAudio": false,
+    ]
+
+    // MARK: D-Bus methods
+
+    /// EnterRoom: returns the elapsed milliseconds once the server admitted the user.
+    func enterRoom(_ params: EnterParameters, watch: @Sendable (UInt64) async throws -> DBusNameWatch?) async throws -> Int64 {
+        guard state == .idle else {
+            throw TrtcdError.alreadyInRoom("already \(state.rawValue) room \(entry?.params.roomText ?? "") as \(entry?.params.userId ?? ""); call ExitRoom first")
+        }
+        nextEntryId += 1
+        let id = nextEntryId
+        let server = params.server ?? defaultServer
+        entry = Entry(id: id, params: params, server: server, startedAt: .now,
+                      role: params.scene == .rtc ? .anchor : params.role)
+        setState(.entering, extra: ["RoomId": .string(params.roomText), "UserId": .string(params.userId),
+                                    "Role": .string((entry?.role ?? .anchor).rawValue)])
+        logger.info("entering", metadata: ["room": "\(params.roomText)", "user": "\(params.userId)", "server": "\(server)"])
+        if params.bindToCaller {
+            let callerWatch = try? await watch(id)
+            if entry?.id == id { entry?.callerWatch = callerWatch } else { callerWatch?.cancel() }
+        }
+        guard entry?.id == id else { throw TrtcdError.cancelled("ExitRoom was called while entering") }
+        sessionJobs.yield(RoomSession(id: id, server: server, controller: self, logger: logger))
+        return try await withCheckedThrowingContinuation { continuation in
+            entry?.enterWaiter = continuation
+        }
+    }
+
+    /// ExitRoom: the active exit, in SPEC's order. Returns when done; at once when not in a room.
+    func exitRoom() async {
+        switch state {
+        case .idle:
+            return
+        case .exiting:
+            await withCheckedContinuation { exitWaiters.append($0) }
+        case .entering:
+            guard let current = entry else { return }
+            logger.info("entry cancelled by ExitRoom")
+            if let channel = current.channel { channel.send(.leave(seq: channel.makeSeq())) }
+            finishEnter(current, with: .failure(TrtcdError.cancelled("ExitRoom was called while entering")),
+                        code: Int64(TrtcdError.cancelledCode))
+            clear()
+        case .inRoom, .reconnecting:
+            guard let current = entry else { return }
+            setState(.exiting)
+            // 1. Tell the server: the others get RemoteUserLeaveRoom(me, 0).
+            if current.channel != nil {
+                let answer = await request(timeout: .seconds(3)) { .leave(seq: $0) }
+                if answer == nil { logger.warning("trtc-server did not confirm the leave") }
+            }
+            // 2.–3. Stop publishing and close every capture stream.
+            await releaseDevices()
+            // 4. The signal, then (by returning) the reply.
+            events.signal("ExitRoom", .int32(ExitReason.exitRoom.rawValue))
+            logger.info("exited", metadata: ["room": "\(current.params.roomText)"])
+            clear()
+        }
+    }
+
+    func switchRole(_ role: Role) async throws {
+        guard state == .inRoom, let current = entry else { throw TrtcdError.notInRoom("SwitchRole needs a room; call EnterRoom first") }
+        guard current.params.scene == .live else {
+            throw TrtcdError.from(TrtcError(.refused, "roles apply to the live scene; in rtc every member is an anchor"))
+        }
+        if current.role == role { return }
+        guard let answer = await request(timeout: .seconds(5), { .switchRole(seq: $0, role: role) }) else {
+            throw TrtcdError.from(TrtcError(.connectFailed, "trtc-server did not answer"))
+        }
+        if case .error(let error) = answer { throw TrtcdError.from(error.trtcError) }
+        entry?.role = role
+        events.properties(["Role": .string(role.rawValue)])
+    }
+
+    /// The caller of a `bindToCaller` entry left the bus: exit as if it had called ExitRoom.
+    func callerVanished(_ id: UInt64) async {
+        guard entry?.id == id else { return }
+        logger.info("the caller that entered left the bus; exiting the room")
+        await exitRoom()
+    }
+
+    // MARK: room session callbacks
+
+    func isCurrent(_ id: UInt64) -> Bool { entry?.id == id }
+
+    /// A connection is open: returns the enter request, or nil if the entry is no longer wanted.
+    func sessionConnected(_ id: UInt64, _ channel: SignalingChannel) -> EnterRequest? {
+        guard let current = entry, current.id == id, state != .exiting else { return nil }
+        entry?.channel = channel
+        let params = current.params
+        return EnterRequest(seq: channel.makeSeq(), sdkAppId: params.sdkAppId, userId: params.userId, userSig: params.userSig,
+                            room: params.room, scene: params.scene, role: current.role, video: false, audio: false)
+    }
+
+    /// A server message; returns an outcome when the session is over.
+    func sessionMessage(_ id: UInt64, _ message: ServerMessage, on channel: SignalingChannel) -> SessionOutcome? {
+        guard let current = entry, current.id == id else {
+            // Admitted after the entry was abandoned: leave properly rather than linger as a ghost.
+            if case .entered = message { channel.send(.leave(seq: channel.makeSeq())) }
+            return .finished
+        }
+        switch message {
+        case .hello, .pong:
+            return nil
+        case .entered(let entered):
+            admitted(current, entered)
+            return nil
+        case .error(let error):
+            if let seq = error.seq, let waiter = pending.removeValue(forKey: seq) {
+                waiter.resume(returning: message)
+                return nil
+            }
+            if !current.everEntered || state == .reconnecting { return .refused(error) }
+            logger.warning("trtc-server error: \(error)")
+            return nil
+        case .ack(let seq):
+            pending.removeValue(forKey: seq)?.resume(returning: message)
+            return nil
+        case .userEnter(let userId, _):
+            guard entry?.remote[userId] == nil else { return nil }
+            entry?.remote[userId] = RemoteUser(video: false, audio: false)
+            events.signal("RemoteUserEnterRoom", .string(userId))
+            publishRemoteUsers()
+        case .userLeave(let userId, let reason):
+            guard entry?.remote.removeValue(forKey: userId) != nil else { return nil }
+            events.signal("RemoteUserLeaveRoom", .string(userId), .int32(reason.rawValue))
+            publishRemoteUsers()
+        case .userVideo(let userId, let available):
+            guard entry?.remote[userId] != nil, entry?.remote[userId]?.video != available else { return nil }
+            entry?.remote[userId]?.video = available
+            events.signal("UserVideoAvailable", .string(userId), .boolean(available))
+        case .userAudio(let userId, let available):
+            guard entry?.remote[userId] != nil, entry?.remote[userId]?.audio != available else { return nil }
+            entry?.remote[userId]?.audio = available
+            events.signal("UserAudioAvailable", .string(userId), .boolean(available))
+        case .exit(let reason, let text):
+            logger.notice("forced out of the room", metadata: ["reason": "\(reason.rawValue)", "message": "\(text)"])
+            return forcedExit(current, reason)
+        case .shutdown(let text):
+            logger.notice("trtc-server is shutting down: \(text)")
+        }
+        return nil
+    }
+
+    /// The connection ended; decides between giving up and reconnecting.
+    func sessionEnded(_ id: UInt64, _ outcome: SessionOutcome) -> SessionDecision {
+        failPendingRequests()
+        guard let current = entry, current.id == id else { return .stop }
+        entry?.channel = nil
+        switch (outcome, state) {
+        case (.finished, _), (_, .exiting), (_, .idle):
+            return .stop
+        case (.refused(let error), .entering):
+            finishEnter(current, with: .failure(TrtcdError.from(error.trtcError)), code: Int64(error.code))
+            clear()
+            return .stop
+        case (.connectFailed(let why), .entering), (.lost(let why), .entering):
+            let error = TrtcError(.connectFailed, "cannot enter through \(current.server): \(why)")
+            finishEnter(current, with: .failure(TrtcdError.from(error)), code: Int64(error.code))
+            clear()
+            return .stop
+        case (_, .inRoom):
+            logger.warning("connection to trtc-server lost; reconnecting", metadata: ["why": "\(outcome)"])
+            setState(.reconnecting)
+            events.signal("ConnectionLost")
+            events.signal("TryToReconnect")
+            entry?.reconnectAttempts = 1
+            return .reconnect(after: .milliseconds(100))
+        case (_, .reconnecting):
+            let attempts = (entry?.reconnectAttempts ?? 0) + 1
+            entry?.reconnectAttempts = attempts
+            return .reconnect(after: .milliseconds(min(2000, 100 * (1 << min(attempts, 5)))))
+        }
+    }
+
+    // MARK: internals
+
+    private func admitted(_ current: Entry, _ entered: ServerMessage.Entered) {
+        let members = Dictionary(entered.members.map { ($0.userId, RemoteUser(video: $0.video, audio: $0.audio)) },
+                                 uniquingKeysWith: { first, _ in first })
+        if !current.everEntered {
+            let elapsed = max(1, Int64((ContinuousClock.now - current.startedAt) / .milliseconds(1)))
+            entry?.everEntered = true
+            setState(.inRoom)
+            events.signal("EnterRoom", .int64(elapsed))
+            for userId in members.keys.sorted() {
+                events.signal("RemoteUserEnterRoom", .string(userId))
+                if members[userId]!.video { events.signal("UserVideoAvailable", .string(userId), true) }
+                if members[userId]!.audio { events.signal("UserAudioAvailable", .string(userId), true) }
+            }
+            entry?.remote = members
+            publishRemoteUsers()
+            logger.info("entered", metadata: ["room": "\(current.params.roomText)", "elapsedMs": "\(elapsed)"])
+            entry?.enterWaiter?.resume(returning: elapsed)
+            entry?.enterWaiter = nil
+        } else {
+            // Re-entered after a reconnect: report what changed while away.
+            let before = current.remote
+            entry?.remote = members
+            entry?.reconnectAttempts = 0
+            setState(.inRoom)
+            events.signal("ConnectionRecovery")
+            for userId in before.keys.sorted() where members[userId] == nil {
+                events.signal("RemoteUserLeaveRoom", .string(userId), .int32(LeaveReason.timedOut.rawValue))
+            }
+            for userId in members.keys.sorted() {
+                let now = members[userId]!
+                if let was = before[userId] {
+                    if was.video != now.video { events.signal("UserVideoAvailable", .string(userId), .boolean(now.video)) }
+                    if was.audio != now.audio { events.signal("UserAudioAvailable", .string(userId), .boolean(now.audio)) }
+                } else {
+                    events.signal("RemoteUserEnterRoom", .string(userId))
+                    if now.video { events.signal("UserVideoAvailable", .string(userId), true) }
+                    if now.audio { events.signal("UserAudioAvailable", .string(userId), true) }
+                }
+            }
+            publishRemoteUsers()
+            logger.info("connection recovered", metadata: ["room": "\(current.params.roomText)"])
+        }
+    }
+
+    private func forcedExit(_ current: Entry, _ reason: ExitReason) -> SessionOutcome {
+        if !current.everEntered {
+            finishEnter(current, with: .failure(TrtcdError.from(TrtcError(.refused, "forced out while entering (reason \(reason.rawValue))"))),
+                        code: Int64(TrtcErrorCode.refused.rawValue))
+            clear()
+            return .finished
+        }
+        setState(.exiting)
+        // Devices are released before the signal is sent (SPEC §3).
+        releaseDevicesNow()
+        events.signal("ExitRoom", .int32(reason.rawValue))
+        clear()
+        return .finished
+    }
+
+    private func finishEnter(_ current: Entry, with result: Result<Int64, DBusError>, code: Int64) {
+        events.signal("EnterRoom", .int64(code))
+        switch result {
+        case .success(let elapsed): entry?.enterWaiter?.resume(returning: elapsed)
+        case .failure(let error): entry?.enterWaiter?.resume(throwing: error)
+        }
+        entry?.enterWaiter = nil
+    }
+
+    /// Back to idle: the connection is closed, the properties reset, waiting exits released.
+    private func clear() {
+        entry?.callerWatch?.cancel()
+        entry?.channel?.close()
+        entry = nil
+        failPendingRequests()
+        state = .idle
+        events.properties(Self.initialProperties)
+        for waiter in exitWaiters { waiter.resume() }
+        exitWaiters.removeAll()
+    }
+
+    private func setState(_ newState: RoomState, extra: [String: DBusValue] = [:]) {
+        state = newState
+        var values = extra
+        values["State"] = .string(newState.rawValue)
+        events.properties(values)
+    }
+
+    private func publishRemoteUsers() {
+        events.properties(["RemoteUsers": .stringArray((entry?.remote.keys.sorted()) ?? [])])
+    }
+
+    /// Sends a request on the current connection and waits for its ack/error, or nil after `timeout`.
+    private func request(timeout: Duration, _ make: (UInt32) -> ClientMessage) async -> ServerMessage? {
+        guard let channel = entry?.channel else { return nil }
+        let seq = channel.makeSeq()
+        let message = make(seq)
+        return await withTaskGroup(of: ServerMessage?.self) { group in
+            group.addTask { await self.send(message, seq: seq, on: channel) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                await self.resolve(seq, nil)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            await resolve(seq, nil)
+            return first
+        }
+    }
+
+    private func send(_ message: ClientMessage, seq: UInt32, on channel: SignalingChannel) async -> ServerMessage? {
+        await withCheckedContinuation { continuation in
+            pending[seq] = continuation
+            channel.send(message)
+        }
+    }
+
+    private func resolve(_ seq: UInt32, _ answer: ServerMessage?) {
+        pending.removeValue(forKey: seq)?.resume(returning: answer)
+    }
+
+    private func failPendingRequests() {
+        let waiting = pending
+        pending.removeAll()
+        for waiter in waiting.values { waiter.resume(returning: nil) }
+    }
+
+    /// Stops publishing and closes the capture streams. Media capture is not part of the daemon yet
+    /// (StartLocalVideo/StartLocalAudio answer NotSupported), so there is nothing open to close.
+    private func releaseDevices() async {
+        releaseDevicesNow()
+    }
+
+    private func releaseDevicesNow() {
+        events.properties(["LocalVideo": false, "LocalAudio": false])
+    }
+}

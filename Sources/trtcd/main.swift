@@ -1,0 +1,3 @@
+import TrtcDaemon
+
+await DaemonCommand.runFromCommandLine()

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Testing
+import TrtcClient
+import TrtcCore
+import TrtcTestSupport
+
+@Suite("the trtc-server executable")
+struct ServerProcessTests {
+    @Test("no flags: working server with printed, persisted development credentials; SIGTERM tells clients and exits")
+    func embeddedDefaults() async throws {
+        let server = try await ServerProcess.start()
+        let first = (server.sdkAppId, server.secretKey, server.secretId, server.apiSecretKey)
+        #expect(server.sdkAppId == 1_400_000_001)
+        #expect(server.secretKey.count == 64)
+        #expect(server.secretId.hasPrefix("AKID"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: server.stateDir.appendingPathComponent("credentials.json").path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        var logger = Logger(label: "t")
+        logger.logLevel = .error
+        let url = server.url
+        let key = server.secretKey
+        try await SignalingClient.withConnection(server: url, logger: logger) { channel in
+            let client = TestClient(channel: channel)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { await client.pump() }
+                let sig = UserSig.generate(sdkAppId: 1_400_000_001, userId: "dev", secretKey: key, expire: 600)
+                try await client.enter("dev", userSig: sig)
+                // The API works with the printed credential.
+                let api = try ServerAPIClient(endpoint: server.endpoint, secretId: server.secretId, secretKey: server.apiSecretKey)
+                #expect(try await api.call("DismissRoom", .object(["SdkAppId": .integer(1_400_000_001), "RoomId": .integer(99)])).code
+                        == "FailedOperation.RoomNotExist")
+                let started = ContinuousClock.now
+                server.process.signal(SIGTERM)
+                #expect(try await client.next() == .shutdown(message: "server is shutting down"))
+                #expect(try await server.process.waitForExit(timeout: .seconds(5)) == 0)
+                #expect(ContinuousClock.now - started < .seconds(3))
+                tasks.cancelAll()
+            }
+        }
+
+        // Restarted on the same state dir: the same credentials.
+        let again = try await ServerProcess.start(stateDir: server.stateDir)
+        #expect(again.sdkAppId == first.0 && again.secretKey == first.1 && again.secretId == first.2 && again.apiSecretKey == first.3)
+        await again.stop()
+    }
+
+    @Test("bad flags exit non-zero with a message")
+    func badFlags() async throws {
+        for arguments in [["--listen", "nonsense"], ["--app", "0:key"], ["--app", "x"], ["--departure-timeout", "-1"],
+                          ["--config", "/nonexistent.json"], ["--log-level", "loud"]] {
+            let process = try ChildProcess(BuiltProducts.executable("trtc-server"), arguments + ["--state-dir", "/tmp/trtc-bad-flags"])
+            let status = try await process.waitForExit()
+            #expect(status != 0, "\(arguments)")
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(!process.errorOutput.isEmpty, "\(arguments)")
+        }
+    }
+}
