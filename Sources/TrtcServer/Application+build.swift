@@ -21,7 +21,15 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> (services: [any Service], parts: TrtcServerParts) {
     let metrics = ServerMetrics()
-    let registry = RoomRegistry(configuration: configuration, metrics: metrics, logger: logger)
+    let mediaEndpoint = MediaEndpoint(host: configuration.mediaHost)
+    let mediaRouter = MediaRouter()
+    let registry = RoomRegistry(
+        configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger)
+    let media = MediaService(
+        bindHost: configuration.mediaHost, bindPort: configuration.mediaPort, endpoint: mediaEndpoint, router: mediaRouter,
+        metrics: metrics.media,
+        recorder: configuration.recordDirectory.map { MediaRecorder(directory: $0, metrics: metrics.media, logger: logger) },
+        mirror: configuration.mirror, logger: logger)
     let parts = TrtcServerParts(configuration: configuration, metrics: metrics, registry: registry)
     let signaling = SignalingConnection(
         configuration: configuration, registry: registry, metrics: metrics, sessionIds: SessionIdGenerator(), logger: logger)
@@ -29,6 +37,9 @@ public func buildApplication(
 
     let router = Router(context: BasicWebSocketRequestContext.self)
     router.ws(RouterPath(Signaling.path)) { inbound, outbound, _ in
+        // Nobody enters before the media socket's port is known (it is in `entered`); without it, nobody at all.
+        await mediaEndpoint.ready()
+        guard mediaEndpoint.port != nil else { return }
         await signaling.run(inbound: inbound, outbound: outbound)
     }
     router.post("/") { request, context -> Response in
@@ -57,8 +68,9 @@ public func buildApplication(
         logger: logger)
     let sweepInterval = Duration.milliseconds(max(20, min(250, configuration.departureTimeoutMs / 10)))
     let roomService = RoomService(registry: registry, sweepInterval: sweepInterval, logger: logger)
-    // ServiceGroup shuts down in reverse order: the room service tells the clients before the server stops.
-    return ([app, roomService], parts)
+    // ServiceGroup shuts down in reverse order: the room service tells the clients before the server stops,
+    // and media flows until the end.
+    return ([media, app, roomService], parts)
 }
 
 private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async -> Response {
@@ -81,6 +93,6 @@ private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async 
 }
 
 private func jsonResponse(_ body: String) -> Response {
-    Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+    Response(status: .ok, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(string: body)))
 }
