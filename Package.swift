@@ -111,8 +111,10 @@ let package = Package(
         .testTarget(
             name: "TrtcServerTests",
             dependencies: [
-                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcTestSupport",
+                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

@@ -13,6 +13,9 @@ actor RoomRegistry {
     private let configuration: ServerConfiguration
     private let metrics: ServerMetrics
     private let logger: Logger
+    /// The media socket's routing table, kept in step with membership here (tokens die with their session).
+    private let media: MediaRouter
+    private let mediaEndpoint: MediaEndpoint
     private var rooms: [RoomKey: [String: RoomMember]] = [:]
     private var memberships: [UInt64: Membership] = [:]
     /// Every open connection, in a room or not, so shutdown can tell each of them.
@@ -20,9 +23,12 @@ actor RoomRegistry {
     private var memberCount = 0
     private var isShuttingDown = false
 
-    init(configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+    init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
+         logger: Logger) {
         self.configuration = configuration
         self.metrics = metrics
+        self.media = media
+        self.mediaEndpoint = mediaEndpoint
         self.logger = logger
     }
 
@@ -56,10 +62,12 @@ actor RoomRegistry {
         }
         var members = rooms[admission.key] ?? [:]
         let previous = members[admission.userId]
+        let token = MediaToken.random()
         let member = RoomMember(
             userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
-            video: admission.video, audio: admission.audio, media: makeMediaGrant(avoiding: members))
+            video: admission.video, audio: admission.audio, media: makeMediaGrant(token: token, avoiding: members))
         members[admission.userId] = member
+        media.admit(member.mediaRoute(token: token, room: admission.key))
         if rooms[admission.key] == nil { metrics.rooms.increment() }
         rooms[admission.key] = members
         memberships[session.id] = Membership(key: admission.key, userId: admission.userId)
@@ -113,6 +121,7 @@ actor RoomRegistry {
             member.audio = false
         }
         rooms[membership.key]?[membership.userId] = member
+        media.setPublishing(session: session.id, audio: member.publishesAudio, video: member.publishesVideo)
         session.send(.ack(seq: seq))
         announceChange(from: before, to: member, in: membership.key)
     }
@@ -130,6 +139,7 @@ actor RoomRegistry {
         if let video { member.video = video }
         if let audio { member.audio = audio }
         rooms[membership.key]?[membership.userId] = member
+        media.setPublishing(session: session.id, audio: member.publishesAudio, video: member.publishesVideo)
         session.send(.ack(seq: seq))
         announceChange(from: before, to: member, in: membership.key)
     }
@@ -180,6 +190,7 @@ actor RoomRegistry {
             member.session.send(text)
             member.session.close()
             memberships[member.session.id] = nil
+            media.revoke(session: member.session.id)
         }
         memberCount -= members.count
         metrics.users.decrement(by: Double(members.count))
@@ -208,6 +219,7 @@ actor RoomRegistry {
     private func removeMember(_ membership: Membership, reason: LeaveReason) {
         guard let member = rooms[membership.key]?.removeValue(forKey: membership.userId) else { return }
         memberships[member.session.id] = nil
+        media.revoke(session: member.session.id)
         memberCount -= 1
         metrics.users.decrement()
         if rooms[membership.key]?.isEmpty == true {
@@ -223,6 +235,7 @@ actor RoomRegistry {
     private func displace(_ previous: RoomMember, by member: RoomMember, in key: RoomKey) {
         if previous.session.id != member.session.id {
             memberships[previous.session.id] = nil
+            media.revoke(session: previous.session.id)
             previous.session.send(.exit(reason: .kickedByDuplicateUser, message: "the same userId entered the room from another client"))
             previous.session.close()
             metrics.kicksDuplicate.increment()
@@ -260,7 +273,7 @@ actor RoomRegistry {
         }
     }
 
-    private func makeMediaGrant(avoiding members: [String: RoomMember]) -> MediaGrant {
+    private func makeMediaGrant(token: MediaToken, avoiding members: [String: RoomMember]) -> MediaGrant {
         var used = Set<UInt32>()
         for member in members.values {
             used.insert(member.media.audioSsrc)
@@ -272,12 +285,8 @@ actor RoomRegistry {
                 if used.insert(candidate).inserted { return candidate }
             }
         }
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<16).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
-        return MediaGrant(host: configuration.mediaHost, port: UInt16(clamping: configuration.mediaPort), token: token,
-                          audioSsrc: freshSsrc(), videoSsrc: freshSsrc())
+        // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
+        let port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
+        return MediaGrant(host: mediaEndpoint.host, port: port, token: token.hex, audioSsrc: freshSsrc(), videoSsrc: freshSsrc())
     }
 }

@@ -20,11 +20,16 @@ public struct ServerConfiguration: Sendable {
     public var maxAPIBodyBytes: Int
     /// Messages a slow client may have queued before it is disconnected.
     public var maxQueuedMessagesPerSession: Int
+    /// `--record DIR`: every accepted RTP packet is also written to DIR (RFC 4571 files, see MediaRecorder).
+    public var recordDirectory: String?
+    /// `--mirror HOST:PORT`: every accepted RTP packet is also sent there.
+    public var mirror: HostPort?
 
     public init(listenHost: String = "127.0.0.1", listenPort: Int = 7800, mediaHost: String? = nil, mediaPort: Int = 7801,
                 apps: [UInt32: String] = [:], apiCredentials: [String: String] = [:],
                 departureTimeout: Duration = .seconds(5), apiTimestampTolerance: Int = 300,
-                maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024) {
+                maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024,
+                recordDirectory: String? = nil, mirror: HostPort? = nil) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.mediaHost = mediaHost ?? listenHost
@@ -35,6 +40,8 @@ public struct ServerConfiguration: Sendable {
         self.apiTimestampTolerance = apiTimestampTolerance
         self.maxAPIBodyBytes = maxAPIBodyBytes
         self.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession
+        self.recordDirectory = recordDirectory
+        self.mirror = mirror
     }
 
     var departureTimeoutMs: Int64 {

@@ -18,6 +18,7 @@ public final class ServerMetrics: Sendable {
     let connections: Gauge
     let apiOK: Counter
     let apiFailed: Counter
+    let media: MediaMetrics
 
     public init() {
         rooms = registry.makeGauge(descriptor: .init(metricName: "trtc_rooms", unitName: "", helpText: "Rooms that exist now"))
@@ -37,5 +38,6 @@ public final class ServerMetrics: Sendable {
         let apiHelp = "Server API requests, by result"
         apiOK = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "ok")])
         apiFailed = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "error")])
+        media = MediaMetrics(registry: registry)
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import ServiceLifecycle
 import TrtcCore
@@ -26,23 +29,41 @@ struct TestServer: Sendable {
         UserSig.generate(sdkAppId: sdkAppId, userId: userId, secretKey: key, expire: expire, time: time)
     }
 
-    static func configuration(departureTimeout: Duration) -> ServerConfiguration {
+    /// Media on an ephemeral UDP port: clients learn it from `entered.media`.
+    static func configuration(departureTimeout: Duration, recordDirectory: String? = nil) -> ServerConfiguration {
         ServerConfiguration(
             listenHost: "127.0.0.1", listenPort: 0, mediaHost: "127.0.0.1", mediaPort: 0,
             apps: [sdkAppId: secretKey, otherAppId: otherSecretKey], apiCredentials: [secretId: apiSecretKey],
-            departureTimeout: departureTimeout)
+            departureTimeout: departureTimeout, recordDirectory: recordDirectory)
+    }
+
+    /// GET /metrics, as Prometheus would.
+    func metricsText() async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://\(endpoint)/metrics")!)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The value of one sample line of /metrics, e.g. `trtc_media_dropped_total{reason="unbound"}`; 0 if absent.
+    func metric(_ sample: String) async throws -> Int {
+        let text = try await metricsText()
+        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Int(Double(line.dropFirst(sample.count + 1)) ?? -1)
+        }
+        return 0
     }
 }
 
 /// Runs `body` against a server that is shut down gracefully afterwards.
 func withTestServer<T: Sendable>(
     departureTimeout: Duration = .seconds(5),
+    recordDirectory: String? = nil,
     _ body: @escaping @Sendable (TestServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-    let (services, parts) = buildApplication(TestServer.configuration(departureTimeout: departureTimeout), logger: logger) { port in
+    let (services, parts) = buildApplication(
+        TestServer.configuration(departureTimeout: departureTimeout, recordDirectory: recordDirectory), logger: logger) { port in
         portSink.yield(port)
     }
     let group = ServiceGroup(configuration: .init(services: services, logger: logger))

@@ -1,0 +1,34 @@
+import Prometheus
+
+/// Counters of the media socket, registered in the server's Prometheus registry.
+final class MediaMetrics: Sendable {
+    let packetsIn: Counter
+    let packetsOut: Counter
+    let bytesIn: Counter
+    let bytesOut: Counter
+    let bindings: Counter
+    let recorderDropped: Counter
+    private let dropped: [MediaDropReason: Counter]
+
+    init(registry: PrometheusCollectorRegistry) {
+        let packetHelp = "Media datagrams, by direction (in: every datagram received; out: forwarded copies and bind answers)"
+        packetsIn = registry.makeCounter(descriptor: .init(metricName: "trtc_media_packets_total", unitName: "", helpText: packetHelp), labels: [("direction", "in")])
+        packetsOut = registry.makeCounter(descriptor: .init(metricName: "trtc_media_packets_total", unitName: "", helpText: packetHelp), labels: [("direction", "out")])
+        let byteHelp = "Media datagram payload bytes, by direction"
+        bytesIn = registry.makeCounter(descriptor: .init(metricName: "trtc_media_bytes_total", unitName: "", helpText: byteHelp), labels: [("direction", "in")])
+        bytesOut = registry.makeCounter(descriptor: .init(metricName: "trtc_media_bytes_total", unitName: "", helpText: byteHelp), labels: [("direction", "out")])
+        bindings = registry.makeCounter(descriptor: .init(metricName: "trtc_media_binds_total", unitName: "", helpText: "Bind datagrams answered"))
+        recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
+        var dropped: [MediaDropReason: Counter] = [:]
+        for reason in MediaDropReason.allCases {
+            dropped[reason] = registry.makeCounter(
+                descriptor: .init(metricName: "trtc_media_dropped_total", unitName: "", helpText: "Media datagrams dropped, by reason"),
+                labels: [("reason", reason.rawValue)])
+        }
+        self.dropped = dropped
+    }
+
+    func drop(_ reason: MediaDropReason, count: Int64 = 1) {
+        dropped[reason]?.increment(by: count)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import TrtcClient
+import TrtcCore
+import TrtcMedia
+
+/// The SFU over real sockets: signaling hands out tokens and SSRCs, UDP sockets bind with them, RTP flows.
+@Suite struct MediaForwardingTests {
+    static func rtp(ssrc: UInt32, sequence: UInt16 = 1, payloadType: UInt8 = 96, payload: [UInt8] = Array(0..<100)) throws -> [UInt8] {
+        try RTPPacket(payloadType: payloadType, marker: true, sequenceNumber: sequence, timestamp: 90_000, ssrc: ssrc,
+                      payload: payload).serialized()
+    }
+
+    static func receiverReport(ssrc: UInt32) throws -> [UInt8] {
+        RTCPPacket.serializeCompound([.receiverReport(try RTCPReceiverReport(ssrc: ssrc, reportBlocks: []))])
+    }
+
+    @Test func forwardsUnchangedToTheRoom() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true, audio: true)
+                let bob = try await clients[1].enter("bob")
+                _ = try await clients[0].next()  // userEnter bob
+                let carol = try await clients[2].enter("carol", room: .numeric(2), video: true)
+                #expect(alice.media.port != 0 && alice.media.port == bob.media.port)
+                #expect(Set([alice.media.audioSsrc, alice.media.videoSsrc, bob.media.audioSsrc, bob.media.videoSsrc]).count == 4)
+                #expect(alice.media.token != bob.media.token && alice.media.token.count == 32)
+
+                try await withUDPSockets(3) { sockets in
+                    let (a, b, c) = (sockets[0], sockets[1], sockets[2])
+                    let answer = try await a.bind(alice.media)
+                    #expect(answer == Array("TRTA".utf8) + [1] + UDPTestSocket.hexBytes(alice.media.token))
+                    try await b.bind(bob.media)
+                    try await c.bind(carol.media)
+
+                    let video = try Self.rtp(ssrc: alice.media.videoSsrc)
+                    try await a.send(video, to: alice.media)
+                    #expect(try await b.receive() == video)
+                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: 111, payload: [0xF8, 1, 2, 3])
+                    try await a.send(audio, to: alice.media)
+                    #expect(try await b.receive() == audio)
+
+                    // Bob publishes nothing but reports on what he receives: RTCP goes back to alice.
+                    let report = try Self.receiverReport(ssrc: bob.media.videoSsrc)
+                    try await b.send(report, to: bob.media)
+                    #expect(try await a.receive() == report)
+
+                    // No echo to the sender, nothing into another room.
+                    try await a.expectNothing(for: .milliseconds(100))
+                    try await c.expectNothing(for: .milliseconds(100))
+                    #expect(try await server.metric("trtc_media_binds_total") == 3)
+                    #expect(try await server.metric(#"trtc_media_packets_total{direction="out"}"#) == 3 + 3)
+                }
+            }
+        }
+    }
+
+    @Test func dropsAndCountsWhatIsNotAllowed() async throws {
+        try await withTestServer { server in
+            try await withClients(2, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob")
+                _ = try await clients[0].next()  // userEnter bob
+                try await withUDPSockets(3) { sockets in
+                    let (a, b, stranger) = (sockets[0], sockets[1], sockets[2])
+                    try await a.bind(alice.media)
+                    try await b.bind(bob.media)
+                    // An unbound address, even with a valid SSRC.
+                    try await stranger.send(try Self.rtp(ssrc: alice.media.videoSsrc), to: alice.media)
+                    // A bound address with somebody else's SSRC (bob's), and garbage.
+                    try await a.send(try Self.rtp(ssrc: bob.media.videoSsrc), to: alice.media)
+                    try await a.send(Array("hello, is this RTP?".utf8), to: alice.media)
+                    try await a.send([0x80], to: alice.media)
+                    // Audio that alice does not publish.
+                    try await a.send(try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: 111), to: alice.media)
+                    // A bind with a token nobody holds, and one of a future protocol version.
+                    try await stranger.send(UDPTestSocket.bindDatagram(token: String(repeating: "ab", count: 16)), to: alice.media)
+                    try await stranger.send(UDPTestSocket.bindDatagram(token: alice.media.token, version: 2), to: alice.media)
+                    // Larger than any packet of the protocol.
+                    try await a.send(try Self.rtp(ssrc: alice.media.videoSsrc, payload: Array(repeating: 7, count: 1600)), to: alice.media)
+
+                    try await b.expectNothing()
+                    try await stranger.expectNothing(for: .zero)
+                    for (reason, count) in [("unbound", 1), ("bad-ssrc", 1), ("malformed", 2), ("not-publishing", 1),
+                                            ("bad-token", 1), ("bad-version", 1), ("too-large", 1)] {
+                        #expect(try await server.metric(#"trtc_media_dropped_total{reason="\#(reason)"}"#) == count, "\(reason)")
+                    }
+                    #expect(try await server.metric(#"trtc_media_packets_total{direction="in"}"#) == 2 + 8)
+
+                    // Once alice publishes audio (acked), it flows.
+                    #expect(try await clients[0].request { .publish(seq: $0, video: nil, audio: true) } == .ack(seq: 2))
+                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: 111)
+                    try await a.send(audio, to: alice.media)
+                    #expect(try await b.receive() == audio)
+                }
+            }
+        }
+    }
+
+    @Test func tokensDieWithTheSession() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob", video: true)
+                try await withUDPSockets(3) { sockets in
+                    let (a, b, a2) = (sockets[0], sockets[1], sockets[2])
+                    try await a.bind(alice.media)
+                    try await b.bind(bob.media)
+                    let before = try Self.rtp(ssrc: alice.media.videoSsrc, sequence: 1)
+                    try await a.send(before, to: alice.media)
+                    #expect(try await b.receive() == before)
+
+                    // Alice enters again from another client: the first session, its token and address are gone.
+                    let alice2 = try await clients[2].enter("alice", video: true)
+                    try await a.send(try Self.rtp(ssrc: alice.media.videoSsrc, sequence: 2), to: alice.media)
+                    try await a.send(UDPTestSocket.bindDatagram(token: alice.media.token), to: alice.media)
+                    try await b.expectNothing()
+                    try await a.expectNothing(for: .zero)
+                    #expect(try await server.metric(#"trtc_media_dropped_total{reason="unbound"}"#) == 1)
+                    #expect(try await server.metric(#"trtc_media_dropped_total{reason="bad-token"}"#) == 1)
+                    try await a2.bind(alice2.media)
+                    let fresh = try Self.rtp(ssrc: alice2.media.videoSsrc, sequence: 3)
+                    try await a2.send(fresh, to: alice2.media)
+                    #expect(try await b.receive() == fresh)
+
+                    // Alice leaves: her address is no longer accepted, and bob's packets no longer reach it.
+                    #expect(try await clients[2].request { .leave(seq: $0) } == .ack(seq: 2))
+                    try await a2.send(try Self.rtp(ssrc: alice2.media.videoSsrc, sequence: 4), to: alice2.media)
+                    try await b.send(try Self.rtp(ssrc: bob.media.videoSsrc), to: bob.media)
+                    try await b.expectNothing()
+                    try await a2.expectNothing(for: .zero)
+                    #expect(try await server.metric(#"trtc_media_dropped_total{reason="unbound"}"#) == 2)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+import TrtcCore
+
+/// A client-side UDP socket on loopback for media tests: sends datagrams, queues what arrives.
+final class UDPTestSocket: Sendable {
+    private final class Inbox: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let datagrams = Mutex<[[UInt8]]>([])
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
+            datagrams.withLock { $0.append(bytes) }
+        }
+    }
+
+    private let channel: any Channel
+    private let inbox: Inbox
+
+    private init(channel: any Channel, inbox: Inbox) {
+        self.channel = channel
+        self.inbox = inbox
+    }
+
+    static func open() async throws -> UDPTestSocket {
+        let inbox = Inbox()
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(inbox) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return UDPTestSocket(channel: channel, inbox: inbox)
+    }
+
+    func send(_ bytes: [UInt8], to port: UInt16, host: String = "127.0.0.1") async throws {
+        let address = try SocketAddress(ipAddress: host, port: Int(port))
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
+    }
+
+    func send(_ bytes: [UInt8], to grant: MediaGrant) async throws {
+        try await send(bytes, to: grant.port, host: grant.host)
+    }
+
+    /// The next datagram, in arrival order.
+    func receive(timeout: Duration = .seconds(2)) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let next = inbox.datagrams.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            if let next { return next }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw TestFailure("no datagram within \(timeout)")
+    }
+
+    /// Fails if anything arrives within `duration`.
+    func expectNothing(for duration: Duration = .milliseconds(200)) async throws {
+        try await Task.sleep(for: duration)
+        let pending = inbox.datagrams.withLock { $0 }
+        if !pending.isEmpty { throw TestFailure("\(pending.count) unexpected datagrams, first \(pending[0].prefix(16))") }
+    }
+
+    /// Sends the bind datagram of docs/protocol.md §2 until the server answers; returns the answer.
+    @discardableResult
+    func bind(_ grant: MediaGrant, timeout: Duration = .seconds(2)) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            try await send(Self.bindDatagram(token: grant.token), to: grant)
+            if let answer = try? await receive(timeout: .milliseconds(200)) { return answer }
+        }
+        throw TestFailure("no bind answer within \(timeout)")
+    }
+
+    static func bindDatagram(token: String, magic: String = "TRTB", version: UInt8 = 1) -> [UInt8] {
+        Array(magic.utf8) + [version] + hexBytes(token)
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Runs `body` with `count` fresh UDP sockets, closed afterwards.
+func withUDPSockets<T: Sendable>(_ count: Int, _ body: ([UDPTestSocket]) async throws -> T) async throws -> T {
+    var sockets: [UDPTestSocket] = []
+    for _ in 0..<count { sockets.append(try await UDPTestSocket.open()) }
+    do {
+        let result = try await body(sockets)
+        for socket in sockets { await socket.close() }
+        return result
+    } catch {
+        for socket in sockets { await socket.close() }
+        throw error
+    }
+}
