@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "trtc-server", targets: ["trtc-server"]),
+        .executable(name: "trtcctl", targets: ["trtcctl"]),
         .executable(name: "trtcd", targets: ["trtcd"]),
         .library(name: "TrtcCore", targets: ["TrtcCore"]),
         .library(name: "TrtcServer", targets: ["TrtcServer"]),
@@ -89,6 +90,24 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TrtcDBusTests", dependencies: ["TrtcDBus"]),
+
+        // trtcctl: command-line client of trtcd (D-Bus) and of the server API; logic in TrtcControl.
+        .target(
+            name: "TrtcControl",
+            dependencies: [
+                "TrtcCore", "TrtcDBus", "TrtcClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "trtcctl", dependencies: ["TrtcControl"]),
+        .testTarget(
+            name: "TrtcControlTests",
+            dependencies: [
+                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // libsystemd: journal logging and sd_notify for trtcd.
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),

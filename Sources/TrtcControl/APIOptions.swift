@@ -1,0 +1,40 @@
+import ArgumentParser
+import TrtcClient
+
+/// Where and as whom `trtcctl server …` calls the server API.
+struct APIOptions: ParsableArguments {
+    static let defaultEndpoint = "http://127.0.0.1:7800"
+
+    @Option(help: ArgumentHelp("Server API address (default $TRTC_API_ENDPOINT, else \(defaultEndpoint)).", valueName: "URL"))
+    var endpoint: String?
+
+    @Option(name: .customLong("secret-id"), help: ArgumentHelp("API SecretId (default $TRTC_SECRET_ID).", valueName: "ID"))
+    var secretId: String?
+
+    @Option(name: .customLong("secret-key"), help: ArgumentHelp("API SecretKey (default $TRTC_API_SECRET_KEY).", valueName: "KEY"))
+    var secretKey: String?
+
+    @Option(name: .customLong("sdk-app-id"), help: ArgumentHelp("The application (default $TRTC_SDK_APP_ID).", valueName: "N"))
+    var sdkAppId: String?
+
+    init() {}
+
+    func client() throws -> ServerAPIClient {
+        let endpoint = EnvironmentDefaults.value(endpoint, or: EnvironmentDefaults.apiEndpoint) ?? Self.defaultEndpoint
+        guard let secretId = EnvironmentDefaults.value(secretId, or: EnvironmentDefaults.secretId) else {
+            throw ValidationError("no API SecretId: give --secret-id or set \(EnvironmentDefaults.secretId)")
+        }
+        guard let secretKey = EnvironmentDefaults.value(secretKey, or: EnvironmentDefaults.apiSecretKey) else {
+            throw ValidationError("no API SecretKey: give --secret-key or set \(EnvironmentDefaults.apiSecretKey)")
+        }
+        do {
+            return try ServerAPIClient(endpoint: endpoint, secretId: secretId, secretKey: secretKey)
+        } catch {
+            throw ValidationError("--endpoint: \(error)")
+        }
+    }
+
+    func appId() throws -> UInt32 {
+        try IdentifierArguments.sdkAppId(sdkAppId)
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import TrtcDBus
+
+/// `trtcctl remote-video USER [--sub]`: makes trtcd decode a remote user's video into a PipeWire node.
+struct RemoteVideoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remote-video",
+        abstract: "Show a remote user's video as a PipeWire Video/Source node; prints its node id.",
+        discussion: "View it with e.g. `gst-launch-1.0 pipewiresrc path=<id> ! videoconvert ! autovideosink`.")
+
+    @Argument(help: ArgumentHelp("The remote userId.", valueName: "USER"))
+    var user: String
+
+    @Flag(help: "The sub stream (screen sharing) instead of the main one.")
+    var sub = false
+
+    func validate() throws {
+        _ = try IdentifierArguments.userId(user)
+    }
+
+    func run() async throws {
+        let reply = try await DaemonClient.withConnection { daemon in
+            try await daemon.call("StartRemoteVideo", [.string(user), .string(sub ? "sub" : "main")])
+        }
+        guard let nodeId = reply.first?.uint32 else {
+            throw CommandFailure("trtcd answered StartRemoteVideo with \(DBusValue.signature(of: reply)), not u")
+        }
+        StandardStreams.writeOutput("\(nodeId)\n")
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import TrtcCore
+
+extension Scene: ExpressibleByArgument {}
