@@ -76,8 +76,10 @@ let package = Package(
         // libvpx (VP8) and libopus, with C shims for the macros and variadic controls Swift cannot import.
         .systemLibrary(name: "CVPX", path: "Sources/CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        // libpipewire-0.3, with C shims for method macros, variadic POD builders and event tables.
+        .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // Media path: raw frames, VP8/Opus codecs, RTP/RTCP packetization.
-        .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus"]),
+        .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus", "CPipeWire"]),
         .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia"]),
 
         // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.

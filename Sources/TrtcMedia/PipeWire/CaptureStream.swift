@@ -1,0 +1,215 @@
+import CPipeWire
+
+/// What a `CaptureStream` needs from its media-specific owner. Called on the loop thread
+/// (or under the loop lock).
+protocol CaptureStreamConsumer: AnyObject {
+    /// The EnumFormat params to offer, built with `builder`.
+    func formatParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>]
+    /// The negotiated format; returns why it is unusable, or nil to accept it.
+    func formatChanged(_ format: UnsafePointer<spa_pod>) -> String?
+    /// One filled buffer; valid only during the call.
+    func process(_ buffer: UnsafeMutablePointer<spa_buffer>, timestamp: Duration)
+    /// The stream ended (exactly once).
+    func captureStopped(_ reason: CaptureStopReason)
+}
+
+/// One `pw_stream` capturing from a device node, shared by video and audio capture.
+///
+/// Owned by the loop thread: every method must be called on it or under `PipeWireLoop.withLock`.
+/// Teardown that a PipeWire callback asks for (stream error, node removed) is deferred to a
+/// loop event, since a stream must not be destroyed from inside its own callbacks.
+final class CaptureStream: @unchecked Sendable {
+    enum Phase: Equatable {
+        case idle
+        case connecting
+        case streaming
+        case finished(CaptureStopReason)
+    }
+
+    let device: PipeWireDevice
+    private let loop: PipeWireLoop
+    private weak var consumer: (any CaptureStreamConsumer)?
+    private(set) var phase: Phase = .idle
+
+    private var stream: OpaquePointer?
+    private let streamHook: UnsafeMutablePointer<spa_hook>
+    private let streamEvents: UnsafeMutablePointer<pw_stream_events>
+    private var registryWatcher: RegistryWatcher?
+    private var stopEvent: UnsafeMutablePointer<spa_source>?
+    private var pendingStop: CaptureStopReason?
+
+    init(loop: PipeWireLoop, device: PipeWireDevice, consumer: any CaptureStreamConsumer) {
+        self.loop = loop
+        self.device = device
+        self.consumer = consumer
+        streamHook = .allocate(capacity: 1)
+        streamHook.initialize(to: spa_hook())
+        streamEvents = .allocate(capacity: 1)
+        streamEvents.initialize(to: trtc_pw_stream_events(
+            { data, _, state, error in
+                guard let data else { return }
+                Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue()
+                    .stateChanged(state, error: error.map { String(cString: $0) })
+            },
+            { data, id, param in
+                guard let data, let param else { return }
+                Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().paramChanged(id: id, param: param)
+            },
+            { data in
+                guard let data else { return }
+                Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().process()
+            }))
+    }
+
+    deinit {
+        precondition(stream == nil && stopEvent == nil && registryWatcher == nil, "CaptureStream released without close()")
+        streamHook.deinitialize(count: 1)
+        streamHook.deallocate()
+        streamEvents.deinitialize(count: 1)
+        streamEvents.deallocate()
+    }
+
+    /// Creates the stream and asks the session manager to link it to `device`. Under the lock.
+    func connectLocked(name: String, properties: [String: String]) throws(PipeWireError) {
+        precondition(phase == .idle, "connect called twice")
+        let pwLoop = pw_thread_loop_get_loop(loop.threadLoop)
+        stopEvent = trtc_pw_loop_add_event(pwLoop, { data, _ in
+            guard let data else { return }
+            Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().runPendingStop()
+        }, Unmanaged.passUnretained(self).toOpaque())
+
+        let deviceId = device.id
+        registryWatcher = try RegistryWatcher(
+            loop: loop, onGlobal: { _ in },
+            onGlobalRemoved: { [weak self] id in
+                guard let self, id == deviceId else { return }
+                self.scheduleStop(.deviceRemoved(self.device.name))
+            })
+
+        let streamProperties = trtc_pw_properties_new_empty()
+        for (key, value) in properties { pw_properties_set(streamProperties, key, value) }
+        // target.object takes a node.name or object.serial; the serial names exactly this node.
+        pw_properties_set(streamProperties, "target.object", String(device.serial))
+        guard let stream = pw_stream_new(loop.core, name, streamProperties) else {
+            closeLocked()
+            throw .connectionFailed("could not create a PipeWire stream: \(String(cString: trtc_spa_strerror(-trtc_errno())))")
+        }
+        self.stream = stream
+        pw_stream_add_listener(stream, streamHook, streamEvents, Unmanaged.passUnretained(self).toOpaque())
+
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { scratch.deallocate() }
+        var builder = trtc_spa_pod_builder(scratch, 4096)
+        var params: [UnsafePointer<spa_pod>?] = consumer?.formatParams(builder: &builder) ?? []
+        phase = .connecting
+        let result = params.withUnsafeMutableBufferPointer { buffer in
+            pw_stream_connect(
+                stream, SPA_DIRECTION_INPUT, UInt32.max /* PW_ID_ANY */, trtc_pw_capture_stream_flags(),
+                buffer.baseAddress, UInt32(buffer.count))
+        }
+        guard result >= 0 else {
+            let message = String(cString: trtc_spa_strerror(result))
+            finishLocked(.streamError(message))
+            closeLocked()
+            throw .deviceUnavailable("cannot connect to \(device.mediaClass.deviceNoun) '\(device.name)': \(message)")
+        }
+    }
+
+    /// Waits until media flows; returns why it stopped instead, or nil when streaming. Under the lock.
+    func waitUntilStreamingLocked(timeout: Duration) -> CaptureStopReason? {
+        let streaming = loop.waitLocked(timeout: timeout) {
+            if case .connecting = phase { return false }
+            return true
+        }
+        if case .finished(let reason) = phase { return reason }
+        if !streaming {
+            return .streamError(
+                "no media from '\(device.name)' within \(timeout) (no format both sides support, such as an "
+                    + "MJPG-only camera, or the session manager did not link the stream)")
+        }
+        return nil
+    }
+
+    /// Tears down the stream and reports `reason` to the consumer, once. Loop thread or lock;
+    /// never from inside a stream callback (use `scheduleStop`).
+    func finishLocked(_ reason: CaptureStopReason) {
+        if case .finished = phase { return }
+        phase = .finished(reason)
+        pendingStop = nil
+        if let stream {
+            trtc_spa_hook_remove(streamHook)
+            pw_stream_disconnect(stream)
+            pw_stream_destroy(stream)
+            self.stream = nil
+        }
+        registryWatcher?.close()
+        registryWatcher = nil
+        loop.signalWaiters()
+        consumer?.captureStopped(reason)
+    }
+
+    /// Stops (as requested) if still running and releases the loop event. Loop thread or lock.
+    func closeLocked() {
+        finishLocked(.requested)
+        if let stopEvent {
+            trtc_pw_loop_destroy_source(pw_thread_loop_get_loop(loop.threadLoop), stopEvent)
+            self.stopEvent = nil
+        }
+    }
+
+    // MARK: loop-thread callbacks
+
+    private func scheduleStop(_ reason: CaptureStopReason) {
+        if case .finished = phase { return }
+        if pendingStop == nil { pendingStop = reason }
+        if let stopEvent {
+            _ = trtc_pw_loop_signal_event(pw_thread_loop_get_loop(loop.threadLoop), stopEvent)
+        }
+    }
+
+    private func runPendingStop() {
+        guard let reason = pendingStop else { return }
+        finishLocked(reason)
+    }
+
+    private func stateChanged(_ state: pw_stream_state, error: String?) {
+        switch state {
+        case PW_STREAM_STATE_ERROR:
+            scheduleStop(.streamError(error ?? "unknown stream error"))
+        case PW_STREAM_STATE_UNCONNECTED:
+            scheduleStop(.disconnected(error ?? "the stream was disconnected"))
+        case PW_STREAM_STATE_STREAMING:
+            if phase == .connecting { phase = .streaming }
+        default:
+            break
+        }
+        loop.signalWaiters()
+    }
+
+    private func paramChanged(id: UInt32, param: UnsafePointer<spa_pod>) {
+        guard id == SPA_PARAM_Format.rawValue, let stream, let consumer else { return }
+        if let problem = consumer.formatChanged(param) {
+            _ = trtc_pw_stream_set_error(stream, -EINVAL, problem)
+            return
+        }
+        // A header meta on each buffer (sequence numbers, producer timestamps), and spare
+        // buffers: test sources (and some drivers) stop for good once they run out.
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 8)
+        defer { scratch.deallocate() }
+        var builder = trtc_spa_pod_builder(scratch, 512)
+        var params: [UnsafePointer<spa_pod>?] = [
+            trtc_pw_build_meta_header_param(&builder),
+            trtc_pw_build_buffers_param(&builder, 8, 2, 16),
+        ]
+        _ = params.withUnsafeMutableBufferPointer { buffer in
+            pw_stream_update_params(stream, buffer.baseAddress, UInt32(buffer.count))
+        }
+    }
+
+    private func process() {
+        guard let stream, let buffer = pw_stream_dequeue_buffer(stream) else { return }
+        defer { pw_stream_queue_buffer(stream, buffer) }
+        guard let spaBuffer = buffer.pointee.buffer else { return }
+        consumer?.process(spaBuffer, timestamp: .nanoseconds(trtc_monotonic_ns()))
+    }
+}

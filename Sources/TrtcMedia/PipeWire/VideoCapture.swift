@@ -1,0 +1,75 @@
+import CPipeWire
+
+/// Captures a camera (a PipeWire Video/Source node) and delivers I420 frames.
+///
+/// Creating one opens the camera and returns once frames flow (or throws `deviceUnavailable`).
+/// `stop()` (or releasing the object) destroys the stream, so the camera is released in PipeWire.
+/// If the camera disappears or the stream fails, `events` ends with `.stopped(reason)`.
+/// State lives on the PipeWire loop thread; the public members take the loop lock.
+public final class VideoCapture: @unchecked Sendable {
+    public let device: PipeWireDevice
+    public let options: VideoCaptureOptions
+    /// Frames and the final stop. Keeps the newest few frames when the consumer lags.
+    public let events: AsyncStream<VideoCaptureEvent>
+
+    let loop: PipeWireLoop
+    let continuation: AsyncStream<VideoCaptureEvent>.Continuation
+    private var stream: CaptureStream?
+    // Loop-thread state.
+    var negotiated: VideoCaptureFormat?
+    var negotiatedPixelFormat: RawVideoPixelFormat?
+    var nextFrameDue: Duration?
+    var finalReason: CaptureStopReason?
+    var conversionFailures = 0
+
+    /// Opens the camera `options.camera` (default: the session's default camera).
+    /// - Throws: `deviceUnavailable` (no such camera, no usable format, no frames within
+    ///   `startTimeout`), `invalidArgument`, `connectionFailed`.
+    public init(loop: PipeWireLoop, options: VideoCaptureOptions = VideoCaptureOptions(), startTimeout: Duration = .seconds(3)) throws(PipeWireError) {
+        try options.validate()
+        let device = try loop.devices().resolve(options.camera, of: .videoSource)
+        self.loop = loop
+        self.device = device
+        self.options = options
+        (events, continuation) = AsyncStream.makeStream(of: VideoCaptureEvent.self, bufferingPolicy: .bufferingNewest(8))
+
+        try loop.withLock { () throws(PipeWireError) in
+            let stream = CaptureStream(loop: loop, device: device, consumer: self)
+            self.stream = stream
+            try stream.connectLocked(
+                name: "trtcd camera",
+                properties: [
+                    "media.type": "Video", "media.category": "Capture", "media.role": "Camera",
+                    "node.description": "trtcd camera capture",
+                ])
+            if let reason = stream.waitUntilStreamingLocked(timeout: startTimeout) {
+                stream.closeLocked()
+                self.stream = nil
+                throw .deviceUnavailable("camera '\(device.name)' could not start: \(reason)")
+            }
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The negotiated camera format.
+    public var format: VideoCaptureFormat? {
+        loop.withLock { negotiated }
+    }
+
+    /// Why capture ended, once it has.
+    public var stopReason: CaptureStopReason? {
+        loop.withLock { finalReason }
+    }
+
+    /// Destroys the stream (releasing the camera) and ends `events` with `.stopped(.requested)`.
+    /// Idempotent.
+    public func stop() {
+        loop.withLock {
+            stream?.closeLocked()
+            stream = nil
+        }
+    }
+}

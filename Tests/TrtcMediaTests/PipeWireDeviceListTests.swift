@@ -1,0 +1,53 @@
+import Testing
+
+@testable import TrtcMedia
+
+@Suite(.pipeWireTestEnvironment)
+struct PipeWireDeviceListTests {
+    let environment = PipeWireTestEnvironment.current!
+
+    @Test func listsTestCameraMicrophoneAndSpeakerWithDefaults() throws {
+        let loop = try PipeWireLoop(name: "trtcd-test-devices", remote: environment.socketPath)
+        let list = try loop.devices()
+
+        let camera = try #require(list.devices(of: .videoSource).first { $0.name == PipeWireTestEnvironment.cameraName })
+        #expect(camera.description == "trtc test camera")
+        let microphone = try #require(list.devices(of: .audioSource).first { $0.name == PipeWireTestEnvironment.microphoneName })
+        #expect(list.devices(of: .audioSink).contains { $0.name == PipeWireTestEnvironment.speakerName })
+
+        // WirePlumber's "default" metadata names them (the only devices of their class).
+        #expect(list.defaultNames[.videoSource] == PipeWireTestEnvironment.cameraName)
+        #expect(list.defaultNames[.audioSource] == PipeWireTestEnvironment.microphoneName)
+        #expect(list.defaultNames[.audioSink] == PipeWireTestEnvironment.speakerName)
+        #expect(list.defaultDevice(of: .videoSource) == camera)
+
+        // Serial and name both select; the ids match what pw-dump reports.
+        #expect(try list.resolve(String(camera.serial), of: .videoSource) == camera)
+        #expect(try list.resolve(nil, of: .audioSource) == microphone)
+        let dumpedCamera = try #require(try environment.dump().first { $0.isNode && $0.properties["node.name"] == camera.name })
+        #expect(dumpedCamera.id == Int(camera.id))
+        #expect(dumpedCamera.properties["object.serial"] == String(camera.serial))
+    }
+
+    @Test func unknownCameraNameIsAClearDeviceUnavailableError() throws {
+        let loop = try PipeWireLoop(name: "trtcd-test-devices", remote: environment.socketPath)
+        let list = try loop.devices()
+        let error = #expect(throws: PipeWireError.self) { try list.resolve("no-such-camera", of: .videoSource) }
+        guard case .deviceUnavailable(let message) = error else {
+            Issue.record("expected deviceUnavailable, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("no-such-camera"))
+        #expect(message.contains(PipeWireTestEnvironment.cameraName))  // lists what is available
+    }
+
+    @Test func missingDaemonIsAConnectionError() throws {
+        let error = #expect(throws: PipeWireError.self) {
+            _ = try PipeWireLoop(name: "trtcd-test-devices", remote: environment.directory + "/no-such-socket")
+        }
+        guard case .connectionFailed = error else {
+            Issue.record("expected connectionFailed, got \(String(describing: error))")
+            return
+        }
+    }
+}
