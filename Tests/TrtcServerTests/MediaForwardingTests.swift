@@ -3,6 +3,7 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcMedia
+import TrtcServer
 
 /// The SFU over real sockets: signaling hands out tokens and SSRCs, UDP sockets bind with them, RTP flows.
 @Suite struct MediaForwardingTests {
@@ -130,6 +131,62 @@ import TrtcMedia
                     try await b.expectNothing()
                     try await a2.expectNothing(for: .zero)
                     #expect(try await server.metric(#"trtc_media_dropped_total{reason="unbound"}"#) == 2)
+                }
+            }
+        }
+    }
+
+    @Test func serverRemovalsRevokeTokens() async throws {
+        try await withTestServer(departureTimeout: .milliseconds(500)) { server in
+            try await withClients(3, server) { clients in
+                let silent = try await clients[0].enter("silent", room: .numeric(5), video: true, heartbeat: false)
+                let removed = try await clients[1].enter("removed", room: .numeric(5), video: true)
+                let watcher = try await clients[2].enter("watcher", room: .numeric(5))
+                try await withUDPSockets(3) { sockets in
+                    let (s, r, w) = (sockets[0], sockets[1], sockets[2])
+                    try await s.bind(silent.media)
+                    try await r.bind(removed.media)
+                    try await w.bind(watcher.media)
+                    let fromRemoved = try Self.rtp(ssrc: removed.media.videoSsrc)
+                    try await r.send(fromRemoved, to: removed.media)
+                    #expect(try await w.receive() == fromRemoved)
+                    #expect(try await s.receive() == fromRemoved)
+
+                    let app = JSONValue.integer(Int64(TestServer.sdkAppId))
+                    let removal = try await server.api.call("RemoveUser", .object([
+                        "SdkAppId": app, "RoomId": .integer(5), "UserIds": .array([.string("removed")])]))
+                    #expect(removal.isSuccess)
+                    try await clients[1].waitClosed()
+                    try await r.send(try Self.rtp(ssrc: removed.media.videoSsrc, sequence: 2), to: removed.media)
+
+                    // The silent member times out; its address goes with it.
+                    try await clients[0].waitClosed(timeout: .seconds(3))
+                    try await s.send(try Self.rtp(ssrc: silent.media.videoSsrc), to: silent.media)
+                    try await w.expectNothing()
+                    #expect(try await server.metric(#"trtc_media_dropped_total{reason="unbound"}"#) == 2)
+                }
+            }
+        }
+    }
+
+    @Test func mirrorGetsEveryAcceptedRTP() async throws {
+        try await withUDPSockets(3) { sockets in
+            let (a, b, mirror) = (sockets[0], sockets[1], sockets[2])
+            try await withTestServer(mirror: HostPort(host: "127.0.0.1", port: mirror.port)) { server in
+                try await withClients(2, server) { clients in
+                    let alice = try await clients[0].enter("alice", video: true)
+                    let bob = try await clients[1].enter("bob")
+                    try await a.bind(alice.media)
+                    try await b.bind(bob.media)
+                    let video = try Self.rtp(ssrc: alice.media.videoSsrc)
+                    try await a.send(video, to: alice.media)
+                    #expect(try await b.receive() == video)
+                    #expect(try await mirror.receive() == video)
+                    // Neither RTCP nor rejected packets are mirrored.
+                    try await b.send(try Self.receiverReport(ssrc: bob.media.audioSsrc), to: bob.media)
+                    _ = try await a.receive()
+                    try await b.send(try Self.rtp(ssrc: bob.media.videoSsrc), to: bob.media)
+                    try await mirror.expectNothing()
                 }
             }
         }

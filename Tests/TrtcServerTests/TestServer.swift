@@ -30,11 +30,11 @@ struct TestServer: Sendable {
     }
 
     /// Media on an ephemeral UDP port: clients learn it from `entered.media`.
-    static func configuration(departureTimeout: Duration, recordDirectory: String? = nil) -> ServerConfiguration {
+    static func configuration(departureTimeout: Duration, recordDirectory: String? = nil, mirror: HostPort? = nil) -> ServerConfiguration {
         ServerConfiguration(
             listenHost: "127.0.0.1", listenPort: 0, mediaHost: "127.0.0.1", mediaPort: 0,
             apps: [sdkAppId: secretKey, otherAppId: otherSecretKey], apiCredentials: [secretId: apiSecretKey],
-            departureTimeout: departureTimeout, recordDirectory: recordDirectory)
+            departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror)
     }
 
     /// GET /metrics, as Prometheus would.
@@ -57,13 +57,15 @@ struct TestServer: Sendable {
 func withTestServer<T: Sendable>(
     departureTimeout: Duration = .seconds(5),
     recordDirectory: String? = nil,
+    mirror: HostPort? = nil,
     _ body: @escaping @Sendable (TestServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let (services, parts) = buildApplication(
-        TestServer.configuration(departureTimeout: departureTimeout, recordDirectory: recordDirectory), logger: logger) { port in
+        TestServer.configuration(departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror),
+        logger: logger) { port in
         portSink.yield(port)
     }
     let group = ServiceGroup(configuration: .init(services: services, logger: logger))

@@ -33,6 +33,8 @@ final class UDPTestSocket: Sendable {
         return UDPTestSocket(channel: channel, inbox: inbox)
     }
 
+    var port: Int { channel.localAddress?.port ?? 0 }
+
     func send(_ bytes: [UInt8], to port: UInt16, host: String = "127.0.0.1") async throws {
         let address = try SocketAddress(ipAddress: host, port: Int(port))
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
