@@ -121,6 +121,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "trtcd", dependencies: ["TrtcDaemon"]),
@@ -128,6 +129,10 @@ let package = Package(
         // Real processes for tests: trtc-server, dbus-daemon, trtcd.
         .target(name: "TrtcTestSupport", path: "Tests/TrtcTestSupport"),
 
+        .testTarget(
+            name: "TrtcDaemonTests",
+            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport"]
+        ),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "TrtcServerTests",

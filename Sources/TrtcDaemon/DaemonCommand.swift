@@ -34,7 +34,10 @@ public struct DaemonCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "trtcd")
         let service = DaemonService(configuration: DaemonConfiguration(server: serverURL), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The service traps SIGTERM/SIGINT itself (see DaemonService) and returns when done: that ends the group.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [], logger: logger))
         do {
             try await group.run()
         } catch let error as DaemonStartError {

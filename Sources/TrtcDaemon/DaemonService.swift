@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import TrtcCore
 import TrtcDBus
 
@@ -56,8 +57,20 @@ public struct DaemonService: Service {
             group.addTask {
                 for await id in vanished { await controller.callerVanished(id) }
             }
-            // Until SIGTERM/SIGINT (or the group is cancelled).
-            try? await gracefulShutdown()
+            // Until SIGTERM/SIGINT or the group's graceful shutdown. Signals are trapped here rather than by the
+            // ServiceGroup so that the room is exited while the signaling connection is still open (the WebSocket
+            // client closes itself on graceful shutdown).
+            await withTaskGroup(of: Void.self) { waiters in
+                waiters.addTask { try? await gracefulShutdown() }
+                waiters.addTask {
+                    for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                        logger.info("caught \(signal)")
+                        break
+                    }
+                }
+                await waiters.next()
+                waiters.cancelAll()
+            }
             logger.info("shutting down")
             SystemdNotify.send("STOPPING=1")
             await controller.exitRoom()

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import TrtcClient
+import TrtcCore
+import TrtcDBus
+import TrtcTestSupport
+
+private func names(_ signals: [RoomClient.Signal]) -> [String] { signals.map(\.member) }
+
+@Suite("trtcd: entering, exiting and every forced exit, through D-Bus with real processes", .serialized)
+struct RoomExitTests {
+    @Test("enter and exit: signal order, properties, the others told")
+    func enterAndExit() async throws {
+        try await withDaemonRoom(users: 2) { room in
+            let (alice, bob) = (room.clients[0], room.clients[1])
+            try await alice.enter("alice", server: room.server)
+            let entered = try await alice.waitFor("EnterRoom")
+            #expect((entered.arguments.first?.int64 ?? 0) > 0)
+            #expect(try await alice.property("State") == .string("in-room"))
+            #expect(try await alice.property("RoomId") == .string("1"))
+            #expect(try await alice.property("UserId") == .string("alice"))
+
+            try await bob.enter("bob", server: room.server)
+            try await alice.waitFor("RemoteUserEnterRoom") { $0 == [.string("bob")] }
+            #expect(names(bob.roomSignals) == ["EnterRoom", "RemoteUserEnterRoom"])
+            #expect(try await bob.property("RemoteUsers") == .stringArray(["alice"]))
+
+            // ExitRoom: the server is told (alice sees bob leave, reason 0), then ExitRoom(0), then the reply.
+            try await bob.exit()
+            #expect(bob.roomSignals.last == RoomClient.Signal(member: "ExitRoom", arguments: [.int32(0)]))
+            try await alice.waitFor("RemoteUserLeaveRoom") { $0 == [.string("bob"), .int32(0)] }
+            #expect(try await bob.property("State") == .string("idle"))
+            #expect(try await bob.property("RoomId") == .string(""))
+            #expect(try await alice.property("RemoteUsers") == .stringArray([]))
+
+            // Not in a room: ExitRoom replies at once and emits nothing.
+            let count = bob.roomSignals.count
+            try await bob.exit()
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(bob.roomSignals.count == count)
+            // Ready to enter again.
+            try await bob.enter("bob", server: room.server)
+            try await alice.waitFor("RemoteUserEnterRoom") { _ in alice.roomSignals.filter { $0.member == "RemoteUserEnterRoom" }.count == 2 }
+        }
+    }
+
+    @Test("RemoveUser: ExitRoom(1) at the removed user, RemoteUserLeaveRoom(u, 2) at the others, no reconnect")
+    func removedByAPI() async throws {
+        try await withDaemonRoom(users: 2) { room in
+            let (alice, bob) = (room.clients[0], room.clients[1])
+            try await alice.enter("alice", room: .numeric(77), server: room.server)
+            try await bob.enter("bob", room: .numeric(77), server: room.server)
+            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
+            let outcome = try await api.call("RemoveUser", .object([
+                "SdkAppId": .integer(Int64(room.server.sdkAppId)), "RoomId": .integer(77), "UserIds": .array([.string("bob")])]))
+            #expect(outcome == .success(requestId: outcome.requestId))
+            try await bob.waitFor("ExitRoom") { $0 == [.int32(1)] }
+            try await alice.waitFor("RemoteUserLeaveRoom") { $0 == [.string("bob"), .int32(2)] }
+            #expect(try await bob.property("State") == .string("idle"))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!names(bob.roomSignals).contains("TryToReconnect"))
+            #expect(bob.roomSignals.filter { $0.member == "ExitRoom" }.count == 1)
+            // Idle and ready: enter again.
+            try await bob.enter("bob", room: .numeric(77), server: room.server)
+            #expect(try await bob.property("State") == .string("in-room"))
+        }
+    }
+
+    @Test("DismissRoom: ExitRoom(2) at every member")
+    func dismissed() async throws {
+        try await withDaemonRoom(users: 2) { room in
+            for (index, client) in room.clients.enumerated() {
+                try await client.enter("user\(index)", room: .string("meeting-1"), server: room.server)
+            }
+            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
+            let outcome = try await api.call("DismissRoomByStrRoomId", .object([
+                "SdkAppId": .integer(Int64(room.server.sdkAppId)), "RoomId": .string("meeting-1")]))
+            #expect(outcome.requestId.count == 36)
+            for client in room.clients {
+                try await client.waitFor("ExitRoom") { $0 == [.int32(2)] }
+                let state = try await client.property("State")
+                #expect(state == .string("idle"), "signals: \(client.signals)")
+            }
+        }
+    }
+
+    @Test("the same userId entering again: ExitRoom(3) at the earlier daemon only; the others see no leave")
+    func duplicateUser() async throws {
+        try await withDaemonRoom(users: 3) { room in
+            let (first, other, second) = (room.clients[0], room.clients[1], room.clients[2])
+            try await first.enter("same", server: room.server)
+            try await other.enter("watcher", server: room.server)
+            try await second.enter("same", server: room.server)
+            try await first.waitFor("ExitRoom") { $0 == [.int32(3)] }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!names(second.roomSignals).contains("ExitRoom"))
+            #expect(names(other.roomSignals) == ["EnterRoom", "RemoteUserEnterRoom"])
+            #expect(try await first.property("State") == .string("idle"))
+            #expect(try await second.property("State") == .string("in-room"))
+        }
+    }
+
+    @Test("kill -9 of a daemon: the others see RemoteUserLeaveRoom(u, 1) within the departure timeout")
+    func killedDaemon() async throws {
+        try await withDaemonRoom(users: 2, departureTimeout: 1.5) { room in
+            try await room.clients[0].enter("stays", server: room.server)
+            try await room.clients[1].enter("dies", server: room.server)
+            try await room.clients[0].waitFor("RemoteUserEnterRoom")
+            let killed = ContinuousClock.now
+            room.daemons[1].process.signal(SIGKILL)
+            try await room.clients[0].waitFor("RemoteUserLeaveRoom", timeout: .seconds(5)) { $0 == [.string("dies"), .int32(1)] }
+            #expect(ContinuousClock.now - killed < .seconds(2.5))
+        }
+    }
+
+    @Test("SIGTERM while in a room exits it cleanly first")
+    func sigterm() async throws {
+        try await withDaemonRoom(users: 2) { room in
+            try await room.clients[0].enter("a", server: room.server)
+            try await room.clients[1].enter("b", server: room.server)
+            room.daemons[1].process.signal(SIGTERM)
+            try await room.clients[0].waitFor("RemoteUserLeaveRoom") { $0 == [.string("b"), .int32(0)] }
+            #expect(try await room.daemons[1].process.waitForExit() == 0)
+        }
+    }
+}
+
+extension ServerAPIClient.Outcome {
+    var requestId: String {
+        switch self {
+        case .success(let id): id
+        case .failure(_, _, let id): id
+        }
+    }
+}
