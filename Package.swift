@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "trtc-server", targets: ["trtc-server"]),
+        .executable(name: "trtc-bench", targets: ["trtc-bench"]),
         .executable(name: "trtcctl", targets: ["trtcctl"]),
         .executable(name: "trtcd", targets: ["trtcd"]),
         .library(name: "TrtcCore", targets: ["TrtcCore"]),
@@ -71,6 +72,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+
+        // Benchmarks (trtc-bench): the logic in a library, one subcommand per part (server; later daemon, media).
+        .target(
+            name: "TrtcBenchmarks",
+            dependencies: [
+                "TrtcServer", "TrtcClient", "TrtcCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "trtc-bench",
+            dependencies: ["TrtcBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // libvpx (VP8) and libopus, with C shims for the macros and variadic controls Swift cannot import.

@@ -1,0 +1,150 @@
+import Logging
+import TrtcClient
+import TrtcCore
+
+/// Many simulated trtcd signaling clients in this process, each on its own WebSocket to the server.
+/// Driven by one task (the benchmark); each client runs as its own task and reports through `FleetSink`.
+final class ClientFleet {
+    let server: String
+    let sink = FleetSink()
+    private var iterator: AsyncStream<FleetEvent>.Iterator
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var ticker: Task<Void, Never>?
+    private var heartbeats: Task<Void, Never>?
+    private let logger: Logger
+    private(set) var connected: Set<Int> = []
+    private(set) var closedCount = 0
+
+    init(server: String) {
+        self.server = server
+        var logger = Logger(label: "trtc-bench-client")
+        logger.logLevel = .critical
+        self.logger = logger
+        iterator = sink.events.makeAsyncIterator()
+        ticker = Task { [sink] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                sink.yield(.tick)
+            }
+        }
+    }
+
+    /// Opens the WebSockets of `clients`, at most `window` handshakes at a time; returns when all said hello.
+    func connect(_ clients: Range<Int>, window: Int, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var pending = clients.makeIterator()
+        var inFlight = 0
+        while inFlight < window, let client = pending.next() {
+            start(client)
+            inFlight += 1
+        }
+        var remaining = clients.count
+        while remaining > 0 {
+            switch try await next(deadline: deadline, waitingFor: "\(remaining) connections") {
+            case .connected(let client):
+                connected.insert(client)
+                remaining -= 1
+                if let next = pending.next() { start(next) }
+            case .closed(let client, _, let error) where clients.contains(client):
+                throw BenchFailure("client \(client) could not connect: \(error ?? "closed")")
+            default:
+                continue
+            }
+        }
+    }
+
+    private func start(_ client: Int) {
+        let sink = sink
+        tasks[client] = Task { [server, logger] in
+            var failure: String?
+            do {
+                try await SignalingClient.withConnection(server: server, logger: logger) { channel in
+                    sink.attach(channel, client: client)
+                    for try await message in channel.messages {
+                        switch message {
+                        case .hello:
+                            sink.yield(.connected(client: client))
+                        case .entered(let entered):
+                            sink.yield(.entered(client: client, at: .now, heartbeatMs: entered.heartbeatMs))
+                        case .exit(let reason, _):
+                            sink.yield(.exit(client: client, at: .now, reason: reason.rawValue))
+                        case .error(let error):
+                            sink.yield(.refused(client: client, message: "\(error.code) \(error.message)"))
+                        case .pong:
+                            sink.pongs.add(1, ordering: .relaxed)
+                        case .userEnter, .userLeave, .userVideo, .userAudio:
+                            sink.roomEvents.add(1, ordering: .relaxed)
+                        case .ack, .shutdown:
+                            break
+                        }
+                    }
+                }
+            } catch {
+                failure = "\(error)"
+            }
+            sink.detach(client: client)
+            sink.yield(.closed(client: client, at: .now, error: failure))
+        }
+    }
+
+    /// The next event, or a failure once `deadline` has passed.
+    func next(deadline: ContinuousClock.Instant, waitingFor what: String) async throws -> FleetEvent {
+        guard let event = await next(before: deadline) else { throw BenchFailure("timed out waiting for \(what)") }
+        return event
+    }
+
+    /// The next event, or nil once `deadline` has passed.
+    func next(before deadline: ContinuousClock.Instant) async -> FleetEvent? {
+        while true {
+            guard let event = await iterator.next() else { return nil }
+            if case .tick = event {
+                if ContinuousClock.now >= deadline { return nil }
+                continue
+            }
+            if case .closed = event { closedCount += 1 }
+            return event
+        }
+    }
+
+    func send(_ text: String, to client: Int) {
+        sink.channel(client)?.sendRaw(text)
+    }
+
+    /// Sends every client in `clients` a heartbeat each `interval`, spread evenly over the interval.
+    func startHeartbeats(_ clients: [Int], interval: Duration) {
+        heartbeats?.cancel()
+        let sink = sink
+        let text = ClientMessage.heartbeat.text
+        heartbeats = Task {
+            let slots = 25
+            let slotTime = interval / slots
+            var slot = 0
+            while !Task.isCancelled {
+                for (index, client) in clients.enumerated() where index % slots == slot {
+                    sink.channel(client)?.sendRaw(text)
+                }
+                slot = (slot + 1) % slots
+                try? await Task.sleep(for: slotTime)
+            }
+        }
+    }
+
+    func stopHeartbeats() {
+        heartbeats?.cancel()
+        heartbeats = nil
+    }
+
+    /// Closes every connection and waits (bounded) for the client tasks to end.
+    func shutdown() async {
+        stopHeartbeats()
+        for client in tasks.keys { sink.channel(client)?.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while closedCount < tasks.count {
+            guard (try? await next(deadline: deadline, waitingFor: "connections to close")) != nil else { break }
+        }
+        for task in tasks.values { task.cancel() }
+        tasks.removeAll()
+        ticker?.cancel()
+        sink.finish()
+    }
+}

@@ -1,0 +1,71 @@
+import TrtcClient
+import TrtcCore
+
+/// DismissRoom of a full room: from sending the request until the last member is told.
+struct DismissResult: Sendable {
+    var members: Int
+    /// Per round: request sent → last member saw `exit`.
+    var toLastMember: [Duration]
+    /// All members of all rounds: request sent → this member saw `exit`.
+    var perMember: LatencySummary
+    var setupSeconds: Double
+}
+
+extension ServerBenchmark {
+    func measureDismiss() async throws -> DismissResult {
+        let members = options.dismissMembers
+        log("dismiss: \(options.dismissRounds) rounds of DismissRoom on a room of \(members) rtc members")
+        return try await withServer { server, fleet in
+            let api = try apiClient(server)
+            try await warmUp(api)
+            var toLast: [Duration] = []
+            var perMember: [Duration] = []
+            var setup = Duration.zero
+            var roomEventsSoFar = 0
+            for round in 0..<options.dismissRounds {
+                let setupStart = ContinuousClock.now
+                let room = UInt32(100_000 + round)
+                let range = round * members..<(round + 1) * members
+                let clients = Array(range)
+                let texts = Dictionary(uniqueKeysWithValues: clients.map { ($0, enterText($0, room: room)) })
+                try await fleet.connect(range, window: options.connectWindow, timeout: .seconds(60))
+                fleet.startHeartbeats(clients, interval: heartbeatInterval)
+                _ = try await enterAll(clients, texts: texts, window: options.joinWindow, fleet: fleet, timeout: .seconds(120))
+                // Every member hears of every later one: n(n-1)/2 userEnter in all. Measure only once they are delivered.
+                roomEventsSoFar += members * (members - 1) / 2
+                try await waitForRoomEvents(roomEventsSoFar, fleet: fleet, timeout: .seconds(120))
+                setup += ContinuousClock.now - setupStart
+                try await Task.sleep(for: .milliseconds(300))
+
+                let start = ContinuousClock.now
+                let outcome = try await api.call("DismissRoom", .object([
+                    "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room))]))
+                guard case .success = outcome else { throw BenchFailure("DismissRoom failed: \(outcome)") }
+                var told = Set<Int>()
+                var last = start
+                let deadline = ContinuousClock.now + .seconds(30)
+                while told.count < members {
+                    switch try await fleet.next(deadline: deadline, waitingFor: "\(members - told.count) exits") {
+                    case .exit(let client, let at, let reason):
+                        guard reason == ExitReason.roomDismissed.rawValue else {
+                            throw BenchFailure("client \(client) exited with reason \(reason), not 2")
+                        }
+                        if told.insert(client).inserted {
+                            perMember.append(at - start)
+                            last = max(last, at)
+                        }
+                    case .closed(let client, _, _) where range.contains(client) && !told.contains(client):
+                        throw BenchFailure("client \(client) was closed before being told of the dismissal")
+                    default:
+                        continue
+                    }
+                }
+                toLast.append(last - start)
+                fleet.stopHeartbeats()
+                log("  round \(round + 1): last of \(members) told after \((last - start).formattedMilliseconds)")
+            }
+            return DismissResult(members: members, toLastMember: toLast, perMember: LatencySummary(perMember),
+                                 setupSeconds: setup.milliseconds / 1000)
+        }
+    }
+}
