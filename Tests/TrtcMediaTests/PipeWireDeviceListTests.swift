@@ -50,4 +50,21 @@ struct PipeWireDeviceListTests {
             return
         }
     }
+
+    @Test func defaultFallsBackToTheFirstDeviceThatIsNotARemoteVideoNode() throws {
+        let remote = PipeWireDevice(id: 40, serial: 400, name: "trtcd.remote.alice.main", description: "alice", mediaClass: .videoSource)
+        let camera = PipeWireDevice(id: 41, serial: 401, name: "usb-camera", description: "USB camera", mediaClass: .videoSource)
+        let microphone = PipeWireDevice(id: 42, serial: 402, name: "usb-mic", description: "USB mic", mediaClass: .audioSource)
+        let noDefaults = PipeWireDeviceList(devices: [remote, camera, microphone], defaultNames: [:])
+        #expect(noDefaults.defaultDevice(of: .videoSource) == camera)
+        #expect(try noDefaults.resolve("", of: .audioSource) == microphone)
+        // A default naming a node that no longer exists is ignored.
+        let staleDefault = PipeWireDeviceList(devices: [remote, camera], defaultNames: [.videoSource: "gone"])
+        #expect(staleDefault.defaultDevice(of: .videoSource) == camera)
+        #expect(throws: PipeWireError.deviceUnavailable("no speaker (Audio/Sink node) is present")) {
+            try staleDefault.resolve(nil, of: .audioSink)
+        }
+        #expect(PipeWireLoop.nodeName(fromDefaultValue: #"{ "name": "usb-mic" }"#) == "usb-mic")
+        #expect(PipeWireLoop.nodeName(fromDefaultValue: "not json") == nil)
+    }
 }
