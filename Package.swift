@@ -115,6 +115,7 @@ let package = Package(
                 "TrtcCore", "TrtcDBus", "TrtcClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "trtcctl", dependencies: ["TrtcControl"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TrtcCore
 import TrtcDBus
+import UnixSignals
 
 /// `trtcctl enter`: asks trtcd to enter a room and returns once the server admitted the user; trtcd stays in the room.
 struct EnterCommand: AsyncParsableCommand {
@@ -96,7 +97,7 @@ struct EnterCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            _ = try await daemon.call("EnterRoom", [parameters.dictionary], timeout: Self.enterTimeout)
+            try await Self.callEnterRoom(parameters, daemon)
         } catch {
             await stopDevices(started, daemon)
             throw error
@@ -136,6 +137,30 @@ struct EnterCommand: AsyncParsableCommand {
             started.audio = true
         }
         return started
+    }
+
+    /// Calls EnterRoom. SIGINT/SIGTERM while it is pending ask trtcd to cancel the entry (ExitRoom), so the call
+    /// then fails with `Cancelled` and trtcd is idle again; a second signal ends trtcctl at once.
+    private static func callEnterRoom(_ parameters: EnterParameters, _ daemon: DaemonClient) async throws {
+        let interrupts = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = try await daemon.call("EnterRoom", [parameters.dictionary], timeout: enterTimeout)
+            }
+            group.addTask {
+                var interrupted = false
+                for await _ in interrupts {
+                    if interrupted { Foundation.exit(130) }
+                    interrupted = true
+                    StandardStreams.writeError("trtcctl: interrupted; asking trtcd to cancel the entry (again to quit at once)\n")
+                    _ = try? await daemon.call("ExitRoom")
+                }
+                // Only cancellation ends the sequence; this task never finishes before the EnterRoom call.
+                try Task.checkCancellation()
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
     }
 
     private func stopDevices(_ started: StartedDevices, _ daemon: DaemonClient) async {

@@ -118,4 +118,25 @@ struct DaemonEndToEndTests {
             #expect(try await Self.statusJSON(session)["State"] == .string("idle"))
         }
     }
+
+    @Test("Ctrl-C while entering cancels the entry: exit 1 with Cancelled, trtcd idle again")
+    func interruptCancelsEntry() async throws {
+        try await withDaemonSession { session in
+            let silent = try SilentListener()
+            let enter = try RunningProcess(
+                BuiltBinaries.path("trtcctl"), ["enter", "--room", "5", "--user", "frank", "--server", "ws://127.0.0.1:\(silent.port)"],
+                environment: session.environment)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await Self.statusJSON(session)["State"] != .string("entering") {
+                if ContinuousClock.now > deadline { throw TestFailure("trtcd never started entering: \(enter.errorOutput)") }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            enter.signal(SIGINT)
+            #expect(try await enter.waitForExit() == 1)
+            #expect(enter.errorOutput.contains("trtcctl: interrupted; asking trtcd to cancel the entry"), "\(enter.errorOutput)")
+            #expect(enter.errorOutput.contains("trtcctl: org.trtcd.Trtc1.Error.Cancelled: ["), "\(enter.errorOutput)")
+            #expect(enter.output.isEmpty)
+            #expect(try await Self.statusJSON(session)["State"] == .string("idle"))
+        }
+    }
 }
