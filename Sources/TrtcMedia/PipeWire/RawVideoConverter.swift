@@ -95,11 +95,17 @@ enum RawVideoConverter {
 
     private static func convertPacked422(_ plane: RawVideoPlane, y0: Int, u: Int, y1: Int, v: Int, into output: Output) {
         let source = plane.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let uOut = output.u.baseAddress!
+        let vOut = output.v.baseAddress!
         for row in 0..<output.height {
             let line = source + row * plane.stride
-            for column in 0..<output.width {
-                let pair = (column / 2) * 4
-                output.y[row * output.width + column] = line[pair + (column % 2 == 0 ? y0 : y1)]
+            let out = output.y.baseAddress! + row * output.width
+            for pair in 0..<(output.width / 2) {
+                out[pair * 2] = line[pair * 4 + y0]
+                out[pair * 2 + 1] = line[pair * 4 + y1]
+            }
+            if output.width % 2 == 1 {
+                out[output.width - 1] = line[(output.width / 2) * 4 + y0]
             }
         }
         for chromaRow in 0..<output.chromaHeight {
@@ -107,8 +113,8 @@ enum RawVideoConverter {
             let line1 = source + min(chromaRow * 2 + 1, output.height - 1) * plane.stride
             for pair in 0..<output.chromaWidth {
                 let offset = pair * 4
-                output.u[chromaRow * output.chromaWidth + pair] = UInt8((Int(line0[offset + u]) + Int(line1[offset + u]) + 1) >> 1)
-                output.v[chromaRow * output.chromaWidth + pair] = UInt8((Int(line0[offset + v]) + Int(line1[offset + v]) + 1) >> 1)
+                uOut[chromaRow * output.chromaWidth + pair] = UInt8((Int(line0[offset + u]) + Int(line1[offset + u]) + 1) >> 1)
+                vOut[chromaRow * output.chromaWidth + pair] = UInt8((Int(line0[offset + v]) + Int(line1[offset + v]) + 1) >> 1)
             }
         }
     }
@@ -117,12 +123,18 @@ enum RawVideoConverter {
         _ plane: RawVideoPlane, bytesPerPixel: Int, red: Int, green: Int, blue: Int, into output: Output
     ) {
         let source = plane.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // Pointer arithmetic in the hot loops: buffer-pointer subscripts keep their bounds
+        // checks in optimized builds; the sizes were validated above.
+        let yOut = output.y.baseAddress!
+        let uOut = output.u.baseAddress!
+        let vOut = output.v.baseAddress!
         for row in 0..<output.height {
-            let line = source + row * plane.stride
+            var pixel = source + row * plane.stride
+            let out = yOut + row * output.width
             for column in 0..<output.width {
-                let pixel = line + column * bytesPerPixel
                 let (r, g, b) = (Int(pixel[red]), Int(pixel[green]), Int(pixel[blue]))
-                output.y[row * output.width + column] = UInt8(truncatingIfNeeded: ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16)
+                out[column] = UInt8(truncatingIfNeeded: ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16)
+                pixel += bytesPerPixel
             }
         }
         for chromaRow in 0..<output.chromaHeight {
@@ -131,19 +143,17 @@ enum RawVideoConverter {
             for chromaColumn in 0..<output.chromaWidth {
                 let column0 = chromaColumn * 2
                 let column1 = min(column0 + 1, output.width - 1)
-                var r = 0, g = 0, b = 0
-                for (row, column) in [(row0, column0), (row0, column1), (row1, column0), (row1, column1)] {
-                    let pixel = source + row * plane.stride + column * bytesPerPixel
-                    r += Int(pixel[red])
-                    g += Int(pixel[green])
-                    b += Int(pixel[blue])
-                }
-                r = (r + 2) >> 2
-                g = (g + 2) >> 2
-                b = (b + 2) >> 2
+                // Average of the 2×2 block (edge pixels repeat on odd sizes).
+                let p00 = source + row0 * plane.stride + column0 * bytesPerPixel
+                let p01 = source + row0 * plane.stride + column1 * bytesPerPixel
+                let p10 = source + row1 * plane.stride + column0 * bytesPerPixel
+                let p11 = source + row1 * plane.stride + column1 * bytesPerPixel
+                let r = (Int(p00[red]) + Int(p01[red]) + Int(p10[red]) + Int(p11[red]) + 2) >> 2
+                let g = (Int(p00[green]) + Int(p01[green]) + Int(p10[green]) + Int(p11[green]) + 2) >> 2
+                let b = (Int(p00[blue]) + Int(p01[blue]) + Int(p10[blue]) + Int(p11[blue]) + 2) >> 2
                 let index = chromaRow * output.chromaWidth + chromaColumn
-                output.u[index] = UInt8(truncatingIfNeeded: ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128)
-                output.v[index] = UInt8(truncatingIfNeeded: ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128)
+                uOut[index] = UInt8(truncatingIfNeeded: ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128)
+                vOut[index] = UInt8(truncatingIfNeeded: ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128)
             }
         }
     }
