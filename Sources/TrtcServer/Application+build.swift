@@ -22,7 +22,7 @@ public func buildApplication(
 ) -> (services: [any Service], parts: TrtcServerParts) {
     let metrics = ServerMetrics()
     let mediaEndpoint = MediaEndpoint(host: configuration.mediaHost)
-    let mediaRouter = MediaRouter()
+    let mediaRouter = MediaRouter(metrics: metrics.media)
     let registry = RoomRegistry(
         configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger)
     let media = MediaService(

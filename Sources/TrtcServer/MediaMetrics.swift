@@ -8,6 +8,7 @@ final class MediaMetrics: Sendable {
     let bytesOut: Counter
     let bindings: Counter
     let recorderDropped: Counter
+    let boundSessions: Gauge
     private let dropped: [MediaDropReason: Counter]
 
     init(registry: PrometheusCollectorRegistry) {
@@ -18,6 +19,7 @@ final class MediaMetrics: Sendable {
         bytesIn = registry.makeCounter(descriptor: .init(metricName: "trtc_media_bytes_total", unitName: "", helpText: byteHelp), labels: [("direction", "in")])
         bytesOut = registry.makeCounter(descriptor: .init(metricName: "trtc_media_bytes_total", unitName: "", helpText: byteHelp), labels: [("direction", "out")])
         bindings = registry.makeCounter(descriptor: .init(metricName: "trtc_media_binds_total", unitName: "", helpText: "Bind datagrams answered"))
+        boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a latched media address now"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]
         for reason in MediaDropReason.allCases {

@@ -5,6 +5,11 @@ import Synchronization
 /// datagram handler reads it per packet without an actor hop. Critical sections are dictionary lookups only.
 final class MediaRouter: Sendable {
     private let table = Mutex(MediaRoutingTable())
+    private let metrics: MediaMetrics
+
+    init(metrics: MediaMetrics) {
+        self.metrics = metrics
+    }
 
     func admit(_ route: MediaRoute) {
         table.withLock { $0.admit(route) }
@@ -15,16 +20,22 @@ final class MediaRouter: Sendable {
     }
 
     func revoke(session: UInt64) {
-        table.withLock { $0.revoke(session: session) }
+        table.withLock { table in
+            table.revoke(session: session)
+            // Set under the lock, so concurrent changes cannot leave a stale count behind.
+            metrics.boundSessions.set(Int64(table.boundCount))
+        }
     }
 
     func bind(token: MediaToken, from address: SocketAddress) -> Bool {
-        table.withLock { $0.bind(token: token, from: address) }
+        table.withLock { table in
+            let accepted = table.bind(token: token, from: address)
+            metrics.boundSessions.set(Int64(table.boundCount))
+            return accepted
+        }
     }
 
     func route(from address: SocketAddress, _ datagram: MediaDatagram) -> MediaRoutingTable.Decision {
         table.withLock { $0.route(from: address, datagram) }
     }
-
-    var boundCount: Int { table.withLock { $0.boundCount } }
 }

@@ -50,6 +50,7 @@ import TrtcServer
                     try await a.expectNothing(for: .milliseconds(100))
                     try await c.expectNothing(for: .milliseconds(100))
                     #expect(try await server.metric("trtc_media_binds_total") == 3)
+                    #expect(try await server.metric("trtc_media_bound_sessions") == 3)
                     #expect(try await server.metric(#"trtc_media_packets_total{direction="out"}"#) == 3 + 3)
                 }
             }
@@ -164,6 +165,7 @@ import TrtcServer
                     try await s.send(try Self.rtp(ssrc: silent.media.videoSsrc), to: silent.media)
                     try await w.expectNothing()
                     #expect(try await server.metric(#"trtc_media_dropped_total{reason="unbound"}"#) == 2)
+                    #expect(try await server.metric("trtc_media_bound_sessions") == 1)
                 }
             }
         }
