@@ -95,7 +95,9 @@ let package = Package(
         .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // Media path: raw frames, VP8/Opus codecs, RTP/RTCP packetization.
         .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus", "CPipeWire"]),
-        .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia"]),
+        // Private headless PipeWire + WirePlumber (scripts/pipewire-test-env) as a suite trait, for any test target.
+        .target(name: "TrtcPipeWireTestSupport", path: "Tests/TrtcPipeWireTestSupport"),
+        .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia", "TrtcPipeWireTestSupport"]),
 
         // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.
         .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import TrtcPipeWireTestSupport
+
 @testable import TrtcMedia
 
 @Suite(.pipeWireTestEnvironment, .serialized)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import TrtcPipeWireTestSupport
+
 @testable import TrtcMedia
 
 /// Releasing devices on stop, and surviving devices that vanish mid-capture.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import TrtcPipeWireTestSupport
+
 @testable import TrtcMedia
 
 /// The PipeWire daemon itself going away mid-capture (its own environment: the test kills it).

@@ -1,5 +1,7 @@
 import Testing
 
+import TrtcPipeWireTestSupport
+
 @testable import TrtcMedia
 
 @Suite(.pipeWireTestEnvironment)

@@ -5,28 +5,28 @@ import Testing
 /// holding the test camera (`trtc-test-camera`), microphone (`trtc-test-microphone`, 440 Hz)
 /// and speaker (`trtc-test-speaker`). Use `@Suite(.pipeWireTestEnvironment)`; tests reach it
 /// through `PipeWireTestEnvironment.current`.
-final class PipeWireTestEnvironment: Sendable {
-    static let cameraName = "trtc-test-camera"
-    static let microphoneName = "trtc-test-microphone"
-    static let speakerName = "trtc-test-speaker"
-    static let microphoneFrequency = 440.0
+public final class PipeWireTestEnvironment: Sendable {
+    public static let cameraName = "trtc-test-camera"
+    public static let microphoneName = "trtc-test-microphone"
+    public static let speakerName = "trtc-test-speaker"
+    public static let microphoneFrequency = 440.0
 
-    @TaskLocal static var current: PipeWireTestEnvironment?
+    @TaskLocal public static var current: PipeWireTestEnvironment?
 
     /// The directory holding runtime dir, logs and pid files.
-    let directory: String
+    public let directory: String
     /// What the script exported: XDG_RUNTIME_DIR, PIPEWIRE_RUNTIME_DIR, PIPEWIRE_REMOTE, …
-    let exports: [String: String]
+    public let exports: [String: String]
 
     /// Absolute path of the daemon's socket (for `PipeWireLoop(remote:)`).
-    var socketPath: String { exports["PIPEWIRE_RUNTIME_DIR", default: directory + "/runtime"] + "/pipewire-0" }
+    public var socketPath: String { exports["PIPEWIRE_RUNTIME_DIR", default: directory + "/runtime"] + "/pipewire-0" }
 
     /// This process's environment with the exports applied, for child processes (pw-dump, trtcd, …).
-    var childEnvironment: [String: String] {
+    public var childEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.merging(exports) { _, exported in exported }
     }
 
-    static var scriptPath: String {
+    public static var scriptPath: String {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/pipewire-test-env").path
@@ -37,7 +37,7 @@ final class PipeWireTestEnvironment: Sendable {
         self.exports = exports
     }
 
-    static func start() throws -> PipeWireTestEnvironment {
+    public static func start() throws -> PipeWireTestEnvironment {
         let result = try ToolRun.run(scriptPath, ["start"], environment: ProcessInfo.processInfo.environment)
         guard result.status == 0 else {
             throw ToolRun.Failure(description: "pipewire-test-env start failed (\(result.status)): \(result.standardError)")
@@ -54,19 +54,19 @@ final class PipeWireTestEnvironment: Sendable {
         return PipeWireTestEnvironment(directory: directory, exports: exports)
     }
 
-    func stop() {
+    public func stop() {
         _ = try? ToolRun.run(Self.scriptPath, ["stop", directory], environment: ProcessInfo.processInfo.environment)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Runs a PipeWire tool (pw-cli, pw-dump, …) against this daemon.
-    func run(_ tool: String, _ arguments: [String]) throws -> ToolRun.Result {
+    public func run(_ tool: String, _ arguments: [String]) throws -> ToolRun.Result {
         try ToolRun.run("/usr/bin/env", [tool] + arguments, environment: childEnvironment)
     }
 
     /// `pw-dump` as JSON objects. pw-dump 0.3.65 occasionally prints malformed JSON while
     /// objects come and go, so a malformed dump is retried.
-    func dump() throws -> [PipeWireDumpObject] {
+    public func dump() throws -> [PipeWireDumpObject] {
         var lastProblem = ""
         for _ in 0..<3 {
             let result = try run("pw-dump", [])
@@ -84,10 +84,10 @@ final class PipeWireTestEnvironment: Sendable {
 }
 
 /// Runs the suite inside one private PipeWire environment.
-struct PipeWireTestEnvironmentTrait: SuiteTrait, TestScoping {
-    var isRecursive: Bool { false }
+public struct PipeWireTestEnvironmentTrait: SuiteTrait, TestScoping {
+    public var isRecursive: Bool { false }
 
-    func provideScope(
+    public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         let environment = try PipeWireTestEnvironment.start()
@@ -100,5 +100,5 @@ struct PipeWireTestEnvironmentTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == PipeWireTestEnvironmentTrait {
     /// A private PipeWire + WirePlumber for this suite (started before its first test, stopped after its last).
-    static var pipeWireTestEnvironment: Self { Self() }
+    public static var pipeWireTestEnvironment: Self { Self() }
 }

@@ -1,7 +1,7 @@
 extension AsyncStream where Element: Sendable {
     /// Elements until `enough` says so, the stream ends, or `timeout` passes; a test waiting
     /// for media fails instead of hanging when the media stops.
-    func collect(timeout: Duration, until enough: @escaping @Sendable ([Element]) -> Bool) async -> [Element] {
+    public func collect(timeout: Duration, until enough: @escaping @Sendable ([Element]) -> Bool) async -> [Element] {
         await withTaskGroup(of: [Element]?.self) { group in
             group.addTask {
                 var elements: [Element] = []

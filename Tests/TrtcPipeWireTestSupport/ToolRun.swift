@@ -6,18 +6,20 @@ import Foundation
 /// Runs a command to completion and captures its output.
 /// Uses posix_spawn + waitpid directly: Foundation's `Process.waitUntilExit` was seen to hang
 /// on Linux when the child had started daemons of its own.
-enum ToolRun {
-    struct Result: Sendable {
-        let status: Int32
-        let standardOutput: String
-        let standardError: String
+public enum ToolRun {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let standardOutput: String
+        public let standardError: String
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Result {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Result {
         // Output goes to temporary files: no pipe can fill up, and daemons the command leaves
         // behind cannot hold our read end open.
         let directory = FileManager.default.temporaryDirectory

@@ -1,12 +1,12 @@
 /// One object of `pw-dump` output, with the fields the tests look at.
-struct PipeWireDumpObject: @unchecked Sendable {
-    let id: Int
-    let type: String
+public struct PipeWireDumpObject: @unchecked Sendable {
+    public let id: Int
+    public let type: String
     /// `info.props` (nodes, links, clients, ports) or `props` (metadata), values as strings.
-    let properties: [String: String]
-    let raw: [String: Any]
+    public let properties: [String: String]
+    public let raw: [String: Any]
 
-    init(_ raw: [String: Any]) {
+    public init(_ raw: [String: Any]) {
         self.raw = raw
         id = raw["id"] as? Int ?? -1
         type = raw["type"] as? String ?? ""
@@ -15,13 +15,13 @@ struct PipeWireDumpObject: @unchecked Sendable {
         properties = props.mapValues { "\($0)" }
     }
 
-    var isNode: Bool { type == "PipeWire:Interface:Node" }
-    var isLink: Bool { type == "PipeWire:Interface:Link" }
-    var isClient: Bool { type == "PipeWire:Interface:Client" }
-    var isMetadata: Bool { type == "PipeWire:Interface:Metadata" }
+    public var isNode: Bool { type == "PipeWire:Interface:Node" }
+    public var isLink: Bool { type == "PipeWire:Interface:Link" }
+    public var isClient: Bool { type == "PipeWire:Interface:Client" }
+    public var isMetadata: Bool { type == "PipeWire:Interface:Metadata" }
 
     /// For links: the node ids at both ends (`info.output-node-id` / `info.input-node-id`).
-    var linkEnds: (output: Int, input: Int)? {
+    public var linkEnds: (output: Int, input: Int)? {
         guard isLink, let info = raw["info"] as? [String: Any],
             let output = info["output-node-id"] as? Int, let input = info["input-node-id"] as? Int
         else { return nil }
@@ -29,7 +29,7 @@ struct PipeWireDumpObject: @unchecked Sendable {
     }
 
     /// For metadata: its entries as (key, value text).
-    var metadataEntries: [(key: String, value: String)] {
+    public var metadataEntries: [(key: String, value: String)] {
         guard let entries = raw["metadata"] as? [[String: Any]] else { return [] }
         return entries.compactMap { entry in
             guard let key = entry["key"] as? String else { return nil }
