@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 import Logging
 import NIOCore
 
@@ -32,10 +31,16 @@ final class MediaRecorder: Sendable {
 
     /// Creates the directory, so that a bad --record fails at start-up with a clear message.
     func prepare() throws(ServerSetupError) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ServerSetupError("--record: cannot create directory \(directory): \(error.localizedDescription)")
+        var path = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw ServerSetupError("--record: cannot create \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw ServerSetupError("--record: \(directory) is not a directory")
         }
     }
 
