@@ -140,6 +140,31 @@ static inline int trtc_pw_metadata_add_listener(struct pw_metadata *metadata, st
     return pw_metadata_add_listener(metadata, hook, events, data);
 }
 
+static inline struct pw_port_events trtc_pw_port_events(
+    void (*param)(void *data, int seq, uint32_t id, uint32_t index, uint32_t next, const struct spa_pod *param))
+{
+    struct pw_port_events events;
+    memset(&events, 0, sizeof(events));
+    events.version = PW_VERSION_PORT_EVENTS;
+    events.param = param;
+    return events;
+}
+
+static inline struct pw_port *trtc_pw_registry_bind_port(struct pw_registry *registry, uint32_t id) {
+    return (struct pw_port *)pw_registry_bind(registry, id, PW_TYPE_INTERFACE_Port, PW_VERSION_PORT, 0);
+}
+
+static inline int trtc_pw_port_add_listener(struct pw_port *port, struct spa_hook *hook,
+                                            const struct pw_port_events *events, void *data) {
+    return pw_port_add_listener(port, hook, events, data);
+}
+
+/// Asks for every param of kind `id` (e.g. SPA_PARAM_EnumFormat); answers arrive as `param` events.
+static inline int trtc_pw_port_enum_params(struct pw_port *port, uint32_t id) {
+    return pw_port_enum_params(port, 0, id, 0, UINT32_MAX, NULL);
+}
+
+static inline const char *trtc_pw_type_interface_port(void) { return PW_TYPE_INTERFACE_Port; }
 static inline const char *trtc_pw_type_interface_node(void) { return PW_TYPE_INTERFACE_Node; }
 static inline const char *trtc_pw_type_interface_metadata(void) { return PW_TYPE_INTERFACE_Metadata; }
 static inline const char *trtc_pw_type_interface_link(void) { return PW_TYPE_INTERFACE_Link; }

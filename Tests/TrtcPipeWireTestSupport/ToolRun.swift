@@ -29,7 +29,18 @@ public enum ToolRun {
             unlink(outputPath)
             unlink(errorPath)
         }
+        let pid = try spawn(executable, arguments, environment: environment, outputPath: outputPath, errorPath: errorPath)
+        let status = try wait(for: pid, executable: executable)
+        return Result(
+            status: status,
+            standardOutput: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            standardError: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    }
 
+    /// Starts a process with stdin from /dev/null and stdout/stderr to the given files.
+    static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String], outputPath: String, errorPath: String
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -37,12 +48,6 @@ public enum ToolRun {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
         // Test threads block signals; a child would inherit that mask and ignore SIGTERM.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -56,19 +61,26 @@ public enum ToolRun {
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
         var pid: pid_t = 0
         let spawnResult = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawnResult == 0 else {
             throw Failure(description: "cannot run \(executable): \(String(cString: strerror(spawnResult)))")
         }
+        return pid
+    }
+
+    /// Waits for `pid` to exit; its exit status, or 128 + signal number.
+    static func wait(for pid: pid_t, executable: String) throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw Failure(description: "waitpid failed for \(executable)") }
         }
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(
-            status: exitStatus,
-            standardOutput: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
-            standardError: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }

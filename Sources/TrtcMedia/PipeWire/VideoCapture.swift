@@ -28,6 +28,12 @@ public final class VideoCapture: @unchecked Sendable {
     public init(loop: PipeWireLoop, options: VideoCaptureOptions = VideoCaptureOptions(), startTimeout: Duration = .seconds(3)) throws(PipeWireError) {
         try options.validate()
         let device = try loop.devices().resolve(options.camera, of: .videoSource)
+        // A camera offering only compressed video (MJPG) could never link: say so now instead of timing out.
+        if let subtypes = try? loop.offeredFormatSubtypes(of: device), !subtypes.isEmpty, !subtypes.contains("raw") {
+            throw .deviceUnavailable(
+                "camera '\(device.name)' offers only \(subtypes.sorted().joined(separator: ", ")) video; "
+                    + "trtcd needs raw video (YUY2, NV12, I420, RGB, …) and does not decode MJPG")
+        }
         self.loop = loop
         self.device = device
         self.options = options
