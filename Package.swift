@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "TrtcDaemon",
             dependencies: [
-                "TrtcCore", "TrtcClient", "TrtcDBus", "CSystemd",
+                "TrtcCore", "TrtcClient", "TrtcDBus", "CSystemd", "TrtcMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,7 +149,7 @@ let package = Package(
 
         .testTarget(
             name: "TrtcDaemonTests",
-            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport"]
+            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia"]
         ),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(

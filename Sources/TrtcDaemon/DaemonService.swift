@@ -36,7 +36,8 @@ public struct DaemonService: Service {
         try object.setProperties(interface: RoomEvents.interface, RoomController.initialProperties, emitChanged: false)
         let (jobs, jobSink) = AsyncStream.makeStream(of: RoomSession.self)
         let (vanished, vanishedSink) = AsyncStream.makeStream(of: UInt64.self)
-        let controller = RoomController(defaultServer: configuration.server, events: events, sessionJobs: jobSink, logger: logger)
+        let media = LocalMedia(logger: logger)
+        let controller = RoomController(defaultServer: configuration.server, events: events, media: media, sessionJobs: jobSink, logger: logger)
         do {
             try await bus.requestName(Self.busName)
         } catch let error as DBusError {
@@ -57,6 +58,9 @@ public struct DaemonService: Service {
             group.addTask {
                 for await id in vanished { await controller.callerVanished(id) }
             }
+            group.addTask {
+                for await event in media.events { await controller.localMediaEvent(event) }
+            }
             // Until SIGTERM/SIGINT or the group's graceful shutdown. Signals are trapped here rather than by the
             // ServiceGroup so that the room is exited while the signaling connection is still open (the WebSocket
             // client closes itself on graceful shutdown).
@@ -74,6 +78,9 @@ public struct DaemonService: Service {
             logger.info("shutting down")
             SystemdNotify.send("STOPPING=1")
             await controller.exitRoom()
+            // Capture opened outside a room is closed too: nothing of trtcd stays in PipeWire.
+            media.closeAllNow()
+            media.finishEvents()
             try? await bus.releaseName(Self.busName)
             object.unexport()
             jobSink.finish()

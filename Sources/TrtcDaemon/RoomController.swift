@@ -24,16 +24,25 @@ actor RoomController {
     let defaultServer: String
     let events: RoomEvents
     let logger: Logger
+    let media: LocalMedia
     private let sessionJobs: AsyncStream<RoomSession>.Continuation
     private(set) var state: RoomState = .idle
-    private var entry: Entry?
+    var entry: Entry?
+    /// Local media choices that outlive a connection (see RoomController+LocalMedia).
+    var videoMuted = false
+    var audioMuted = false
+    /// What the server believes we publish on the current connection (from `enter` and acknowledged `publish`).
+    var announced = PublishFlags()
+    var publishSyncRunning = false
+    var publishSyncAgain = false
     private var nextEntryId: UInt64 = 0
     private var pending: [UInt32: CheckedContinuation<ServerMessage?, Never>] = [:]
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(defaultServer: String, events: RoomEvents, sessionJobs: AsyncStream<RoomSession>.Continuation, logger: Logger) {
+    init(defaultServer: String, events: RoomEvents, media: LocalMedia, sessionJobs: AsyncStream<RoomSession>.Continuation, logger: Logger) {
         self.defaultServer = defaultServer
         self.events = events
+        self.media = media
         self.sessionJobs = sessionJobs
         self.logger = logger
     }
@@ -80,6 +89,7 @@ actor RoomController {
             guard let current = entry else { return }
             logger.info("entry cancelled by ExitRoom")
             if let channel = current.channel { channel.send(.leave(seq: channel.makeSeq())) }
+            releaseDevicesNow()
             finishEnter(current, with: .failure(TrtcdError.cancelled("ExitRoom was called while entering")),
                         code: Int64(TrtcdError.cancelledCode))
             clear()
@@ -92,7 +102,7 @@ actor RoomController {
                 if answer == nil { logger.warning("trtc-server did not confirm the leave") }
             }
             // 2.–3. Stop publishing and close every capture stream.
-            await releaseDevices()
+            releaseDevicesNow()
             // 4. The signal, then (by returning) the reply.
             events.signal("ExitRoom", .int32(ExitReason.exitRoom.rawValue))
             logger.info("exited", metadata: ["room": "\(current.params.roomText)"])
@@ -106,12 +116,16 @@ actor RoomController {
             throw TrtcdError.from(TrtcError(.refused, "roles apply to the live scene; in rtc every member is an anchor"))
         }
         if current.role == role { return }
+        // An audience member sends nothing: stop before the server stops accepting it.
+        if role == .audience { media.setSending(video: false, audio: false) }
         guard let answer = await request(timeout: .seconds(5), { .switchRole(seq: $0, role: role) }) else {
             throw TrtcdError.from(TrtcError(.connectFailed, "trtc-server did not answer"))
         }
         if case .error(let error) = answer { throw TrtcdError.from(error.trtcError) }
         entry?.role = role
         events.properties(["Role": .string(role.rawValue)])
+        if role == .audience { announced = PublishFlags() }
+        await syncPublishing()
     }
 
     /// The caller of a `bindToCaller` entry left the bus: exit as if it had called ExitRoom.
@@ -130,8 +144,11 @@ actor RoomController {
         guard let current = entry, current.id == id, state != .exiting else { return nil }
         entry?.channel = channel
         let params = current.params
+        // Capture opened before (or while) entering is published from the first moment.
+        announced = wantedPublishing()
         return EnterRequest(seq: channel.makeSeq(), sdkAppId: params.sdkAppId, userId: params.userId, userSig: params.userSig,
-                            room: params.room, scene: params.scene, role: current.role, video: false, audio: false)
+                            room: params.room, scene: params.scene, role: current.role,
+                            video: announced.video, audio: announced.audio)
     }
 
     /// A server message; returns an outcome when the session is over.
@@ -189,6 +206,8 @@ actor RoomController {
         failPendingRequests()
         guard let current = entry, current.id == id else { return .stop }
         entry?.channel = nil
+        // The grant died with the connection; a re-entry brings a new one.
+        media.detach()
         switch (outcome, state) {
         case (.finished, _), (_, .exiting), (_, .idle):
             return .stop
@@ -218,6 +237,7 @@ actor RoomController {
     // MARK: internals
 
     private func admitted(_ current: Entry, _ entered: ServerMessage.Entered) {
+        connectMedia(entered.media, server: current.server)
         let members = Dictionary(entered.members.map { ($0.userId, RemoteUser(video: $0.video, audio: $0.audio)) },
                                  uniquingKeysWith: { first, _ in first })
         if !current.everEntered {
@@ -292,7 +312,13 @@ actor RoomController {
         entry = nil
         failPendingRequests()
         state = .idle
-        events.properties(Self.initialProperties)
+        media.detach()
+        announced = PublishFlags()
+        var properties = Self.initialProperties
+        // Capture opened before an entry that failed stays open (a device is closed only by an exit or Stop*).
+        properties["LocalVideo"] = .boolean(media.isVideoOpen)
+        properties["LocalAudio"] = .boolean(media.isAudioOpen)
+        events.properties(properties)
         for waiter in exitWaiters { waiter.resume() }
         exitWaiters.removeAll()
     }
@@ -309,7 +335,7 @@ actor RoomController {
     }
 
     /// Sends a request on the current connection and waits for its ack/error, or nil after `timeout`.
-    private func request(timeout: Duration, _ make: (UInt32) -> ClientMessage) async -> ServerMessage? {
+    func request(timeout: Duration, _ make: (UInt32) -> ClientMessage) async -> ServerMessage? {
         guard let channel = entry?.channel else { return nil }
         let seq = channel.makeSeq()
         let message = make(seq)
@@ -344,13 +370,14 @@ actor RoomController {
         for waiter in waiting.values { waiter.resume(returning: nil) }
     }
 
-    /// Stops publishing and closes the capture streams. Media capture is not part of the daemon yet
-    /// (StartLocalVideo/StartLocalAudio answer NotSupported), so there is nothing open to close.
-    private func releaseDevices() async {
-        releaseDevicesNow()
-    }
-
+    /// Stops publishing, then closes the capture streams (camera and microphone released in PipeWire).
+    /// Synchronous on purpose: the ExitRoom signal that follows must come after the release, with no other
+    /// actor call in between.
     private func releaseDevicesNow() {
+        media.detach()
+        media.closeAllNow()
+        videoMuted = false
+        audioMuted = false
         events.properties(["LocalVideo": false, "LocalAudio": false])
     }
 }

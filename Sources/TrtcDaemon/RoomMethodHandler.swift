@@ -31,9 +31,32 @@ struct RoomMethodHandler: Sendable {
             }
             try await controller.switchRole(role)
             try call.reply()
-        case "StartLocalVideo", "StopLocalVideo", "StartLocalAudio", "StopLocalAudio", "MuteLocalVideo", "MuteLocalAudio",
-             "StartRemoteVideo", "StopRemoteVideo", "MuteRemoteAudio":
-            throw TrtcdError.notSupported("\(call.member) is not available yet: this trtcd has no media engine")
+        case "StartLocalVideo":
+            guard let dict = call.arguments.first?.stringKeyedDictionary else {
+                throw TrtcdError.invalidArgument(.enterRoomParamNull, "StartLocalVideo takes an a{sv} of options")
+            }
+            try await controller.startLocalVideo(try LocalVideoOptions(dict))
+            try call.reply()
+        case "StartLocalAudio":
+            guard let dict = call.arguments.first?.stringKeyedDictionary else {
+                throw TrtcdError.invalidArgument(.enterRoomParamNull, "StartLocalAudio takes an a{sv} of options")
+            }
+            try await controller.startLocalAudio(try LocalAudioOptions(dict))
+            try call.reply()
+        case "StopLocalVideo":
+            await controller.stopLocalVideo()
+            try call.reply()
+        case "StopLocalAudio":
+            await controller.stopLocalAudio()
+            try call.reply()
+        case "MuteLocalVideo", "MuteLocalAudio":
+            guard let mute = call.arguments.first?.bool else {
+                throw TrtcdError.invalidArgument(.enterRoomParamNull, "\(call.member) takes a boolean (b)")
+            }
+            if call.member == "MuteLocalVideo" { await controller.muteLocalVideo(mute) } else { await controller.muteLocalAudio(mute) }
+            try call.reply()
+        case "StartRemoteVideo", "StopRemoteVideo", "MuteRemoteAudio":
+            throw TrtcdError.notSupported("\(call.member) is not available yet: this trtcd does not receive media")
         default:
             throw DBusError(name: DBusError.unknownMethodName, message: "no method \(call.member)")
         }

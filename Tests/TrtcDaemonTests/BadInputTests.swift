@@ -85,8 +85,14 @@ struct BadInputTests {
                 #expect(error.name == "org.trtcd.Trtc1.Error.NotInRoom")
             }
             do {
-                try await client.call("StartLocalVideo", [.variantDictionary([:])])
-                Issue.record("StartLocalVideo pretended to work")
+                try await client.call("StartLocalVideo", [.variantDictionary(["resolution": .string("720p")])])
+                Issue.record("StartLocalVideo accepted an unknown option")
+            } catch let error as DBusError {
+                #expect(error.name == "org.trtcd.Trtc1.Error.InvalidArgument")
+            }
+            do {
+                try await client.call("StartRemoteVideo", [.string("bob"), .string("main")])
+                Issue.record("StartRemoteVideo pretended to work")
             } catch let error as DBusError {
                 #expect(error.name == "org.trtcd.Trtc1.Error.NotSupported")
             }

@@ -1,0 +1,124 @@
+import Dispatch
+import Logging
+import Synchronization
+import TrtcMedia
+
+/// Encodes captured audio to Opus (48 kHz mono, 20 ms per packet) and sends it as RTP (PT 111), with RTCP
+/// sender reports every 5 s.
+///
+/// Ownership: the `OpusEncoder`, the framer and the packetizer live on `queue`, their one owner. `submit`
+/// never blocks; beyond `maximumInFlight` waiting buffers new ones are dropped.
+final class AudioPublisher: @unchecked Sendable {
+    static let maximumInFlight = 25
+    static let senderReportInterval: Duration = .seconds(5)
+
+    let options: LocalAudioOptions
+    private let queue = DispatchQueue(label: "trtcd.audio-encoder", qos: .userInteractive)
+    private let logger: Logger
+    private let target = Mutex(PublishTarget())
+    private let inFlight = Atomic<Int>(0)
+    private let stats = Mutex(PublisherStatistics())
+    // Owned by `queue`.
+    private var encoder: OpusEncoder?
+    private var framer = AudioFramer<Float>(frameLength: 960)
+    private var packetizer: OpusRTPPacketizer?
+    private var lastSenderReport: Duration?
+    private var wasLive = false
+
+    init(options: LocalAudioOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    var statistics: PublisherStatistics { stats.withLock { $0 } }
+
+    func setTarget(_ new: PublishTarget) {
+        target.withLock { $0 = new }
+    }
+
+    func submit(_ frame: CapturedAudioFrame) {
+        guard target.withLock({ $0.isLive }) else { return }
+        stats.withLock { $0.framesOffered += 1 }
+        guard inFlight.add(1, ordering: .acquiringAndReleasing).newValue <= Self.maximumInFlight else {
+            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+            stats.withLock { $0.framesDroppedBehind += 1 }
+            return
+        }
+        queue.async { [self] in
+            encodeAndSend(frame)
+            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+    }
+
+    func drain() {
+        queue.sync {}
+    }
+
+    // MARK: encoder queue
+
+    private func encodeAndSend(_ captured: CapturedAudioFrame) {
+        let current = target.withLock { $0 }
+        guard current.isLive, let transport = current.transport else {
+            wasLive = false
+            return
+        }
+        let cpuStart = MonotonicTime.threadCPU()
+        do {
+            if !wasLive { framer.reset() }
+            wasLive = true
+            if packetizer?.sequencer.ssrc != current.ssrc {
+                packetizer = try OpusRTPPacketizer(ssrc: current.ssrc, payloadType: 111)
+                lastSenderReport = nil
+            }
+            if encoder == nil {
+                var configuration = OpusEncoderConfiguration()
+                configuration.bitrateKbps = options.bitrateKbps
+                encoder = try OpusEncoder(configuration: configuration)
+            }
+            guard let encoder else { return }
+            // Capture is mono at 48 kHz (AudioCaptureOptions' default); anything else is mixed down.
+            let mono = captured.channels == 1 ? captured.samples : Self.downmix(captured)
+            var packets = 0
+            var bytes = 0
+            var framesSent = 0
+            for samples in framer.append(contentsOf: mono) {
+                guard let packet = packetizer!.packetize(try encoder.encode(samples)) else { continue }
+                let datagram = packet.serialized()
+                transport.send(datagram)
+                packets += 1
+                framesSent += 1
+                bytes += datagram.count
+            }
+            let now = MonotonicTime.now()
+            if packets > 0, lastSenderReport.map({ now - $0 >= Self.senderReportInterval }) ?? true, let packetizer {
+                let report = RTCPSenderReport(sequencer: packetizer.sequencer, time: .now(), rtpTimestamp: packetizer.nextRTPTimestamp)
+                transport.send(report.serialized())
+                lastSenderReport = now
+                stats.withLock { $0.senderReports += 1 }
+            }
+            let cpu = MonotonicTime.threadCPU() - cpuStart
+            let latency = now - captured.timestamp
+            stats.withLock { stats in
+                guard packets > 0 else { return }
+                stats.framesSent += framesSent
+                stats.packetsSent += packets
+                stats.bytesSent += bytes
+                stats.totalLatency += latency * framesSent
+                stats.maximumLatency = max(stats.maximumLatency, latency)
+                stats.totalCPU += cpu
+            }
+        } catch {
+            logger.warning("audio encoding failed; buffer dropped", metadata: ["error": "\(error)"])
+            encoder = nil
+        }
+    }
+
+    private static func downmix(_ frame: CapturedAudioFrame) -> [Float] {
+        let channels = max(frame.channels, 1)
+        return (0..<frame.frameCount).map { index in
+            var sum: Float = 0
+            for channel in 0..<channels { sum += frame.samples[index * channels + channel] }
+            return sum / Float(channels)
+        }
+    }
+}

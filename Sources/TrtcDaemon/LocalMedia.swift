@@ -1,0 +1,275 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import TrtcCore
+import TrtcDBus
+import TrtcMedia
+
+/// trtcd's local media engine: camera and microphone capture (PipeWire), their publishers (encoders) and
+/// the UDP transport of the current media grant.
+///
+/// Ownership:
+/// - `deviceQueue` (serial) owns the `PipeWireLoop` and the capture objects: opening (which waits up to 3 s for
+///   media), closing and replacing happen there, one at a time, off Swift's cooperative threads.
+/// - PipeWire's loop thread converts frames and yields them into each capture's bounded `AsyncStream`
+///   (newest 8 kept); a pump task per capture hands them to the publisher without blocking.
+/// - Each publisher's serial queue owns its encoder; `MediaTransport` owns the socket.
+/// - `link` (mutex) holds what the room controller decided: the transport and which kinds may be sent.
+/// The room controller (an actor) calls in; device losses come back through `events`.
+final class LocalMedia: @unchecked Sendable {
+    struct Link: Sendable {
+        var transport: MediaTransport?
+        var sendVideo = false
+        var sendAudio = false
+    }
+
+    private struct Capture<Device, Publisher>: @unchecked Sendable {
+        let device: Device
+        let publisher: Publisher
+        let pump: Task<Void, Never>
+    }
+
+    let events: AsyncStream<LocalMediaEvent>
+    private let eventSink: AsyncStream<LocalMediaEvent>.Continuation
+    private let logger: Logger
+    private let pipeWireRemote: String?
+    private let deviceQueue = DispatchQueue(label: "trtcd.devices")
+    private let link = Mutex(Link())
+    private let open = Mutex((video: false, audio: false))
+    // Owned by `deviceQueue`.
+    private var loop: PipeWireLoop?
+    private var video: Capture<VideoCapture, VideoPublisher>?
+    private var audio: Capture<AudioCapture, AudioPublisher>?
+    // Publishers are read by the transport's handlers and by `apply`; guarded.
+    private let publishers = Mutex<(video: VideoPublisher?, audio: AudioPublisher?)>((nil, nil))
+
+    init(logger: Logger, pipeWireRemote: String? = nil) {
+        self.logger = logger
+        self.pipeWireRemote = pipeWireRemote
+        (events, eventSink) = AsyncStream.makeStream(of: LocalMediaEvent.self)
+    }
+
+    /// Camera capture is open (StartLocalVideo succeeded, nothing closed it since). Muting does not change it.
+    var isVideoOpen: Bool { open.withLock { $0.video } }
+    /// Microphone capture is open.
+    var isAudioOpen: Bool { open.withLock { $0.audio } }
+
+    var videoStatistics: PublisherStatistics? { publishers.withLock { $0.video?.statistics } }
+    var audioStatistics: PublisherStatistics? { publishers.withLock { $0.audio?.statistics } }
+
+    // MARK: devices
+
+    /// Opens the camera (replacing an open one). Throws DeviceUnavailable (-1301) or InvalidArgument.
+    func startVideo(_ options: LocalVideoOptions) async throws(DBusError) {
+        let result: Result<Void, DBusError> = await onDeviceQueue { [self] in
+            closeVideoLocked()
+            let capture: VideoCapture
+            do {
+                capture = try VideoCapture(loop: try pipeWire(), options: VideoCaptureOptions(
+                    camera: options.camera, width: options.width, height: options.height, fps: options.fps))
+            } catch {
+                return .failure(Self.deviceError(error, video: true))
+            }
+            let publisher = VideoPublisher(options: options, logger: logger)
+            let pump = Task.detached { [eventSink] in
+                for await event in capture.events {
+                    switch event {
+                    case .frame(let frame): publisher.submit(frame)
+                    case .stopped(let reason):
+                        if reason != .requested { eventSink.yield(.videoLost(reason)) }
+                    }
+                }
+            }
+            video = Capture(device: capture, publisher: publisher, pump: pump)
+            publishers.withLock { $0.video = publisher }
+            open.withLock { $0.video = true }
+            apply(link.withLock { $0 })
+            logger.info("camera open", metadata: ["camera": "\(capture.device.name)", "format": "\(capture.format.map { "\($0)" } ?? "?")",
+                                                  "bitrateKbps": "\(options.bitrateKbps)"])
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Opens the microphone (replacing an open one). Throws DeviceUnavailable (-1302) or InvalidArgument.
+    func startAudio(_ options: LocalAudioOptions) async throws(DBusError) {
+        let result: Result<Void, DBusError> = await onDeviceQueue { [self] in
+            closeAudioLocked()
+            let capture: AudioCapture
+            do {
+                capture = try AudioCapture(loop: try pipeWire(), options: AudioCaptureOptions(microphone: options.microphone))
+            } catch {
+                return .failure(Self.deviceError(error, video: false))
+            }
+            let publisher = AudioPublisher(options: options, logger: logger)
+            let pump = Task.detached { [eventSink] in
+                for await event in capture.events {
+                    switch event {
+                    case .frame(let frame): publisher.submit(frame)
+                    case .stopped(let reason):
+                        if reason != .requested { eventSink.yield(.audioLost(reason)) }
+                    }
+                }
+            }
+            audio = Capture(device: capture, publisher: publisher, pump: pump)
+            publishers.withLock { $0.audio = publisher }
+            open.withLock { $0.audio = true }
+            apply(link.withLock { $0 })
+            logger.info("microphone open", metadata: ["microphone": "\(capture.device.name)", "bitrateKbps": "\(options.bitrateKbps)"])
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Closes the camera's stream (the camera is released in PipeWire when this returns).
+    func stopVideo() async {
+        await onDeviceQueue { [self] in
+            closeVideoLocked()
+            settlePipeWire()
+        }
+    }
+
+    func stopAudio() async {
+        await onDeviceQueue { [self] in
+            closeAudioLocked()
+            settlePipeWire()
+        }
+    }
+
+    /// Closes every capture stream and waits until PipeWire has processed that. Blocks the caller (briefly, or
+    /// until a pending open finishes): used where the order of events matters more than the calling thread.
+    func closeAllNow() {
+        deviceQueue.sync {
+            let hadAny = video != nil || audio != nil
+            closeVideoLocked()
+            closeAudioLocked()
+            if hadAny { settlePipeWire() }
+        }
+    }
+
+    // MARK: publishing
+
+    /// Uses `grant` from now on (a new entry or a re-entry after reconnecting); closes the previous transport.
+    func attach(grant: MediaGrant, signalingHost: String?) throws(TrtcError) {
+        let transport = try MediaTransport(
+            grant: grant, signalingHost: signalingHost,
+            handlers: .init(
+                bound: { [weak self] first in
+                    // The first answer makes the link live: start with a key frame.
+                    if first { self?.requestVideoKeyframe() }
+                },
+                keyframeRequested: { [weak self] in self?.requestVideoKeyframe() }),
+            logger: logger)
+        let previous = link.withLock { link in
+            defer { link.transport = transport; link.sendVideo = false; link.sendAudio = false }
+            return link.transport
+        }
+        apply(link.withLock { $0 })
+        if let previous { retire(previous) }
+        logger.debug("media transport open", metadata: ["server": "\(transport.destination)"])
+    }
+
+    /// Stops sending and closes the transport (leaving, connection lost).
+    func detach() {
+        let previous = link.withLock { link in
+            defer { link = Link() }
+            return link.transport
+        }
+        apply(Link())
+        if let previous { retire(previous) }
+    }
+
+    /// Which kinds the server has acknowledged and are not muted.
+    /// A kind switched off has sent its last packet when this returns (the server may stop accepting it next).
+    func setSending(video: Bool, audio: Bool) {
+        let (previous, current) = link.withLock { link in
+            let previous = link
+            link.sendVideo = video
+            link.sendAudio = audio
+            return (previous, link)
+        }
+        apply(current)
+        let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
+        if previous.sendVideo && !video { videoPublisher?.drain() }
+        if previous.sendAudio && !audio { audioPublisher?.drain() }
+    }
+
+    /// Ends `events` (daemon shutdown).
+    func finishEvents() {
+        eventSink.finish()
+    }
+
+    // MARK: internals
+
+    private func requestVideoKeyframe() {
+        publishers.withLock { $0.video }?.requestKeyframe()
+    }
+
+    private func apply(_ link: Link) {
+        let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
+        videoPublisher?.setTarget(PublishTarget(transport: link.transport, ssrc: link.transport?.grant.videoSsrc ?? 0, enabled: link.sendVideo))
+        audioPublisher?.setTarget(PublishTarget(transport: link.transport, ssrc: link.transport?.grant.audioSsrc ?? 0, enabled: link.sendAudio))
+    }
+
+    /// Lets in-flight frames finish (they hold the transport) before closing its socket.
+    private func retire(_ transport: MediaTransport) {
+        let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
+        videoPublisher?.drain()
+        audioPublisher?.drain()
+        transport.close()
+    }
+
+    private func closeVideoLocked() {
+        guard let current = video else { return }
+        video = nil
+        publishers.withLock { $0.video = nil }
+        open.withLock { $0.video = false }
+        current.device.stop()
+        current.pump.cancel()
+        current.publisher.setTarget(PublishTarget())
+        current.publisher.drain()
+        logger.info("camera closed", metadata: ["stats": "\(current.publisher.statistics.summary)"])
+    }
+
+    private func closeAudioLocked() {
+        guard let current = audio else { return }
+        audio = nil
+        publishers.withLock { $0.audio = nil }
+        open.withLock { $0.audio = false }
+        current.device.stop()
+        current.pump.cancel()
+        current.publisher.setTarget(PublishTarget())
+        current.publisher.drain()
+        logger.info("microphone closed", metadata: ["stats": "\(current.publisher.statistics.summary)"])
+    }
+
+    /// The loop, (re)connected if it is missing or its connection died.
+    private func pipeWire() throws(PipeWireError) -> PipeWireLoop {
+        if let loop, loop.connectionError == nil { return loop }
+        loop = nil
+        let fresh = try PipeWireLoop(name: "trtcd", remote: pipeWireRemote)
+        loop = fresh
+        return fresh
+    }
+
+    /// A round trip to the PipeWire daemon: the protocol is ordered, so when the registry listing returns,
+    /// the daemon has destroyed the streams (and their links) we closed before it.
+    private func settlePipeWire() {
+        guard let loop, loop.connectionError == nil else { return }
+        _ = try? loop.devices(timeout: .seconds(1))
+    }
+
+    private func onDeviceQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            deviceQueue.async { continuation.resume(returning: body()) }
+        }
+    }
+
+    private static func deviceError(_ error: any Error, video: Bool) -> DBusError {
+        switch error as? PipeWireError {
+        case .invalidArgument(let detail)?: TrtcdError.invalidArgument(.enterRoomParamNull, detail)
+        default: TrtcdError.deviceUnavailable(video: video, "\(error)")
+        }
+    }
+}

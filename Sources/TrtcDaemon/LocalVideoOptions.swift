@@ -1,0 +1,24 @@
+import TrtcDBus
+
+/// StartLocalVideo's options: `camera` s (node.name or object.serial; default the default camera), `width` u,
+/// `height` u, `fps` u, `bitrate` u (kbit/s). Defaults 640×480 at 30 fps, 800 kbit/s.
+struct LocalVideoOptions: Sendable, Equatable {
+    var camera: String?
+    var width = 640
+    var height = 480
+    var fps = 30
+    var bitrateKbps = 800
+
+    static let knownKeys: Set<String> = ["camera", "width", "height", "fps", "bitrate"]
+
+    init() {}
+
+    init(_ values: [String: DBusValue]) throws(DBusError) {
+        let options = try LocalMediaOptions(method: "StartLocalVideo", values, known: Self.knownKeys)
+        camera = try options.string("camera")
+        width = try options.unsigned("width", in: 16...4096) ?? width
+        height = try options.unsigned("height", in: 16...4096) ?? height
+        fps = try options.unsigned("fps", in: 1...60) ?? fps
+        bitrateKbps = try options.unsigned("bitrate", in: 30...20_000) ?? bitrateKbps
+    }
+}

@@ -1,0 +1,125 @@
+import Dispatch
+import Logging
+import Synchronization
+import TrtcMedia
+
+/// Encodes captured frames to VP8 and sends them as RTP (PT 96) with RTCP sender reports every 5 s.
+///
+/// Ownership: the `VP8Encoder` and the packetizer live on `queue` (a serial queue, the encoder's one owner).
+/// `submit` is called by the capture pump and never blocks: while `maximumInFlight` frames wait for the
+/// encoder, newer frames are dropped instead of queued, so a slow encoder costs frame rate, not latency.
+final class VideoPublisher: @unchecked Sendable {
+    static let maximumInFlight = 2
+    static let senderReportInterval: Duration = .seconds(5)
+
+    let options: LocalVideoOptions
+    private let queue = DispatchQueue(label: "trtcd.video-encoder", qos: .userInteractive)
+    private let logger: Logger
+    private let target = Mutex(PublishTarget())
+    private let inFlight = Atomic<Int>(0)
+    private let keyframeWanted = Atomic<Bool>(true)
+    private let stats = Mutex(PublisherStatistics())
+    // Owned by `queue`.
+    private var encoder: VP8Encoder?
+    private var packetizer: VP8Packetizer?
+    private var lastSenderReport: Duration?
+
+    init(options: LocalVideoOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    var statistics: PublisherStatistics { stats.withLock { $0 } }
+
+    /// Where to send. A new transport or SSRC, or sending switched on, starts with a key frame.
+    func setTarget(_ new: PublishTarget) {
+        let restart = target.withLock { current in
+            defer { current = new }
+            return new.enabled && (!current.enabled || current.transport !== new.transport || current.ssrc != new.ssrc)
+        }
+        if restart { requestKeyframe() }
+    }
+
+    func requestKeyframe() {
+        keyframeWanted.store(true, ordering: .releasing)
+    }
+
+    /// Called by the capture pump for every frame; drops it when it cannot be sent or the encoder is behind.
+    func submit(_ frame: I420Frame) {
+        guard target.withLock({ $0.isLive }) else { return }
+        stats.withLock { $0.framesOffered += 1 }
+        guard inFlight.add(1, ordering: .acquiringAndReleasing).newValue <= Self.maximumInFlight else {
+            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+            stats.withLock { $0.framesDroppedBehind += 1 }
+            return
+        }
+        queue.async { [self] in
+            encodeAndSend(frame)
+            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+    }
+
+    /// Returns once every frame already submitted has been sent or dropped.
+    func drain() {
+        queue.sync {}
+    }
+
+    // MARK: encoder queue
+
+    private func encodeAndSend(_ frame: I420Frame) {
+        let current = target.withLock { $0 }
+        guard current.isLive, let transport = current.transport else { return }
+        let cpuStart = MonotonicTime.threadCPU()
+        do {
+            if packetizer?.sequencer.ssrc != current.ssrc {
+                packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: 96)
+                lastSenderReport = nil
+                keyframeWanted.store(true, ordering: .releasing)
+            }
+            if encoder == nil {
+                let configuration = VP8EncoderConfiguration(
+                    width: frame.width, height: frame.height, framesPerSecond: options.fps, bitrateKbps: options.bitrateKbps)
+                encoder = try VP8Encoder(configuration: configuration)
+            }
+            guard let encoder else { return }
+            let forceKeyframe = keyframeWanted.exchange(false, ordering: .acquiringAndReleasing)
+            let encoded = try encoder.encode(frame, forceKeyframe: forceKeyframe)
+            var packets = 0
+            var bytes = 0
+            var keyframes = 0
+            for output in encoded {
+                if output.isKeyframe { keyframes += 1 }
+                for packet in packetizer!.packetize(output) {
+                    let datagram = packet.serialized()
+                    transport.send(datagram)
+                    packets += 1
+                    bytes += datagram.count
+                }
+            }
+            let now = MonotonicTime.now()
+            if packets > 0, lastSenderReport.map({ now - $0 >= Self.senderReportInterval }) ?? true, let sequencer = packetizer?.sequencer {
+                let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
+                transport.send(report.serialized())
+                lastSenderReport = now
+                stats.withLock { $0.senderReports += 1 }
+            }
+            let cpu = MonotonicTime.threadCPU() - cpuStart
+            let latency = now - frame.timestamp
+            stats.withLock { stats in
+                guard packets > 0 else { return }
+                stats.framesSent += 1
+                stats.keyframesSent += keyframes
+                stats.packetsSent += packets
+                stats.bytesSent += bytes
+                stats.totalLatency += latency
+                stats.maximumLatency = max(stats.maximumLatency, latency)
+                stats.totalCPU += cpu
+            }
+            if forceKeyframe && keyframes == 0 { keyframeWanted.store(true, ordering: .releasing) }
+        } catch {
+            logger.warning("video encoding failed; frame dropped", metadata: ["error": "\(error)"])
+            encoder = nil
+            keyframeWanted.store(true, ordering: .releasing)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import TrtcClient
+import TrtcCore
+import TrtcDBus
+import TrtcTestSupport
+
+@Suite("trtcd media: every way out of a room releases camera and microphone in PipeWire", .serialized)
+struct MediaReleaseTests {
+    private static let capture: [String: DBusValue] = [
+        "camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120), "fps": .uint32(10),
+    ]
+
+    @Test("forced exits 1 (RemoveUser), 2 (DismissRoom), 3 (same userId): devices gone when ExitRoom(reason) arrives; SIGTERM too")
+    func forcedExits() async throws {
+        try await withMediaRoom(users: 3) { room in
+            let (alice, bob, other) = (room.clients[0], room.clients[1], room.clients[2])
+            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
+            let app = Int64(room.server.sdkAppId)
+
+            func publish(in roomId: UInt32) async throws {
+                alice.clear()
+                bob.clear()
+                try await alice.startVideo(Self.capture)
+                try await alice.startAudio(["microphone": .string(MediaPipeWire.microphone)])
+                try await alice.enter("alice", room: .numeric(roomId), server: room.server)
+                try await bob.enter("bob", room: .numeric(roomId), server: room.server)
+                try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+                let residue = try room.pipeWire.residue()
+                #expect(residue.streamNodes.count == 2, "\(residue)")
+            }
+            func expectReleased(_ reason: Int32) async throws {
+                try await alice.waitFor("ExitRoom") { $0 == [.int32(reason)] }
+                // The signal was sent after the streams were destroyed: nothing may be left now.
+                let residue = try room.pipeWire.residue()
+                #expect(residue.isEmpty, "after ExitRoom(\(reason)): \(residue)")
+                #expect(try await alice.property("LocalVideo") == .boolean(false))
+                #expect(try await alice.property("LocalAudio") == .boolean(false))
+                try await bob.exit()
+            }
+
+            try await publish(in: 31)
+            _ = try await api.call("RemoveUser", .object(["SdkAppId": .integer(app), "RoomId": .integer(31), "UserIds": .array([.string("alice")])]))
+            try await expectReleased(1)
+
+            try await publish(in: 32)
+            _ = try await api.call("DismissRoom", .object(["SdkAppId": .integer(app), "RoomId": .integer(32)]))
+            try await expectReleased(2)
+
+            try await publish(in: 33)
+            try await other.enter("alice", room: .numeric(33), server: room.server)
+            try await expectReleased(3)
+            try await other.exit()
+
+            // SIGTERM while publishing: the daemon exits the room and closes capture before it ends.
+            try await publish(in: 34)
+            room.daemons[0].process.signal(SIGTERM)
+            #expect(try await room.daemons[0].process.waitForExit() == 0)
+            try await bob.waitFor("RemoteUserLeaveRoom") { $0 == [.string("alice"), .int32(0)] }
+            let residue = try room.pipeWire.residue()
+            #expect(residue.isEmpty, "after SIGTERM: \(residue)")
+        }
+    }
+
+    @Test("capture opened outside a room is closed by StopLocalVideo/StopLocalAudio")
+    func stopOutsideRoom() async throws {
+        try await withMediaRoom(users: 1) { room in
+            let alice = room.clients[0]
+            try await alice.startVideo(Self.capture)
+            try await alice.startAudio([:])  // the default microphone
+            #expect(try room.pipeWire.residue().streamNodes.count == 2)
+            try await alice.call("StopLocalVideo")
+            try await alice.call("StopLocalAudio")
+            let residue = try room.pipeWire.residue()
+            #expect(residue.isEmpty, "\(residue)")
+            #expect(try await alice.property("LocalVideo") == .boolean(false))
+        }
+    }
+}
