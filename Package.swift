@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "TrtcControlTests",
             dependencies: [
-                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus",
+                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcPipeWireTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -44,14 +44,16 @@ struct DaemonSession: Sendable {
 }
 
 /// Runs `body` with a private bus, a trtc-server and a trtcd (default server: that trtc-server); stops all three.
-func withDaemonSession<T: Sendable>(_ body: (DaemonSession) async throws -> T) async throws -> T {
+/// `daemonEnvironment` adds to (or replaces) trtcd's environment, e.g. a PipeWire session's runtime dir.
+func withDaemonSession<T: Sendable>(daemonEnvironment: [String: String] = [:],
+                                    _ body: (DaemonSession) async throws -> T) async throws -> T {
     try await withRoomServer { server in
         try await withPrivateBus { bus in
             let runtime = try BuiltBinaries.temporaryDirectory("trtcctl-runtime")
             defer { try? FileManager.default.removeItem(at: runtime) }
             let daemon = try RunningProcess(BuiltBinaries.path("trtcd"), ["--server", server.url, "--log-level", "warning"], environment: [
                 "PATH": "/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS": bus.address, "XDG_RUNTIME_DIR": runtime.path,
-            ])
+            ].merging(daemonEnvironment) { $1 })
             do {
                 try await DaemonSession.waitForOwner(of: "org.trtcd.Trtc1", on: bus.address, process: daemon)
                 let result = try await body(DaemonSession(bus: bus, server: server, daemon: daemon, runtimeDirectory: runtime))
