@@ -149,7 +149,8 @@ let package = Package(
 
         .testTarget(
             name: "TrtcDaemonTests",
-            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia"]
+            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia"],
+            exclude: ["Scripts"]
         ),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(
@@ -159,7 +160,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["Scripts"]
         ),
     ]
 )
