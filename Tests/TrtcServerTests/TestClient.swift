@@ -38,7 +38,7 @@ final class TestClient: Sendable {
     func send(_ message: ClientMessage) { channel.send(message) }
 
     /// The next message that is not hello or pong.
-    func next(timeout: Duration = .seconds(3)) async throws -> ServerMessage {
+    func next(timeout: Duration = .seconds(10)) async throws -> ServerMessage {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let message: ServerMessage? = received.withLock { queue in
@@ -65,7 +65,7 @@ final class TestClient: Sendable {
         if !pending.isEmpty { throw TestFailure("unexpected messages: \(pending)") }
     }
 
-    func waitClosed(timeout: Duration = .seconds(3)) async throws {
+    func waitClosed(timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
         while !isClosed {
             if ContinuousClock.now >= deadline { throw TestFailure("connection still open after \(timeout)") }
