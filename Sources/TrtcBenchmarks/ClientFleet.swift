@@ -1,9 +1,12 @@
 import Logging
 import TrtcClient
 import TrtcCore
+import WSClient
 
 /// Many simulated trtcd signaling clients in this process, each on its own WebSocket to the server.
-/// Driven by one task (the benchmark); each client runs as its own task and reports through `FleetSink`.
+/// Driven by one task (the benchmark); each client runs as one task and reports through `FleetSink`.
+/// Leaner than TrtcClient's SignalingClient (one task per connection, writes straight to the WebSocket, pongs and
+/// room events recognised by their text instead of parsed) so that 10,000 of them leave the CPU to the server.
 final class ClientFleet {
     let server: String
     let sink = FleetSink()
@@ -55,35 +58,10 @@ final class ClientFleet {
 
     private func start(_ client: Int) {
         let sink = sink
-        tasks[client] = Task { [server, logger] in
-            var failure: String?
-            do {
-                try await SignalingClient.withConnection(server: server, logger: logger) { channel in
-                    sink.attach(channel, client: client)
-                    for try await message in channel.messages {
-                        switch message {
-                        case .hello:
-                            sink.yield(.connected(client: client))
-                        case .entered(let entered):
-                            sink.yield(.entered(client: client, at: .now, heartbeatMs: entered.heartbeatMs))
-                        case .exit(let reason, _):
-                            sink.yield(.exit(client: client, at: .now, reason: reason.rawValue))
-                        case .error(let error):
-                            sink.yield(.refused(client: client, message: "\(error.code) \(error.message)"))
-                        case .pong:
-                            sink.pongs.add(1, ordering: .relaxed)
-                        case .userEnter, .userLeave, .userVideo, .userAudio:
-                            sink.roomEvents.add(1, ordering: .relaxed)
-                        case .ack, .shutdown:
-                            break
-                        }
-                    }
-                }
-            } catch {
-                failure = "\(error)"
-            }
-            sink.detach(client: client)
-            sink.yield(.closed(client: client, at: .now, error: failure))
+        let url = SignalingClient.url(forServer: server)
+        let logger = logger
+        tasks[client] = Task {
+            await FleetClient.run(client, url: url, sink: sink, logger: logger)
         }
     }
 
@@ -106,8 +84,8 @@ final class ClientFleet {
         }
     }
 
-    func send(_ text: String, to client: Int) {
-        sink.channel(client)?.sendRaw(text)
+    func send(_ text: String, to client: Int) async {
+        try? await sink.writer(client)?.write(.text(text))
     }
 
     /// Sends every client in `clients` a heartbeat each `interval`, spread evenly over the interval.
@@ -121,7 +99,7 @@ final class ClientFleet {
             var slot = 0
             while !Task.isCancelled {
                 for (index, client) in clients.enumerated() where index % slots == slot {
-                    sink.channel(client)?.sendRaw(text)
+                    try? await sink.writer(client)?.write(.text(text))
                 }
                 slot = (slot + 1) % slots
                 try? await Task.sleep(for: slotTime)
@@ -137,7 +115,7 @@ final class ClientFleet {
     /// Closes every connection and waits (bounded) for the client tasks to end.
     func shutdown() async {
         stopHeartbeats()
-        for client in tasks.keys { sink.channel(client)?.close() }
+        for client in tasks.keys { try? await sink.writer(client)?.close(.normalClosure, reason: nil) }
         let deadline = ContinuousClock.now + .seconds(10)
         while closedCount < tasks.count {
             guard (try? await next(deadline: deadline, waitingFor: "connections to close")) != nil else { break }

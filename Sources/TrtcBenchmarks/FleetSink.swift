@@ -1,14 +1,16 @@
 import Synchronization
-import TrtcClient
+import TrtcCore
+import WSClient
 
-/// The part of a client fleet the client tasks share: their channels and the driver's event queue.
+/// The part of a client fleet the client tasks share: their WebSocket writers and the driver's event queue.
 final class FleetSink: Sendable {
     let events: AsyncStream<FleetEvent>
     private let continuation: AsyncStream<FleetEvent>.Continuation
-    private let channels: Mutex<[Int: SignalingChannel]> = Mutex([:])
+    private let writers: Mutex<[Int: WebSocketOutboundWriter]> = Mutex([:])
     /// Room events (userEnter/userLeave/...) received by all clients; counted, not queued.
     let roomEvents = Atomic<Int>(0)
     let pongs = Atomic<Int>(0)
+    private static let pongText = ServerMessage.pong.text
 
     init() {
         (events, continuation) = AsyncStream.makeStream(of: FleetEvent.self)
@@ -22,15 +24,58 @@ final class FleetSink: Sendable {
         continuation.finish()
     }
 
-    func attach(_ channel: SignalingChannel, client: Int) {
-        channels.withLock { $0[client] = channel }
+    func attach(_ writer: WebSocketOutboundWriter, client: Int) {
+        writers.withLock { $0[client] = writer }
     }
 
     func detach(client: Int) {
-        channels.withLock { $0[client] = nil }
+        writers.withLock { $0[client] = nil }
     }
 
-    func channel(_ client: Int) -> SignalingChannel? {
-        channels.withLock { $0[client] }
+    func writer(_ client: Int) -> WebSocketOutboundWriter? {
+        writers.withLock { $0[client] }
+    }
+
+    /// Handles one server message of `client`, stamped on arrival. Pongs and room events, which are most of the
+    /// traffic, are only counted (recognised by their text), so the clients cost the machine little next to the server.
+    func receive(_ text: String, client: Int) {
+        let at = ContinuousClock.now
+        if text == Self.pongText {
+            pongs.add(1, ordering: .relaxed)
+            return
+        }
+        if text.utf8.count < 256 && text.contains("\"type\":\"user") {
+            roomEvents.add(1, ordering: .relaxed)
+            return
+        }
+        // A dismissal tells a thousand clients at once: read `exit` by its text too (the server prints sorted keys).
+        if text.hasSuffix("\"type\":\"exit\"}"), let reason = Self.exitReason(text) {
+            yield(.exit(client: client, at: at, reason: reason))
+            return
+        }
+        guard let message = try? ServerMessage.decode(text: text) else { return }
+        switch message {
+        case .hello:
+            yield(.connected(client: client))
+        case .entered(let entered):
+            yield(.entered(client: client, at: at, heartbeatMs: entered.heartbeatMs))
+        case .exit(let reason, _):
+            yield(.exit(client: client, at: at, reason: reason.rawValue))
+        case .error(let error):
+            yield(.refused(client: client, message: "\(error.code) \(error.message)"))
+        case .pong:
+            pongs.add(1, ordering: .relaxed)
+        case .userEnter, .userLeave, .userVideo, .userAudio:
+            roomEvents.add(1, ordering: .relaxed)
+        case .ack, .shutdown:
+            break
+        }
+    }
+
+    /// The `reason` of an `exit` message, or nil if the text does not have the expected shape.
+    private static func exitReason(_ text: String) -> Int32? {
+        guard let key = text.utf8.firstRange(of: "\"reason\":".utf8) else { return nil }
+        let digits = text.utf8[key.upperBound...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return Int32(String(decoding: digits, as: UTF8.self))
     }
 }

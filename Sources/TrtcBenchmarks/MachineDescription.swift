@@ -9,6 +9,7 @@ struct MachineDescription: Sendable {
     var kernel: String
     var swiftVersion: String
     var buildMode: String
+    var loadAverage: String
 
     static func current() -> MachineDescription {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -29,7 +30,7 @@ struct MachineDescription: Sendable {
         return MachineDescription(
             date: date, cores: ProcessInfo.processInfo.activeProcessorCount, cpuModel: model,
             memory: (Double(totalKiB) / 1_048_576).decimal(digits: 1) + " GiB", kernel: kernel,
-            swiftVersion: swiftCompilerVersion(), buildMode: mode)
+            swiftVersion: swiftCompilerVersion(), buildMode: mode, loadAverage: currentLoadAverage())
     }
 
     var summary: String { "\(cores) × \(cpuModel), \(memory), \(buildMode) build" }
@@ -39,7 +40,14 @@ struct MachineDescription: Sendable {
         - date: \(date)
         - machine: \(cores) cores (nproc), \(cpuModel), \(memory) RAM, Linux \(kernel)
         - built with: \(swiftVersion), \(buildMode) mode
+        - load average (1, 5, 15 min) at the start: \(loadAverage); at the end: \(Self.currentLoadAverage()) \
+        (the machine is shared: other work running at the same time takes CPU from both server and clients)
         """
+    }
+
+    static func currentLoadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: ", ")
     }
 
     /// The compiler this binary was built with, as far as the conditional-compilation checks can tell.

@@ -33,6 +33,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
     @Option(help: "Members of the room DismissRoom is measured on.")
     var dismissMembers = 1_000
 
+    @Option(help: "Anchors among the dismissed room's members (the others are audience of the live scene).")
+    var dismissAnchors = 10
+
     @Option(help: "Rooms dismissed (one measurement each).")
     var dismissRounds = 3
 
@@ -47,6 +50,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Run this trtc-server executable instead of this program's own trtc-server subcommand.")
     var serverBinary: String?
+
+    @Option(help: "Seconds to wait for the server's start-up banner (more for a server under valgrind).")
+    var serverStartTimeout = 20.0
 
     @Option(help: "Also write the results (markdown) to this file.")
     var output: String?
@@ -86,8 +92,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
         }
         let options = ServerBenchmark.Options(
             users: users, rooms: rooms, holdSeconds: hold, connectWindow: connectWindow, joinWindow: joinWindow,
-            latencySamples: latencySamples, dismissMembers: dismissMembers, dismissRounds: dismissRounds,
-            removeSamplesUnderLoad: removeSamples, departureTimeoutSeconds: departureTimeout, sections: sections,
+            latencySamples: latencySamples, dismissMembers: dismissMembers, dismissRounds: dismissRounds, dismissAnchors: dismissAnchors,
+            removeSamplesUnderLoad: removeSamples, departureTimeoutSeconds: departureTimeout,
+            serverStartTimeoutSeconds: serverStartTimeout, sections: sections,
             launcher: launcher)
         let log: @Sendable (String) -> Void = { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -100,8 +107,8 @@ struct ServerBenchCommand: AsyncParsableCommand {
 
             \(machine.markdown)
             - server: \(serverBinary == nil ? "trtc-server run by trtc-bench as a separate process" : serverBinary!), \
-            departure timeout \(departureTimeout.decimal(digits: 1)) s; clients: trtc-bench (TrtcClient's SignalingClient, \
-            ServerAPIClient), loopback
+            departure timeout \(departureTimeout.decimal(digits: 1)) s; clients: trtc-bench (its own lean WebSocket clients; \
+            ServerAPIClient and a plain HTTP/1.1 connection for the API), loopback
 
             \(results.markdownTable)
 

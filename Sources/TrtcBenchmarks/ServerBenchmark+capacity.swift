@@ -9,12 +9,17 @@ struct CapacityResult: Sendable {
     var joinSeconds: Double
     var entryUnderLoad: LatencySummary
     var idleRSS: Int
+    /// All connected, none entered yet.
+    var connectedRSS: Int
     var loadedRSS: Int
     var holdSeconds: Double
     var health: ServerHealth
     var lostDuringHold: Int
     /// Server CPU while holding (heartbeats only), as a fraction of one core.
     var holdCPU: Double
+    /// While entering: server and client CPU as fractions of one core.
+    var joinServerCPU: Double
+    var joinClientCPU: Double
     var removeUnderLoad: LatencySummary
 
     var joinsPerSecond: Double { Double(users) / joinSeconds }
@@ -37,13 +42,18 @@ extension ServerBenchmark {
             let connectStart = ContinuousClock.now
             try await fleet.connect(0..<users, window: options.connectWindow, timeout: .seconds(300))
             let connectTime = ContinuousClock.now - connectStart
-            log("  \(users) connected in \(connectTime.formattedMilliseconds)")
+            try await Task.sleep(for: .milliseconds(300))
+            let connectedRSS = try server.residentBytes()
+            log("  \(users) connected in \(connectTime.formattedMilliseconds); server RSS \(idleRSS.mebibytes) idle, \(connectedRSS.mebibytes) connected")
             fleet.startHeartbeats(clients, interval: heartbeatInterval)
             try await Task.sleep(for: .milliseconds(300))
 
+            let (serverBefore, benchBefore) = (try server.cpuSeconds(), ProcessCPU.selfSeconds())
             let (entries, joinTime) = try await enterAll(
                 clients, texts: texts, window: options.joinWindow, fleet: fleet, timeout: .seconds(300))
-            log("  \(users) entered in \(joinTime.formattedMilliseconds)")
+            let joinServerCPU = (try server.cpuSeconds() - serverBefore) / (joinTime.milliseconds / 1000)
+            let joinBenchCPU = (ProcessCPU.selfSeconds() - benchBefore) / (joinTime.milliseconds / 1000)
+            log("  \(users) entered in \(joinTime.formattedMilliseconds); CPU: server \((joinServerCPU * 100).decimal(digits: 0)) %, clients \((joinBenchCPU * 100).decimal(digits: 0)) % of one core")
 
             // Hold: nothing but heartbeats; nobody may be dropped.
             let cpuBefore = try server.cpuSeconds()
@@ -74,8 +84,9 @@ extension ServerBenchmark {
             return CapacityResult(
                 users: users, rooms: rooms, connectSeconds: connectTime.milliseconds / 1000,
                 joinSeconds: joinTime.milliseconds / 1000, entryUnderLoad: LatencySummary(entries), idleRSS: idleRSS,
+                connectedRSS: connectedRSS,
                 loadedRSS: loadedRSS, holdSeconds: holdTime.milliseconds / 1000, health: health, lostDuringHold: lost,
-                holdCPU: holdCPU, removeUnderLoad: LatencySummary(removals))
+                holdCPU: holdCPU, joinServerCPU: joinServerCPU, joinClientCPU: joinBenchCPU, removeUnderLoad: LatencySummary(removals))
         }
     }
 }

@@ -1,9 +1,11 @@
+import Foundation
 import TrtcClient
 import TrtcCore
 
 /// DismissRoom of a full room: from sending the request until the last member is told.
 struct DismissResult: Sendable {
     var members: Int
+    var anchors: Int
     /// Per round: request sent → last member saw `exit`.
     var toLastMember: [Duration]
     /// All members of all rounds: request sent → this member saw `exit`.
@@ -14,7 +16,8 @@ struct DismissResult: Sendable {
 extension ServerBenchmark {
     func measureDismiss() async throws -> DismissResult {
         let members = options.dismissMembers
-        log("dismiss: \(options.dismissRounds) rounds of DismissRoom on a room of \(members) rtc members")
+        let anchors = min(options.dismissAnchors, members)
+        log("dismiss: \(options.dismissRounds) rounds of DismissRoom on a live room of \(anchors) anchors and \(members - anchors) audience")
         return try await withServer { server, fleet in
             let api = try apiClient(server)
             try await warmUp(api)
@@ -27,16 +30,24 @@ extension ServerBenchmark {
                 let room = UInt32(100_000 + round)
                 let range = round * members..<(round + 1) * members
                 let clients = Array(range)
-                let texts = Dictionary(uniqueKeysWithValues: clients.map { ($0, enterText($0, room: room)) })
+                // A room this large is a live room (TRTC's rtc scene stops at 300): a few anchors everybody sees, the
+                // rest audience. Anchors enter first, so the room events are exactly the anchors seeing each other.
+                let texts = Dictionary(uniqueKeysWithValues: clients.map { client in
+                    (client, enterText(client, room: room, scene: .live, role: client - range.lowerBound < anchors ? .anchor : .audience))
+                })
                 try await fleet.connect(range, window: options.connectWindow, timeout: .seconds(60))
                 fleet.startHeartbeats(clients, interval: heartbeatInterval)
-                _ = try await enterAll(clients, texts: texts, window: options.joinWindow, fleet: fleet, timeout: .seconds(120))
-                // Every member hears of every later one: n(n-1)/2 userEnter in all. Measure only once they are delivered.
-                roomEventsSoFar += members * (members - 1) / 2
-                try await waitForRoomEvents(roomEventsSoFar, fleet: fleet, timeout: .seconds(120))
+                _ = try await enterAll(Array(clients.prefix(anchors)), texts: texts, window: options.joinWindow, fleet: fleet,
+                                       timeout: .seconds(60))
+                _ = try await enterAll(Array(clients.dropFirst(anchors)), texts: texts, window: options.joinWindow, fleet: fleet,
+                                       timeout: .seconds(120))
+                roomEventsSoFar += anchors * (anchors - 1) / 2
+                try await waitForRoomEvents(roomEventsSoFar, fleet: fleet, timeout: .seconds(60))
                 setup += ContinuousClock.now - setupStart
                 try await Task.sleep(for: .milliseconds(300))
 
+                let (serverBefore, benchBefore) = (try server.cpuSeconds(), ProcessCPU.selfSeconds())
+                let windowStart = Self.monotonicSeconds()
                 let start = ContinuousClock.now
                 let outcome = try await api.call("DismissRoom", .object([
                     "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room))]))
@@ -62,10 +73,20 @@ extension ServerBenchmark {
                 }
                 toLast.append(last - start)
                 fleet.stopHeartbeats()
-                log("  round \(round + 1): last of \(members) told after \((last - start).formattedMilliseconds)")
+                let windowEnd = Self.monotonicSeconds()
+                let serverCPU = try server.cpuSeconds() - serverBefore
+                let benchCPU = ProcessCPU.selfSeconds() - benchBefore
+                log("  round \(round + 1): last of \(members) told after \((last - start).formattedMilliseconds); CPU meanwhile: server \(Int(serverCPU * 1000)) ms, clients \(Int(benchCPU * 1000)) ms; CLOCK_MONOTONIC \(windowStart.decimal(digits: 6))…\(windowEnd.decimal(digits: 6))")
             }
-            return DismissResult(members: members, toLastMember: toLast, perMember: LatencySummary(perMember),
+            return DismissResult(members: members, anchors: anchors, toLastMember: toLast, perMember: LatencySummary(perMember),
                                  setupSeconds: setup.milliseconds / 1000)
         }
+    }
+
+    /// CLOCK_MONOTONIC in seconds, to line the measured window up with `perf record -k CLOCK_MONOTONIC`.
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

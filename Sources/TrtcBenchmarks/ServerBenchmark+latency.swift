@@ -4,8 +4,12 @@ import TrtcCore
 /// Entry and RemoveUser latency on an otherwise quiet server: one request at a time.
 struct LatencyResult: Sendable {
     var entry: LatencySummary
+    /// Through TrtcClient's ServerAPIClient (URLSession).
     var removeToNotified: LatencySummary
     var removeResponse: LatencySummary
+    /// Through a plain kept-alive HTTP/1.1 connection (RawAPIConnection).
+    var rawRemoveToNotified: LatencySummary
+    var rawRemoveResponse: LatencySummary
 }
 
 extension ServerBenchmark {
@@ -32,15 +36,34 @@ extension ServerBenchmark {
             // RemoveUser one user at a time: from sending the HTTP request until the kicked client sees `exit`.
             let api = try apiClient(server)
             try await warmUp(api)
+            // Every other call goes through a plain HTTP connection instead, to tell the server's part from URLSession's.
             var notified: [Duration] = []
             var responses: [Duration] = []
-            for client in clients.dropFirst(Self.warmUpRequests) {
-                let (toExit, response) = try await removeUser(client, room: room(client), api: api, fleet: fleet)
-                notified.append(toExit)
-                responses.append(response)
+            var rawNotified: [Duration] = []
+            var rawResponses: [Duration] = []
+            try await RawAPIConnection.with(
+                host: "127.0.0.1", port: server.port, secretId: credentials.secretId, secretKey: credentials.apiSecretKey
+            ) { raw in
+                for _ in 0..<Self.warmUpRequests {
+                    _ = try await raw.call("DismissRoom", .object([
+                        "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(999_999)]))
+                }
+                for (index, client) in clients.dropFirst(Self.warmUpRequests).enumerated() {
+                    if index % 2 == 0 {
+                        let (toExit, response) = try await removeUser(client, room: room(client), api: api, fleet: fleet)
+                        notified.append(toExit)
+                        responses.append(response)
+                    } else {
+                        let (toExit, response) = try await removeUser(client, room: room(client), raw: raw, fleet: fleet)
+                        rawNotified.append(toExit)
+                        rawResponses.append(response)
+                    }
+                }
             }
-            return LatencyResult(entry: LatencySummary(entries), removeToNotified: LatencySummary(notified),
-                                 removeResponse: LatencySummary(responses))
+            return LatencyResult(
+                entry: LatencySummary(entries), removeToNotified: LatencySummary(notified),
+                removeResponse: LatencySummary(responses), rawRemoveToNotified: LatencySummary(rawNotified),
+                rawRemoveResponse: LatencySummary(rawResponses))
         }
     }
 
@@ -60,13 +83,33 @@ extension ServerBenchmark {
     /// Calls RemoveUser for one client and returns (request sent → client saw `exit`, request sent → HTTP answer).
     func removeUser(_ client: Int, room: UInt32, api: ServerAPIClient, fleet: ClientFleet)
         async throws -> (notified: Duration, response: Duration) {
-        let start = ContinuousClock.now
-        let outcome = try await api.call("RemoveUser", .object([
+        try await removeUser(client, fleet: fleet) {
+            let outcome = try await api.call("RemoveUser", removeUserBody(client, room: room))
+            guard case .success = outcome else { throw BenchFailure("RemoveUser of client \(client) failed: \(outcome)") }
+        }
+    }
+
+    func removeUser(_ client: Int, room: UInt32, raw: RawAPIConnection, fleet: ClientFleet)
+        async throws -> (notified: Duration, response: Duration) {
+        try await removeUser(client, fleet: fleet) {
+            if let code = try await raw.call("RemoveUser", removeUserBody(client, room: room)) {
+                throw BenchFailure("RemoveUser of client \(client) failed: \(code)")
+            }
+        }
+    }
+
+    private func removeUserBody(_ client: Int, room: UInt32) -> JSONValue {
+        .object([
             "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room)),
             "UserIds": .array([.string(Self.userId(client))]),
-        ]))
+        ])
+    }
+
+    private func removeUser(_ client: Int, fleet: ClientFleet, call: () async throws -> Void)
+        async throws -> (notified: Duration, response: Duration) {
+        let start = ContinuousClock.now
+        try await call()
         let answered = ContinuousClock.now
-        guard case .success = outcome else { throw BenchFailure("RemoveUser of client \(client) failed: \(outcome)") }
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             switch try await fleet.next(deadline: deadline, waitingFor: "the exit of client \(client)") {

@@ -14,8 +14,10 @@ struct ServerBenchmark {
         var latencySamples = 500
         var dismissMembers = 1_000
         var dismissRounds = 3
+        var dismissAnchors = 10
         var removeSamplesUnderLoad = 100
         var departureTimeoutSeconds = 5.0
+        var serverStartTimeoutSeconds = 20.0
         var sections: Set<Section> = Set(Section.allCases)
         var launcher: ServerProcess.Launcher
     }
@@ -41,7 +43,9 @@ struct ServerBenchmark {
     /// Runs `body` against a fresh server process that is stopped afterwards, also when `body` fails.
     func withServer<T>(_ body: (ServerProcess, ClientFleet) async throws -> T) async throws -> T {
         let server = try await ServerProcess.start(
-            options.launcher, credentials: credentials, departureTimeoutSeconds: options.departureTimeoutSeconds)
+            options.launcher, credentials: credentials, departureTimeoutSeconds: options.departureTimeoutSeconds,
+            timeout: .milliseconds(Int64(options.serverStartTimeoutSeconds * 1000)))
+        log("  server pid \(server.pid), bench pid \(getpid()), port \(server.port)")
         let fleet = ClientFleet(server: server.url)
         do {
             let result = try await body(server, fleet)
@@ -81,13 +85,13 @@ struct ServerBenchmark {
         var latencies: [Duration] = []
         latencies.reserveCapacity(clients.count)
         var pending = clients.makeIterator()
-        func sendNext() {
+        func sendNext() async {
             guard let client = pending.next() else { return }
             sentAt[client] = .now
-            fleet.send(texts[client]!, to: client)
+            await fleet.send(texts[client]!, to: client)
         }
         let start = ContinuousClock.now
-        for _ in 0..<min(window, clients.count) { sendNext() }
+        for _ in 0..<min(window, clients.count) { await sendNext() }
         var last = start
         while latencies.count < clients.count {
             switch try await fleet.next(deadline: deadline, waitingFor: "\(clients.count - latencies.count) entries") {
@@ -95,7 +99,7 @@ struct ServerBenchmark {
                 guard let sent = sentAt.removeValue(forKey: client) else { continue }
                 latencies.append(at - sent)
                 last = max(last, at)
-                sendNext()
+                await sendNext()
             case .refused(let client, let message):
                 throw BenchFailure("the server refused client \(client): \(message)")
             case .closed(let client, _, let error):

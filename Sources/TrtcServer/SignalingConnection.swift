@@ -64,7 +64,16 @@ struct SignalingConnection: Sendable {
         try? await outbound.close(.policyViolation, reason: "too slow")
     }
 
+    /// Heartbeats are most of a held room's traffic: their usual form (as TrtcClient sends it) is answered without
+    /// the JSON parser; any other spelling takes the general path below and gets the same answer.
+    static let canonicalHeartbeat = ClientMessage.heartbeat.text
+    static let pongText = ServerMessage.pong.text
+
     private func handle(_ text: String, session: SignalingSession) async {
+        if text == Self.canonicalHeartbeat {
+            session.send(Self.pongText)
+            return
+        }
         guard text.utf8.count <= Signaling.maxMessageBytes else {
             reject(.badMessage("message of \(text.utf8.count) bytes exceeds the limit of \(Signaling.maxMessageBytes)"), session)
             return
@@ -78,7 +87,7 @@ struct SignalingConnection: Sendable {
         }
         switch message {
         case .heartbeat:
-            session.send(.pong)
+            session.send(Self.pongText)
         case .enter(let request):
             let admission: Admission
             do {
