@@ -1,0 +1,74 @@
+/// What `trtc-bench daemon` measured, and its markdown table.
+struct DaemonBenchResults: Sendable {
+    let iterations: Int
+    let warmup: Int
+    var dbusRoundTrip: LatencySummary?
+    var enterExit: DaemonBenchmark.EnterExitResult?
+    var removal: DaemonBenchmark.RemovalResult?
+    var residentIdle: Int?
+    var residentInRoom: Int?
+    var residentIdleAfter: Int?
+
+    static let latencyTarget = Duration.milliseconds(5)
+    static let residentTarget = 20 * 1_048_576
+
+    private struct Row {
+        var measure: String
+        var result: String
+        var target: String
+        var met: Bool?
+    }
+
+    var allTargetsMet: Bool { rows.allSatisfy { $0.met != false } }
+
+    private func latencyRow(_ measure: String, _ summary: LatencySummary, targeted: Bool) -> Row {
+        Row(measure: measure + ", p50 / p99",
+            result: "\(summary.p50.formattedMilliseconds) / \(summary.p99.formattedMilliseconds)",
+            target: targeted ? "p50 ≤ \(Self.latencyTarget.formattedMilliseconds)" : "—",
+            met: targeted ? summary.p50 <= Self.latencyTarget : nil)
+    }
+
+    private func residentRow(_ measure: String, _ bytes: Int) -> Row {
+        Row(measure: measure, result: bytes.mebibytes, target: "≤ \(Self.residentTarget.mebibytes)",
+            met: bytes <= Self.residentTarget)
+    }
+
+    private var rows: [Row] {
+        var rows: [Row] = []
+        if let enterExit {
+            rows.append(latencyRow("D-Bus `EnterRoom` call → reply (server admitted the user; enter/exit cycles)",
+                                   enterExit.enterReply, targeted: true))
+            rows.append(latencyRow("D-Bus `ExitRoom` call → reply", enterExit.exitReply, targeted: false))
+            rows.append(latencyRow("`ExitRoom` call → the other member's client gets `RemoteUserLeaveRoom(u, 0)` (via its own trtcd)",
+                                   enterExit.exitSeenByMember, targeted: true))
+        }
+        if let removal {
+            rows.append(latencyRow("`RemoveUser` API call (ServerAPIClient, TC3) → removed user's client gets `ExitRoom(1)`",
+                                   removal.exitSeenByRemoved, targeted: true))
+            rows.append(latencyRow("`RemoveUser` API call → HTTP answer (ServerAPIClient, URLSession)",
+                                   removal.apiReply, targeted: false))
+        }
+        if let dbusRoundTrip {
+            rows.append(latencyRow("D-Bus floor: `Properties.Get(State)` call → reply", dbusRoundTrip, targeted: false))
+        }
+        if let residentIdle { rows.append(residentRow("trtcd RSS idle (started, never entered)", residentIdle)) }
+        if let residentInRoom { rows.append(residentRow("trtcd RSS in a room (1 s after entering, 2 members)", residentInRoom)) }
+        if let residentIdleAfter {
+            rows.append(residentRow("trtcd RSS idle again after \(2 * (iterations + warmup) + 1) entries", residentIdleAfter))
+        }
+        return rows
+    }
+
+    var markdownTable: String {
+        var lines = ["| measure | result | target |", "|---|---|---|"]
+        for row in rows {
+            let verdict = switch row.met {
+            case true?: " ✓"
+            case false?: " ✗"
+            case nil: ""
+            }
+            lines.append("| \(row.measure) | \(row.result) | \(row.target)\(verdict) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
