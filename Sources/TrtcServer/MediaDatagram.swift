@@ -41,7 +41,7 @@ enum MediaDatagram: Equatable {
         }
         // RFC 5761 §4: RTCP packet types 192…223 occupy what would be an RTP marker bit with payload type 64…95.
         if (192...223).contains(second) {
-            self = Self.rtcp(buffer, start: start, count: count, first: first, lengthWords: Int(word & 0xFFFF))
+            self = Self.rtcp(buffer, start: start, count: count, lengthWords: Int(word & 0xFFFF))
         } else {
             self = Self.rtp(buffer, start: start, count: count, first: first)
         }
@@ -68,7 +68,7 @@ enum MediaDatagram: Equatable {
     }
 
     /// Checks that the compound packet's first part fits and carries a sender SSRC; the rest is the receivers' business.
-    private static func rtcp(_ buffer: ByteBuffer, start: Int, count: Int, first: UInt8, lengthWords: Int) -> MediaDatagram {
+    private static func rtcp(_ buffer: ByteBuffer, start: Int, count: Int, lengthWords: Int) -> MediaDatagram {
         let length = (lengthWords + 1) * 4
         guard count >= 8, length >= 8, length <= count, count % 4 == 0,
               let ssrc = buffer.getInteger(at: start + 4, endianness: .big, as: UInt32.self)

@@ -65,11 +65,11 @@ final class MediaRecorder: Sendable {
             let name = "\(packet.recordingName)-\(packet.ssrc).rtp"
             guard !failed.contains(name) else { continue }
             let descriptor: Int32
-            if let open = files[name] {
-                descriptor = open
+            if let existing = files[name] {
+                descriptor = existing
             } else {
                 let path = directory + "/" + name
-                descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard descriptor >= 0 else {
                     logger.error("--record: cannot open \(path): \(String(cString: strerror(errno)))")
                     failed.insert(name)

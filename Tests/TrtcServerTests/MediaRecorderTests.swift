@@ -68,8 +68,12 @@ import TrtcMedia
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        // Waited for without blocking a cooperative thread (other suites' heartbeats need them).
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            process.terminationHandler = { _ in done.resume() }
+            do { try process.run() } catch { process.terminationHandler = nil; done.resume() }
+        }
+        try #require(process.processIdentifier != 0, "gst-launch-1.0 did not start")
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         try #require(process.terminationStatus == 0, "gst-launch-1.0 failed: \(message)")
         let decoded = try Data(contentsOf: output)

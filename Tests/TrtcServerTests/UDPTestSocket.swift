@@ -4,16 +4,25 @@ import Synchronization
 import TrtcCore
 
 /// A client-side UDP socket on loopback for media tests: sends datagrams, queues what arrives.
+/// Bind answers ("TRTA") are queued apart, so a late answer to a repeated bind never looks like media.
 final class UDPTestSocket: Sendable {
     private final class Inbox: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let datagrams = Mutex<[[UInt8]]>([])
+        let bindAnswers = Mutex<[[UInt8]]>([])
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
-            datagrams.withLock { $0.append(bytes) }
+            if bytes.starts(with: Array("TRTA".utf8)) {
+                bindAnswers.withLock { $0.append(bytes) }
+            } else {
+                datagrams.withLock { $0.append(bytes) }
+            }
         }
     }
+
+    /// Bind datagrams sent by `bind(_:)` (it repeats them until answered, as clients do).
+    let bindsSent = Atomic<Int>(0)
 
     private let channel: any Channel
     private let inbox: Inbox
@@ -62,13 +71,27 @@ final class UDPTestSocket: Sendable {
         if !pending.isEmpty { throw TestFailure("\(pending.count) unexpected datagrams, first \(pending[0].prefix(16))") }
     }
 
+    /// Fails if a bind answer arrives within `duration`; answers to earlier binds are discarded first.
+    func expectNoBindAnswer(for duration: Duration = .milliseconds(200), after send: () async throws -> Void) async throws {
+        inbox.bindAnswers.withLock { $0.removeAll() }
+        try await send()
+        try await Task.sleep(for: duration)
+        let answers = inbox.bindAnswers.withLock { $0 }
+        if !answers.isEmpty { throw TestFailure("\(answers.count) unexpected bind answers") }
+    }
+
     /// Sends the bind datagram of docs/protocol.md §2 until the server answers; returns the answer.
     @discardableResult
     func bind(_ grant: MediaGrant, timeout: Duration = .seconds(2)) async throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             try await send(Self.bindDatagram(token: grant.token), to: grant)
-            if let answer = try? await receive(timeout: .milliseconds(200)) { return answer }
+            bindsSent.add(1, ordering: .relaxed)
+            let retry = ContinuousClock.now + .milliseconds(250)
+            while ContinuousClock.now < retry {
+                if let answer = inbox.bindAnswers.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return answer }
+                try await Task.sleep(for: .milliseconds(2))
+            }
         }
         throw TestFailure("no bind answer within \(timeout)")
     }
