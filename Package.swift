@@ -146,7 +146,10 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "trtcd", dependencies: ["TrtcDaemon"]),
+        .executableTarget(
+            name: "trtcd",
+            dependencies: ["TrtcDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // Real processes for tests: trtc-server, dbus-daemon, trtcd.
         .target(name: "TrtcTestSupport", path: "Tests/TrtcTestSupport"),

@@ -45,18 +45,4 @@ public struct DaemonCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
     }
-
-    /// Parses the process's arguments and runs; what the executable calls.
-    public static func runFromCommandLine() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
-    }
 }

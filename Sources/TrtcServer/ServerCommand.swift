@@ -143,18 +143,3 @@ extension Identifiers {
     }
 }
 
-extension ServerCommand {
-    /// Parses the process's arguments and runs; what `@main` calls.
-    public static func runFromCommandLine() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
-    }
-}

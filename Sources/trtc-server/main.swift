@@ -1,3 +1,0 @@
-import TrtcServer
-
-await ServerCommand.runFromCommandLine()

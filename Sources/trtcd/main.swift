@@ -1,3 +1,0 @@
-import TrtcDaemon
-
-await DaemonCommand.runFromCommandLine()
