@@ -94,7 +94,12 @@ final class AudioPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: packetizer.sequencer, time: .now(), rtpTimestamp: packetizer.nextRTPTimestamp)
                 transport.send(report.serialized())
                 lastSenderReport = now
-                stats.withLock { $0.senderReports += 1 }
+                let summary = stats.withLock { stats in
+                    stats.senderReports += 1
+                    return stats.summary
+                }
+                // Every 5 s while sending: what `trtc-bench media` and a curious user read.
+                logger.debug("audio publishing", metadata: ["stats": "\(summary)"])
             }
             let cpu = MonotonicTime.threadCPU() - cpuStart
             let latency = now - captured.timestamp

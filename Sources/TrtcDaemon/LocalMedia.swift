@@ -257,7 +257,7 @@ final class LocalMedia: @unchecked Sendable {
     /// the daemon has destroyed the streams (and their links) we closed before it.
     private func settlePipeWire() {
         guard let loop, loop.connectionError == nil else { return }
-        _ = try? loop.devices(timeout: .seconds(1))
+        _ = try? loop.devices(timeout: .seconds(5))
     }
 
     private func onDeviceQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {

@@ -26,6 +26,6 @@ struct PublisherStatistics: Sendable {
         }
         return "offered=\(framesOffered) behind=\(framesDroppedBehind) sent=\(framesSent) keyframes=\(keyframesSent) "
             + "packets=\(packetsSent) bytes=\(bytesSent) sr=\(senderReports) latencyAvgMs=\(ms(averageLatency)) "
-            + "latencyMaxMs=\(ms(maximumLatency)) cpuAvgMs=\(ms(averageCPU))"
+            + "latencyMaxMs=\(ms(maximumLatency)) cpuAvgMs=\(ms(averageCPU)) latencySumMs=\(ms(totalLatency)) cpuSumMs=\(ms(totalCPU))"
     }
 }

@@ -101,7 +101,12 @@ final class VideoPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
                 transport.send(report.serialized())
                 lastSenderReport = now
-                stats.withLock { $0.senderReports += 1 }
+                let summary = stats.withLock { stats in
+                    stats.senderReports += 1
+                    return stats.summary
+                }
+                // Every 5 s while sending: what `trtc-bench media` and a curious user read.
+                logger.debug("video publishing", metadata: ["stats": "\(summary)"])
             }
             let cpu = MonotonicTime.threadCPU() - cpuStart
             let latency = now - frame.timestamp
