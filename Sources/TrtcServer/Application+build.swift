@@ -11,6 +11,10 @@ public struct TrtcServerParts: Sendable {
     public let configuration: ServerConfiguration
     public let metrics: ServerMetrics
     let registry: RoomRegistry
+    let mediaEndpoint: MediaEndpoint
+
+    /// The media socket's bound port, once bound.
+    public var mediaPort: Int? { mediaEndpoint.port.map(Int.init) }
 }
 
 /// Builds the HTTP application (signaling WebSocket, server API, metrics, health) and the services around it.
@@ -30,7 +34,7 @@ public func buildApplication(
         metrics: metrics.media,
         recorder: configuration.recordDirectory.map { MediaRecorder(directory: $0, metrics: metrics.media, logger: logger) },
         mirror: configuration.mirror, logger: logger)
-    let parts = TrtcServerParts(configuration: configuration, metrics: metrics, registry: registry)
+    let parts = TrtcServerParts(configuration: configuration, metrics: metrics, registry: registry, mediaEndpoint: mediaEndpoint)
     let signaling = SignalingConnection(
         configuration: configuration, registry: registry, metrics: metrics, sessionIds: SessionIdGenerator(), logger: logger)
     let api = ServerAPI(configuration: configuration, registry: registry, metrics: metrics, logger: logger)
@@ -64,7 +68,11 @@ public func buildApplication(
             webSocketRouter: router,
             configuration: .init(maxFrameSize: SignalingConnection.maxFrameBytes, autoPing: .disabled, closeTimeout: .seconds(2))),
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "trtc-server"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listenPort) },
+        onServerRunning: { channel in
+            // Reported once both sockets are bound, so callers can print real ports (`--listen/--media HOST:0`).
+            await mediaEndpoint.ready()
+            await onServerRunning(channel.localAddress?.port ?? configuration.listenPort)
+        },
         logger: logger)
     let sweepInterval = Duration.milliseconds(max(20, min(250, configuration.departureTimeoutMs / 10)))
     let roomService = RoomService(registry: registry, sweepInterval: sweepInterval, logger: logger)

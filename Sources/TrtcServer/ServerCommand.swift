@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TrtcCore
 
 /// `trtc-server`: flags of SPEC §5. The executable's `@main` only calls this.
@@ -54,10 +55,15 @@ public struct ServerCommand: AsyncParsableCommand {
         // One descriptor per signaling connection: the default soft limit would cap the server at ~1000 clients.
         FileDescriptorLimit.raiseToHardLimit()
         let (configuration, banner) = try makeConfiguration()
-        let (services, _) = buildApplication(configuration, logger: logger) { port in
+        let started = StartedServer()
+        let (services, parts) = buildApplication(configuration, logger: logger) { port in
+            let mediaPort = started.parts.withLock { $0?.mediaPort } ?? configuration.mediaPort
+            let text = banner.replacingOccurrences(of: "{PORT}", with: String(port))
+                .replacingOccurrences(of: "{MEDIA_PORT}", with: String(mediaPort))
             // Written straight to the descriptor: the banner must be visible at once, also when stdout is a pipe.
-            FileHandle.standardOutput.write(Data((banner.replacingOccurrences(of: "{PORT}", with: String(port)) + "\n").utf8))
+            FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
+        started.parts.withLock { $0 = parts }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -87,8 +93,8 @@ public struct ServerCommand: AsyncParsableCommand {
         var lines = ["trtc-server \(TrtcServerVersion.string)",
                      "  signaling   ws://\(HostPort(host: listenAddress.host, port: -1))\(Signaling.path)",
                      "  server API  http://\(HostPort(host: listenAddress.host, port: -1))/  (TC3-HMAC-SHA256, service trtc, version 2019-07-22)",
-                     "  media       udp://\(mediaAddress)"]
-        lines = lines.map { $0.replacingOccurrences(of: ":-1", with: ":{PORT}") }
+                     "  media       udp://\(HostPort(host: mediaAddress.host, port: -2))"]
+        lines = lines.map { $0.replacingOccurrences(of: ":-1", with: ":{PORT}").replacingOccurrences(of: ":-2", with: ":{MEDIA_PORT}") }
         if appTable.isEmpty || credentialTable.isEmpty {
             let dir = stateDir ?? file?.stateDir
             let stateURL = dir.map { URL(fileURLWithPath: $0) } ?? DevelopmentCredentials.defaultStateDir(environment: environment)
@@ -143,3 +149,8 @@ extension Identifiers {
     }
 }
 
+
+/// What the start-up banner needs to know once the sockets are bound.
+private final class StartedServer: Sendable {
+    let parts = Mutex<TrtcServerParts?>(nil)
+}
