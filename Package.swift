@@ -63,8 +63,10 @@ let package = Package(
         ),
 
         // Clients of trtc-server: signaling (trtcd) and the server API (trtcctl); also used by tests and the benchmark.
+        // The signaling client is its own module so that trtcd does not link the API client's FoundationNetworking;
+        // TrtcClient re-exports it.
         .target(
-            name: "TrtcClient",
+            name: "TrtcSignalingClient",
             dependencies: [
                 "TrtcCore",
                 .product(name: "WSClient", package: "swift-websocket"),
@@ -73,12 +75,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(name: "TrtcClient", dependencies: ["TrtcCore", "TrtcSignalingClient"]),
 
         // Benchmarks (trtc-bench): the logic in a library, one subcommand per part (server; later daemon, media).
         .target(
             name: "TrtcBenchmarks",
             dependencies: [
-                "TrtcServer", "TrtcClient", "TrtcCore",
+                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcMedia", "TrtcDBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "WSClient", package: "swift-websocket"),
@@ -139,7 +142,7 @@ let package = Package(
         .target(
             name: "TrtcDaemon",
             dependencies: [
-                "TrtcCore", "TrtcClient", "TrtcDBus", "CSystemd", "TrtcMedia",
+                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "CSystemd", "TrtcMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,5 @@
 import Logging
-import TrtcClient
+import TrtcSignalingClient
 import TrtcCore
 import TrtcDBus
 

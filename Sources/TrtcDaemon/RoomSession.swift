@@ -1,6 +1,6 @@
 import Logging
 import Synchronization
-import TrtcClient
+import TrtcSignalingClient
 import TrtcCore
 
 /// One room entry's connection to trtc-server: connects, enters, relays what the server says to the controller,
