@@ -56,7 +56,7 @@ final class BenchDaemon {
         }
     }
 
-    func residentBytes() throws -> Int { try ResidentMemory.bytes(of: pid) }
+    func memory() throws -> ResidentMemory { try ResidentMemory.of(pid) }
 
     /// The end of trtcd's log, for failure reports.
     func logTail(_ characters: Int = 2000) -> String {

@@ -5,9 +5,9 @@ struct DaemonBenchResults: Sendable {
     var dbusRoundTrip: LatencySummary?
     var enterExit: DaemonBenchmark.EnterExitResult?
     var removal: DaemonBenchmark.RemovalResult?
-    var residentIdle: Int?
-    var residentInRoom: Int?
-    var residentIdleAfter: Int?
+    var residentIdle: ResidentMemory?
+    var residentInRoom: ResidentMemory?
+    var residentIdleAfter: ResidentMemory?
 
     static let latencyTarget = Duration.milliseconds(5)
     static let residentTarget = 20 * 1_048_576
@@ -28,9 +28,9 @@ struct DaemonBenchResults: Sendable {
             met: targeted ? summary.p50 <= Self.latencyTarget : nil)
     }
 
-    private func residentRow(_ measure: String, _ bytes: Int) -> Row {
-        Row(measure: measure, result: bytes.mebibytes, target: "≤ \(Self.residentTarget.mebibytes)",
-            met: bytes <= Self.residentTarget)
+    private func residentRow(_ measure: String, _ memory: ResidentMemory) -> Row {
+        Row(measure: measure + ": VmRSS (anonymous, PSS)", result: memory.summary,
+            target: "VmRSS ≤ \(Self.residentTarget.mebibytes)", met: memory.resident <= Self.residentTarget)
     }
 
     private var rows: [Row] {

@@ -66,7 +66,7 @@ struct DaemonBenchmark {
         var results = DaemonBenchResults(iterations: options.iterations, warmup: options.warmup)
         // Idle: started, on its bus, never entered.
         try await Task.sleep(for: .milliseconds(500))
-        results.residentIdle = try measured.daemon.residentBytes()
+        results.residentIdle = try measured.daemon.memory()
         results.dbusRoundTrip = try await measureBusRoundTrip(measured)
 
         try await enter(member)
@@ -74,7 +74,7 @@ struct DaemonBenchmark {
         results.residentInRoom = try await measureResidentInRoom(measured: measured, member: member)
         results.removal = try await measureRemoval(measured: measured, member: member, server: server)
         try await Task.sleep(for: .milliseconds(500))
-        results.residentIdleAfter = try measured.daemon.residentBytes()
+        results.residentIdleAfter = try measured.daemon.memory()
         return results
     }
 
@@ -149,12 +149,12 @@ struct DaemonBenchmark {
     }
 
     /// The measured daemon's RSS after it has been in the room (with heartbeats) for a second.
-    private func measureResidentInRoom(measured: User, member: User) async throws -> Int {
+    private func measureResidentInRoom(measured: User, member: User) async throws -> ResidentMemory {
         let mark = member.client.signals.count
         try await enter(measured)
         try await waitForRemoteEnter(of: measured.userId, at: member, from: mark)
         try await Task.sleep(for: .seconds(1))
-        let resident = try measured.daemon.residentBytes()
+        let resident = try measured.daemon.memory()
         let leaveMark = member.client.signals.count
         try await measured.client.call("ExitRoom")
         try await waitForRemoteLeave(of: measured.userId, reason: 0, at: member, from: leaveMark)

@@ -1,13 +1,28 @@
 import Foundation
 
-/// Another process's resident set size, from /proc/PID/status.
-enum ResidentMemory {
-    /// VmRSS in bytes.
-    static func bytes(of pid: Int32) throws -> Int {
+/// Another process's memory, from /proc: what `ps` shows as RSS, and how much of it is the process's own.
+struct ResidentMemory: Sendable {
+    /// VmRSS: every resident page mapped, shared library code included.
+    var resident: Int
+    /// RssAnon: heap, stacks, dirty data (the process's own allocations).
+    var anonymous: Int
+    /// Pss (smaps_rollup): resident pages, each shared page divided by the number of processes mapping it.
+    var proportional: Int
+
+    static func of(_ pid: Int32) throws -> ResidentMemory {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
-        else { throw BenchFailure("no VmRSS in /proc/\(pid)/status") }
-        return kib * 1024
+        let rollup = try String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)
+        return ResidentMemory(resident: try kibibytes("VmRSS:", in: status, pid) * 1024,
+                              anonymous: try kibibytes("RssAnon:", in: status, pid) * 1024,
+                              proportional: try kibibytes("Pss:", in: rollup, pid) * 1024)
     }
+
+    private static func kibibytes(_ key: String, in text: String, _ pid: Int32) throws -> Int {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+              let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
+        else { throw BenchFailure("no \(key) in /proc/\(pid)") }
+        return kib
+    }
+
+    var summary: String { "\(resident.mebibytes) (anonymous \(anonymous.mebibytes), PSS \(proportional.mebibytes))" }
 }
