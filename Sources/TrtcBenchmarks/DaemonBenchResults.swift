@@ -3,6 +3,7 @@ struct DaemonBenchResults: Sendable {
     let iterations: Int
     let warmup: Int
     var dbusRoundTrip: LatencySummary?
+    var signalingAlone: LatencySummary?
     var enterExit: DaemonBenchmark.EnterExitResult?
     var removal: DaemonBenchmark.RemovalResult?
     var residentIdle: ResidentMemory?
@@ -47,6 +48,10 @@ struct DaemonBenchResults: Sendable {
                                    removal.exitSeenByRemoved, targeted: true))
             rows.append(latencyRow("`RemoveUser` API call → HTTP answer (ServerAPIClient, URLSession)",
                                    removal.apiReply, targeted: false))
+        }
+        if let signalingAlone {
+            rows.append(latencyRow("without trtcd: the same entry from trtc-bench (new WebSocket, `enter` → `entered`, TrtcSignalingClient)",
+                                   signalingAlone, targeted: false))
         }
         if let dbusRoundTrip {
             rows.append(latencyRow("D-Bus floor: `Properties.Get(State)` call → reply", dbusRoundTrip, targeted: false))

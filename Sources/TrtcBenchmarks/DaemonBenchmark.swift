@@ -70,6 +70,7 @@ struct DaemonBenchmark {
         results.dbusRoundTrip = try await measureBusRoundTrip(measured)
 
         try await enter(member)
+        results.signalingAlone = try await measureSignalingAlone(server: server, member: member)
         results.enterExit = try await measureEnterExit(measured: measured, member: member)
         results.residentInRoom = try await measureResidentInRoom(measured: measured, member: member)
         results.removal = try await measureRemoval(measured: measured, member: member, server: server)
