@@ -1,0 +1,49 @@
+import Foundation
+
+/// The results of `trtc-bench media` as markdown.
+struct MediaBenchReport {
+    let machine: MachineDescription
+    var codec: [CodecComparison.Result] = []
+    var live: [LivePublishBenchmark.Result] = []
+
+    var markdown: String {
+        var lines = ["### Media run \(machine.date)", "", machine.markdown, ""]
+        if !codec.isEmpty {
+            lines += [
+                "VP8 encoding of the same synthetic frames (moving gradient, textured block, noise), 30 fps, equal settings "
+                    + "(CBR, cpu-used -6, error resilient, no lag, libwebrtc's rate-control buffer; 1 thread on this machine). "
+                    + "CPU = user+system time; ratio = vpxenc CPU / ours CPU (≥ 1: ours at least as fast).",
+                "",
+                "| size | frames | kbit/s | ours CPU/frame | vpxenc CPU/frame | speed ratio | ours output | vpxenc output | RTP packets |",
+                "|---|---|---|---|---|---|---|---|---|",
+            ]
+            for result in codec {
+                lines.append("| \(result.width)×\(result.height) | \(result.frames) | \(result.bitrateKbps) | "
+                    + "\(result.oursCPUPerFrame.formattedMilliseconds) | \(result.vpxencCPUPerFrame.formattedMilliseconds) | "
+                    + "\(result.speedRatio.decimal(digits: 2))× | \(result.oursBytes / 1024) KiB | \(result.vpxencBytes / 1024) KiB | "
+                    + "\(result.oursPackets) |")
+            }
+            lines += ["", "vpxenc command: `\(codec[0].vpxencCommand) -o OUT.ivf FRAMES.i420`", ""]
+        }
+        if !live.isEmpty {
+            lines += [
+                "trtcd publishing the PipeWire test camera (RGB from `videotestsrc`, converted to I420 on PipeWire's thread) "
+                    + "to trtc-server on loopback. Latency: capture timestamp → last RTP packet of the frame handed to the "
+                    + "socket. Encoder CPU: trtcd's encoder queue per sent frame. trtcd CPU: the whole process.",
+                "",
+                "| size | kbit/s | fps sent | latency avg | latency max (whole capture) | encoder CPU/frame | trtcd CPU (% of a core) | packets/s | RSS | peak RSS | dropped (encoder behind) |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
+            ]
+            for result in live {
+                lines.append("| \(result.width)×\(result.height)@\(result.fps) | \(result.bitrateKbps) | "
+                    + "\(result.framesPerSecond.decimal(digits: 1)) | \(result.latencyAverage.formattedMilliseconds) | "
+                    + "\(result.latencyMaximum.formattedMilliseconds) | \(result.encoderCPUPerFrame.formattedMilliseconds) | "
+                    + "\(result.daemonCPUPercent.decimal(digits: 1)) % | \(result.packetsPerSecond.decimal(digits: 0)) | "
+                    + "\(result.residentMiB.decimal(digits: 1)) MiB | \(result.peakResidentMiB.decimal(digits: 1)) MiB | "
+                    + "\(result.framesDroppedBehind) |")
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
