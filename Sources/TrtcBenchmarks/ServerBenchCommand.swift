@@ -10,7 +10,8 @@ struct ServerBenchCommand: AsyncParsableCommand {
         discussion: """
             Each section starts its own server process (by default this executable's `trtc-server` subcommand, \
             which is trtc-server itself) so that the server's memory and CPU are measured apart from the clients'.
-            """)
+            """,
+        subcommands: [BareWebSocketServerCommand.self])
 
     @Option(help: "Users entered and held in the capacity section.")
     var users = 10_000
@@ -51,6 +52,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
     @Option(help: "Run this trtc-server executable instead of this program's own trtc-server subcommand.")
     var serverBinary: String?
 
+    @Flag(help: "Diagnostic: run the capacity section against a bare WebSocket server (same framework setup, no rooms) to see the framework's own memory per connection; entering then fails.")
+    var bareWebsocketServer = false
+
     @Option(help: "Seconds to wait for the server's start-up banner (more for a server under valgrind).")
     var serverStartTimeout = 20.0
 
@@ -71,7 +75,10 @@ struct ServerBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let limit = FileDescriptorLimit.raiseToHardLimit() ?? 0
         let launcher: ServerProcess.Launcher
-        if let serverBinary {
+        if bareWebsocketServer {
+            launcher = .init(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                             leadingArguments: ["server", "bare-websocket-server"])
+        } else if let serverBinary {
             launcher = .init(executable: URL(fileURLWithPath: serverBinary), leadingArguments: [])
         } else {
             launcher = .init(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
@@ -94,7 +101,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
             users: users, rooms: rooms, holdSeconds: hold, connectWindow: connectWindow, joinWindow: joinWindow,
             latencySamples: latencySamples, dismissMembers: dismissMembers, dismissRounds: dismissRounds, dismissAnchors: dismissAnchors,
             removeSamplesUnderLoad: removeSamples, departureTimeoutSeconds: departureTimeout,
-            serverStartTimeoutSeconds: serverStartTimeout, sections: sections,
+            serverStartTimeoutSeconds: serverStartTimeout, bareServer: bareWebsocketServer, sections: sections,
             launcher: launcher)
         let log: @Sendable (String) -> Void = { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))

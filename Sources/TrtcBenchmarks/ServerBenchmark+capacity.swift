@@ -45,6 +45,9 @@ extension ServerBenchmark {
             try await Task.sleep(for: .milliseconds(300))
             let connectedRSS = try server.residentBytes()
             log("  \(users) connected in \(connectTime.formattedMilliseconds); server RSS \(idleRSS.mebibytes) idle, \(connectedRSS.mebibytes) connected")
+            if options.bareServer {
+                throw BenchFailure("bare WebSocket server: \(((Double(connectedRSS - idleRSS) / Double(users)) / 1024).decimal(digits: 1)) KiB per connection; it has no rooms, so the benchmark stops here")
+            }
             fleet.startHeartbeats(clients, interval: heartbeatInterval)
             try await Task.sleep(for: .milliseconds(300))
 

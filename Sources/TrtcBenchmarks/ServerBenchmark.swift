@@ -18,6 +18,8 @@ struct ServerBenchmark {
         var removeSamplesUnderLoad = 100
         var departureTimeoutSeconds = 5.0
         var serverStartTimeoutSeconds = 20.0
+        /// The server is the bare WebSocket diagnostic: measure connections only.
+        var bareServer = false
         var sections: Set<Section> = Set(Section.allCases)
         var launcher: ServerProcess.Launcher
     }
