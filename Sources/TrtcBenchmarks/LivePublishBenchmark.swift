@@ -16,7 +16,9 @@ final class LivePublishBenchmark {
         var fps: Int
         var bitrateKbps: Int
         var window: Duration
-        /// Frames trtcd encoded and sent per second of capture (the test camera runs in PipeWire's graph).
+        /// Frames the camera delivered to the publisher, and frames encoded and sent (libvpx's CBR rate control
+        /// drops frames when the buffer would overflow), per second.
+        var framesOfferedPerSecond: Double
         var framesPerSecond: Double
         var latencyAverage: Duration
         var latencyMaximum: Duration
@@ -150,6 +152,7 @@ final class LivePublishBenchmark {
         let statsSeconds = 5.0 * Double(intervals)
         return Result(
             width: width, height: height, fps: fps, bitrateKbps: bitrateKbps, window: last.time - first.time,
+            framesOfferedPerSecond: (field(last.line, "offered") - field(first.line, "offered")) / statsSeconds,
             framesPerSecond: frames / statsSeconds,
             latencyAverage: .microseconds(Int64((field(last.line, "latencySumMs") - field(first.line, "latencySumMs")) / frames * 1000)),
             latencyMaximum: .microseconds(Int64(field(last.line, "latencyMaxMs") * 1000)),

@@ -77,5 +77,9 @@ struct MediaBenchCommand: AsyncParsableCommand {
             try handle.write(contentsOf: Data(("\n" + text).utf8))
             try handle.close()
         }
+        if !report.missedTargets.isEmpty {
+            print("missed: " + report.missedTargets.joined(separator: "; "))
+            throw ExitCode(2)
+        }
     }
 }

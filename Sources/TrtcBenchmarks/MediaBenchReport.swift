@@ -6,6 +6,21 @@ struct MediaBenchReport {
     var codec: [CodecComparison.Result] = []
     var live: [LivePublishBenchmark.Result] = []
 
+    /// The targets of docs/benchmarks.md this run missed.
+    var missedTargets: [String] {
+        var missed: [String] = []
+        if let vga = codec.first(where: { $0.width == 640 }), vga.speedRatio < 0.9 {
+            missed.append("640×480 VP8 at \(vga.speedRatio.decimal(digits: 2))× vpxenc's speed (target ≥ 0.9×)")
+        }
+        if let vga = live.first(where: { $0.width == 640 }), vga.daemonCPUPercent > 25 {
+            missed.append("trtcd at \(vga.daemonCPUPercent.decimal(digits: 1)) % of a core at 640×480@30 (target ≤ 25 %)")
+        }
+        if let hd = live.first(where: { $0.width == 1280 }), hd.peakResidentMiB > 60 {
+            missed.append("trtcd RSS \(hd.peakResidentMiB.decimal(digits: 1)) MiB publishing 720p (target ≤ 60 MiB)")
+        }
+        return missed
+    }
+
     var markdown: String {
         var lines = ["### Media run \(machine.date)", "", machine.markdown, ""]
         if !codec.isEmpty {
@@ -31,12 +46,12 @@ struct MediaBenchReport {
                     + "to trtc-server on loopback. Latency: capture timestamp → last RTP packet of the frame handed to the "
                     + "socket. Encoder CPU: trtcd's encoder queue per sent frame. trtcd CPU: the whole process.",
                 "",
-                "| size | kbit/s | fps sent | latency avg | latency max (whole capture) | encoder CPU/frame | trtcd CPU (% of a core) | packets/s | RSS | peak RSS | dropped (encoder behind) |",
+                "| size | kbit/s | fps captured → sent | latency avg | latency max (whole capture) | encoder CPU/frame | trtcd CPU (% of a core) | packets/s | RSS | peak RSS | dropped (encoder behind) |",
                 "|---|---|---|---|---|---|---|---|---|---|---|",
             ]
             for result in live {
                 lines.append("| \(result.width)×\(result.height)@\(result.fps) | \(result.bitrateKbps) | "
-                    + "\(result.framesPerSecond.decimal(digits: 1)) | \(result.latencyAverage.formattedMilliseconds) | "
+                    + "\(result.framesOfferedPerSecond.decimal(digits: 1)) → \(result.framesPerSecond.decimal(digits: 1)) | \(result.latencyAverage.formattedMilliseconds) | "
                     + "\(result.latencyMaximum.formattedMilliseconds) | \(result.encoderCPUPerFrame.formattedMilliseconds) | "
                     + "\(result.daemonCPUPercent.decimal(digits: 1)) % | \(result.packetsPerSecond.decimal(digits: 0)) | "
                     + "\(result.residentMiB.decimal(digits: 1)) MiB | \(result.peakResidentMiB.decimal(digits: 1)) MiB | "
