@@ -96,6 +96,40 @@ struct MediaPublishTests {
         }
     }
 
+    @Test("live scene: an anchor switching to audience stops publishing (device stays open) and resumes as anchor")
+    func switchRole() async throws {
+        try await withMediaRoom(users: 2) { room in
+            let (alice, bob) = (room.clients[0], room.clients[1])
+            let live: [String: DBusValue] = ["scene": .string("live")]
+            try await bob.enter("bob", room: .numeric(14), server: room.server, extra: live.merging(["role": .string("audience")]) { $1 })
+            try await alice.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120)])
+            try await alice.enter("alice", room: .numeric(14), server: room.server, extra: live)
+            try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+            try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 3)
+
+            bob.clear()
+            try await alice.call("SwitchRole", [.string("audience")])
+            try await bob.waitFor("RemoteUserLeaveRoom") { $0 == [.string("alice"), .int32(3)] }
+            #expect(try await alice.property("LocalVideo") == .boolean(true))
+            let failure = await alice.failure("StartLocalAudio", [.variantDictionary([:])])
+            #expect(failure?.name == "org.trtcd.Trtc1.Error.NotPermitted")
+            let framesAsAudience = try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0 == framesAsAudience)
+
+            try await alice.call("SwitchRole", [.string("anchor")])
+            try await bob.waitFor("RemoteUserEnterRoom") { $0 == [.string("alice")] }
+            try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+            let resumeDeadline = ContinuousClock.now + .seconds(10)
+            while try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0 <= framesAsAudience,
+                  ContinuousClock.now < resumeDeadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0 > framesAsAudience)
+            #expect(try await room.metric("trtc_media_dropped_total{reason=\"not-publishing\"}") == 0)
+        }
+    }
+
     /// The strongest frequency between 100 Hz and 2 kHz, in 5 Hz steps (a plain DFT at each candidate).
     static func dominantFrequency(_ samples: [Float], sampleRate: Double) -> Double {
         var best = (frequency: 0.0, power: -1.0)
