@@ -28,7 +28,7 @@ struct SignalingConnection: Sendable {
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await Self.write(outbox, to: outbound)
+                await Self.write(outbox, to: outbound, session: session)
             }
             do {
                 for try await message in inbound.messages(maxSize: Self.maxFrameBytes) {
@@ -50,10 +50,12 @@ struct SignalingConnection: Sendable {
         }
     }
 
-    private static func write(_ outbox: AsyncStream<SignalingSession.Outgoing>, to outbound: WebSocketOutboundWriter) async {
+    private static func write(_ outbox: AsyncStream<SignalingSession.Outgoing>, to outbound: WebSocketOutboundWriter,
+                              session: SignalingSession) async {
         for await item in outbox {
             switch item {
             case .text(let text):
+                defer { session.didWrite() }
                 do { try await outbound.write(.text(text)) } catch { return }
             case .close(let goingAway):
                 try? await outbound.close(goingAway ? .goingAway : .normalClosure, reason: nil)

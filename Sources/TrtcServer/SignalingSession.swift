@@ -14,6 +14,10 @@ final class SignalingSession: Sendable {
     let lastSeen: Atomic<Int64>
     /// Cleared once the TCP connection is gone; a member whose session is closed only waits out its departure timeout.
     let isOpen = Atomic<Bool>(true)
+    /// Messages queued and messages handed to the WebSocket, so a dismissal can close the connections only once
+    /// every member's `exit` is on its way.
+    private let queued = Atomic<Int>(0)
+    private let written = Atomic<Int>(0)
     private let outbox: AsyncStream<Outgoing>.Continuation
     private let metrics: ServerMetrics
 
@@ -31,9 +35,21 @@ final class SignalingSession: Sendable {
     /// Queues a message. A client that lets its queue overflow is too slow to be in a real-time room: it is dropped.
     func send(_ text: String) {
         metrics.messagesOut.increment()
+        queued.add(1, ordering: .relaxed)
         if case .dropped = outbox.yield(.text(text)) {
+            queued.subtract(1, ordering: .relaxed)
             outbox.finish()
         }
+    }
+
+    /// Called by the connection's writer after each message it wrote (or could not write).
+    func didWrite() {
+        written.add(1, ordering: .relaxed)
+    }
+
+    /// Everything queued so far has been handed to the WebSocket (or the connection is gone).
+    var isFlushed: Bool {
+        !isOpen.load(ordering: .relaxed) || written.load(ordering: .relaxed) >= queued.load(ordering: .relaxed)
     }
 
     func send(_ message: ServerMessage) {
