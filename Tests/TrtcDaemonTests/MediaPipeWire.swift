@@ -45,6 +45,21 @@ final class MediaPipeWire: Sendable {
         ProcessInfo.processInfo.environment.merging(exports) { _, exported in exported }
     }
 
+    /// Runs a PipeWire tool (pw-cli, …) against this PipeWire.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> MediaToolRun.Result {
+        try MediaToolRun.run(arguments, environment: childEnvironment)
+    }
+
+    /// The id of the node called `name`, from `pw-dump`.
+    func nodeId(named name: String) throws -> Int? {
+        let result = try run(["pw-dump"])
+        guard let objects = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [[String: Any]] else { return nil }
+        return objects.first { object in
+            ((object["info"] as? [String: Any])?["props"] as? [String: Any])?["node.name"] as? String == name
+        }?["id"] as? Int
+    }
+
     /// What trtcd has in PipeWire: its stream nodes, and links touching the test camera or microphone.
     struct Residue: Sendable, CustomStringConvertible {
         var streamNodes: [String] = []

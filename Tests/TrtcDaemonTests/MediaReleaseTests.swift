@@ -62,6 +62,35 @@ struct MediaReleaseTests {
         }
     }
 
+    @Test("the camera unplugged while publishing: LocalVideo false, the others see UserVideoAvailable false, nothing left")
+    func cameraUnplugged() async throws {
+        try await withMediaRoom(users: 2) { room in
+            let (alice, bob) = (room.clients[0], room.clients[1])
+            let name = "trtc-test-unplug-camera"
+            let created = try room.pipeWire.run([
+                "pw-cli", "create-node", "spa-node-factory",
+                "{ factory.name=videotestsrc media.class=Video/Source node.name=\(name) object.linger=true }",
+            ])
+            try #require(created.status == 0, "pw-cli create-node: \(created.errorOutput)")
+            let nodeId = try #require(try room.pipeWire.nodeId(named: name))
+            try await bob.enter("bob", room: .numeric(41), server: room.server)
+            try await alice.startVideo(["camera": .string(name), "width": .uint32(160), "height": .uint32(120)])
+            try await alice.enter("alice", room: .numeric(41), server: room.server)
+            try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+
+            bob.clear()
+            try room.pipeWire.run(["pw-cli", "destroy", String(nodeId)])
+            try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(false)] }
+            #expect(try await alice.property("LocalVideo") == .boolean(false))
+            #expect(try await alice.property("State") == .string("in-room"))
+            let residue = try room.pipeWire.residue()
+            #expect(residue.isEmpty, "\(residue)")
+            // A camera that exists again can be started again.
+            try await alice.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120)])
+            try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+        }
+    }
+
     @Test("capture opened outside a room is closed by StopLocalVideo/StopLocalAudio")
     func stopOutsideRoom() async throws {
         try await withMediaRoom(users: 1) { room in
