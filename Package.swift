@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "TrtcControlTests",
             dependencies: [
-                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcPipeWireTestSupport",
+                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcPipeWireTestSupport", "TrtcTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
+import TrtcTestSupport
 
 /// The installed D-Bus activation file starts trtcd when trtcctl first calls it (a bus without systemd runs
 /// the file's Exec line itself).
@@ -9,14 +10,14 @@ import TrtcDBus
 struct ActivationTests {
     @Test("after scripts/install --user, the first trtcctl call starts trtcd, which then enters rooms")
     func activatedByFirstCall() async throws {
-        let root = try BuiltBinaries.temporaryDirectory("trtcctl-activation")
+        let root = try BuiltProducts.temporaryDirectory("trtcctl-activation")
         defer { try? FileManager.default.removeItem(at: root) }
         let home = root.appendingPathComponent("home").path
         let runtime = root.appendingPathComponent("runtime").path
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
         let install = try await CommandRun.run(
-            BuiltBinaries.repositoryRoot.appendingPathComponent("scripts/install").path,
-            ["--user", "--prefix", root.appendingPathComponent("prefix").path, "--bin-dir", BuiltBinaries.directory.path],
+            BuiltProducts.repositoryRoot.appendingPathComponent("scripts/install").path,
+            ["--user", "--prefix", root.appendingPathComponent("prefix").path, "--bin-dir", BuiltProducts.directory.path],
             environment: ["HOME": home, "XDG_RUNTIME_DIR": runtime])
         #expect(install.status == 0, "\(install)")
 
@@ -26,12 +27,12 @@ struct ActivationTests {
                 let connection = try await BusConnection.connect(address: bus.address)
                 #expect(try await connection.nameOwner(of: "org.trtcd.Trtc1") == nil)
 
-                let status = try await CommandRun.trtcctl(["status", "--json"], environment: bus.environment)
+                let status = try await CommandRun.trtcctl(["status", "--json"], environment: bus.addressEnvironment)
                 #expect(status.status == 0, "\(status)")
                 #expect(status.stdout.contains("\"State\":\"idle\""), "\(status)")
                 let enter = try await CommandRun.trtcctl(
                     ["enter", "--room", "31", "--user", "erin", "--sdk-app-id", String(RoomServer.sdkAppId),
-                     "--secret-key", RoomServer.secretKey], environment: bus.environment)
+                     "--secret-key", RoomServer.secretKey], environment: bus.addressEnvironment)
                 #expect(enter.status == 0, "\(enter)")
 
                 // The activated trtcd runs from the installed copy; end it (it is the bus's child, not ours).

@@ -1,4 +1,5 @@
 import Foundation
+import TrtcTestSupport
 
 /// A finished command: its exit status and everything it printed.
 struct CommandRun: Sendable, CustomStringConvertible {
@@ -12,7 +13,7 @@ struct CommandRun: Sendable, CustomStringConvertible {
     /// (no pipe can fill up), killed after `timeout`.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                     timeout: Duration = .seconds(60)) async throws -> CommandRun {
-        let directory = try BuiltBinaries.temporaryDirectory("trtcctl-run")
+        let directory = try BuiltProducts.temporaryDirectory("trtcctl-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         let outURL = directory.appendingPathComponent("stdout")
         let errURL = directory.appendingPathComponent("stderr")
@@ -55,7 +56,7 @@ struct CommandRun: Sendable, CustomStringConvertible {
     /// Runs the built `trtcctl`.
     static func trtcctl(_ arguments: [String], environment: [String: String] = [:],
                         timeout: Duration = .seconds(60)) async throws -> CommandRun {
-        try await run(BuiltBinaries.path("trtcctl"), arguments, environment: environment, timeout: timeout)
+        try await run(BuiltProducts.executable("trtcctl").path, arguments, environment: environment, timeout: timeout)
     }
 }
 

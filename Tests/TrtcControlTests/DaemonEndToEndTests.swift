@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrtcCore
+import TrtcTestSupport
 
 /// trtcctl against a real trtcd on a private bus, entering rooms of a real trtc-server, with another real
 /// signaling client in the room.
@@ -123,8 +124,8 @@ struct DaemonEndToEndTests {
     func interruptCancelsEntry() async throws {
         try await withDaemonSession { session in
             let silent = try SilentListener()
-            let enter = try RunningProcess(
-                BuiltBinaries.path("trtcctl"), ["enter", "--room", "5", "--user", "frank", "--server", "ws://127.0.0.1:\(silent.port)"],
+            let enter = try ChildProcess(
+                BuiltProducts.executable("trtcctl"), ["enter", "--room", "5", "--user", "frank", "--server", "ws://127.0.0.1:\(silent.port)"],
                 environment: session.environment)
             let deadline = ContinuousClock.now + .seconds(10)
             while try await Self.statusJSON(session)["State"] != .string("entering") {

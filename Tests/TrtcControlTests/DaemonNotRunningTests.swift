@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrtcTestSupport
 
 /// trtcctl on a session bus where nobody owns org.trtcd.Trtc1 and no activation file exists.
 @Suite("trtcctl without trtcd")
@@ -12,7 +13,7 @@ struct DaemonNotRunningTests {
     @Test("every daemon command exits 1 saying trtcd is not running", arguments: commands)
     func notRunning(_ arguments: [String]) async throws {
         try await withPrivateBus { bus in
-            let run = try await CommandRun.trtcctl(arguments, environment: bus.environment)
+            let run = try await CommandRun.trtcctl(arguments, environment: bus.addressEnvironment)
             #expect(run.status == 1, "\(run)")
             #expect(run.stderr.hasPrefix("trtcctl: trtcd is not running"), "\(run)")
             #expect(run.stderr.contains("org.freedesktop.DBus.Error.ServiceUnknown"), "\(run)")
@@ -30,7 +31,7 @@ struct DaemonNotRunningTests {
     @Test("monitor waits for trtcd when it is not running, and SIGTERM ends it with status 0")
     func monitorWithoutDaemon() async throws {
         try await withPrivateBus { bus in
-            let monitor = try RunningProcess(BuiltBinaries.path("trtcctl"), ["monitor"], environment: bus.environment)
+            let monitor = try ChildProcess(BuiltProducts.executable("trtcctl"), ["monitor"], environment: bus.addressEnvironment)
             try await monitor.waitForError(containing: "trtcd is not running yet")
             monitor.signal(SIGTERM)
             #expect(try await monitor.waitForExit() == 0)

@@ -1,16 +1,17 @@
 import Foundation
 import TrtcDBus
+import TrtcTestSupport
 
 /// A real trtcd process on a private bus, entering rooms of a real trtc-server.
 struct DaemonSession: Sendable {
     let bus: PrivateBus
     let server: RoomServer
-    let daemon: RunningProcess
+    let daemon: ChildProcess
     let runtimeDirectory: URL
 
     /// trtcctl's environment: this bus, this server, the app and its secret key.
     var environment: [String: String] {
-        bus.environment.merging([
+        bus.addressEnvironment.merging([
             "TRTC_SDK_APP_ID": String(RoomServer.sdkAppId), "TRTC_SECRET_KEY": RoomServer.secretKey,
         ]) { $1 }
     }
@@ -20,15 +21,15 @@ struct DaemonSession: Sendable {
     }
 
     /// Starts `trtcctl monitor` and returns once it is subscribed.
-    func monitor(json: Bool) async throws -> RunningProcess {
-        let monitor = try RunningProcess(BuiltBinaries.path("trtcctl"), ["monitor"] + (json ? ["--json"] : []),
+    func monitor(json: Bool) async throws -> ChildProcess {
+        let monitor = try ChildProcess(BuiltProducts.executable("trtcctl"), ["monitor"] + (json ? ["--json"] : []),
                                          environment: environment)
         try await monitor.waitForError(containing: "trtcd is :")
         return monitor
     }
 
     /// Waits until `name` has an owner on `address` (or `process` died).
-    static func waitForOwner(of name: String, on address: String, process: RunningProcess?,
+    static func waitForOwner(of name: String, on address: String, process: ChildProcess?,
                              timeout: Duration = .seconds(20)) async throws {
         let connection = try await BusConnection.connect(address: address)
         defer { Task { await connection.close() } }
@@ -49,9 +50,9 @@ func withDaemonSession<T: Sendable>(daemonEnvironment: [String: String] = [:],
                                     _ body: (DaemonSession) async throws -> T) async throws -> T {
     try await withRoomServer { server in
         try await withPrivateBus { bus in
-            let runtime = try BuiltBinaries.temporaryDirectory("trtcctl-runtime")
+            let runtime = try BuiltProducts.temporaryDirectory("trtcctl-runtime")
             defer { try? FileManager.default.removeItem(at: runtime) }
-            let daemon = try RunningProcess(BuiltBinaries.path("trtcd"), ["--server", server.url, "--log-level", "warning"], environment: [
+            let daemon = try ChildProcess(BuiltProducts.executable("trtcd"), ["--server", server.url, "--log-level", "warning"], environment: [
                 "PATH": "/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS": bus.address, "XDG_RUNTIME_DIR": runtime.path,
             ].merging(daemonEnvironment) { $1 })
             do {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TrtcTestSupport
 
 /// scripts/install and scripts/verify-units, run as real processes on the built binaries.
 @Suite("scripts/install and scripts/verify-units")
 struct InstallScriptTests {
-    static var install: String { BuiltBinaries.repositoryRoot.appendingPathComponent("scripts/install").path }
-    static var verifyUnits: String { BuiltBinaries.repositoryRoot.appendingPathComponent("scripts/verify-units").path }
+    static var install: String { BuiltProducts.repositoryRoot.appendingPathComponent("scripts/install").path }
+    static var verifyUnits: String { BuiltProducts.repositoryRoot.appendingPathComponent("scripts/verify-units").path }
 
     /// Every regular file and symlink under `root`, relative to it.
     static func files(under root: URL) -> [String] {
@@ -23,10 +24,10 @@ struct InstallScriptTests {
 
     @Test("system-wide into DESTDIR: binaries, user unit, activation file and server unit in place; --uninstall leaves nothing")
     func systemWide() async throws {
-        let root = try BuiltBinaries.temporaryDirectory("trtcctl-install")
+        let root = try BuiltProducts.temporaryDirectory("trtcctl-install")
         defer { try? FileManager.default.removeItem(at: root) }
         let environment = ["DESTDIR": root.path]
-        let run = try await CommandRun.run(Self.install, ["--bin-dir", BuiltBinaries.directory.path], environment: environment)
+        let run = try await CommandRun.run(Self.install, ["--bin-dir", BuiltProducts.directory.path], environment: environment)
         #expect(run.status == 0, "\(run)")
         #expect(Self.files(under: root) == [
             "/etc/systemd/system/trtc-server.service", "/etc/systemd/user/trtcd.service",
@@ -38,7 +39,7 @@ struct InstallScriptTests {
         let activation = try String(contentsOfFile: root.path + "/usr/share/dbus-1/services/org.trtcd.Trtc1.service", encoding: .utf8)
         #expect(activation.contains("\nExec=/usr/local/bin/trtcd\n"))
         let installed = try Data(contentsOf: root.appendingPathComponent("usr/local/bin/trtcctl"))
-        #expect(installed == (try Data(contentsOf: BuiltBinaries.directory.appendingPathComponent("trtcctl"))))
+        #expect(installed == (try Data(contentsOf: BuiltProducts.directory.appendingPathComponent("trtcctl"))))
 
         let removal = try await CommandRun.run(Self.install, ["--uninstall"], environment: environment)
         #expect(removal.status == 0, "\(removal)")
@@ -47,7 +48,7 @@ struct InstallScriptTests {
 
     @Test("--user --prefix: Exec paths rewritten to the prefix, files under HOME; --uninstall leaves nothing")
     func user() async throws {
-        let root = try BuiltBinaries.temporaryDirectory("trtcctl-install-user")
+        let root = try BuiltProducts.temporaryDirectory("trtcctl-install-user")
         defer { try? FileManager.default.removeItem(at: root) }
         let home = root.appendingPathComponent("home").path
         let prefix = root.appendingPathComponent("opt/trtc").path
@@ -56,7 +57,7 @@ struct InstallScriptTests {
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
         let environment = ["HOME": home, "XDG_RUNTIME_DIR": runtime]
         let run = try await CommandRun.run(
-            Self.install, ["--user", "--prefix", prefix, "--bin-dir", BuiltBinaries.directory.path], environment: environment)
+            Self.install, ["--user", "--prefix", prefix, "--bin-dir", BuiltProducts.directory.path], environment: environment)
         #expect(run.status == 0, "\(run)")
         #expect(Self.files(under: root) == [
             "/home/.config/systemd/user/trtcd.service", "/home/.local/share/dbus-1/services/org.trtcd.Trtc1.service",
@@ -74,7 +75,7 @@ struct InstallScriptTests {
 
     @Test("bad install arguments: usage errors, nothing written")
     func badArguments() async throws {
-        let root = try BuiltBinaries.temporaryDirectory("trtcctl-install-bad")
+        let root = try BuiltProducts.temporaryDirectory("trtcctl-install-bad")
         defer { try? FileManager.default.removeItem(at: root) }
         let unknown = try await CommandRun.run(Self.install, ["--frobnicate"], environment: ["DESTDIR": root.path])
         #expect(unknown.status == 2, "\(unknown)")
@@ -87,17 +88,17 @@ struct InstallScriptTests {
 
     @Test("systemd-analyze verify accepts both units with the built binaries, without a single warning")
     func unitsVerify() async throws {
-        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltBinaries.directory.path])
+        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.components(separatedBy: " ok\n").count == 4, "\(run)")
     }
 
     @Test("verify-units fails on a misspelt directive and on an activation file that names another unit")
     func unitsVerifyCatchesMistakes() async throws {
-        let copy = try BuiltBinaries.temporaryDirectory("trtcctl-units")
+        let copy = try BuiltProducts.temporaryDirectory("trtcctl-units")
         defer { try? FileManager.default.removeItem(at: copy) }
         for directory in ["scripts", "systemd", "dbus"] {
-            try FileManager.default.copyItem(at: BuiltBinaries.repositoryRoot.appendingPathComponent(directory),
+            try FileManager.default.copyItem(at: BuiltProducts.repositoryRoot.appendingPathComponent(directory),
                                              to: copy.appendingPathComponent(directory))
         }
         let unit = copy.appendingPathComponent("systemd/trtc-server.service")
@@ -107,7 +108,7 @@ struct InstallScriptTests {
         try (try String(contentsOf: activation, encoding: .utf8)).replacingOccurrences(of: "SystemdService=trtcd.service", with: "SystemdService=other.service")
             .write(to: activation, atomically: true, encoding: .utf8)
         let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
-                                           ["--bin-dir", BuiltBinaries.directory.path])
+                                           ["--bin-dir", BuiltProducts.directory.path])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("Unknown key 'ProtectSystm'"), "\(run)")
         #expect(run.stderr.contains("SystemdService is not trtcd.service"), "\(run)")

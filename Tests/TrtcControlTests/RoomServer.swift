@@ -1,4 +1,5 @@
 import Foundation
+import TrtcTestSupport
 
 /// A real trtc-server process on a free loopback port, with a known app and API credential.
 struct RoomServer: Sendable {
@@ -7,7 +8,7 @@ struct RoomServer: Sendable {
     static let secretId = "AKIDtrtcctlTestSecretId000000000000"
     static let apiSecretKey = "trtcctlTestApiSecretKey000000000"
 
-    let process: RunningProcess
+    let process: ChildProcess
     let port: Int
     let stateDir: URL
 
@@ -21,8 +22,8 @@ struct RoomServer: Sendable {
     }
 
     static func start() async throws -> RoomServer {
-        let state = try BuiltBinaries.temporaryDirectory("trtcctl-server-state")
-        let process = try RunningProcess(BuiltBinaries.path("trtc-server"), [
+        let state = try BuiltProducts.temporaryDirectory("trtcctl-server-state")
+        let process = try ChildProcess(BuiltProducts.executable("trtc-server"), [
             "--listen", "127.0.0.1:0", "--media", "127.0.0.1:0", "--state-dir", state.path,
             "--app", "\(sdkAppId):\(secretKey)", "--api-credential", "\(secretId):\(apiSecretKey)",
             "--departure-timeout", "30", "--log-level", "warning",

@@ -60,6 +60,22 @@ public final class ChildProcess: Sendable {
         throw ProcessFailure("\(name) did not print \(text.debugDescription) within \(timeout); stdout: \(output.suffix(20)) stderr: \(errorOutput.suffix(2000))")
     }
 
+    /// Waits until stderr contains `text` (commands that report progress there, e.g. `trtcctl monitor`).
+    public func waitForError(containing text: String, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !errorOutput.contains(text) {
+            if !process.isRunning {
+                try await Task.sleep(for: .milliseconds(50))  // the last output may still be in flight
+                if errorOutput.contains(text) { return }
+                throw ProcessFailure("\(name) exited (\(process.terminationStatus)) before printing \(text.debugDescription) to stderr; stdout: \(output.suffix(20)) stderr: \(errorOutput.suffix(2000))")
+            }
+            if ContinuousClock.now >= deadline {
+                throw ProcessFailure("\(name) did not print \(text.debugDescription) to stderr within \(timeout); stdout: \(output.suffix(20)) stderr: \(errorOutput.suffix(2000))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     public func signal(_ signal: Int32) {
         if process.isRunning { kill(process.processIdentifier, signal) }
     }

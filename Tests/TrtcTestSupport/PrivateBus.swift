@@ -1,12 +1,15 @@
 import Foundation
 
-/// A private `dbus-daemon` (session-bus configuration, its own socket) for one test.
+/// A private `dbus-daemon` (session-bus configuration, its own socket) for one test, optionally with a D-Bus
+/// activation directory.
 public final class PrivateBus: Sendable {
     public let address: String
     public let directory: URL
     private let process: ChildProcess
 
-    public static func start() async throws -> PrivateBus {
+    /// `serviceDirectory`: where the bus looks for activation files. `environment`: when given, the bus runs with
+    /// exactly this (plus PATH) and activated services inherit it; otherwise it inherits the test runner's.
+    public static func start(serviceDirectory: String? = nil, environment: [String: String]? = nil) async throws -> PrivateBus {
         let directory = try BuiltProducts.temporaryDirectory("trtc-bus")
         let socket = directory.appendingPathComponent("bus")
         let config = directory.appendingPathComponent("session.conf")
@@ -17,6 +20,7 @@ public final class PrivateBus: Sendable {
           <type>session</type>
           <listen>unix:path=\(socket.path)</listen>
           <auth>EXTERNAL</auth>
+          \(serviceDirectory.map { "<servicedir>\($0)</servicedir>" } ?? "")
           <policy context="default">
             <allow send_destination="*" eavesdrop="true"/>
             <allow eavesdrop="true"/>
@@ -25,7 +29,9 @@ public final class PrivateBus: Sendable {
         </busconfig>
         """.write(to: config, atomically: true, encoding: .utf8)
         let process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/dbus-daemon"),
-                                       ["--config-file", config.path, "--nofork", "--print-address"], name: "dbus-daemon")
+                                       ["--config-file", config.path, "--nofork", "--nopidfile", "--print-address"],
+                                       environment: environment.map { ["PATH": "/usr/bin:/bin"].merging($0) { $1 } },
+                                       name: "dbus-daemon")
         let address = try await process.waitForLine(containing: "unix:path=")
         return PrivateBus(address: address.trimmingCharacters(in: .whitespaces), directory: directory, process: process)
     }
@@ -36,12 +42,15 @@ public final class PrivateBus: Sendable {
         self.process = process
     }
 
-    /// The environment a client or daemon on this bus runs with.
+    /// The environment a client or daemon on this bus runs with: the test runner's, with this bus as session bus.
     public var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         return env
     }
+
+    /// Only `DBUS_SESSION_BUS_ADDRESS`, for commands run with an exact environment.
+    public var addressEnvironment: [String: String] { ["DBUS_SESSION_BUS_ADDRESS": address] }
 
     public func stop() async {
         // dbus-daemon may inherit blocked signals from the test runner; SIGKILL always works.
