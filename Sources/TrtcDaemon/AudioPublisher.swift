@@ -13,10 +13,9 @@ final class AudioPublisher: @unchecked Sendable {
     static let senderReportInterval: Duration = .seconds(5)
 
     let options: LocalAudioOptions
-    private let queue = DispatchQueue(label: "trtcd.audio-encoder", qos: .userInteractive)
+    private let queue = BoundedSerialQueue(label: "trtcd.audio-encoder", limit: maximumInFlight)
     private let logger: Logger
     private let target = Mutex(PublishTarget())
-    private let inFlight = Atomic<Int>(0)
     private let stats = Mutex(PublisherStatistics())
     // Owned by `queue`.
     private var encoder: OpusEncoder?
@@ -39,19 +38,13 @@ final class AudioPublisher: @unchecked Sendable {
     func submit(_ frame: CapturedAudioFrame) {
         guard target.withLock({ $0.isLive }) else { return }
         stats.withLock { $0.framesOffered += 1 }
-        guard inFlight.add(1, ordering: .acquiringAndReleasing).newValue <= Self.maximumInFlight else {
-            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        if !queue.submit({ [self] in encodeAndSend(frame) }) {
             stats.withLock { $0.framesDroppedBehind += 1 }
-            return
-        }
-        queue.async { [self] in
-            encodeAndSend(frame)
-            inFlight.subtract(1, ordering: .acquiringAndReleasing)
         }
     }
 
     func drain() {
-        queue.sync {}
+        queue.drain()
     }
 
     // MARK: encoder queue

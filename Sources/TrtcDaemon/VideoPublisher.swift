@@ -13,10 +13,9 @@ final class VideoPublisher: @unchecked Sendable {
     static let senderReportInterval: Duration = .seconds(5)
 
     let options: LocalVideoOptions
-    private let queue = DispatchQueue(label: "trtcd.video-encoder", qos: .userInteractive)
+    private let queue = BoundedSerialQueue(label: "trtcd.video-encoder", limit: maximumInFlight)
     private let logger: Logger
     private let target = Mutex(PublishTarget())
-    private let inFlight = Atomic<Int>(0)
     private let keyframeWanted = Atomic<Bool>(true)
     private let stats = Mutex(PublisherStatistics())
     // Owned by `queue`.
@@ -48,20 +47,14 @@ final class VideoPublisher: @unchecked Sendable {
     func submit(_ frame: I420Frame) {
         guard target.withLock({ $0.isLive }) else { return }
         stats.withLock { $0.framesOffered += 1 }
-        guard inFlight.add(1, ordering: .acquiringAndReleasing).newValue <= Self.maximumInFlight else {
-            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        if !queue.submit({ [self] in encodeAndSend(frame) }) {
             stats.withLock { $0.framesDroppedBehind += 1 }
-            return
-        }
-        queue.async { [self] in
-            encodeAndSend(frame)
-            inFlight.subtract(1, ordering: .acquiringAndReleasing)
         }
     }
 
     /// Returns once every frame already submitted has been sent or dropped.
     func drain() {
-        queue.sync {}
+        queue.drain()
     }
 
     // MARK: encoder queue
