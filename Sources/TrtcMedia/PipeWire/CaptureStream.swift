@@ -18,6 +18,12 @@ protocol CaptureStreamConsumer: AnyObject {
 /// Owned by the loop thread: every method must be called on it or under `PipeWireLoop.withLock`.
 /// Teardown that a PipeWire callback asks for (stream error, node removed) is deferred to a
 /// loop event, since a stream must not be destroyed from inside its own callbacks.
+///
+/// Stopping is two steps. `finishLocked` removes the listener and disconnects, which takes the
+/// node off PipeWire's data thread. But that thread hands each `process` to the loop thread as a
+/// queued invoke holding a raw pointer to the `pw_stream` (libpipewire 0.3.65, no `PW_STREAM_FLAG_RT_PROCESS`);
+/// one may still be queued after the disconnect. `closeLocked` therefore lets the loop thread run
+/// past such items (`drainLoopLocked`) before `pw_stream_destroy`, or it would read freed memory.
 final class CaptureStream: @unchecked Sendable {
     enum Phase: Equatable {
         case idle
@@ -32,11 +38,17 @@ final class CaptureStream: @unchecked Sendable {
     private(set) var phase: Phase = .idle
 
     private var stream: OpaquePointer?
+    /// Disconnected but not yet destroyed: the loop may still hold queued invokes for it.
+    private var disconnectedStream: OpaquePointer?
     private let streamHook: UnsafeMutablePointer<spa_hook>
     private let streamEvents: UnsafeMutablePointer<pw_stream_events>
     private var registryWatcher: RegistryWatcher?
     private var stopEvent: UnsafeMutablePointer<spa_source>?
     private var pendingStop: CaptureStopReason?
+    private var drainEvent: UnsafeMutablePointer<spa_source>?
+    private var drainPasses = 0
+    /// A closeLocked is waiting for the loop thread (with the lock released).
+    private var closing = false
 
     init(loop: PipeWireLoop, device: PipeWireDevice, consumer: any CaptureStreamConsumer) {
         self.loop = loop
@@ -62,7 +74,9 @@ final class CaptureStream: @unchecked Sendable {
     }
 
     deinit {
-        precondition(stream == nil && stopEvent == nil && registryWatcher == nil, "CaptureStream released without close()")
+        precondition(
+            stream == nil && disconnectedStream == nil && stopEvent == nil && drainEvent == nil && registryWatcher == nil,
+            "CaptureStream released without close()")
         streamHook.deinitialize(count: 1)
         streamHook.deallocate()
         streamEvents.deinitialize(count: 1)
@@ -76,6 +90,12 @@ final class CaptureStream: @unchecked Sendable {
         stopEvent = trtc_pw_loop_add_event(pwLoop, { data, _ in
             guard let data else { return }
             Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().runPendingStop()
+        }, Unmanaged.passUnretained(self).toOpaque())
+        drainEvent = trtc_pw_loop_add_event(pwLoop, { data, _ in
+            guard let data else { return }
+            let stream = Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue()
+            stream.drainPasses += 1
+            stream.loop.signalWaiters()
         }, Unmanaged.passUnretained(self).toOpaque())
 
         let deviceId = device.id
@@ -139,7 +159,8 @@ final class CaptureStream: @unchecked Sendable {
         if let stream {
             trtc_spa_hook_remove(streamHook)
             pw_stream_disconnect(stream)
-            pw_stream_destroy(stream)
+            // Destroyed in closeLocked, once the loop has run any process invoke queued for it.
+            disconnectedStream = stream
             self.stream = nil
         }
         registryWatcher?.close()
@@ -148,13 +169,52 @@ final class CaptureStream: @unchecked Sendable {
         consumer?.captureStopped(reason)
     }
 
-    /// Stops (as requested) if still running and releases the loop event. Loop thread or lock.
+    /// Stops (as requested) if still running, destroys the stream and releases the loop events.
+    /// Under the lock from another thread than the loop thread (it waits for the loop thread);
+    /// the lock is released meanwhile, so the caller must keep this object alive.
     func closeLocked() {
+        if closing {
+            // Another thread's close is draining: return once it has finished.
+            _ = loop.waitLocked(timeout: .seconds(5)) { !closing }
+            return
+        }
+        closing = true
+        defer {
+            closing = false
+            loop.signalWaiters()
+        }
         finishLocked(.requested)
+        if let stream = disconnectedStream {
+            disconnectedStream = nil
+            if drainLoopLocked() {
+                pw_stream_destroy(stream)
+            }
+            // Otherwise the loop thread is stuck: leaking the disconnected stream is safer than
+            // freeing memory a queued invoke still points to.
+        }
+        let pwLoop = pw_thread_loop_get_loop(loop.threadLoop)
         if let stopEvent {
-            trtc_pw_loop_destroy_source(pw_thread_loop_get_loop(loop.threadLoop), stopEvent)
+            trtc_pw_loop_destroy_source(pwLoop, stopEvent)
             self.stopEvent = nil
         }
+        if let drainEvent {
+            trtc_pw_loop_destroy_source(pwLoop, drainEvent)
+            self.drainEvent = nil
+        }
+    }
+
+    /// Waits until the loop thread has finished every loop iteration that could still dispatch
+    /// invokes queued before now. Our event fires in some iteration that polled after this call
+    /// (so it also saw the invoke queue's wakeup); firing it once more ends that iteration.
+    private func drainLoopLocked(timeout: Duration = .seconds(2)) -> Bool {
+        guard let drainEvent else { return true }
+        let pwLoop = pw_thread_loop_get_loop(loop.threadLoop)
+        for _ in 0..<2 {
+            let target = drainPasses + 1
+            _ = trtc_pw_loop_signal_event(pwLoop, drainEvent)
+            guard loop.waitLocked(timeout: timeout, until: { drainPasses >= target }) else { return false }
+        }
+        return true
     }
 
     // MARK: loop-thread callbacks
