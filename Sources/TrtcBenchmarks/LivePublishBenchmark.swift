@@ -176,7 +176,8 @@ final class LivePublishBenchmark {
             if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
         }
         await server?.stop()
-        if let busPid { kill(busPid, SIGTERM) }
+        // SIGKILL: a dbus-daemon started from a process with blocked signals may never see SIGTERM.
+        if let busPid { kill(busPid, SIGKILL) }
         if let pipeWireDirectory {
             _ = try? ChildRun.run(pipeWireScript, ["stop", pipeWireDirectory])
             try? FileManager.default.removeItem(atPath: pipeWireDirectory)
