@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -35,22 +35,16 @@ public func buildApplication(
         recorder: configuration.recordDirectory.map { MediaRecorder(directory: $0, metrics: metrics.media, logger: logger) },
         mirror: configuration.mirror, logger: logger)
     let parts = TrtcServerParts(configuration: configuration, metrics: metrics, registry: registry, mediaEndpoint: mediaEndpoint)
-    let signaling = SignalingConnection(
+    let signaling = SignalingMessageHandler(
         configuration: configuration, registry: registry, metrics: metrics, sessionIds: SessionIdGenerator(), logger: logger)
     let api = ServerAPI(configuration: configuration, registry: registry, metrics: metrics, logger: logger)
 
-    let router = Router(context: BasicWebSocketRequestContext.self)
-    router.ws(RouterPath(Signaling.path)) { inbound, outbound, _ in
-        // Nobody enters before the media socket's port is known (it is in `entered`); without it, nobody at all.
-        await mediaEndpoint.ready()
-        guard mediaEndpoint.port != nil else { return }
-        await signaling.run(inbound: inbound, outbound: outbound)
-    }
+    let router = Router(context: BasicRequestContext.self)
     router.post("/") { request, context -> Response in
         await handleAPI(request, api: api, maxBytes: configuration.maxAPIBodyBytes)
     }
     router.get("/healthz") { _, _ -> Response in
-        let stats = await registry.stats
+        let stats = registry.stats
         let body = JSONCoding.print(.object([
             "status": .string("ok"), "rooms": .integer(Int64(stats.rooms)), "users": .integer(Int64(stats.users)),
             "connections": .integer(Int64(stats.connections)),
@@ -64,9 +58,9 @@ public func buildApplication(
 
     let app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: router,
-            configuration: .init(maxFrameSize: SignalingConnection.maxFrameBytes, autoPing: .disabled, closeTimeout: .seconds(2))),
+        server: HTTPServerBuilder { responder in
+            SignalingServerChannel(responder: responder, messages: signaling, mediaEndpoint: mediaEndpoint)
+        },
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "trtc-server"),
         onServerRunning: { channel in
             // Reported once both sockets are bound, so callers can print real ports (`--listen/--media HOST:0`).

@@ -1,302 +1,37 @@
 import Logging
+import Synchronization
 import TrtcCore
 
-/// Owns every room and membership. All room state changes happen here, so the order in which members see
-/// events is the order in which they happened. Replies to a session are queued from inside the actor for
-/// the same reason: a new member's `entered` always precedes any later event about the others.
-actor RoomRegistry {
-    private struct Membership {
-        let key: RoomKey
-        let userId: String
-    }
+/// Owns the room table behind one lock. Signaling handlers call it straight from their event loops and the server
+/// API and the departure sweep from their tasks: each change is a few dictionary operations and queue appends, so a
+/// lock costs less than an actor hop per message, and needs no task per connection to await it.
+final class RoomRegistry: Sendable {
+    typealias APIOutcome = RoomTable.APIOutcome
 
-    private let configuration: ServerConfiguration
-    private let metrics: ServerMetrics
-    private let logger: Logger
-    /// The media socket's routing table, kept in step with membership here (tokens die with their session).
-    private let media: MediaRouter
-    private let mediaEndpoint: MediaEndpoint
-    private var rooms: [RoomKey: [String: RoomMember]] = [:]
-    private var memberships: [UInt64: Membership] = [:]
-    /// Every open connection, in a room or not, so shutdown can tell each of them.
-    private var sessions: [UInt64: SignalingSession] = [:]
-    private var memberCount = 0
-    private var isShuttingDown = false
+    private let table: Mutex<RoomTable>
 
     init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
          logger: Logger) {
-        self.configuration = configuration
-        self.metrics = metrics
-        self.media = media
-        self.mediaEndpoint = mediaEndpoint
-        self.logger = logger
+        table = Mutex(RoomTable(
+            configuration: configuration, metrics: metrics, media: media, mediaEndpoint: mediaEndpoint, logger: logger))
     }
 
-    // MARK: connections
-
-    func register(_ session: SignalingSession) {
-        if isShuttingDown {
-            session.send(.shutdown(message: "server is shutting down"))
-            session.close(goingAway: true)
-            return
-        }
-        sessions[session.id] = session
-    }
-
-    /// The TCP connection is gone. A member stays until its departure timeout, so that a client that
-    /// reconnects at once is not seen leaving and entering.
-    func connectionClosed(_ session: SignalingSession) {
-        sessions[session.id] = nil
-    }
-
-    // MARK: signaling requests
-
-    func enter(_ admission: Admission, session: SignalingSession) {
-        guard !isShuttingDown else {
-            session.send(.error(.refused("server is shutting down", seq: admission.seq)))
-            return
-        }
-        if let current = memberships[session.id] {
-            session.send(.error(.refused("already in room \(current.key.room); leave first", seq: admission.seq)))
-            return
-        }
-        var members = rooms[admission.key] ?? [:]
-        let previous = members[admission.userId]
-        let token = MediaToken.random()
-        let member = RoomMember(
-            userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
-            video: admission.video, audio: admission.audio, media: makeMediaGrant(token: token, avoiding: members))
-        members[admission.userId] = member
-        media.admit(member.mediaRoute(token: token, room: admission.key))
-        if rooms[admission.key] == nil { metrics.rooms.increment() }
-        rooms[admission.key] = members
-        memberships[session.id] = Membership(key: admission.key, userId: admission.userId)
-        metrics.joins.increment()
-
-        let others = members.values.filter { $0.userId != admission.userId && $0.isVisible }.map(\.info)
-        session.send(.entered(.init(
-            seq: admission.seq, userId: admission.userId, room: admission.key.room,
-            members: others.sorted { $0.userId < $1.userId }, media: member.media,
-            heartbeatMs: Int(configuration.heartbeatIntervalMs),
-            departureTimeoutMs: Int(configuration.departureTimeoutMs))))
-
-        if let previous {
-            displace(previous, by: member, in: admission.key)
-        } else {
-            memberCount += 1
-            metrics.users.increment()
-            announceChange(from: nil, to: member, in: admission.key)
-        }
-        logger.info("entered", metadata: [
-            "room": "\(admission.key)", "user": "\(admission.userId)", "session": "\(session.id)",
-            "replaced": "\(previous != nil)",
-        ])
-    }
-
-    func leave(seq: UInt32, session: SignalingSession) {
-        guard let membership = memberships[session.id] else {
-            session.send(.error(.refused("not in a room", seq: seq)))
-            return
-        }
-        removeMember(membership, reason: .left)
-        metrics.leaves.increment()
-        session.send(.ack(seq: seq))
-        session.close()
-        logger.info("left", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
-    }
+    func register(_ session: SignalingSession) { table.withLock { $0.register(session) } }
+    func connectionClosed(_ session: SignalingSession) { table.withLock { $0.connectionClosed(session) } }
+    func enter(_ admission: Admission, session: SignalingSession) { table.withLock { $0.enter(admission, session: session) } }
+    func leave(seq: UInt32, session: SignalingSession) { table.withLock { $0.leave(seq: seq, session: session) } }
 
     func switchRole(seq: UInt32, role: Role, session: SignalingSession) {
-        guard let membership = memberships[session.id], var member = rooms[membership.key]?[membership.userId] else {
-            session.send(.error(.refused("not in a room", seq: seq)))
-            return
-        }
-        guard member.scene == .live else {
-            session.send(.error(.refused("roles apply to the live scene; in rtc every member is an anchor", seq: seq)))
-            return
-        }
-        let before = member
-        member.role = role
-        if role == .audience {
-            member.video = false
-            member.audio = false
-        }
-        rooms[membership.key]?[membership.userId] = member
-        media.setPublishing(session: session.id, audio: member.publishesAudio, video: member.publishesVideo)
-        session.send(.ack(seq: seq))
-        announceChange(from: before, to: member, in: membership.key)
+        table.withLock { $0.switchRole(seq: seq, role: role, session: session) }
     }
 
     func publish(seq: UInt32, video: Bool?, audio: Bool?, session: SignalingSession) {
-        guard let membership = memberships[session.id], var member = rooms[membership.key]?[membership.userId] else {
-            session.send(.error(.refused("not in a room", seq: seq)))
-            return
-        }
-        guard member.role == .anchor else {
-            session.send(.error(.refused("an audience member cannot publish; switch to anchor first", seq: seq)))
-            return
-        }
-        let before = member
-        if let video { member.video = video }
-        if let audio { member.audio = audio }
-        rooms[membership.key]?[membership.userId] = member
-        media.setPublishing(session: session.id, audio: member.publishesAudio, video: member.publishesVideo)
-        session.send(.ack(seq: seq))
-        announceChange(from: before, to: member, in: membership.key)
+        table.withLock { $0.publish(seq: seq, video: video, audio: audio, session: session) }
     }
 
-    // MARK: departure timeout
-
-    /// Removes every member whose connection has been silent for longer than the departure timeout.
-    func sweep(now: Int64) {
-        let limit = configuration.departureTimeoutMs
-        var expired: [Membership] = []
-        for (key, members) in rooms {
-            for member in members.values where now - member.session.lastSeen.load(ordering: .relaxed) > limit {
-                expired.append(Membership(key: key, userId: member.userId))
-            }
-        }
-        for membership in expired {
-            guard let member = rooms[membership.key]?[membership.userId] else { continue }
-            removeMember(membership, reason: .timedOut)
-            metrics.timeouts.increment()
-            // A connection that is open but silent is closed: its client will notice and come back.
-            member.session.close(goingAway: true)
-            logger.info("departure timeout", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
-        }
-    }
-
-    // MARK: server API
-
-    enum APIOutcome: Equatable { case done, roomNotExist }
-
-    func removeUsers(_ userIds: [String], from key: RoomKey) -> APIOutcome {
-        guard let members = rooms[key] else { return .roomNotExist }
-        for userId in userIds {
-            guard let member = members[userId] else { continue }
-            member.session.send(.exit(reason: .removedByServer, message: "removed from the room by the server API"))
-            member.session.close()
-            removeMember(Membership(key: key, userId: userId), reason: .removedByServer)
-            metrics.kicksRemoved.increment()
-            logger.info("removed by API", metadata: ["room": "\(key)", "user": "\(userId)"])
-        }
-        return .done
-    }
-
-    func dismiss(_ key: RoomKey) -> APIOutcome {
-        guard let members = rooms.removeValue(forKey: key) else { return .roomNotExist }
-        // Encoded once: a room of a thousand is told with a thousand queue appends, not a thousand encodings.
-        let text = ServerMessage.exit(reason: .roomDismissed, message: "the room was dismissed by the server API").text
-        for member in members.values {
-            member.session.send(text)
-            memberships[member.session.id] = nil
-            media.revoke(session: member.session.id)
-        }
-        // Every member is told before any connection is closed: closing (close frame, handshake, teardown on both
-        // sides) costs several times what the `exit` does, and done member by member it delays the later members'
-        // `exit` behind the earlier ones' teardown. Bounded: after a second the slow ones are closed anyway.
-        let sessions = members.values.map(\.session)
-        Task.detached {
-            let deadline = ContinuousClock.now + .seconds(1)
-            while ContinuousClock.now < deadline, !sessions.allSatisfy(\.isFlushed) {
-                try? await Task.sleep(for: .milliseconds(1))
-            }
-            for session in sessions { session.close() }
-        }
-        memberCount -= members.count
-        metrics.users.decrement(by: Double(members.count))
-        metrics.rooms.decrement()
-        metrics.kicksDismissed.increment(by: Int64(members.count))
-        logger.info("room dismissed", metadata: ["room": "\(key)", "members": "\(members.count)"])
-        return .done
-    }
-
-    // MARK: shutdown and stats
-
-    func shutdown() {
-        isShuttingDown = true
-        let text = ServerMessage.shutdown(message: "server is shutting down").text
-        for session in sessions.values {
-            session.send(text)
-            session.close(goingAway: true)
-        }
-        logger.info("shutdown: told \(sessions.count) connections")
-    }
-
-    var stats: ServerStats { ServerStats(rooms: rooms.count, users: memberCount, connections: sessions.count) }
-
-    // MARK: internals
-
-    private func removeMember(_ membership: Membership, reason: LeaveReason) {
-        guard let member = rooms[membership.key]?.removeValue(forKey: membership.userId) else { return }
-        memberships[member.session.id] = nil
-        media.revoke(session: member.session.id)
-        memberCount -= 1
-        metrics.users.decrement()
-        if rooms[membership.key]?.isEmpty == true {
-            rooms[membership.key] = nil
-            metrics.rooms.decrement()
-        } else if member.isVisible {
-            broadcast(.userLeave(userId: member.userId, reason: reason), in: membership.key, except: member.userId)
-        }
-    }
-
-    /// The same userId entered again: the earlier client is told it was kicked; the others never saw the user
-    /// leave, so they only hear about what differs (visibility, publishing).
-    private func displace(_ previous: RoomMember, by member: RoomMember, in key: RoomKey) {
-        if previous.session.id != member.session.id {
-            memberships[previous.session.id] = nil
-            media.revoke(session: previous.session.id)
-            previous.session.send(.exit(reason: .kickedByDuplicateUser, message: "the same userId entered the room from another client"))
-            previous.session.close()
-            metrics.kicksDuplicate.increment()
-        }
-        announceChange(from: previous, to: member, in: key)
-    }
-
-    /// Tells the others what changed about a member as they can see it.
-    private func announceChange(from before: RoomMember?, to after: RoomMember, in key: RoomKey) {
-        let wasVisible = before?.isVisible ?? false
-        switch (wasVisible, after.isVisible) {
-        case (false, true):
-            broadcast(.userEnter(userId: after.userId, role: after.role), in: key, except: after.userId)
-            if after.video { broadcast(.userVideo(userId: after.userId, available: true), in: key, except: after.userId) }
-            if after.audio { broadcast(.userAudio(userId: after.userId, available: true), in: key, except: after.userId) }
-        case (true, false):
-            broadcast(.userLeave(userId: after.userId, reason: .switchedToAudience), in: key, except: after.userId)
-        case (true, true):
-            if before?.video != after.video {
-                broadcast(.userVideo(userId: after.userId, available: after.video), in: key, except: after.userId)
-            }
-            if before?.audio != after.audio {
-                broadcast(.userAudio(userId: after.userId, available: after.audio), in: key, except: after.userId)
-            }
-        case (false, false):
-            break
-        }
-    }
-
-    private func broadcast(_ message: ServerMessage, in key: RoomKey, except userId: String) {
-        guard let members = rooms[key] else { return }
-        let text = message.text
-        for member in members.values where member.userId != userId {
-            member.session.send(text)
-        }
-    }
-
-    private func makeMediaGrant(token: MediaToken, avoiding members: [String: RoomMember]) -> MediaGrant {
-        var used = Set<UInt32>()
-        for member in members.values {
-            used.insert(member.media.audioSsrc)
-            used.insert(member.media.videoSsrc)
-        }
-        func freshSsrc() -> UInt32 {
-            while true {
-                let candidate = UInt32.random(in: 1...UInt32.max)
-                if used.insert(candidate).inserted { return candidate }
-            }
-        }
-        // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
-        let port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
-        return MediaGrant(host: mediaEndpoint.host, port: port, token: token.hex, audioSsrc: freshSsrc(), videoSsrc: freshSsrc())
-    }
+    func sweep(now: Int64) { table.withLock { $0.sweep(now: now) } }
+    func removeUsers(_ userIds: [String], from key: RoomKey) -> APIOutcome { table.withLock { $0.removeUsers(userIds, from: key) } }
+    func dismiss(_ key: RoomKey) -> APIOutcome { table.withLock { $0.dismiss(key) } }
+    func shutdown() { table.withLock { $0.shutdown() } }
+    var stats: ServerStats { table.withLock { $0.stats } }
 }

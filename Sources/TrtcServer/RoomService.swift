@@ -12,11 +12,11 @@ struct RoomService: Service {
         // Sleeps end early on graceful shutdown; cancellation ends the loop too.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: sweepInterval)
-            await registry.sweep(now: MonotonicClock.milliseconds())
+            registry.sweep(now: MonotonicClock.milliseconds())
         }
-        await registry.shutdown()
+        registry.shutdown()
         // Give the connections a moment to flush the shutdown message and close; never wait long.
-        for _ in 0..<50 where await registry.stats.connections > 0 {
+        for _ in 0..<50 where registry.stats.connections > 0 {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -89,9 +89,9 @@ struct ServerAPI: Sendable {
         let key = try roomKey(body, byString: byString)
         let outcome: RoomRegistry.APIOutcome
         if dismiss {
-            outcome = await registry.dismiss(key)
+            outcome = registry.dismiss(key)
         } else {
-            outcome = await registry.removeUsers(try userIds(body), from: key)
+            outcome = registry.removeUsers(try userIds(body), from: key)
         }
         if outcome == .roomNotExist {
             throw APIError("FailedOperation.RoomNotExist", "room \(key.room) of SdkAppId \(key.sdkAppId) does not exist")

@@ -12,6 +12,6 @@ public struct ServerStats: Sendable, Equatable {
 }
 
 extension TrtcServerParts {
-    public func stats() async -> ServerStats { await registry.stats }
+    public func stats() async -> ServerStats { registry.stats }
 }
 

@@ -1,12 +1,25 @@
+import NIOCore
+import NIOWebSocket
 import Synchronization
 import TrtcCore
 
-/// One WebSocket connection. The registry decides about it; the connection's own task writes what is queued here.
+/// One signaling WebSocket as the registry sees it: messages for the client are queued here from any thread and
+/// written by the connection's event loop, all that are queued at once with one flush.
 final class SignalingSession: Sendable {
     enum Outgoing: Sendable {
-        case text(String)
+        case payload(ByteBuffer)
         /// Close the connection after what was queued before.
-        case close(goingAway: Bool)
+        case close(WebSocketErrorCode)
+    }
+
+    /// What waits for the event loop. `isFlushScheduled` keeps a burst of messages to one flush; while the socket's
+    /// send buffer is full (`isWaitingForWritability`) messages wait here, up to the session's limit.
+    private struct Outbox {
+        var items: [Outgoing] = []
+        var isFlushScheduled = false
+        var isWaitingForWritability = false
+        /// A close is queued or sent: nothing more is accepted.
+        var isClosing = false
     }
 
     let id: UInt64
@@ -14,50 +27,108 @@ final class SignalingSession: Sendable {
     let lastSeen: Atomic<Int64>
     /// Cleared once the TCP connection is gone; a member whose session is closed only waits out its departure timeout.
     let isOpen = Atomic<Bool>(true)
-    /// Messages queued and messages handed to the WebSocket, so a dismissal can close the connections only once
-    /// every member's `exit` is on its way.
-    private let queued = Atomic<Int>(0)
-    private let written = Atomic<Int>(0)
-    private let outbox: AsyncStream<Outgoing>.Continuation
+    private let channel: any Channel
+    private let outbox = Mutex(Outbox())
+    private let maxQueuedMessages: Int
     private let metrics: ServerMetrics
 
-    init(id: UInt64, outbox: AsyncStream<Outgoing>.Continuation, metrics: ServerMetrics) {
+    init(id: UInt64, channel: any Channel, maxQueuedMessages: Int, metrics: ServerMetrics) {
         self.id = id
-        self.outbox = outbox
+        self.channel = channel
+        self.maxQueuedMessages = maxQueuedMessages
         self.metrics = metrics
         self.lastSeen = Atomic(MonotonicClock.milliseconds())
+    }
+
+    /// A message encoded once, to be sent to any number of sessions (a ByteBuffer is shared, not copied, by each write).
+    static func payload(_ message: ServerMessage) -> ByteBuffer {
+        ByteBuffer(string: message.text)
     }
 
     func touch() {
         lastSeen.store(MonotonicClock.milliseconds(), ordering: .relaxed)
     }
 
-    /// Queues a message. A client that lets its queue overflow is too slow to be in a real-time room: it is dropped.
-    func send(_ text: String) {
-        metrics.messagesOut.increment()
-        queued.add(1, ordering: .relaxed)
-        if case .dropped = outbox.yield(.text(text)) {
-            queued.subtract(1, ordering: .relaxed)
-            outbox.finish()
-        }
-    }
-
-    /// Called by the connection's writer after each message it wrote (or could not write).
-    func didWrite() {
-        written.add(1, ordering: .relaxed)
-    }
-
-    /// Everything queued so far has been handed to the WebSocket (or the connection is gone).
-    var isFlushed: Bool {
-        !isOpen.load(ordering: .relaxed) || written.load(ordering: .relaxed) >= queued.load(ordering: .relaxed)
-    }
-
     func send(_ message: ServerMessage) {
-        send(message.text)
+        send(Self.payload(message))
+    }
+
+    func send(_ text: String) {
+        send(ByteBuffer(string: text))
+    }
+
+    /// Queues a message. A client that lets its queue overflow is too slow to be in a real-time room: it is dropped.
+    func send(_ payload: ByteBuffer) {
+        metrics.messagesOut.increment()
+        enqueue(.payload(payload))
     }
 
     func close(goingAway: Bool = false) {
-        outbox.yield(.close(goingAway: goingAway))
-        outbox.finish()
+        enqueue(.close(goingAway ? .goingAway : .normalClosure))
     }
+
+    private func enqueue(_ item: Outgoing) {
+        enum Action { case none, scheduleFlush, dropSlowClient }
+        let action: Action = outbox.withLock { box in
+            guard !box.isClosing else { return .none }
+            if case .close = item { box.isClosing = true }
+            if box.items.count >= maxQueuedMessages {
+                box.items.removeAll()
+                box.isClosing = true
+                return .dropSlowClient
+            }
+            box.items.append(item)
+            guard !box.isFlushScheduled, !box.isWaitingForWritability else { return .none }
+            box.isFlushScheduled = true
+            return .scheduleFlush
+        }
+        switch action {
+        case .none: break
+        case .scheduleFlush: channel.eventLoop.execute { self.flush() }
+        case .dropSlowClient: channel.close(promise: nil)
+        }
+    }
+
+    /// Writes what is queued, in order, with one flush. Runs on the channel's event loop: from `enqueue`, and
+    /// when a full send buffer drained (`channelWritabilityChanged`).
+    func flush() {
+        let items: [Outgoing] = outbox.withLock { box in
+            box.isFlushScheduled = false
+            guard channel.isWritable else {
+                box.isWaitingForWritability = true
+                return []
+            }
+            box.isWaitingForWritability = false
+            defer { box.items.removeAll(keepingCapacity: false) }
+            return box.items
+        }
+        guard !items.isEmpty else { return }
+        for item in items {
+            switch item {
+            case .payload(let payload):
+                channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: nil)
+            case .close(let code):
+                var data = channel.allocator.buffer(capacity: 2)
+                data.write(webSocketErrorCode: code)
+                channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
+                // The client answers with its close frame and the handler then closes; one that never does is cut off.
+                let channel = self.channel
+                channel.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+            }
+        }
+        channel.flush()
+    }
+
+    /// Whether a close frame has been queued or sent to the client (so the client's close frame is its answer).
+    var isClosing: Bool { outbox.withLock { $0.isClosing } }
+
+    /// Marks the session closing without writing anything (the client closed first, or the connection is gone).
+    func markClosing() {
+        outbox.withLock { box in
+            box.isClosing = true
+            box.items.removeAll()
+        }
+    }
+
+    static let closeTimeout = TimeAmount.seconds(2)
 }

@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import Logging
+import Synchronization
+import TrtcCore
+
+/// Answers signaling messages, for every connection: opens and closes sessions, parses each client message and
+/// hands it to the registry. Called on the connections' event loops.
+struct SignalingMessageHandler: Sendable {
+    let configuration: ServerConfiguration
+    let registry: RoomRegistry
+    let metrics: ServerMetrics
+    let sessionIds: SessionIdGenerator
+    let logger: Logger
+
+    /// Frames up to this size are read and answered with an error if too large for the protocol; larger ones
+    /// close the connection with 1009 (message too big) at the WebSocket layer.
+    static let maxMessageFrameBytes = 1 << 20
+
+    func openSession(channel: any Channel) -> SignalingSession {
+        let session = SignalingSession(
+            id: sessionIds.next(), channel: channel, maxQueuedMessages: configuration.maxQueuedMessagesPerSession,
+            metrics: metrics)
+        metrics.connections.increment()
+        session.send(Self.helloText)
+        registry.register(session)
+        return session
+    }
+
+    func closeSession(_ session: SignalingSession) {
+        session.isOpen.store(false, ordering: .relaxed)
+        metrics.connections.decrement()
+        registry.connectionClosed(session)
+    }
+
+    func rejectBinary(session: SignalingSession) {
+        metrics.messagesIn.increment()
+        reject(.badMessage("binary messages are not part of the signaling protocol"), session)
+    }
+
+    static let helloText = ServerMessage.hello(
+        protocolVersion: Signaling.protocolVersion, server: "trtc-server/\(TrtcServerVersion.string)").text
+
+    /// Heartbeats are most of a held room's traffic: their usual form (as TrtcClient sends it) is answered without
+    /// the JSON parser; any other spelling takes the general path below and gets the same answer.
+    static let canonicalHeartbeat = ClientMessage.heartbeat.text
+    static let pongText = ServerMessage.pong.text
+
+    func handle(_ text: String, session: SignalingSession) {
+        metrics.messagesIn.increment()
+        if text == Self.canonicalHeartbeat {
+            session.send(Self.pongText)
+            return
+        }
+        guard text.utf8.count <= Signaling.maxMessageBytes else {
+            reject(.badMessage("message of \(text.utf8.count) bytes exceeds the limit of \(Signaling.maxMessageBytes)"), session)
+            return
+        }
+        let message: ClientMessage
+        do {
+            message = try ClientMessage.decode(text: text)
+        } catch {
+            reject(error, session)
+            return
+        }
+        switch message {
+        case .heartbeat:
+            session.send(Self.pongText)
+        case .enter(let request):
+            let admission: Admission
+            do {
+                admission = try Admission(request, apps: configuration.apps, now: Int(Date().timeIntervalSince1970))
+            } catch {
+                reject(error, session)
+                return
+            }
+            registry.enter(admission, session: session)
+        case .leave(let seq):
+            registry.leave(seq: seq, session: session)
+        case .switchRole(let seq, let role):
+            registry.switchRole(seq: seq, role: role, session: session)
+        case .publish(let seq, let video, let audio):
+            registry.publish(seq: seq, video: video, audio: audio, session: session)
+        }
+    }
+
+    private func reject(_ error: SignalingError, _ session: SignalingSession) {
+        metrics.badMessages.increment()
+        logger.debug("rejected", metadata: ["session": "\(session.id)", "code": "\(error.code)", "error": "\(error.message)"])
+        session.send(.error(error))
+    }
+}
+
+/// Connection ids, unique for the process's life.
+final class SessionIdGenerator: Sendable {
+    private let last = Atomic<UInt64>(0)
+    func next() -> UInt64 { last.add(1, ordering: .relaxed).newValue }
+}
+
+public enum TrtcServerVersion {
+    public static let string = "0.1.0"
+}

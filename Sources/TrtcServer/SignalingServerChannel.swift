@@ -1,0 +1,94 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import TrtcCore
+
+/// trtc-server's connections: HTTP/1.1 for the server API, metrics and health (answered by Hummingbird's responder),
+/// and the upgrade to a signaling WebSocket at `Signaling.path`, which then runs on NIO alone
+/// (`SignalingChannelHandler`): no task, no async streams per connection. A room server holds thousands of mostly
+/// idle connections, and per-connection tasks and async channels cost more memory than the rest of its state together.
+struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
+    enum Negotiated: Sendable {
+        case signaling
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let negotiated: EventLoopFuture<Negotiated>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let messages: SignalingMessageHandler
+    let mediaEndpoint: MediaEndpoint
+
+    /// Signaling messages are small (an `enter` with its UserSig is well under 1 KiB): start each connection's reads
+    /// small rather than at NIO's 2 KiB default, which every idle connection would otherwise keep.
+    static let signalingReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 1024, maximum: 64 * 1024)
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
+                maxFrameSize: SignalingMessageHandler.maxMessageFrameBytes,
+                enableAutomaticErrorHandling: true,
+                shouldUpgrade: { channel, head in shouldUpgrade(channel, head) },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.signalingReadAllocator)
+                        try channel.pipeline.syncOperations.addHandler(SignalingChannelHandler(messages: messages))
+                        return .signaling
+                    }
+                })
+            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration<Negotiated>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        return .http(http)
+                    }
+                })
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(upgradeConfiguration: upgradeConfiguration)
+            configuration.enablePipelining = false  // NIOAsyncChannel serialises requests
+            configuration.enableErrorHandling = false  // Hummingbird answers bad requests
+            configuration.enableResponseHeaderValidation = false  // HTTPTypes validated them
+            let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(negotiated: negotiated, channel: channel)
+        }
+    }
+
+    /// Upgrades requests for the signaling path only, and only once the media socket is bound (its port is in
+    /// every `entered`); anything else stays HTTP and gets the router's answer.
+    private func shouldUpgrade(_ channel: any Channel, _ head: HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?> {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+        guard path == Signaling.path else { return channel.eventLoop.makeSucceededFuture(nil) }
+        if mediaEndpoint.port != nil { return channel.eventLoop.makeSucceededFuture(HTTPHeaders()) }
+        let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+        let mediaEndpoint = self.mediaEndpoint
+        promise.completeWithTask {
+            await mediaEndpoint.ready()
+            return mediaEndpoint.port == nil ? nil : HTTPHeaders()
+        }
+        return promise.futureResult
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.negotiated.get() {
+            case .signaling:
+                // The connection lives on in its pipeline; this task is not needed for it.
+                break
+            case .http(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            }
+        } catch {
+            logger.debug("connection ended before its protocol was settled", metadata: ["error": "\(error)"])
+        }
+    }
+}
