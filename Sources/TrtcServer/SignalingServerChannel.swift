@@ -1,3 +1,4 @@
+import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -15,6 +16,9 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case signaling
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// A WebSocket upgrade that was asked for elsewhere, or before the server could admit anyone: answered with
+        /// this status and closed (NIO does not hand a refused upgrade request on as plain HTTP).
+        case refusedUpgrade(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status)
     }
 
     struct Value: ServerChildChannelValue {
@@ -32,10 +36,16 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            let refusal = NIOLoopBoundBox<HTTPResponse.Status?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: SignalingMessageHandler.maxMessageFrameBytes,
                 enableAutomaticErrorHandling: true,
-                shouldUpgrade: { channel, head in shouldUpgrade(channel, head) },
+                shouldUpgrade: { channel, head in
+                    shouldUpgrade(channel, head).map { headers in
+                        if headers == nil { refusal.value = head.uri.hasPrefix(Signaling.path) ? .serviceUnavailable : .notFound }
+                        return headers
+                    }
+                },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.signalingReadAllocator)
@@ -51,7 +61,7 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
-                        return .http(http)
+                        return refusal.value.map { .refusedUpgrade(http, $0) } ?? .http(http)
                     }
                 })
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(upgradeConfiguration: upgradeConfiguration)
@@ -86,6 +96,13 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                 break
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
+            case .refusedUpgrade(let http, let status):
+                try await http.executeThenClose { _, outbound in
+                    try await outbound.write(contentsOf: [
+                        .head(HTTPResponse(status: status, headerFields: [.connection: "close", .contentLength: "0"])),
+                        .end(nil),
+                    ])
+                }
             }
         } catch {
             logger.debug("connection ended before its protocol was settled", metadata: ["error": "\(error)"])
