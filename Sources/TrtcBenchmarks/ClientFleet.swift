@@ -1,28 +1,29 @@
-import Logging
-import TrtcClient
+import NIOCore
+import NIOPosix
 import TrtcCore
-import WSClient
 
 /// Many simulated trtcd signaling clients in this process, each on its own WebSocket to the server.
-/// Driven by one task (the benchmark); each client runs as one task and reports through `FleetSink`.
-/// Leaner than TrtcClient's SignalingClient (one task per connection, writes straight to the WebSocket, pongs and
+/// Driven by one task (the benchmark); each client is a NIO channel (`FleetClient`) reporting through `FleetSink`.
+/// Leaner than TrtcClient's SignalingClient (no task per connection, writes straight to the channel, pongs and
 /// room events recognised by their text instead of parsed) so that 10,000 of them leave the CPU to the server.
 final class ClientFleet {
-    let server: String
+    let host: String
+    let port: Int
     let sink = FleetSink()
     private var iterator: AsyncStream<FleetEvent>.Iterator
-    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var started = 0
+    private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private var ticker: Task<Void, Never>?
     private var heartbeats: Task<Void, Never>?
-    private let logger: Logger
     private(set) var connected: Set<Int> = []
     private(set) var closedCount = 0
 
+    /// `server` as the servers print it: `ws://HOST:PORT`.
     init(server: String) {
-        self.server = server
-        var logger = Logger(label: "trtc-bench-client")
-        logger.logLevel = .critical
-        self.logger = logger
+        let authority = server.split(separator: "/").last.map(String.init) ?? server
+        let colon = authority.lastIndex(of: ":") ?? authority.endIndex
+        host = String(authority[..<colon])
+        port = Int(authority[colon...].dropFirst()) ?? 80
         iterator = sink.events.makeAsyncIterator()
         ticker = Task { [sink] in
             while !Task.isCancelled {
@@ -57,12 +58,8 @@ final class ClientFleet {
     }
 
     private func start(_ client: Int) {
-        let sink = sink
-        let url = SignalingClient.url(forServer: server)
-        let logger = logger
-        tasks[client] = Task {
-            await FleetClient.run(client, url: url, sink: sink, logger: logger)
-        }
+        started += 1
+        FleetClient.open(client, host: host, port: port, group: group, sink: sink)
     }
 
     /// The next event, or a failure once `deadline` has passed.
@@ -84,8 +81,8 @@ final class ClientFleet {
         }
     }
 
-    func send(_ text: String, to client: Int) async {
-        try? await sink.writer(client)?.write(.text(text))
+    func send(_ text: String, to client: Int) {
+        sink.send(text, from: client)
     }
 
     /// Sends every client in `clients` a heartbeat each `interval`, spread evenly over the interval.
@@ -99,7 +96,7 @@ final class ClientFleet {
             var slot = 0
             while !Task.isCancelled {
                 for (index, client) in clients.enumerated() where index % slots == slot {
-                    try? await sink.writer(client)?.write(.text(text))
+                    sink.send(text, from: client)
                 }
                 slot = (slot + 1) % slots
                 try? await Task.sleep(for: slotTime)
@@ -112,16 +109,14 @@ final class ClientFleet {
         heartbeats = nil
     }
 
-    /// Closes every connection and waits (bounded) for the client tasks to end.
+    /// Closes every connection and waits (bounded) for them to end.
     func shutdown() async {
         stopHeartbeats()
-        for client in tasks.keys { try? await sink.writer(client)?.close(.normalClosure, reason: nil) }
+        sink.closeAll()
         let deadline = ContinuousClock.now + .seconds(10)
-        while closedCount < tasks.count {
+        while closedCount < started {
             guard (try? await next(deadline: deadline, waitingFor: "connections to close")) != nil else { break }
         }
-        for task in tasks.values { task.cancel() }
-        tasks.removeAll()
         ticker?.cancel()
         sink.finish()
     }

@@ -1,12 +1,13 @@
+import NIOCore
+import NIOWebSocket
 import Synchronization
 import TrtcCore
-import WSClient
 
-/// The part of a client fleet the client tasks share: their WebSocket writers and the driver's event queue.
+/// The part of a client fleet its connections share: their channels and the driver's event queue.
 final class FleetSink: Sendable {
     let events: AsyncStream<FleetEvent>
     private let continuation: AsyncStream<FleetEvent>.Continuation
-    private let writers: Mutex<[Int: WebSocketOutboundWriter]> = Mutex([:])
+    private let channels: Mutex<[Int: any Channel]> = Mutex([:])
     /// Room events (userEnter/userLeave/...) received by all clients; counted, not queued.
     let roomEvents = Atomic<Int>(0)
     let pongs = Atomic<Int>(0)
@@ -24,16 +25,28 @@ final class FleetSink: Sendable {
         continuation.finish()
     }
 
-    func attach(_ writer: WebSocketOutboundWriter, client: Int) {
-        writers.withLock { $0[client] = writer }
+    func attach(_ channel: any Channel, client: Int) {
+        channels.withLock { $0[client] = channel }
     }
 
     func detach(client: Int) {
-        writers.withLock { $0[client] = nil }
+        channels.withLock { $0[client] = nil }
     }
 
-    func writer(_ client: Int) -> WebSocketOutboundWriter? {
-        writers.withLock { $0[client] }
+    /// Sends a text message as `client` (masked, as clients must).
+    func send(_ text: String, from client: Int) {
+        guard let channel = channels.withLock({ $0[client] }) else { return }
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text)),
+                              promise: nil)
+    }
+
+    /// Starts the closing handshake of every connection still open.
+    func closeAll() {
+        var data = ByteBuffer()
+        data.write(webSocketErrorCode: .normalClosure)
+        for channel in channels.withLock({ Array($0.values) }) {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data), promise: nil)
+        }
     }
 
     /// Handles one server message of `client`, stamped on arrival. Pongs and room events, which are most of the

@@ -90,7 +90,7 @@ struct ServerBenchmark {
         func sendNext() async {
             guard let client = pending.next() else { return }
             sentAt[client] = .now
-            await fleet.send(texts[client]!, to: client)
+            fleet.send(texts[client]!, to: client)
         }
         let start = ContinuousClock.now
         for _ in 0..<min(window, clients.count) { await sendNext() }

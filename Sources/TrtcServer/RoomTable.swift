@@ -192,9 +192,8 @@ struct RoomTable {
             media.revoke(session: member.session.id)
         }
         // Every member is told before any connection is closed: closing (close frame, handshake, teardown) costs
-        // several times what the `exit` does, and done member by member it would delay the later members' `exit`.
-        // Each session writes what is queued in order, so a close queued now still follows its `exit`.
-        for member in members.values { member.session.close() }
+        // several times what the `exit` does, and interleaved it would delay the later members' `exit`.
+        for member in members.values { member.session.closeAfterPendingWork() }
         memberCount -= members.count
         metrics.users.decrement(by: Double(members.count))
         metrics.rooms.decrement()

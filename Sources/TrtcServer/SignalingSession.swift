@@ -67,6 +67,12 @@ final class SignalingSession: Sendable {
         enqueue(.close(goingAway ? .goingAway : .normalClosure))
     }
 
+    /// Closes once the event loop has run what is already scheduled on it: when many sessions are told something at
+    /// once (a dismissal), every one of them gets the message before any of the loop's time goes to closing handshakes.
+    func closeAfterPendingWork() {
+        channel.eventLoop.execute { self.close() }
+    }
+
     private func enqueue(_ item: Outgoing) {
         enum Action { case none, scheduleFlush, dropSlowClient }
         let action: Action = outbox.withLock { box in
