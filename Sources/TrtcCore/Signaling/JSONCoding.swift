@@ -12,15 +12,20 @@ public enum JSONCoding {
             throw ParseError(description: "message of \(bytes.count) bytes exceeds the limit of \(maxBytes)")
         }
         guard !bytes.isEmpty else { throw ParseError(description: "empty message") }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw ParseError(description: "not valid JSON")
+        let parsed: Result<JSONValue, ParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(ParseError) -> JSONValue in try JSONParser.parse(buffer) }
         }
+        if let parsed { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer in
+            Result { () throws(ParseError) -> JSONValue in try JSONParser.parse(buffer) }
+        }.get()
     }
 
     public static func parse(_ text: String, maxBytes: Int = 64 * 1024) throws(ParseError) -> JSONValue {
-        try parse(Array(text.utf8), maxBytes: maxBytes)
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(ParseError) -> JSONValue in try parse(buffer, maxBytes: maxBytes) }
+        }.get()
     }
 
     /// Prints a value as compact JSON text.
