@@ -1,10 +1,10 @@
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
-/// The media routing table behind a lock: the registry (an actor) updates it in its own order of events, and the
+/// The media routing table behind a lock: the registry updates it in its own order of events, and the
 /// datagram handler reads it per packet without an actor hop. Critical sections are dictionary lookups only.
 final class MediaRouter: Sendable {
-    private let table = Mutex(MediaRoutingTable())
+    private let table = NIOLockedValueBox(MediaRoutingTable())
     private let metrics: MediaMetrics
 
     init(metrics: MediaMetrics) {
@@ -12,15 +12,15 @@ final class MediaRouter: Sendable {
     }
 
     func admit(_ route: MediaRoute) {
-        table.withLock { $0.admit(route) }
+        table.withLockedValue { $0.admit(route) }
     }
 
     func setPublishing(session: UInt64, audio: Bool, video: Bool) {
-        table.withLock { $0.setPublishing(session: session, audio: audio, video: video) }
+        table.withLockedValue { $0.setPublishing(session: session, audio: audio, video: video) }
     }
 
     func revoke(session: UInt64) {
-        table.withLock { table in
+        table.withLockedValue { table in
             table.revoke(session: session)
             // Set under the lock, so concurrent changes cannot leave a stale count behind.
             metrics.boundSessions.set(Int64(table.boundCount))
@@ -28,7 +28,7 @@ final class MediaRouter: Sendable {
     }
 
     func bind(token: MediaToken, from address: SocketAddress) -> Bool {
-        table.withLock { table in
+        table.withLockedValue { table in
             let accepted = table.bind(token: token, from: address)
             metrics.boundSessions.set(Int64(table.boundCount))
             return accepted
@@ -36,6 +36,6 @@ final class MediaRouter: Sendable {
     }
 
     func route(from address: SocketAddress, _ datagram: MediaDatagram) -> MediaRoutingTable.Decision {
-        table.withLock { $0.route(from: address, datagram) }
+        table.withLockedValue { $0.route(from: address, datagram) }
     }
 }

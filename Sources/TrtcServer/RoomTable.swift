@@ -60,20 +60,19 @@ struct RoomTable {
             session.send(.error(.refused("already in room \(current.key.room); leave first", seq: admission.seq)))
             return
         }
-        var members = rooms[admission.key] ?? [:]
-        let previous = members[admission.userId]
+        if rooms[admission.key] == nil { metrics.rooms.increment() }
         let token = MediaToken.random()
         let member = RoomMember(
             userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
-            video: admission.video, audio: admission.audio, media: makeMediaGrant(token: token, avoiding: members))
-        members[admission.userId] = member
+            video: admission.video, audio: admission.audio,
+            media: makeMediaGrant(token: token, avoiding: rooms[admission.key] ?? [:]))
+        // Changed in place: a copy of the room's dictionary per entry would make filling a large room quadratic.
+        let previous = rooms[admission.key, default: [:]].updateValue(member, forKey: admission.userId)
         media.admit(member.mediaRoute(token: token, room: admission.key))
-        if rooms[admission.key] == nil { metrics.rooms.increment() }
-        rooms[admission.key] = members
         memberships[session.id] = Membership(key: admission.key, userId: admission.userId)
         metrics.joins.increment()
 
-        let others = members.values.filter { $0.userId != admission.userId && $0.isVisible }.map(\.info)
+        let others = rooms[admission.key, default: [:]].values.filter { $0.userId != admission.userId && $0.isVisible }.map(\.info)
         session.send(.entered(.init(
             seq: admission.seq, userId: admission.userId, room: admission.key.room,
             members: others.sorted { $0.userId < $1.userId }, media: member.media,
@@ -182,24 +181,19 @@ struct RoomTable {
         return .done
     }
 
-    mutating func dismiss(_ key: RoomKey) -> APIOutcome {
-        guard let members = rooms.removeValue(forKey: key) else { return .roomNotExist }
-        // Encoded once: a room of a thousand is told with a thousand queue appends, not a thousand encodings.
-        let payload = SignalingSession.payload(ServerMessage.exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
+    /// Removes a room and returns its members' sessions, to be told and closed by the caller outside the lock.
+    mutating func dismiss(_ key: RoomKey) -> [SignalingSession]? {
+        guard let members = rooms.removeValue(forKey: key) else { return nil }
         for member in members.values {
-            member.session.send(payload)
             memberships[member.session.id] = nil
             media.revoke(session: member.session.id)
         }
-        // Every member is told before any connection is closed: closing (close frame, handshake, teardown) costs
-        // several times what the `exit` does, and interleaved it would delay the later members' `exit`.
-        for member in members.values { member.session.closeAfterPendingWork() }
         memberCount -= members.count
         metrics.users.decrement(by: Double(members.count))
         metrics.rooms.decrement()
         metrics.kicksDismissed.increment(by: Int64(members.count))
         logger.info("room dismissed", metadata: ["room": "\(key)", "members": "\(members.count)"])
-        return .done
+        return members.values.map(\.session)
     }
 
     // MARK: shutdown and stats
@@ -276,19 +270,20 @@ struct RoomTable {
     }
 
     private func makeMediaGrant(token: MediaToken, avoiding members: [String: RoomMember]) -> MediaGrant {
-        var used = Set<UInt32>()
-        for member in members.values {
-            used.insert(member.media.audioSsrc)
-            used.insert(member.media.videoSsrc)
+        // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
+        func isUsed(_ ssrc: UInt32) -> Bool {
+            members.values.contains { $0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc }
         }
-        func freshSsrc() -> UInt32 {
+        func freshSsrc(besides other: UInt32 = 0) -> UInt32 {
             while true {
                 let candidate = UInt32.random(in: 1...UInt32.max)
-                if used.insert(candidate).inserted { return candidate }
+                if candidate != other && !isUsed(candidate) { return candidate }
             }
         }
+        let audioSsrc = freshSsrc()
+        let videoSsrc = freshSsrc(besides: audioSsrc)
         // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
         let port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
-        return MediaGrant(host: mediaEndpoint.host, port: port, token: token.hex, audioSsrc: freshSsrc(), videoSsrc: freshSsrc())
+        return MediaGrant(host: mediaEndpoint.host, port: port, token: token.hex, audioSsrc: audioSsrc, videoSsrc: videoSsrc)
     }
 }

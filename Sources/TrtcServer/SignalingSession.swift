@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
 import Synchronization
@@ -24,11 +25,11 @@ final class SignalingSession: Sendable {
 
     let id: UInt64
     /// Last time anything arrived on this connection (monotonic ms); read by the departure sweep.
-    let lastSeen: Atomic<Int64>
+    let lastSeen: Synchronization.Atomic<Int64>
     /// Cleared once the TCP connection is gone; a member whose session is closed only waits out its departure timeout.
-    let isOpen = Atomic<Bool>(true)
+    let isOpen = Synchronization.Atomic<Bool>(true)
     private let channel: any Channel
-    private let outbox = Mutex(Outbox())
+    private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
     private let metrics: ServerMetrics
 
@@ -37,7 +38,7 @@ final class SignalingSession: Sendable {
         self.channel = channel
         self.maxQueuedMessages = maxQueuedMessages
         self.metrics = metrics
-        self.lastSeen = Atomic(MonotonicClock.milliseconds())
+        self.lastSeen = Synchronization.Atomic(MonotonicClock.milliseconds())
     }
 
     /// A message encoded once, to be sent to any number of sessions (a ByteBuffer is shared, not copied, by each write).
@@ -67,15 +68,44 @@ final class SignalingSession: Sendable {
         enqueue(.close(goingAway ? .goingAway : .normalClosure))
     }
 
-    /// Closes once the event loop has run what is already scheduled on it: when many sessions are told something at
-    /// once (a dismissal), every one of them gets the message before any of the loop's time goes to closing handshakes.
-    func closeAfterPendingWork() {
-        channel.eventLoop.execute { self.close() }
+    /// Tells many sessions the same thing and closes them (a dismissed room): one task per event loop writes every
+    /// one of its sessions' message first and only then starts their closing handshakes, so that no member's `exit`
+    /// waits behind another's teardown.
+    static func sendThenClose(_ payload: ByteBuffer, to sessions: [SignalingSession]) {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, sessions: [SignalingSession])] = [:]
+        for session in sessions {
+            session.metrics.messagesOut.increment()
+            guard session.append(.payload(payload)) else { continue }
+            let loop = session.channel.eventLoop
+            byLoop[ObjectIdentifier(loop), default: (loop, [])].sessions.append(session)
+        }
+        for (loop, group) in byLoop.values {
+            loop.execute {
+                for session in group { session.flush() }
+                for session in group { session.close() }
+            }
+        }
+    }
+
+    /// Queues without scheduling a flush (the caller flushes); false if the session takes no more.
+    private func append(_ item: Outgoing) -> Bool {
+        let accepted: Bool? = outbox.withLockedValue { box in
+            guard !box.isClosing else { return false }
+            guard box.items.count < maxQueuedMessages else {
+                box.items.removeAll()
+                box.isClosing = true
+                return nil
+            }
+            box.items.append(item)
+            return true
+        }
+        if accepted == nil { channel.close(promise: nil) }
+        return accepted == true
     }
 
     private func enqueue(_ item: Outgoing) {
         enum Action { case none, scheduleFlush, dropSlowClient }
-        let action: Action = outbox.withLock { box in
+        let action: Action = outbox.withLockedValue { box in
             guard !box.isClosing else { return .none }
             if case .close = item { box.isClosing = true }
             if box.items.count >= maxQueuedMessages {
@@ -98,7 +128,7 @@ final class SignalingSession: Sendable {
     /// Writes what is queued, in order, with one flush. Runs on the channel's event loop: from `enqueue`, and
     /// when a full send buffer drained (`channelWritabilityChanged`).
     func flush() {
-        let items: [Outgoing] = outbox.withLock { box in
+        let items: [Outgoing] = outbox.withLockedValue { box in
             box.isFlushScheduled = false
             guard channel.isWritable else {
                 box.isWaitingForWritability = true
@@ -126,11 +156,11 @@ final class SignalingSession: Sendable {
     }
 
     /// Whether a close frame has been queued or sent to the client (so the client's close frame is its answer).
-    var isClosing: Bool { outbox.withLock { $0.isClosing } }
+    var isClosing: Bool { outbox.withLockedValue { $0.isClosing } }
 
     /// Marks the session closing without writing anything (the client closed first, or the connection is gone).
     func markClosing() {
-        outbox.withLock { box in
+        outbox.withLockedValue { box in
             box.isClosing = true
             box.items.removeAll()
         }
