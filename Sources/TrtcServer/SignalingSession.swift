@@ -69,8 +69,9 @@ final class SignalingSession: Sendable {
     }
 
     /// Tells many sessions the same thing and closes them (a dismissed room): one task per event loop writes every
-    /// one of its sessions' message first and only then starts their closing handshakes, so that no member's `exit`
-    /// waits behind another's teardown.
+    /// one of its sessions' message, and their closing handshakes start a moment later (`massCloseDelay`), so that
+    /// no member's `exit` waits behind another's teardown — on either side: each close makes the client answer and
+    /// the server tear the connection down, work that would otherwise compete with telling the rest.
     static func sendThenClose(_ payload: ByteBuffer, to sessions: [SignalingSession]) {
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, sessions: [SignalingSession])] = [:]
         for session in sessions {
@@ -82,7 +83,9 @@ final class SignalingSession: Sendable {
         for (loop, group) in byLoop.values {
             loop.execute {
                 for session in group { session.flush() }
-                for session in group { session.close() }
+                loop.scheduleTask(in: massCloseDelay) {
+                    for session in group { session.close() }
+                }
             }
         }
     }
@@ -167,4 +170,6 @@ final class SignalingSession: Sendable {
     }
 
     static let closeTimeout = TimeAmount.seconds(2)
+    /// Long enough for a told client to close by itself (trtcd does on `exit`), short against the departure timeout.
+    static let massCloseDelay = TimeAmount.milliseconds(200)
 }
