@@ -7,9 +7,9 @@ import ServiceLifecycle
 import TrtcCore
 import TrtcServer
 
-/// `trtc-bench server bare-websocket-server`: the same Hummingbird WebSocket setup trtc-server uses, but no rooms:
-/// it says hello and answers heartbeats. The benchmark runs it (`--bare-websocket-server`) to tell the memory
-/// the framework takes per connection from what the room service adds.
+/// `trtc-bench server bare-websocket-server`: Hummingbird's WebSocket layer (what trtc-server used before its
+/// signaling moved to NIO alone), no rooms: it says hello and answers heartbeats. The benchmark runs it
+/// (`--bare-websocket-server`) to show the memory that layer takes per connection (27 KiB, over the 20 KiB budget).
 struct BareWebSocketServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bare-websocket-server",

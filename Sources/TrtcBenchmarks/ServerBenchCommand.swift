@@ -52,7 +52,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
     @Option(help: "Run this trtc-server executable instead of this program's own trtc-server subcommand.")
     var serverBinary: String?
 
-    @Flag(help: "Diagnostic: run the capacity section against a bare WebSocket server (same framework setup, no rooms) to see the framework's own memory per connection; entering then fails.")
+    @Flag(help: "Diagnostic: run the capacity section against a bare Hummingbird WebSocket server (no rooms) to see that framework layer's own memory per connection; entering then fails.")
     var bareWebsocketServer = false
 
     @Option(help: "Seconds to wait for the server's start-up banner (more for a server under valgrind).")
