@@ -48,6 +48,10 @@ struct SignalingMessageHandler: Sendable {
 
     func handle(_ text: String, session: SignalingSession) {
         metrics.messagesIn.increment()
+        guard !session.isRetired.load(ordering: .relaxed) else {
+            logger.debug("ignored a message on a closing connection", metadata: ["session": "\(session.id)"])
+            return
+        }
         if text == Self.canonicalHeartbeat {
             session.send(Self.pongText)
             return

@@ -28,6 +28,9 @@ final class SignalingSession: Sendable {
     let lastSeen: Synchronization.Atomic<Int64>
     /// Cleared once the TCP connection is gone; a member whose session is closed only waits out its departure timeout.
     let isOpen = Synchronization.Atomic<Bool>(true)
+    /// Set once the client was told it is out (`exit`, `ack` of `leave`, `shutdown`) and the connection is to close:
+    /// what it sends from then on is ignored, so that it cannot enter again on a connection about to go.
+    let isRetired = Synchronization.Atomic<Bool>(false)
     private let channel: any Channel
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
@@ -65,6 +68,7 @@ final class SignalingSession: Sendable {
     }
 
     func close(goingAway: Bool = false) {
+        isRetired.store(true, ordering: .relaxed)
         enqueue(.close(goingAway ? .goingAway : .normalClosure))
     }
 
@@ -75,6 +79,7 @@ final class SignalingSession: Sendable {
     static func sendThenClose(_ payload: ByteBuffer, to sessions: [SignalingSession]) {
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, sessions: [SignalingSession])] = [:]
         for session in sessions {
+            session.isRetired.store(true, ordering: .relaxed)
             session.metrics.messagesOut.increment()
             guard session.append(.payload(payload)) else { continue }
             let loop = session.channel.eventLoop

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrtcClient
 import TrtcCore
+import TrtcServer
 
 extension TestServer {
     var api: ServerAPIClient {
@@ -76,6 +77,26 @@ struct ServerAPIForcedExitTests {
                 }
                 let again = try await server.api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(9)]))
                 #expect(again.code == "FailedOperation.RoomNotExist")
+            }
+        }
+    }
+
+    @Test("a dismissed member cannot enter again on the connection being closed")
+    func noReentryOnClosingConnection() async throws {
+        try await withTestServer { server in
+            try await withClients(2, server) { c in
+                try await c[0].enter("stays", room: .numeric(7))
+                try await c[1].enter("dismissed", room: .numeric(9))
+                let app = JSONValue.integer(Int64(TestServer.sdkAppId))
+                #expect(try await server.api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(9)])).isSuccess)
+                #expect(try await c[1].next() == .exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
+                // Straight after the exit, before the server's close arrives: ignored, not admitted.
+                c[1].send(.enter(EnterRequest(seq: 50, sdkAppId: TestServer.sdkAppId, userId: "dismissed",
+                                              userSig: TestServer.userSig("dismissed"), room: .numeric(9))))
+                try await c[1].waitClosed()
+                #expect(await server.connectionsDrop(to: 1))
+                #expect(await server.parts.stats() == ServerStats(rooms: 1, users: 1, connections: 1))
+                #expect(try await c[0].request { .publish(seq: $0, video: true, audio: nil) } == .ack(seq: 2))
             }
         }
     }
