@@ -13,7 +13,7 @@ import TrtcMedia
 /// - `deviceQueue` (serial) owns the `PipeWireLoop` and the capture objects: opening (which waits up to 3 s for
 ///   media), closing and replacing happen there, one at a time, off Swift's cooperative threads.
 /// - PipeWire's loop thread converts frames and yields them into each capture's bounded `AsyncStream`
-///   (newest 8 kept); a pump task per capture hands them to the publisher without blocking.
+///   (newest 2 kept); a pump task per capture hands them to the publisher without blocking.
 /// - Each publisher's serial queue owns its encoder; `MediaTransport` owns the socket.
 /// - `link` (mutex) holds what the room controller decided: the transport and which kinds may be sent.
 /// The room controller (an actor) calls in; device losses come back through `events`.

@@ -85,3 +85,39 @@ extension PipeWireVideoCaptureTests {
         #expect(span >= .milliseconds(320) && span <= .milliseconds(700), "4 frame intervals took \(span): \(frames.map { $0.timestamp - frames[0].timestamp })")
     }
 }
+
+extension PipeWireVideoCaptureTests {
+    /// The test camera offers RGB (its default) and UYVY: the YUV choice wins, as it would for a webcam
+    /// offering YUY2 and RGB, because it needs less memory per capture buffer.
+    @Test func prefersYUVOverTheCamerasDefaultRGB() async throws {
+        let loop = try PipeWireLoop(name: "trtcd-test-video", remote: environment.socketPath)
+        let capture = try VideoCapture(
+            loop: loop, options: VideoCaptureOptions(camera: PipeWireTestEnvironment.cameraName, width: 1280, height: 720, fps: 30))
+        defer { capture.stop() }
+        let format = try #require(capture.format)
+        #expect(format.pixelFormat == "UYVY", "negotiated \(format)")
+        #expect(format.width == 1280 && format.height == 720 && format.frameRate == 30)
+        let frames = await Self.frames(from: capture, count: 3)
+        #expect(frames.count == 3)
+        #expect(frames.allSatisfy { $0.width == 1280 && $0.height == 720 && Set($0.y).count > 8 })
+    }
+
+    @Test func preferenceGroupsOfferEveryFormatOnceSmallestFirst() {
+        let offered = RawVideoPixelFormat.preferenceGroups.flatMap { $0 }
+        #expect(offered.count == RawVideoPixelFormat.allCases.count)
+        #expect(Set(offered) == Set(RawVideoPixelFormat.allCases))
+        #expect(offered.first == .i420)
+        // Bits per pixel grow from one group to the next: 12 (4:2:0), 16 (4:2:2), 24/32 (RGB).
+        func bitsPerPixel(_ format: RawVideoPixelFormat) -> Int {
+            switch format.layout {
+            case .planar420, .semiPlanar420: 12
+            case .packed422: 16
+            case .packedRGB(let bytesPerPixel, _, _, _): bytesPerPixel * 8
+            }
+        }
+        let groups = RawVideoPixelFormat.preferenceGroups.map { $0.map(bitsPerPixel) }
+        for (smaller, larger) in zip(groups, groups.dropFirst()) {
+            #expect(smaller.max()! < larger.min()!)
+        }
+    }
+}

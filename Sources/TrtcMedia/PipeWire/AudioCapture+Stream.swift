@@ -1,6 +1,9 @@
 import CPipeWire
 
 extension AudioCapture: CaptureStreamConsumer {
+    /// Audio buffers are small (one quantum); spares let a briefly busy loop thread catch up.
+    var bufferCount: (preferred: Int32, range: ClosedRange<Int32>) { (8, 2...16) }
+
     func formatParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>] {
         let param = trtc_pw_build_audio_raw_enum_format(
             builder, SPA_AUDIO_FORMAT_F32.rawValue, UInt32(options.sampleRate), UInt32(options.channels))

@@ -5,6 +5,9 @@ import CPipeWire
 protocol CaptureStreamConsumer: AnyObject {
     /// The EnumFormat params to offer, built with `builder`.
     func formatParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>]
+    /// How many buffers to ask for between the device and the stream: the preferred count and the range
+    /// accepted. Each buffer of a video stream is a whole picture in shared memory mapped into this process.
+    var bufferCount: (preferred: Int32, range: ClosedRange<Int32>) { get }
     /// The negotiated format; returns why it is unusable, or nil to accept it.
     func formatChanged(_ format: UnsafePointer<spa_pod>) -> String?
     /// One filled buffer; valid only during the call.
@@ -259,7 +262,9 @@ final class CaptureStream: @unchecked Sendable {
         var builder = trtc_spa_pod_builder(scratch, 512)
         var params: [UnsafePointer<spa_pod>?] = [
             trtc_pw_build_meta_header_param(&builder),
-            trtc_pw_build_buffers_param(&builder, 8, 2, 16),
+            trtc_pw_build_buffers_param(
+                &builder, consumer.bufferCount.preferred, consumer.bufferCount.range.lowerBound,
+                consumer.bufferCount.range.upperBound),
         ]
         _ = params.withUnsafeMutableBufferPointer { buffer in
             pw_stream_update_params(stream, buffer.baseAddress, UInt32(buffer.count))

@@ -20,8 +20,15 @@ enum RawVideoPixelFormat: String, CaseIterable, Sendable {
         case packedRGB(bytesPerPixel: Int, red: Int, green: Int, blue: Int)
     }
 
-    /// Offered in this order: I420 needs no conversion, then cheap YUV layouts, then RGB.
-    static let preferenceOrder: [RawVideoPixelFormat] = allCases
+    /// Offered as separate format choices in this order: 4:2:0 (12 bits per pixel, I420 needs no conversion),
+    /// then packed 4:2:2 (16), then RGB (24 or 32). Within one choice PipeWire keeps the camera's order and
+    /// takes its default, so a camera defaulting to RGB would win over its own YUV modes in a single list;
+    /// smaller buffers mean less shared memory per capture buffer and a cheaper conversion.
+    static let preferenceGroups: [[RawVideoPixelFormat]] = [
+        [.i420, .yv12, .nv12, .nv21],
+        [.yuy2, .uyvy, .yvyu],
+        [.bgrx, .rgbx, .bgra, .rgba, .xrgb, .xbgr, .argb, .abgr, .rgb, .bgr],
+    ]
 
     var layout: Layout {
         switch self {

@@ -1,17 +1,26 @@
 import CPipeWire
 
 extension VideoCapture: CaptureStreamConsumer {
+    /// Each buffer holds a whole picture (1.8 MiB for 1280×720 UYVY, 2.6 MiB as RGB) mapped into trtcd, so
+    /// few: `process` converts a frame and returns its buffer at once (1–3 ms), leaving the camera one to
+    /// fill and one spare.
+    var bufferCount: (preferred: Int32, range: ClosedRange<Int32>) { (3, 2...8) }
+
     /// Exact size and rate first, then exact size, then anything: inside a range the camera's
     /// own default would win, so the request is honoured whenever the camera can do it.
+    /// At each of those levels the pixel format groups follow in preference order (YUV before RGB):
+    /// PipeWire links the first of our choices the camera can meet.
     func formatParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>] {
-        let formats = RawVideoPixelFormat.preferenceOrder.map { $0.spaFormat.rawValue }
-        return [(true, true), (true, false), (false, false)].compactMap { fixedSize, fixedRate in
-            formats.withUnsafeBufferPointer { list in
-                trtc_pw_build_video_raw_enum_format(
-                    builder, list.baseAddress, UInt32(list.count),
-                    UInt32(options.width), UInt32(options.height),
-                    UInt32(VideoCaptureOptions.maximumDimension), UInt32(VideoCaptureOptions.maximumDimension),
-                    fixedSize ? 1 : 0, UInt32(options.fps), UInt32(VideoCaptureOptions.maximumFPS), fixedRate ? 1 : 0)
+        let groups = RawVideoPixelFormat.preferenceGroups.map { group in group.map { $0.spaFormat.rawValue } }
+        return [(true, true), (true, false), (false, false)].flatMap { fixedSize, fixedRate in
+            groups.compactMap { formats in
+                formats.withUnsafeBufferPointer { list in
+                    trtc_pw_build_video_raw_enum_format(
+                        builder, list.baseAddress, UInt32(list.count),
+                        UInt32(options.width), UInt32(options.height),
+                        UInt32(VideoCaptureOptions.maximumDimension), UInt32(VideoCaptureOptions.maximumDimension),
+                        fixedSize ? 1 : 0, UInt32(options.fps), UInt32(VideoCaptureOptions.maximumFPS), fixedRate ? 1 : 0)
+                }
             }
         }
     }

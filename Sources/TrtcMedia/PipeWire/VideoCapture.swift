@@ -9,8 +9,11 @@ import CPipeWire
 public final class VideoCapture: @unchecked Sendable {
     public let device: PipeWireDevice
     public let options: VideoCaptureOptions
-    /// Frames and the final stop. Keeps the newest few frames when the consumer lags.
+    /// Frames and the final stop. Keeps the newest `bufferedFrames` when the consumer lags: an older
+    /// picture is worth less than a newer one, and each held 1280×720 frame is 1.3 MiB.
     public let events: AsyncStream<VideoCaptureEvent>
+
+    static let bufferedFrames = 2
 
     let loop: PipeWireLoop
     let continuation: AsyncStream<VideoCaptureEvent>.Continuation
@@ -37,7 +40,7 @@ public final class VideoCapture: @unchecked Sendable {
         self.loop = loop
         self.device = device
         self.options = options
-        (events, continuation) = AsyncStream.makeStream(of: VideoCaptureEvent.self, bufferingPolicy: .bufferingNewest(8))
+        (events, continuation) = AsyncStream.makeStream(of: VideoCaptureEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferedFrames))
 
         try loop.withLock { () throws(PipeWireError) in
             let stream = CaptureStream(loop: loop, device: device, consumer: self)
