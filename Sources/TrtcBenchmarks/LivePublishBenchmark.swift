@@ -29,6 +29,10 @@ final class LivePublishBenchmark {
         var packetsPerSecond: Double
         var residentMiB: Double
         var peakResidentMiB: Double
+        /// The sample with the highest VmRSS, split into anonymous, file-backed and shared memory.
+        var largestSample: ResidentMemory?
+        /// What trtcd logged as the camera's negotiated format, e.g. "UYVY 1280x720 @ 30.0 fps".
+        var cameraFormat: String
         var framesDroppedBehind: Int
     }
 
@@ -125,7 +129,7 @@ final class LivePublishBenchmark {
             var time: ContinuousClock.Instant
         }
         var marks: [Mark] = []
-        var resident: [Double] = []
+        var resident: [ResidentMemory] = []
         let deadline = ContinuousClock.now + .seconds(10 + 6 * intervals)
         // Line 1 comes with the first packet, line 2 five seconds later: measure from line 2 on.
         while marks.count < intervals + 1 {
@@ -137,7 +141,7 @@ final class LivePublishBenchmark {
                 marks.append(Mark(line: lines[marks.count + 1], cpu: try ProcessStat.cpuSeconds(daemon.processIdentifier),
                                   packets: try await mediaPacketsIn(server), time: .now))
             }
-            if !marks.isEmpty { resident.append(try ProcessStat.residentMiB(daemon.processIdentifier)) }
+            if !marks.isEmpty { resident.append(try ResidentMemory.of(daemon.processIdentifier)) }
             try await Task.sleep(for: .milliseconds(100))
         }
         let peak = try ProcessStat.peakResidentMiB(daemon.processIdentifier)
@@ -147,6 +151,14 @@ final class LivePublishBenchmark {
             return Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
         }
         let (first, last) = (marks[0], marks[marks.count - 1])
+        let largest = resident.max { $0.resident < $1.resident }
+        let cameraFormat = daemonLog.text.withLock { log -> String in
+            let opened = String(log.dropFirst(logBefore)).split(separator: "\n").first { $0.contains("camera open") }
+            // swift-log's stream format: "… format=UYVY 1280x720 @ 30.0 fps [TrtcDaemon] camera open".
+            guard let opened, let start = opened.range(of: "format=") else { return "?" }
+            let rest = opened[start.upperBound...]
+            return String(rest[..<(rest.range(of: " [")?.lowerBound ?? rest.endIndex)])
+        }
         let seconds = (last.time - first.time).milliseconds / 1000
         let frames = max(field(last.line, "sent") - field(first.line, "sent"), 1)
         let statsSeconds = 5.0 * Double(intervals)
@@ -159,7 +171,8 @@ final class LivePublishBenchmark {
             encoderCPUPerFrame: .microseconds(Int64((field(last.line, "cpuSumMs") - field(first.line, "cpuSumMs")) / frames * 1000)),
             daemonCPUPercent: (last.cpu - first.cpu) / seconds * 100,
             packetsPerSecond: (last.packets - first.packets) / seconds,
-            residentMiB: resident.max() ?? 0, peakResidentMiB: peak,
+            residentMiB: Double(largest?.resident ?? 0) / 1_048_576, peakResidentMiB: peak, largestSample: largest,
+            cameraFormat: cameraFormat,
             framesDroppedBehind: Int(field(last.line, "behind") - field(first.line, "behind")))
     }
 
@@ -214,7 +227,6 @@ enum ProcessStat {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    static func residentMiB(_ pid: Int32) throws -> Double { try statusKiB(pid, "VmRSS:") / 1024 }
     static func peakResidentMiB(_ pid: Int32) throws -> Double { try statusKiB(pid, "VmHWM:") / 1024 }
 
     private static func statusKiB(_ pid: Int32, _ key: String) throws -> Double {

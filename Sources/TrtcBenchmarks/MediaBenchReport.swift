@@ -42,19 +42,24 @@ struct MediaBenchReport {
         }
         if !live.isEmpty {
             lines += [
-                "trtcd publishing the PipeWire test camera (RGB from `videotestsrc`, converted to I420 on PipeWire's thread) "
-                    + "to trtc-server on loopback. Latency: capture timestamp → last RTP packet of the frame handed to the "
-                    + "socket. Encoder CPU: trtcd's encoder queue per sent frame. trtcd CPU: the whole process.",
+                "trtcd publishing the PipeWire test camera (`videotestsrc`; its negotiated format in the table, converted to "
+                    + "I420 on PipeWire's thread) to trtc-server on loopback. Latency: capture timestamp → last RTP packet of the "
+                    + "frame handed to the socket. Encoder CPU: trtcd's encoder queue per sent frame. trtcd CPU: the whole process. "
+                    + "RSS: the largest VmRSS sampled (every 100 ms) while measuring, split into anonymous / file-backed / shared "
+                    + "memory (RssAnon, RssFile, RssShmem); peak: VmHWM.",
                 "",
-                "| size | kbit/s | fps captured → sent | latency avg | latency max (whole capture) | encoder CPU/frame | trtcd CPU (% of a core) | packets/s | RSS | peak RSS | dropped (encoder behind) |",
-                "|---|---|---|---|---|---|---|---|---|---|---|",
+                "| size | camera format | kbit/s | fps captured → sent | latency avg | latency max (whole capture) | encoder CPU/frame | trtcd CPU (% of a core) | packets/s | RSS | RSS anon / file / shmem | peak RSS | dropped (encoder behind) |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             ]
             for result in live {
-                lines.append("| \(result.width)×\(result.height)@\(result.fps) | \(result.bitrateKbps) | "
+                let split = result.largestSample.map {
+                    "\($0.anonymous.mebibytes) / \($0.file.mebibytes) / \($0.sharedMemory.mebibytes)"
+                } ?? "?"
+                lines.append("| \(result.width)×\(result.height)@\(result.fps) | \(result.cameraFormat) | \(result.bitrateKbps) | "
                     + "\(result.framesOfferedPerSecond.decimal(digits: 1)) → \(result.framesPerSecond.decimal(digits: 1)) | \(result.latencyAverage.formattedMilliseconds) | "
                     + "\(result.latencyMaximum.formattedMilliseconds) | \(result.encoderCPUPerFrame.formattedMilliseconds) | "
                     + "\(result.daemonCPUPercent.decimal(digits: 1)) % | \(result.packetsPerSecond.decimal(digits: 0)) | "
-                    + "\(result.residentMiB.decimal(digits: 1)) MiB | \(result.peakResidentMiB.decimal(digits: 1)) MiB | "
+                    + "\(result.residentMiB.decimal(digits: 1)) MiB | \(split) | \(result.peakResidentMiB.decimal(digits: 1)) MiB | "
                     + "\(result.framesDroppedBehind) |")
             }
             lines.append("")

@@ -6,6 +6,10 @@ struct ResidentMemory: Sendable {
     var resident: Int
     /// RssAnon: heap, stacks, dirty data (the process's own allocations).
     var anonymous: Int
+    /// RssFile: code and read-only data of the executable and shared libraries.
+    var file: Int
+    /// RssShmem: shared memory, e.g. PipeWire's capture buffers mapped from their memfd.
+    var sharedMemory: Int
     /// Pss (smaps_rollup): resident pages, each shared page divided by the number of processes mapping it.
     var proportional: Int
 
@@ -14,6 +18,8 @@ struct ResidentMemory: Sendable {
         let rollup = try String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)
         return ResidentMemory(resident: try kibibytes("VmRSS:", in: status, pid) * 1024,
                               anonymous: try kibibytes("RssAnon:", in: status, pid) * 1024,
+                              file: try kibibytes("RssFile:", in: status, pid) * 1024,
+                              sharedMemory: try kibibytes("RssShmem:", in: status, pid) * 1024,
                               proportional: try kibibytes("Pss:", in: rollup, pid) * 1024)
     }
 
