@@ -154,6 +154,7 @@ let package = Package(
                 "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "CSystemd", "TrtcMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// `trtcd [--server URL] [--log-level LEVEL]` (SPEC §3). The executable's main only calls this.
@@ -22,6 +23,12 @@ public struct DaemonCommand: AsyncParsableCommand {
             throw ValidationError("unknown log level \(logLevel.debugDescription)")
         }
         let environment = ProcessInfo.processInfo.environment
+        // trtcd has one WebSocket at a time: one NIO event loop is plenty, where NIO's shared group starts one thread
+        // per core (16 loops cost 0.7 MiB more in a room; docs/benchmarks.md). Set before anything uses NIO; the
+        // environment variable NIO reads for it still wins.
+        if environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
+            NIOSingletons.groupLoopCountSuggestion = 1
+        }
         let serverURL = server ?? environment["TRTC_SERVER"] ?? "ws://127.0.0.1:7800"
         guard serverURL.hasPrefix("ws://") || serverURL.hasPrefix("wss://") else {
             throw ValidationError("--server must be ws://HOST:PORT or wss://HOST:PORT, not \(serverURL.debugDescription)")
