@@ -348,7 +348,7 @@ actor RoomController {
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            await resolve(seq, nil)
+            resolve(seq, nil)
             return first
         }
     }

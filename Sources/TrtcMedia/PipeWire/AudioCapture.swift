@@ -31,20 +31,14 @@ public final class AudioCapture: @unchecked Sendable {
         (events, continuation) = AsyncStream.makeStream(of: AudioCaptureEvent.self, bufferingPolicy: .bufferingNewest(bufferedFrames))
 
         try loop.withLock { () throws(PipeWireError) in
-            let stream = CaptureStream(loop: loop, device: device, consumer: self)
-            self.stream = stream
-            try stream.connectLocked(
-                name: "trtcd microphone",
+            stream = try CaptureStream.startLocked(
+                loop: loop, device: device, consumer: self, kind: "microphone", name: "trtcd microphone",
                 properties: [
                     "media.type": "Audio", "media.category": "Capture", "media.role": "Communication",
                     "node.description": "trtcd microphone capture",
                     "node.latency": "\(options.framesPerBuffer)/\(options.sampleRate)",
-                ])
-            if let reason = stream.waitUntilStreamingLocked(timeout: startTimeout) {
-                stream.closeLocked()
-                self.stream = nil
-                throw .deviceUnavailable("microphone '\(device.name)' could not start: \(reason)")
-            }
+                ],
+                timeout: startTimeout)
         }
     }
 

@@ -43,19 +43,13 @@ public final class VideoCapture: @unchecked Sendable {
         (events, continuation) = AsyncStream.makeStream(of: VideoCaptureEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferedFrames))
 
         try loop.withLock { () throws(PipeWireError) in
-            let stream = CaptureStream(loop: loop, device: device, consumer: self)
-            self.stream = stream
-            try stream.connectLocked(
-                name: "trtcd camera",
+            stream = try CaptureStream.startLocked(
+                loop: loop, device: device, consumer: self, kind: "camera", name: "trtcd camera",
                 properties: [
                     "media.type": "Video", "media.category": "Capture", "media.role": "Camera",
                     "node.description": "trtcd camera capture",
-                ])
-            if let reason = stream.waitUntilStreamingLocked(timeout: startTimeout) {
-                stream.closeLocked()
-                self.stream = nil
-                throw .deviceUnavailable("camera '\(device.name)' could not start: \(reason)")
-            }
+                ],
+                timeout: startTimeout)
         }
     }
 
