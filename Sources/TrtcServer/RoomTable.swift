@@ -162,6 +162,13 @@ struct RoomTable {
             member.session.close(goingAway: true)
             logger.info("departure timeout", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
         }
+        // A connection that is in no room (never entered, or left) and has gone silent is closed as well: otherwise an
+        // idle connection would hold its socket and memory for good.
+        for session in sessions.values where memberships[session.id] == nil
+            && !session.isRetired.load(ordering: .relaxed) && now - session.lastSeen.load(ordering: .relaxed) > limit {
+            session.close(goingAway: true)
+            logger.debug("idle connection closed", metadata: ["session": "\(session.id)"])
+        }
     }
 
     // MARK: server API

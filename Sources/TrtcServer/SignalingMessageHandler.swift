@@ -45,6 +45,8 @@ struct SignalingMessageHandler: Sendable {
     /// the JSON parser; any other spelling takes the general path below and gets the same answer.
     static let canonicalHeartbeat = ClientMessage.heartbeat.text
     static let pongText = ServerMessage.pong.text
+    /// Encoded once and shared by every pong's write.
+    static let pongPayload = ByteBuffer(string: pongText)
 
     func handle(_ text: String, session: SignalingSession) {
         metrics.messagesIn.increment()
@@ -53,7 +55,7 @@ struct SignalingMessageHandler: Sendable {
             return
         }
         if text == Self.canonicalHeartbeat {
-            session.send(Self.pongText)
+            session.send(Self.pongPayload)
             return
         }
         guard text.utf8.count <= Signaling.maxMessageBytes else {
@@ -69,7 +71,7 @@ struct SignalingMessageHandler: Sendable {
         }
         switch message {
         case .heartbeat:
-            session.send(Self.pongText)
+            session.send(Self.pongPayload)
         case .enter(let request):
             let admission: Admission
             do {

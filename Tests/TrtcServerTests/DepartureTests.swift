@@ -41,6 +41,30 @@ struct DepartureTests {
         }
     }
 
+    @Test("a connection in no room that goes silent is closed; one that sends heartbeats stays")
+    func idleConnectionOutsideRooms() async throws {
+        try await withTestServer(departureTimeout: .seconds(1)) { server in
+            let idle = try RawWebSocket(port: server.port, path: Signaling.path)
+            let busy = try RawWebSocket(port: server.port, path: Signaling.path)
+            _ = try idle.receive()
+            _ = try busy.receive()
+            let heartbeat = ClientMessage.heartbeat.text
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .milliseconds(2500) {
+                busy.sendText(heartbeat)
+                #expect(try ServerMessage.decode(text: busy.receive().text) == .pong)
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            let close = try idle.receive()
+            #expect(close.opcode == 0x8)
+            #expect(Array(close.payload.prefix(2)) == [0x03, 0xE9])  // 1001 going away
+            #expect(idle.isClosedByServer())
+            busy.sendText(heartbeat)
+            #expect(try ServerMessage.decode(text: busy.receive().text) == .pong)
+            #expect(await server.connectionsDrop(to: 1))
+        }
+    }
+
     @Test("reconnecting within the grace is not seen as leave/enter")
     func reconnectWithinGrace() async throws {
         try await withTestServer(departureTimeout: .seconds(2)) { server in
