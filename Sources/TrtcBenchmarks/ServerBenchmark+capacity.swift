@@ -39,6 +39,9 @@ extension ServerBenchmark {
             try await Task.sleep(for: .milliseconds(500))
             let idleRSS = try server.residentBytes()
 
+            // Heartbeats from the moment each client is connected, as trtcd sends them: the server closes
+            // connections that stay silent for the departure timeout, in a room or not.
+            fleet.startHeartbeats(clients, interval: heartbeatInterval)
             let connectStart = ContinuousClock.now
             try await fleet.connect(0..<users, window: options.connectWindow, timeout: .seconds(300))
             let connectTime = ContinuousClock.now - connectStart
@@ -48,7 +51,6 @@ extension ServerBenchmark {
             if options.bareServer {
                 throw BenchFailure("bare WebSocket server: \(((Double(connectedRSS - idleRSS) / Double(users)) / 1024).decimal(digits: 1)) KiB per connection; it has no rooms, so the benchmark stops here")
             }
-            fleet.startHeartbeats(clients, interval: heartbeatInterval)
             try await Task.sleep(for: .milliseconds(300))
 
             let (serverBefore, benchBefore) = (try server.cpuSeconds(), ProcessCPU.selfSeconds())

@@ -35,8 +35,8 @@ extension ServerBenchmark {
                 let texts = Dictionary(uniqueKeysWithValues: clients.map { client in
                     (client, enterText(client, room: room, scene: .live, role: client - range.lowerBound < anchors ? .anchor : .audience))
                 })
-                try await fleet.connect(range, window: options.connectWindow, timeout: .seconds(60))
                 fleet.startHeartbeats(clients, interval: heartbeatInterval)
+                try await fleet.connect(range, window: options.connectWindow, timeout: .seconds(60))
                 _ = try await enterAll(Array(clients.prefix(anchors)), texts: texts, window: options.joinWindow, fleet: fleet,
                                        timeout: .seconds(60))
                 _ = try await enterAll(Array(clients.dropFirst(anchors)), texts: texts, window: options.joinWindow, fleet: fleet,

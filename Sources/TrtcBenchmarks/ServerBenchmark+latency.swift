@@ -23,8 +23,8 @@ extension ServerBenchmark {
             let clients = Array(0..<count)
             func room(_ client: Int) -> UInt32 { UInt32(1 + client / Self.membersPerLatencyRoom) }
             let texts = Dictionary(uniqueKeysWithValues: clients.map { ($0, enterText($0, room: room($0))) })
-            try await fleet.connect(0..<count, window: options.connectWindow, timeout: .seconds(60))
             fleet.startHeartbeats(clients, interval: heartbeatInterval)
+            try await fleet.connect(0..<count, window: options.connectWindow, timeout: .seconds(60))
 
             // Entries one after the other; the first few warm the server up and are not counted.
             var entries: [Duration] = []
