@@ -22,11 +22,15 @@ struct RoomExitTests {
 
             try await bob.enter("bob", server: room.server)
             try await alice.waitFor("RemoteUserEnterRoom") { $0 == [.string("bob")] }
+            // RoomClient records signals in its own task, which may not have run yet when a call returns: wait for it.
+            // (That a signal precedes its method's reply on the bus is checked in arrival order by the dbus-fast suite.)
+            try await bob.waitFor("RemoteUserEnterRoom") { $0 == [.string("alice")] }
             #expect(names(bob.roomSignals) == ["EnterRoom", "RemoteUserEnterRoom"])
             #expect(try await bob.property("RemoteUsers") == .stringArray(["alice"]))
 
             // ExitRoom: the server is told (alice sees bob leave, reason 0), then ExitRoom(0), then the reply.
             try await bob.exit()
+            try await bob.waitFor("ExitRoom") { $0 == [.int32(0)] }
             #expect(bob.roomSignals.last == RoomClient.Signal(member: "ExitRoom", arguments: [.int32(0)]))
             try await alice.waitFor("RemoteUserLeaveRoom") { $0 == [.string("bob"), .int32(0)] }
             #expect(try await bob.property("State") == .string("idle"))
