@@ -112,9 +112,9 @@ final class SignalingSession: Sendable {
     }
 
     private func enqueue(_ item: Outgoing) {
-        enum Action { case none, scheduleFlush, dropSlowClient }
+        enum Action { case refused, queued, queuedAndScheduleFlush, dropSlowClient }
         let action: Action = outbox.withLockedValue { box in
-            guard !box.isClosing else { return .none }
+            guard !box.isClosing else { return .refused }
             if case .close = item { box.isClosing = true }
             if box.items.count >= maxQueuedMessages {
                 box.items.removeAll()
@@ -122,14 +122,22 @@ final class SignalingSession: Sendable {
                 return .dropSlowClient
             }
             box.items.append(item)
-            guard !box.isFlushScheduled, !box.isWaitingForWritability else { return .none }
+            guard !box.isFlushScheduled, !box.isWaitingForWritability else { return .queued }
             box.isFlushScheduled = true
-            return .scheduleFlush
+            return .queuedAndScheduleFlush
         }
         switch action {
-        case .none: break
-        case .scheduleFlush: channel.eventLoop.execute { self.flush() }
-        case .dropSlowClient: channel.close(promise: nil)
+        case .refused, .queued: break
+        case .queuedAndScheduleFlush: channel.eventLoop.execute { self.flush() }
+        case .dropSlowClient:
+            channel.close(promise: nil)
+            return
+        }
+        if case .close = item, action != .refused {
+            // A client that does not answer the close — or does not even read, so the close frame waits behind a full
+            // socket — is cut off after `closeTimeout`.
+            let channel = self.channel
+            channel.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
         }
     }
 
@@ -154,10 +162,8 @@ final class SignalingSession: Sendable {
             case .close(let code):
                 var data = channel.allocator.buffer(capacity: 2)
                 data.write(webSocketErrorCode: code)
+                // The client answers with its close frame and the handler then closes (see `enqueue` for the limit).
                 channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
-                // The client answers with its close frame and the handler then closes; one that never does is cut off.
-                let channel = self.channel
-                channel.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
             }
         }
         channel.flush()
