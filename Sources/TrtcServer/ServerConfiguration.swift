@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var maxAPIBodyBytes: Int
     /// Messages a slow client may have queued before it is disconnected.
     public var maxQueuedMessagesPerSession: Int
+    /// The kernel send buffer of each signaling connection (SO_SNDBUF). Fixed rather than autotuned (up to 4 MiB on
+    /// Linux), so that a client that stops reading holds a bounded amount of kernel memory and is noticed.
+    public var signalingSendBufferBytes: Int
     /// `--record DIR`: every accepted RTP packet is also written to DIR (RFC 4571 files, see MediaRecorder).
     public var recordDirectory: String?
     /// `--mirror HOST:PORT`: every accepted RTP packet is also sent there.
@@ -29,7 +32,7 @@ public struct ServerConfiguration: Sendable {
                 apps: [UInt32: String] = [:], apiCredentials: [String: String] = [:],
                 departureTimeout: Duration = .seconds(5), apiTimestampTolerance: Int = 300,
                 maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024,
-                recordDirectory: String? = nil, mirror: HostPort? = nil) {
+                signalingSendBufferBytes: Int = 64 * 1024, recordDirectory: String? = nil, mirror: HostPort? = nil) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.mediaHost = mediaHost ?? listenHost
@@ -40,6 +43,7 @@ public struct ServerConfiguration: Sendable {
         self.apiTimestampTolerance = apiTimestampTolerance
         self.maxAPIBodyBytes = maxAPIBodyBytes
         self.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession
+        self.signalingSendBufferBytes = signalingSendBufferBytes
         self.recordDirectory = recordDirectory
         self.mirror = mirror
     }

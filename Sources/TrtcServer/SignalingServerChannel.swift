@@ -49,6 +49,9 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.signalingReadAllocator)
+                        try channel.syncOptions?.setOption(
+                            ChannelOptions.socketOption(.so_sndbuf),
+                            value: SocketOptionValue(messages.configuration.signalingSendBufferBytes))
                         try channel.pipeline.syncOperations.addHandler(SignalingChannelHandler(messages: messages))
                         return .signaling
                     }

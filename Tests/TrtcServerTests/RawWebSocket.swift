@@ -22,8 +22,12 @@ final class RawWebSocket {
     /// Connects to 127.0.0.1:`port` and sends an upgrade request for `path`; `response` is the server's answer head.
     private(set) var response = ""
 
-    init(port: Int, path: String) throws {
+    /// `receiveBuffer` shrinks the socket's receive buffer (before connecting, so the TCP window is small too).
+    init(port: Int, path: String, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()

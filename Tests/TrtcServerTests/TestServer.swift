@@ -30,11 +30,14 @@ struct TestServer: Sendable {
     }
 
     /// Media on an ephemeral UDP port: clients learn it from `entered.media`.
-    static func configuration(departureTimeout: Duration, recordDirectory: String? = nil, mirror: HostPort? = nil) -> ServerConfiguration {
+    static func configuration(departureTimeout: Duration, recordDirectory: String? = nil, mirror: HostPort? = nil,
+                              maxQueuedMessagesPerSession: Int = 1024, signalingSendBufferBytes: Int = 64 * 1024) -> ServerConfiguration {
         ServerConfiguration(
             listenHost: "127.0.0.1", listenPort: 0, mediaHost: "127.0.0.1", mediaPort: 0,
             apps: [sdkAppId: secretKey, otherAppId: otherSecretKey], apiCredentials: [secretId: apiSecretKey],
-            departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror)
+            departureTimeout: departureTimeout, maxQueuedMessagesPerSession: maxQueuedMessagesPerSession,
+            signalingSendBufferBytes: signalingSendBufferBytes,
+            recordDirectory: recordDirectory, mirror: mirror)
     }
 
     /// GET /metrics, as Prometheus would.
@@ -58,13 +61,17 @@ func withTestServer<T: Sendable>(
     departureTimeout: Duration = .seconds(5),
     recordDirectory: String? = nil,
     mirror: HostPort? = nil,
+    maxQueuedMessagesPerSession: Int = 1024,
+    signalingSendBufferBytes: Int = 64 * 1024,
     _ body: @escaping @Sendable (TestServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let (services, parts) = buildApplication(
-        TestServer.configuration(departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror),
+        TestServer.configuration(departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror,
+                                 maxQueuedMessagesPerSession: maxQueuedMessagesPerSession,
+                                 signalingSendBufferBytes: signalingSendBufferBytes),
         logger: logger) { port in
         portSink.yield(port)
     }

@@ -63,6 +63,34 @@ struct WebSocketFramingTests {
         }
     }
 
+    @Test("a member that stops reading is disconnected once its queue overflows; the room keeps working")
+    func slowReader() async throws {
+        // A long departure timeout, so that only the full queue can end the connection; small buffers, so it fills fast.
+        try await withTestServer(departureTimeout: .seconds(60), maxQueuedMessagesPerSession: 16,
+                                 signalingSendBufferBytes: 4096) { server in
+            try await withClients(1, server) { clients in
+                let busy = clients[0]
+                try await busy.enter("busy")
+                let stuck = try RawWebSocket(port: server.port, path: Signaling.path, receiveBuffer: 2048)
+                #expect(stuck.isUpgraded)
+                stuck.sendText(ClientMessage.enter(EnterRequest(
+                    seq: 1, sdkAppId: TestServer.sdkAppId, userId: "stuck", userSig: TestServer.userSig("stuck"),
+                    room: .numeric(1))).text)
+                #expect(try await busy.next() == .userEnter(userId: "stuck", role: .anchor))
+                // Every publish toggle is an event for the member that no longer reads: its socket fills, then the
+                // server's send buffer, then its queue.
+                var toggles = 0
+                while await server.parts.stats().connections > 1 && toggles < 20_000 {
+                    toggles += 1
+                    _ = try await busy.request { .publish(seq: $0, video: toggles % 2 == 1, audio: nil) }
+                }
+                #expect(await server.parts.stats().connections == 1, "still connected after \(toggles) events")
+                #expect(stuck.isClosedByServer())
+                #expect(try await busy.request { .publish(seq: $0, video: nil, audio: true) }.errorKind == nil)
+            }
+        }
+    }
+
     @Test("upgrades elsewhere stay HTTP: 404, no WebSocket")
     func otherPaths() async throws {
         try await withTestServer { server in
