@@ -87,23 +87,14 @@ final class AudioPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: packetizer.sequencer, time: .now(), rtpTimestamp: packetizer.nextRTPTimestamp)
                 transport.send(report.serialized())
                 lastSenderReport = now
-                let summary = stats.withLock { stats in
-                    stats.senderReports += 1
-                    return stats.summary
-                }
+                let summary = stats.withLock { $0.recordSenderReport() }
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("audio publishing", metadata: ["stats": "\(summary)"])
             }
             let cpu = MonotonicTime.threadCPU() - cpuStart
             let latency = now - captured.timestamp
-            stats.withLock { stats in
-                guard packets > 0 else { return }
-                stats.framesSent += framesSent
-                stats.packetsSent += packets
-                stats.bytesSent += bytes
-                stats.totalLatency += latency * framesSent
-                stats.maximumLatency = max(stats.maximumLatency, latency)
-                stats.totalCPU += cpu
+            stats.withLock {
+                $0.recordSent(frames: framesSent, packets: packets, bytes: bytes, latency: latency, cpu: cpu)
             }
         } catch {
             logger.warning("audio encoding failed; buffer dropped", metadata: ["error": "\(error)"])

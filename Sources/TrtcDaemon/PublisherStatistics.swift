@@ -16,6 +16,24 @@ struct PublisherStatistics: Sendable {
     /// Encoder-thread CPU time (encode + packetize + send), summed over sent frames.
     var totalCPU: Duration = .zero
 
+    /// One encoder run that sent `packets` packets carrying `frames` frames, the last `latency` after capture.
+    mutating func recordSent(frames: Int, keyframes: Int = 0, packets: Int, bytes: Int, latency: Duration, cpu: Duration) {
+        guard packets > 0 else { return }
+        framesSent += frames
+        keyframesSent += keyframes
+        packetsSent += packets
+        bytesSent += bytes
+        totalLatency += latency * frames
+        maximumLatency = max(maximumLatency, latency)
+        totalCPU += cpu
+    }
+
+    /// Counts an RTCP sender report and returns the summary logged with it.
+    mutating func recordSenderReport() -> String {
+        senderReports += 1
+        return summary
+    }
+
     var averageLatency: Duration { framesSent > 0 ? totalLatency / framesSent : .zero }
     var averageCPU: Duration { framesSent > 0 ? totalCPU / framesSent : .zero }
 

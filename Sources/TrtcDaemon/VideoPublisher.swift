@@ -94,24 +94,14 @@ final class VideoPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
                 transport.send(report.serialized())
                 lastSenderReport = now
-                let summary = stats.withLock { stats in
-                    stats.senderReports += 1
-                    return stats.summary
-                }
+                let summary = stats.withLock { $0.recordSenderReport() }
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("video publishing", metadata: ["stats": "\(summary)"])
             }
             let cpu = MonotonicTime.threadCPU() - cpuStart
             let latency = now - frame.timestamp
-            stats.withLock { stats in
-                guard packets > 0 else { return }
-                stats.framesSent += 1
-                stats.keyframesSent += keyframes
-                stats.packetsSent += packets
-                stats.bytesSent += bytes
-                stats.totalLatency += latency
-                stats.maximumLatency = max(stats.maximumLatency, latency)
-                stats.totalCPU += cpu
+            stats.withLock {
+                $0.recordSent(frames: 1, keyframes: keyframes, packets: packets, bytes: bytes, latency: latency, cpu: cpu)
             }
             if forceKeyframe && keyframes == 0 { keyframeWanted.store(true, ordering: .releasing) }
         } catch {
