@@ -13,14 +13,9 @@ struct DaemonBenchResults: Sendable {
     static let latencyTarget = Duration.milliseconds(5)
     static let residentTarget = 20 * 1_048_576
 
-    private struct Row {
-        var measure: String
-        var result: String
-        var target: String
-        var met: Bool?
-    }
+    private typealias Row = BenchTableRow
 
-    var allTargetsMet: Bool { rows.allSatisfy { $0.met != false } }
+    var allTargetsMet: Bool { rows.allTargetsMet }
 
     private func latencyRow(_ measure: String, _ summary: LatencySummary, targeted: Bool) -> Row {
         Row(measure: measure + ", p50 / p99",
@@ -64,16 +59,5 @@ struct DaemonBenchResults: Sendable {
         return rows
     }
 
-    var markdownTable: String {
-        var lines = ["| measure | result | target |", "|---|---|---|"]
-        for row in rows {
-            let verdict = switch row.met {
-            case true?: " ✓"
-            case false?: " ✗"
-            case nil: ""
-            }
-            lines.append("| \(row.measure) | \(row.result) | \(row.target)\(verdict) |")
-        }
-        return lines.joined(separator: "\n")
-    }
+    var markdownTable: String { rows.markdownTable }
 }

@@ -5,15 +5,10 @@ struct ServerBenchResults: Sendable {
     var dismiss: DismissResult?
     var capacity: CapacityResult?
 
-    private struct Row {
-        var measure: String
-        var result: String
-        var target: String
-        var met: Bool?
-    }
+    private typealias Row = BenchTableRow
 
     /// Every target met (of the sections that ran).
-    var allTargetsMet: Bool { rows.allSatisfy { $0.met != false } }
+    var allTargetsMet: Bool { rows.allTargetsMet }
 
     private var rows: [Row] {
         var rows: [Row] = []
@@ -87,16 +82,5 @@ struct ServerBenchResults: Sendable {
 
     private var heartbeatMs: Int { Int(max(100, options.departureTimeoutSeconds * 1000 / 4)) }
 
-    var markdownTable: String {
-        var lines = ["| measure | result | target |", "|---|---|---|"]
-        for row in rows {
-            let verdict = switch row.met {
-            case true?: " ✓"
-            case false?: " ✗"
-            case nil: ""
-            }
-            lines.append("| \(row.measure) | \(row.result) | \(row.target)\(verdict) |")
-        }
-        return lines.joined(separator: "\n")
-    }
+    var markdownTable: String { rows.markdownTable }
 }
