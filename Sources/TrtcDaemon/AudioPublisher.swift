@@ -6,18 +6,16 @@ import TrtcMedia
 /// Encodes captured audio to Opus (48 kHz mono, 20 ms per packet) and sends it as RTP (PT 111), with RTCP
 /// sender reports every 5 s.
 ///
-/// Ownership: the `OpusEncoder`, the framer and the packetizer live on `queue`, their one owner. `submit`
-/// never blocks; beyond `maximumInFlight` waiting buffers new ones are dropped.
+/// Ownership: the `OpusEncoder`, the framer and the packetizer live on the gate's encoder queue, their one owner.
+/// `submit` never blocks; beyond `maximumInFlight` waiting buffers new ones are dropped.
 final class AudioPublisher: @unchecked Sendable {
     static let maximumInFlight = 25
     static let senderReportInterval: Duration = .seconds(5)
 
     let options: LocalAudioOptions
-    private let queue = BoundedSerialQueue(label: "trtcd.audio-encoder", limit: maximumInFlight)
+    private let gate = PublisherGate(label: "trtcd.audio-encoder", limit: maximumInFlight)
     private let logger: Logger
-    private let target = Mutex(PublishTarget())
-    private let stats = Mutex(PublisherStatistics())
-    // Owned by `queue`.
+    // Owned by the gate's encoder queue.
     private var encoder: OpusEncoder?
     private var framer = AudioFramer<Float>(frameLength: 960)
     private var packetizer: OpusRTPPacketizer?
@@ -29,28 +27,24 @@ final class AudioPublisher: @unchecked Sendable {
         self.logger = logger
     }
 
-    var statistics: PublisherStatistics { stats.withLock { $0 } }
+    var statistics: PublisherStatistics { gate.statistics }
 
     func setTarget(_ new: PublishTarget) {
-        target.withLock { $0 = new }
+        gate.target.withLock { $0 = new }
     }
 
     func submit(_ frame: CapturedAudioFrame) {
-        guard target.withLock({ $0.isLive }) else { return }
-        stats.withLock { $0.framesOffered += 1 }
-        if !queue.submit({ [self] in encodeAndSend(frame) }) {
-            stats.withLock { $0.framesDroppedBehind += 1 }
-        }
+        gate.submit { [self] in encodeAndSend(frame) }
     }
 
     func drain() {
-        queue.drain()
+        gate.drain()
     }
 
     // MARK: encoder queue
 
     private func encodeAndSend(_ captured: CapturedAudioFrame) {
-        let current = target.withLock { $0 }
+        let current = gate.target.withLock { $0 }
         guard current.isLive, let transport = current.transport else {
             wasLive = false
             return
@@ -87,13 +81,13 @@ final class AudioPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: packetizer.sequencer, time: .now(), rtpTimestamp: packetizer.nextRTPTimestamp)
                 transport.send(report.serialized())
                 lastSenderReport = now
-                let summary = stats.withLock { $0.recordSenderReport() }
+                let summary = gate.stats.withLock { $0.recordSenderReport() }
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("audio publishing", metadata: ["stats": "\(summary)"])
             }
             let cpu = MonotonicTime.threadCPU() - cpuStart
             let latency = now - captured.timestamp
-            stats.withLock {
+            gate.stats.withLock {
                 $0.recordSent(frames: framesSent, packets: packets, bytes: bytes, latency: latency, cpu: cpu)
             }
         } catch {

@@ -5,7 +5,7 @@ import TrtcMedia
 
 /// Encodes captured frames to VP8 and sends them as RTP (PT 96) with RTCP sender reports every 5 s.
 ///
-/// Ownership: the `VP8Encoder` and the packetizer live on `queue` (a serial queue, the encoder's one owner).
+/// Ownership: the `VP8Encoder` and the packetizer live on the gate's serial encoder queue, their one owner.
 /// `submit` is called by the capture pump and never blocks: while `maximumInFlight` frames wait for the
 /// encoder, newer frames are dropped instead of queued, so a slow encoder costs frame rate, not latency.
 final class VideoPublisher: @unchecked Sendable {
@@ -13,12 +13,10 @@ final class VideoPublisher: @unchecked Sendable {
     static let senderReportInterval: Duration = .seconds(5)
 
     let options: LocalVideoOptions
-    private let queue = BoundedSerialQueue(label: "trtcd.video-encoder", limit: maximumInFlight)
+    private let gate = PublisherGate(label: "trtcd.video-encoder", limit: maximumInFlight)
     private let logger: Logger
-    private let target = Mutex(PublishTarget())
     private let keyframeWanted = Atomic<Bool>(true)
-    private let stats = Mutex(PublisherStatistics())
-    // Owned by `queue`.
+    // Owned by the gate's encoder queue.
     private var encoder: VP8Encoder?
     private var packetizer: VP8Packetizer?
     private var lastSenderReport: Duration?
@@ -28,11 +26,11 @@ final class VideoPublisher: @unchecked Sendable {
         self.logger = logger
     }
 
-    var statistics: PublisherStatistics { stats.withLock { $0 } }
+    var statistics: PublisherStatistics { gate.statistics }
 
     /// Where to send. A new transport or SSRC, or sending switched on, starts with a key frame.
     func setTarget(_ new: PublishTarget) {
-        let restart = target.withLock { current in
+        let restart = gate.target.withLock { current in
             defer { current = new }
             return new.enabled && (!current.enabled || current.transport !== new.transport || current.ssrc != new.ssrc)
         }
@@ -45,22 +43,18 @@ final class VideoPublisher: @unchecked Sendable {
 
     /// Called by the capture pump for every frame; drops it when it cannot be sent or the encoder is behind.
     func submit(_ frame: I420Frame) {
-        guard target.withLock({ $0.isLive }) else { return }
-        stats.withLock { $0.framesOffered += 1 }
-        if !queue.submit({ [self] in encodeAndSend(frame) }) {
-            stats.withLock { $0.framesDroppedBehind += 1 }
-        }
+        gate.submit { [self] in encodeAndSend(frame) }
     }
 
     /// Returns once every frame already submitted has been sent or dropped.
     func drain() {
-        queue.drain()
+        gate.drain()
     }
 
     // MARK: encoder queue
 
     private func encodeAndSend(_ frame: I420Frame) {
-        let current = target.withLock { $0 }
+        let current = gate.target.withLock { $0 }
         guard current.isLive, let transport = current.transport else { return }
         let cpuStart = MonotonicTime.threadCPU()
         do {
@@ -94,13 +88,13 @@ final class VideoPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
                 transport.send(report.serialized())
                 lastSenderReport = now
-                let summary = stats.withLock { $0.recordSenderReport() }
+                let summary = gate.stats.withLock { $0.recordSenderReport() }
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("video publishing", metadata: ["stats": "\(summary)"])
             }
             let cpu = MonotonicTime.threadCPU() - cpuStart
             let latency = now - frame.timestamp
-            stats.withLock {
+            gate.stats.withLock {
                 $0.recordSent(frames: 1, keyframes: keyframes, packets: packets, bytes: bytes, latency: latency, cpu: cpu)
             }
             if forceKeyframe && keyframes == 0 { keyframeWanted.store(true, ordering: .releasing) }
