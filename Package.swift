@@ -109,11 +109,13 @@ let package = Package(
         .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         // libpipewire-0.3, with C shims for method macros, variadic POD builders and event tables.
         .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
+        // libvpx's allocation-time zero fills (the 22 MB VP8 token buffer at 720p) release pages instead of writing zeros.
+        .target(name: "CPageZeroFill"),
         // Media path: raw frames, VP8/Opus codecs, RTP/RTCP packetization.
-        .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus", "CPipeWire"]),
+        .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus", "CPipeWire", "CPageZeroFill"]),
         // Private headless PipeWire + WirePlumber (scripts/pipewire-test-env) as a suite trait, for any test target.
         .target(name: "TrtcPipeWireTestSupport", path: "Tests/TrtcPipeWireTestSupport"),
-        .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia", "TrtcPipeWireTestSupport"]),
+        .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia", "CPageZeroFill", "TrtcPipeWireTestSupport"]),
 
         // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.
         .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),

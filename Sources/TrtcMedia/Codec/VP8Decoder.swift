@@ -11,6 +11,7 @@ public final class VP8Decoder {
         context = .allocate(capacity: 1)
         context.initialize(to: vpx_codec_ctx_t())
         var config = vpx_codec_dec_cfg_t(threads: UInt32(threads), w: 0, h: 0)
+        LibvpxZeroFill.install()
         let status = trtc_vpx_dec_init(context, &config)
         guard status == VPX_CODEC_OK else {
             context.deallocate()

@@ -146,6 +146,7 @@ public final class VP8Encoder {
         vpxConfig.kf_min_dist = 0
         vpxConfig.kf_max_dist = UInt32(settings.keyframeInterval)
 
+        LibvpxZeroFill.install()
         try check(trtc_vpx_enc_init(context, &vpxConfig), "enc_init")
         isOpen = true
         try check(trtc_vpx_set_cpuused(context, Int32(settings.effectiveCPUUsed)), "control CPUUSED")
