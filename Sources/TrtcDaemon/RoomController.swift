@@ -184,13 +184,17 @@ actor RoomController {
             guard entry?.remote.removeValue(forKey: userId) != nil else { return nil }
             events.signal("RemoteUserLeaveRoom", .string(userId), .int32(reason.rawValue))
             publishRemoteUsers()
-        case .userVideo(let userId, let available):
-            guard entry?.remote[userId] != nil, entry?.remote[userId]?.video != available else { return nil }
+        case .userVideo(let userId, let available, let ssrc):
+            guard let before = entry?.remote[userId] else { return nil }
             entry?.remote[userId]?.video = available
+            entry?.remote[userId]?.videoSsrc = available ? ssrc : nil
+            guard before.video != available else { return nil }
             events.signal("UserVideoAvailable", .string(userId), .boolean(available))
-        case .userAudio(let userId, let available):
-            guard entry?.remote[userId] != nil, entry?.remote[userId]?.audio != available else { return nil }
+        case .userAudio(let userId, let available, let ssrc):
+            guard let before = entry?.remote[userId] else { return nil }
             entry?.remote[userId]?.audio = available
+            entry?.remote[userId]?.audioSsrc = available ? ssrc : nil
+            guard before.audio != available else { return nil }
             events.signal("UserAudioAvailable", .string(userId), .boolean(available))
         case .exit(let reason, let text):
             logger.notice("forced out of the room", metadata: ["reason": "\(reason.rawValue)", "message": "\(text)"])
@@ -238,8 +242,11 @@ actor RoomController {
 
     private func admitted(_ current: Entry, _ entered: ServerMessage.Entered) {
         connectMedia(entered.media, server: current.server)
-        let members = Dictionary(entered.members.map { ($0.userId, RemoteUser(video: $0.video, audio: $0.audio)) },
-                                 uniquingKeysWith: { first, _ in first })
+        let members = Dictionary(
+            entered.members.map {
+                ($0.userId, RemoteUser(video: $0.video, audio: $0.audio, videoSsrc: $0.videoSsrc, audioSsrc: $0.audioSsrc))
+            },
+            uniquingKeysWith: { first, _ in first })
         if !current.everEntered {
             let elapsed = max(1, Int64((ContinuousClock.now - current.startedAt) / .milliseconds(1)))
             entry?.everEntered = true

@@ -13,5 +13,8 @@ struct RoomMember: Sendable {
     /// In the live scene only anchors are announced to the others; in rtc everybody is.
     var isVisible: Bool { scene == .rtc || role == .anchor }
 
-    var info: MemberInfo { MemberInfo(userId: userId, role: role, video: video, audio: audio) }
+    var info: MemberInfo {
+        MemberInfo(userId: userId, role: role, video: video, audio: audio,
+                   videoSsrc: video ? media.videoSsrc : nil, audioSsrc: audio ? media.audioSsrc : nil)
+    }
 }

@@ -252,16 +252,19 @@ struct RoomTable {
         switch (wasVisible, after.isVisible) {
         case (false, true):
             broadcast(.userEnter(userId: after.userId, role: after.role), in: key, except: after.userId)
-            if after.video { broadcast(.userVideo(userId: after.userId, available: true), in: key, except: after.userId) }
-            if after.audio { broadcast(.userAudio(userId: after.userId, available: true), in: key, except: after.userId) }
+            if after.video { broadcast(.userVideo(userId: after.userId, available: true, ssrc: after.media.videoSsrc), in: key, except: after.userId) }
+            if after.audio { broadcast(.userAudio(userId: after.userId, available: true, ssrc: after.media.audioSsrc), in: key, except: after.userId) }
         case (true, false):
             broadcast(.userLeave(userId: after.userId, reason: .switchedToAudience), in: key, except: after.userId)
         case (true, true):
-            if before?.video != after.video {
-                broadcast(.userVideo(userId: after.userId, available: after.video), in: key, except: after.userId)
+            // A member that entered again from another client publishes with new SSRCs: announced like a change.
+            if before?.video != after.video || (after.video && before?.media.videoSsrc != after.media.videoSsrc) {
+                broadcast(.userVideo(userId: after.userId, available: after.video, ssrc: after.video ? after.media.videoSsrc : nil),
+                          in: key, except: after.userId)
             }
-            if before?.audio != after.audio {
-                broadcast(.userAudio(userId: after.userId, available: after.audio), in: key, except: after.userId)
+            if before?.audio != after.audio || (after.audio && before?.media.audioSsrc != after.media.audioSsrc) {
+                broadcast(.userAudio(userId: after.userId, available: after.audio, ssrc: after.audio ? after.media.audioSsrc : nil),
+                          in: key, except: after.userId)
             }
         case (false, false):
             break

@@ -16,8 +16,8 @@ struct LocalMediaCommandTests {
     static func availability(_ member: RoomMember, of user: String) -> [String] {
         member.messages.compactMap { message in
             switch message {
-            case .userVideo(let userId, let available) where userId == user: "video" + (available ? "+" : "-")
-            case .userAudio(let userId, let available) where userId == user: "audio" + (available ? "+" : "-")
+            case .userVideo(let userId, let available, _) where userId == user: "video" + (available ? "+" : "-")
+            case .userAudio(let userId, let available, _) where userId == user: "audio" + (available ? "+" : "-")
             default: nil
             }
         }

@@ -22,7 +22,7 @@ struct BadSignalingInputTests {
             try await withClients(3, server) { c in
                 let (alice, bob, mallory) = (c[0], c[1], c[2])
                 try await alice.enter("alice")
-                try await bob.enter("bob")
+                let bobEntry = try await bob.enter("bob")
                 _ = try await alice.next()
 
                 for text in ["{", "not json", "", "[1,2,3]", "\"enter\"", "{\"seq\":1}", "{\"type\":5}",
@@ -48,7 +48,7 @@ struct BadSignalingInputTests {
 
                 // The room is unharmed.
                 #expect(try await bob.request { .publish(seq: $0, video: true, audio: nil) } == .ack(seq: 2))
-                #expect(try await alice.next() == .userVideo(userId: "bob", available: true))
+                #expect(try await alice.next() == .userVideo(userId: "bob", available: true, ssrc: bobEntry.media.videoSsrc))
                 try await alice.expectNothing(for: .milliseconds(100))
                 #expect(!mallory.isClosed)
             }

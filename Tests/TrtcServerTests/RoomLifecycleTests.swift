@@ -15,12 +15,14 @@ struct RoomLifecycleTests {
                 #expect(aliceEntry.departureTimeoutMs == 5000)
 
                 let bobEntry = try await bob.enter("bob")
-                #expect(bobEntry.members == [MemberInfo(userId: "alice", role: .anchor, video: true, audio: false)])
+                // Members that publish come with the SSRC of each published stream.
+                #expect(bobEntry.members == [MemberInfo(userId: "alice", role: .anchor, video: true, audio: false,
+                                                        videoSsrc: aliceEntry.media.videoSsrc)])
                 #expect(bobEntry.media.videoSsrc != aliceEntry.media.videoSsrc)
                 #expect(try await alice.next() == .userEnter(userId: "bob", role: .anchor))
 
                 #expect(try await bob.request { .publish(seq: $0, video: nil, audio: true) } == .ack(seq: 2))
-                #expect(try await alice.next() == .userAudio(userId: "bob", available: true))
+                #expect(try await alice.next() == .userAudio(userId: "bob", available: true, ssrc: bobEntry.media.audioSsrc))
                 #expect(try await bob.request { .publish(seq: $0, video: nil, audio: false) } == .ack(seq: 3))
                 #expect(try await alice.next() == .userAudio(userId: "bob", available: false))
 
@@ -33,6 +35,22 @@ struct RoomLifecycleTests {
                 try await alice.waitClosed()
                 #expect(await server.parts.stats().rooms == 0)
                 #expect(await server.parts.stats().users == 0)
+            }
+        }
+    }
+
+    @Test("the same userId entering again while publishing: the others get its new SSRCs, not a leave")
+    func duplicateAnnouncesNewStreams() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { c in
+                let (first, other, second) = (c[0], c[1], c[2])
+                let firstEntry = try await first.enter("dup", video: true, audio: true)
+                try await other.enter("watcher")
+                let entry = try await second.enter("dup", video: true, audio: true)
+                #expect(entry.media.videoSsrc != firstEntry.media.videoSsrc && entry.media.audioSsrc != firstEntry.media.audioSsrc)
+                #expect(try await other.next() == .userVideo(userId: "dup", available: true, ssrc: entry.media.videoSsrc))
+                #expect(try await other.next() == .userAudio(userId: "dup", available: true, ssrc: entry.media.audioSsrc))
+                try await other.expectNothing()
             }
         }
     }
@@ -56,17 +74,18 @@ struct RoomLifecycleTests {
         try await withTestServer { server in
             try await withClients(3, server) { c in
                 let (first, other, second) = (c[0], c[1], c[2])
-                try await first.enter("dup", audio: true)
+                let firstEntry = try await first.enter("dup", audio: true)
                 try await other.enter("watcher")
                 #expect(try await first.next() == .userEnter(userId: "watcher", role: .anchor))
 
                 let entry = try await second.enter("dup", video: true)
+                #expect(entry.media.videoSsrc != firstEntry.media.videoSsrc)
                 #expect(entry.members.map(\.userId) == ["watcher"])
                 #expect(try await first.next() == .exit(reason: .kickedByDuplicateUser,
                                                       message: "the same userId entered the room from another client"))
                 try await first.waitClosed()
                 // Never left, never re-entered: only the publishing state changed.
-                #expect(try await other.next() == .userVideo(userId: "dup", available: true))
+                #expect(try await other.next() == .userVideo(userId: "dup", available: true, ssrc: entry.media.videoSsrc))
                 #expect(try await other.next() == .userAudio(userId: "dup", available: false))
                 try await other.expectNothing()
                 #expect(await server.parts.stats().users == 2)

@@ -42,6 +42,13 @@ struct MessageFields {
         return value
     }
 
+    /// An optional 32-bit SSRC; present but out of range is an error.
+    func ssrc(_ key: String) throws(SignalingError) -> UInt32? {
+        guard let raw = try integer(key) else { return nil }
+        guard let ssrc = UInt32(exactly: raw) else { throw .badMessage("\(key) \(raw) is not a 32-bit SSRC") }
+        return ssrc
+    }
+
     func bool(_ key: String) throws(SignalingError) -> Bool? {
         guard let raw = fields[key], raw != .null else { return nil }
         guard case .bool(let value) = raw else { throw wrongType(key, "a boolean", raw, .refused) }

@@ -9,8 +9,10 @@ public enum ServerMessage: Sendable, Equatable {
     case ack(seq: UInt32)
     case userEnter(userId: String, role: Role)
     case userLeave(userId: String, reason: LeaveReason)
-    case userVideo(userId: String, available: Bool)
-    case userAudio(userId: String, available: Bool)
+    /// Publishing state changed; `ssrc` names the stream while available (and changes when the member entered
+    /// again from another client).
+    case userVideo(userId: String, available: Bool, ssrc: UInt32? = nil)
+    case userAudio(userId: String, available: Bool, ssrc: UInt32? = nil)
     /// Forced exit; the server closes the connection after it.
     case exit(reason: ExitReason, message: String)
     /// The server is going away; the client should reconnect and enter again.
@@ -68,10 +70,10 @@ extension ServerMessage {
             return .object(["type": .string("userEnter"), "userId": .string(userId), "role": .string(role.rawValue)])
         case .userLeave(let userId, let reason):
             return .object(["type": .string("userLeave"), "userId": .string(userId), "reason": .integer(Int64(reason.rawValue))])
-        case .userVideo(let userId, let available):
-            return .object(["type": .string("userVideo"), "userId": .string(userId), "available": .bool(available)])
-        case .userAudio(let userId, let available):
-            return .object(["type": .string("userAudio"), "userId": .string(userId), "available": .bool(available)])
+        case .userVideo(let userId, let available, let ssrc):
+            return Self.availability("userVideo", userId, available, ssrc)
+        case .userAudio(let userId, let available, let ssrc):
+            return Self.availability("userAudio", userId, available, ssrc)
         case .exit(let reason, let message):
             return .object(["type": .string("exit"), "reason": .integer(Int64(reason.rawValue)), "message": .string(message)])
         case .shutdown(let message):
@@ -79,6 +81,12 @@ extension ServerMessage {
         case .pong:
             return .object(["type": .string("pong")])
         }
+    }
+
+    private static func availability(_ type: String, _ userId: String, _ available: Bool, _ ssrc: UInt32?) -> JSONValue {
+        var fields: [String: JSONValue] = ["type": .string(type), "userId": .string(userId), "available": .bool(available)]
+        if let ssrc { fields["ssrc"] = .integer(Int64(ssrc)) }
+        return .object(fields)
     }
 
     public var text: String { JSONCoding.print(json) }
@@ -134,9 +142,11 @@ extension ServerMessage {
             guard let reason = LeaveReason(rawValue: Int32(clamping: raw)) else { throw .badMessage("unknown leave reason \(raw)") }
             return .userLeave(userId: try need(m.string("userId"), "userId"), reason: reason)
         case "userVideo":
-            return .userVideo(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"))
+            return .userVideo(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"),
+                              ssrc: try m.ssrc("ssrc"))
         case "userAudio":
-            return .userAudio(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"))
+            return .userAudio(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"),
+                              ssrc: try m.ssrc("ssrc"))
         case "exit":
             let raw = try need(m.integer("reason"), "reason")
             guard let reason = ExitReason(rawValue: Int32(clamping: raw)) else { throw .badMessage("unknown exit reason \(raw)") }
