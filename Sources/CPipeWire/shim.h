@@ -203,6 +203,12 @@ static inline enum pw_stream_flags trtc_pw_capture_stream_flags(void) {
                                   PW_STREAM_FLAG_DONT_RECONNECT);
 }
 
+/// Flags for a source stream (a node others link to): it drives the graph's timing itself (frames come when
+/// they are decoded, not on a clock) and its buffers are mapped for filling.
+static inline enum pw_stream_flags trtc_pw_source_stream_flags(void) {
+    return (enum pw_stream_flags)(PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS);
+}
+
 /// Fails the stream with a message (pw_stream_set_error takes a printf format).
 static inline int trtc_pw_stream_set_error(struct pw_stream *stream, int res, const char *message) {
     return pw_stream_set_error(stream, res, "%s", message);
@@ -295,6 +301,19 @@ static inline const struct spa_pod *trtc_pw_build_buffers_param(struct spa_pod_b
     return (const struct spa_pod *)spa_pod_builder_add_object(b,
         SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
         SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(preferred, minimum, maximum));
+}
+
+/// Buffers a source allocates for raw video: one block of `size` bytes with `stride`, in memfd or plain memory.
+static inline const struct spa_pod *trtc_pw_build_video_buffers_param(struct spa_pod_builder *b, int32_t preferred,
+                                                                       int32_t minimum, int32_t maximum,
+                                                                       int32_t size, int32_t stride) {
+    return (const struct spa_pod *)spa_pod_builder_add_object(b,
+        SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
+        SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(preferred, minimum, maximum),
+        SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
+        SPA_PARAM_BUFFERS_size, SPA_POD_Int(size),
+        SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride),
+        SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemPtr) | (1 << SPA_DATA_MemFd)));
 }
 
 // MARK: format parsing

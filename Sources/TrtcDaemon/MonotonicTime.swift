@@ -1,6 +1,6 @@
 import Glibc
 
-/// CLOCK_MONOTONIC, the clock PipeWire capture timestamps use (`CaptureStream` stamps buffers with it).
+/// CLOCK_MONOTONIC, the clock PipeWire capture timestamps use (`PipeWireStream` stamps buffers with it).
 enum MonotonicTime {
     static func now() -> Duration {
         var spec = timespec()

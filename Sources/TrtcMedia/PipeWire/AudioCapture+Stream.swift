@@ -1,6 +1,6 @@
 import CPipeWire
 
-extension AudioCapture: CaptureStreamConsumer {
+extension AudioCapture: PipeWireStreamConsumer {
     /// Audio buffers are small (one quantum); spares let a briefly busy loop thread catch up.
     var bufferCount: (preferred: Int32, range: ClosedRange<Int32>) { (8, 2...16) }
 

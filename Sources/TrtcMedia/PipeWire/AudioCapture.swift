@@ -13,7 +13,7 @@ public final class AudioCapture: @unchecked Sendable {
 
     let loop: PipeWireLoop
     let continuation: AsyncStream<AudioCaptureEvent>.Continuation
-    private var stream: CaptureStream?
+    private var stream: PipeWireStream?
     // Loop-thread state.
     var negotiatedRate = 0
     var negotiatedChannels = 0
@@ -31,7 +31,7 @@ public final class AudioCapture: @unchecked Sendable {
         (events, continuation) = AsyncStream.makeStream(of: AudioCaptureEvent.self, bufferingPolicy: .bufferingNewest(bufferedFrames))
 
         try loop.withLock { () throws(PipeWireError) in
-            stream = try CaptureStream.startLocked(
+            stream = try PipeWireStream.startLocked(
                 loop: loop, device: device, consumer: self, kind: "microphone", name: "trtcd microphone",
                 properties: [
                     "media.type": "Audio", "media.category": "Capture", "media.role": "Communication",

@@ -1,6 +1,6 @@
 import CPipeWire
 
-extension VideoCapture: CaptureStreamConsumer {
+extension VideoCapture: PipeWireStreamConsumer {
     /// Each buffer holds a whole picture (1.8 MiB for 1280×720 UYVY, 2.6 MiB as RGB) mapped into trtcd, so
     /// few: `process` converts a frame and returns its buffer at once (1–3 ms), leaving the camera one to
     /// fill and one spare.

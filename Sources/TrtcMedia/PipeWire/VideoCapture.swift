@@ -17,7 +17,7 @@ public final class VideoCapture: @unchecked Sendable {
 
     let loop: PipeWireLoop
     let continuation: AsyncStream<VideoCaptureEvent>.Continuation
-    private var stream: CaptureStream?
+    private var stream: PipeWireStream?
     // Loop-thread state.
     var negotiated: VideoCaptureFormat?
     var negotiatedPixelFormat: RawVideoPixelFormat?
@@ -43,7 +43,7 @@ public final class VideoCapture: @unchecked Sendable {
         (events, continuation) = AsyncStream.makeStream(of: VideoCaptureEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferedFrames))
 
         try loop.withLock { () throws(PipeWireError) in
-            stream = try CaptureStream.startLocked(
+            stream = try PipeWireStream.startLocked(
                 loop: loop, device: device, consumer: self, kind: "camera", name: "trtcd camera",
                 properties: [
                     "media.type": "Video", "media.category": "Capture", "media.role": "Camera",

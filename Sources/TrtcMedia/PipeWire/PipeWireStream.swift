@@ -1,8 +1,8 @@
 import CPipeWire
 
-/// What a `CaptureStream` needs from its media-specific owner. Called on the loop thread
+/// What a `PipeWireStream` needs from its media-specific owner. Called on the loop thread
 /// (or under the loop lock).
-protocol CaptureStreamConsumer: AnyObject {
+protocol PipeWireStreamConsumer: AnyObject {
     /// The EnumFormat params to offer, built with `builder`.
     func formatParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>]
     /// How many buffers to ask for between the device and the stream: the preferred count and the range
@@ -14,9 +14,23 @@ protocol CaptureStreamConsumer: AnyObject {
     func process(_ buffer: UnsafeMutablePointer<spa_buffer>, timestamp: Duration)
     /// The stream ended (exactly once).
     func captureStopped(_ reason: CaptureStopReason)
+    /// The Buffers and Meta params for the negotiated format (default: a header meta and `bufferCount` buffers).
+    func bufferParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>?]
 }
 
-/// One `pw_stream` capturing from a device node, shared by video and audio capture.
+extension PipeWireStreamConsumer {
+    func bufferParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>?] {
+        // A header meta on each buffer (sequence numbers, producer timestamps), and spare
+        // buffers: test sources (and some drivers) stop for good once they run out.
+        [
+            trtc_pw_build_meta_header_param(builder),
+            trtc_pw_build_buffers_param(builder, bufferCount.preferred, bufferCount.range.lowerBound, bufferCount.range.upperBound),
+        ]
+    }
+}
+
+/// One `pw_stream`: capturing from a device node (video and audio capture), or itself a source node that others
+/// link to (`VideoSource`, which fills each buffer in `process`).
 ///
 /// Owned by the loop thread: every method must be called on it or under `PipeWireLoop.withLock`.
 /// Teardown that a PipeWire callback asks for (stream error, node removed) is deferred to a
@@ -27,7 +41,7 @@ protocol CaptureStreamConsumer: AnyObject {
 /// queued invoke holding a raw pointer to the `pw_stream` (libpipewire 0.3.65, no `PW_STREAM_FLAG_RT_PROCESS`);
 /// one may still be queued after the disconnect. `closeLocked` therefore lets the loop thread run
 /// past such items (`drainLoopLocked`) before `pw_stream_destroy`, or it would read freed memory.
-final class CaptureStream: @unchecked Sendable {
+final class PipeWireStream: @unchecked Sendable {
     enum Phase: Equatable {
         case idle
         case connecting
@@ -35,9 +49,15 @@ final class CaptureStream: @unchecked Sendable {
         case finished(CaptureStopReason)
     }
 
-    let device: PipeWireDevice
+    /// What this stream is: the capture of a device, or a source node.
+    enum Endpoint {
+        case capture(PipeWireDevice)
+        case source(nodeName: String)
+    }
+
+    let endpoint: Endpoint
     private let loop: PipeWireLoop
-    private weak var consumer: (any CaptureStreamConsumer)?
+    private weak var consumer: (any PipeWireStreamConsumer)?
     private(set) var phase: Phase = .idle
 
     private var stream: OpaquePointer?
@@ -53,9 +73,9 @@ final class CaptureStream: @unchecked Sendable {
     /// A closeLocked is waiting for the loop thread (with the lock released).
     private var closing = false
 
-    init(loop: PipeWireLoop, device: PipeWireDevice, consumer: any CaptureStreamConsumer) {
+    init(loop: PipeWireLoop, endpoint: Endpoint, consumer: any PipeWireStreamConsumer) {
         self.loop = loop
-        self.device = device
+        self.endpoint = endpoint
         self.consumer = consumer
         streamHook = .allocate(capacity: 1)
         streamHook.initialize(to: spa_hook())
@@ -63,56 +83,75 @@ final class CaptureStream: @unchecked Sendable {
         streamEvents.initialize(to: trtc_pw_stream_events(
             { data, _, state, error in
                 guard let data else { return }
-                Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue()
+                Unmanaged<PipeWireStream>.fromOpaque(data).takeUnretainedValue()
                     .stateChanged(state, error: error.map { String(cString: $0) })
             },
             { data, id, param in
                 guard let data, let param else { return }
-                Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().paramChanged(id: id, param: param)
+                Unmanaged<PipeWireStream>.fromOpaque(data).takeUnretainedValue().paramChanged(id: id, param: param)
             },
             { data in
                 guard let data else { return }
-                Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().process()
+                Unmanaged<PipeWireStream>.fromOpaque(data).takeUnretainedValue().process()
             }))
     }
 
     deinit {
         precondition(
             stream == nil && disconnectedStream == nil && stopEvent == nil && drainEvent == nil && registryWatcher == nil,
-            "CaptureStream released without close()")
+            "PipeWireStream released without close()")
         streamHook.deinitialize(count: 1)
         streamHook.deallocate()
         streamEvents.deinitialize(count: 1)
         streamEvents.deallocate()
     }
 
-    /// Creates the stream and asks the session manager to link it to `device`. Under the lock.
+    /// The node's name for messages: the device's, or the source's.
+    private var endpointName: String {
+        switch endpoint {
+        case .capture(let device): device.name
+        case .source(let nodeName): nodeName
+        }
+    }
+
+    /// This stream's own node id, once PipeWire has created the node (nil before, and after it ended).
+    var nodeId: UInt32? {
+        guard let stream else { return nil }
+        let id = pw_stream_get_node_id(stream)
+        return id == UInt32.max ? nil : id
+    }
+
+    /// Creates the stream; a capture asks the session manager to link it to its device, a source waits for others
+    /// to link to it. Under the lock.
     func connectLocked(name: String, properties: [String: String]) throws(PipeWireError) {
         precondition(phase == .idle, "connect called twice")
         let pwLoop = pw_thread_loop_get_loop(loop.threadLoop)
         stopEvent = trtc_pw_loop_add_event(pwLoop, { data, _ in
             guard let data else { return }
-            Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue().runPendingStop()
+            Unmanaged<PipeWireStream>.fromOpaque(data).takeUnretainedValue().runPendingStop()
         }, Unmanaged.passUnretained(self).toOpaque())
         drainEvent = trtc_pw_loop_add_event(pwLoop, { data, _ in
             guard let data else { return }
-            let stream = Unmanaged<CaptureStream>.fromOpaque(data).takeUnretainedValue()
+            let stream = Unmanaged<PipeWireStream>.fromOpaque(data).takeUnretainedValue()
             stream.drainPasses += 1
             stream.loop.signalWaiters()
         }, Unmanaged.passUnretained(self).toOpaque())
 
-        let deviceId = device.id
-        registryWatcher = try RegistryWatcher(
-            loop: loop, onGlobal: { _ in },
-            onGlobalRemoved: { [weak self] id in
-                guard let self, id == deviceId else { return }
-                self.scheduleStop(.deviceRemoved(self.device.name))
-            })
-
         let streamProperties = trtc_pw_properties_new_empty()
         for (key, value) in properties { pw_properties_set(streamProperties, key, value) }
-        // target.object takes a node.name or object.serial; the serial names exactly this node.
-        pw_properties_set(streamProperties, "target.object", String(device.serial))
+        if case .capture(let device) = endpoint {
+            let deviceId = device.id
+            registryWatcher = try RegistryWatcher(
+                loop: loop, onGlobal: { _ in },
+                onGlobalRemoved: { [weak self] id in
+                    guard let self, id == deviceId else { return }
+                    self.scheduleStop(.deviceRemoved(device.name))
+                })
+            // target.object takes a node.name or object.serial; the serial names exactly this node.
+            pw_properties_set(streamProperties, "target.object", String(device.serial))
+        } else if case .source(let nodeName) = endpoint {
+            pw_properties_set(streamProperties, "node.name", nodeName)
+        }
         guard let stream = pw_stream_new(loop.core, name, streamProperties) else {
             closeLocked()
             throw .connectionFailed("could not create a PipeWire stream: \(String(cString: trtc_spa_strerror(-trtc_errno())))")
@@ -126,16 +165,34 @@ final class CaptureStream: @unchecked Sendable {
         var params: [UnsafePointer<spa_pod>?] = consumer?.formatParams(builder: &builder) ?? []
         phase = .connecting
         let result = params.withUnsafeMutableBufferPointer { buffer in
-            pw_stream_connect(
-                stream, SPA_DIRECTION_INPUT, UInt32.max /* PW_ID_ANY */, trtc_pw_capture_stream_flags(),
-                buffer.baseAddress, UInt32(buffer.count))
+            switch endpoint {
+            case .capture:
+                pw_stream_connect(
+                    stream, SPA_DIRECTION_INPUT, UInt32.max /* PW_ID_ANY */, trtc_pw_capture_stream_flags(),
+                    buffer.baseAddress, UInt32(buffer.count))
+            case .source:
+                pw_stream_connect(
+                    stream, SPA_DIRECTION_OUTPUT, UInt32.max /* PW_ID_ANY */, trtc_pw_source_stream_flags(),
+                    buffer.baseAddress, UInt32(buffer.count))
+            }
         }
         guard result >= 0 else {
             let message = String(cString: trtc_spa_strerror(result))
             finishLocked(.streamError(message))
             closeLocked()
-            throw .deviceUnavailable("cannot connect to \(device.mediaClass.deviceNoun) '\(device.name)': \(message)")
+            switch endpoint {
+            case .capture(let device):
+                throw .deviceUnavailable("cannot connect to \(device.mediaClass.deviceNoun) '\(device.name)': \(message)")
+            case .source(let nodeName):
+                throw .connectionFailed("cannot create the PipeWire node '\(nodeName)': \(message)")
+            }
         }
+    }
+
+    /// A source stream's graph runs once now (it drives itself): `process` fills the next buffer. Under the lock.
+    func triggerProcessLocked() {
+        guard let stream, case .source = endpoint else { return }
+        _ = pw_stream_trigger_process(stream)
     }
 
     /// Waits until media flows; returns why it stopped instead, or nil when streaming. Under the lock.
@@ -147,7 +204,7 @@ final class CaptureStream: @unchecked Sendable {
         if case .finished(let reason) = phase { return reason }
         if !streaming {
             return .streamError(
-                "no media from '\(device.name)' within \(timeout) (no format both sides support, such as an "
+                "no media from '\(endpointName)' within \(timeout) (no format both sides support, such as an "
                     + "MJPG-only camera, or the session manager did not link the stream)")
         }
         return nil
@@ -255,17 +312,10 @@ final class CaptureStream: @unchecked Sendable {
             _ = trtc_pw_stream_set_error(stream, -EINVAL, problem)
             return
         }
-        // A header meta on each buffer (sequence numbers, producer timestamps), and spare
-        // buffers: test sources (and some drivers) stop for good once they run out.
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 8)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
         defer { scratch.deallocate() }
-        var builder = trtc_spa_pod_builder(scratch, 512)
-        var params: [UnsafePointer<spa_pod>?] = [
-            trtc_pw_build_meta_header_param(&builder),
-            trtc_pw_build_buffers_param(
-                &builder, consumer.bufferCount.preferred, consumer.bufferCount.range.lowerBound,
-                consumer.bufferCount.range.upperBound),
-        ]
+        var builder = trtc_spa_pod_builder(scratch, 1024)
+        var params = consumer.bufferParams(builder: &builder)
         _ = params.withUnsafeMutableBufferPointer { buffer in
             pw_stream_update_params(stream, buffer.baseAddress, UInt32(buffer.count))
         }

@@ -1,12 +1,12 @@
-extension CaptureStream {
+extension PipeWireStream {
     /// Creates a stream for `consumer`, connects it to `device` and waits until media flows. Call with the loop locked.
     /// A stream that does not start is closed (the device released) before this throws.
     /// - Throws: what connecting throws, or `deviceUnavailable` naming the device as `kind` ("camera", "microphone").
     static func startLocked(
-        loop: PipeWireLoop, device: PipeWireDevice, consumer: any CaptureStreamConsumer, kind: String,
+        loop: PipeWireLoop, device: PipeWireDevice, consumer: any PipeWireStreamConsumer, kind: String,
         name: String, properties: [String: String], timeout: Duration
-    ) throws(PipeWireError) -> CaptureStream {
-        let stream = CaptureStream(loop: loop, device: device, consumer: consumer)
+    ) throws(PipeWireError) -> PipeWireStream {
+        let stream = PipeWireStream(loop: loop, endpoint: .capture(device), consumer: consumer)
         do {
             try stream.connectLocked(name: name, properties: properties)
         } catch {
