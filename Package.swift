@@ -171,7 +171,7 @@ let package = Package(
 
         .testTarget(
             name: "TrtcDaemonTests",
-            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia"],
+            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia", "TrtcPipeWireTestSupport"],
             exclude: ["Scripts"]
         ),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),

@@ -41,6 +41,9 @@ final class LocalMedia: @unchecked Sendable {
     private var loop: PipeWireLoop?
     private var video: Capture<VideoCapture, VideoPublisher>?
     private var audio: Capture<AudioCapture, AudioPublisher>?
+    /// Remote users' video shown in PipeWire nodes: opened and closed on `deviceQueue`, looked up by SSRC on the
+    /// transport's receive thread.
+    private let remoteVideo = Mutex(RemoteVideoRouting())
     // Publishers are read by the transport's handlers and by `apply`; guarded.
     private let publishers = Mutex<(video: VideoPublisher?, audio: AudioPublisher?)>((nil, nil))
 
@@ -137,6 +140,65 @@ final class LocalMedia: @unchecked Sendable {
         }
     }
 
+    // MARK: remote video
+
+    /// Shows `userId`'s video in the node `nodeName` (created on first use) and returns the node's id.
+    func startRemoteVideo(userId: String, nodeName: String) async throws(DBusError) -> UInt32 {
+        let result: Result<UInt32, DBusError> = await onDeviceQueue { [self] in
+            if let existing = remoteVideo.withLock({ $0.receivers[userId] }), let id = existing.nodeId { return .success(id) }
+            do {
+                let receiver = RemoteVideoReceiver(
+                    userId: userId, nodeName: nodeName, loop: try pipeWire(),
+                    requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) }, logger: logger)
+                remoteVideo.withLock { $0.receivers[userId] = receiver }
+                do {
+                    return .success(try receiver.open())
+                } catch {
+                    remoteVideo.withLock { _ = $0.receivers.removeValue(forKey: userId) }
+                    receiver.stop()
+                    throw error
+                }
+            } catch {
+                return .failure(TrtcdError.deviceUnavailable(video: true, "remote video of \(userId): \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Removes `userId`'s node, if there is one.
+    func stopRemoteVideo(userId: String) async {
+        await onDeviceQueue { [self] in
+            remoteVideo.withLock { $0.receivers.removeValue(forKey: userId) }?.stop()
+        }
+    }
+
+    /// The SSRC `userId` sends video with now (nil: not publishing, or gone).
+    func setRemoteVideoSsrc(userId: String, ssrc: UInt32?) {
+        let restarted = remoteVideo.withLock { routing -> RemoteVideoReceiver? in
+            let previous = routing.ssrcs[userId]
+            routing.ssrcs[userId] = ssrc
+            return previous != nil && ssrc != nil && previous != ssrc ? routing.receivers[userId] : nil
+        }
+        restarted?.streamRestarted()
+    }
+
+    /// Removes every remote video node (leaving the room). Blocks until they are gone.
+    func closeRemoteVideosNow() {
+        deviceQueue.sync {
+            let receivers = remoteVideo.withLock { routing in
+                defer { routing = RemoteVideoRouting() }
+                return Array(routing.receivers.values)
+            }
+            for receiver in receivers { receiver.stop() }
+            if !receivers.isEmpty { settlePipeWire() }
+        }
+    }
+
+    private func sendPictureLossIndication(forUser userId: String) {
+        guard let mediaSSRC = remoteVideo.withLock({ $0.ssrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
+        transport.send(RTCPPictureLossIndication(senderSSRC: transport.grant.videoSsrc, mediaSSRC: mediaSSRC).serialized())
+    }
+
     /// Closes every capture stream and waits until PipeWire has processed that. Blocks the caller (briefly, or
     /// until a pending open finishes): used where the order of events matters more than the calling thread.
     func closeAllNow() {
@@ -159,7 +221,10 @@ final class LocalMedia: @unchecked Sendable {
                     // The first answer makes the link live: start with a key frame.
                     if first { self?.requestVideoKeyframe() }
                 },
-                keyframeRequested: { [weak self] in self?.requestVideoKeyframe() }),
+                keyframeRequested: { [weak self] in self?.requestVideoKeyframe() },
+                rtpReceived: { [weak self] packet in
+                    self?.remoteVideo.withLock { $0.receiver(for: packet.ssrc) }?.receive(packet)
+                }),
             logger: logger)
         let previous = link.withLock { link in
             defer { link.transport = transport; link.sendVideo = false; link.sendAudio = false }

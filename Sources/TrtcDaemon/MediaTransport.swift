@@ -17,6 +17,8 @@ final class MediaTransport: Sendable {
         var bound: @Sendable (_ first: Bool) -> Void
         /// A receiver asked for a key frame of our video (RTCP PLI naming our video SSRC).
         var keyframeRequested: @Sendable () -> Void
+        /// Another member's RTP, forwarded by the server (on the receive thread; must not block).
+        var rtpReceived: @Sendable (RTPPacket) -> Void = { _ in }
     }
 
     let grant: MediaGrant
@@ -144,7 +146,11 @@ final class MediaTransport: Sendable {
             return
         }
         let bytes = Array(datagram)
-        guard RTCPPacket.isRTCP(bytes), let packets = try? RTCPPacket.parseCompound(bytes) else { return }
+        guard RTCPPacket.isRTCP(bytes) else {
+            if let packet = try? RTPPacket(parsing: bytes) { handlers.rtpReceived(packet) }
+            return
+        }
+        guard let packets = try? RTCPPacket.parseCompound(bytes) else { return }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()
         }

@@ -182,12 +182,14 @@ actor RoomController {
             publishRemoteUsers()
         case .userLeave(let userId, let reason):
             guard entry?.remote.removeValue(forKey: userId) != nil else { return nil }
+            remoteUserGone(userId)
             events.signal("RemoteUserLeaveRoom", .string(userId), .int32(reason.rawValue))
             publishRemoteUsers()
         case .userVideo(let userId, let available, let ssrc):
             guard let before = entry?.remote[userId] else { return nil }
             entry?.remote[userId]?.video = available
             entry?.remote[userId]?.videoSsrc = available ? ssrc : nil
+            media.setRemoteVideoSsrc(userId: userId, ssrc: available ? ssrc : nil)
             guard before.video != available else { return nil }
             events.signal("UserVideoAvailable", .string(userId), .boolean(available))
         case .userAudio(let userId, let available, let ssrc):
@@ -247,6 +249,7 @@ actor RoomController {
                 ($0.userId, RemoteUser(video: $0.video, audio: $0.audio, videoSsrc: $0.videoSsrc, audioSsrc: $0.audioSsrc))
             },
             uniquingKeysWith: { first, _ in first })
+        for (userId, member) in members { media.setRemoteVideoSsrc(userId: userId, ssrc: member.videoSsrc) }
         if !current.everEntered {
             let elapsed = max(1, Int64((ContinuousClock.now - current.startedAt) / .milliseconds(1)))
             entry?.everEntered = true
@@ -270,6 +273,7 @@ actor RoomController {
             setState(.inRoom)
             events.signal("ConnectionRecovery")
             for userId in before.keys.sorted() where members[userId] == nil {
+                remoteUserGone(userId)
                 events.signal("RemoteUserLeaveRoom", .string(userId), .int32(LeaveReason.timedOut.rawValue))
             }
             for userId in members.keys.sorted() {
@@ -312,6 +316,12 @@ actor RoomController {
         entry?.enterWaiter = nil
     }
 
+    /// A remote user left: its video node goes too.
+    private func remoteUserGone(_ userId: String) {
+        media.setRemoteVideoSsrc(userId: userId, ssrc: nil)
+        Task { await media.stopRemoteVideo(userId: userId) }
+    }
+
     /// Back to idle: the connection is closed, the properties reset, waiting exits released.
     private func clear() {
         entry?.callerWatch?.cancel()
@@ -320,6 +330,7 @@ actor RoomController {
         failPendingRequests()
         state = .idle
         media.detach()
+        media.closeRemoteVideosNow()
         announced = PublishFlags()
         var properties = Self.initialProperties
         // Capture opened before an entry that failed stays open (a device is closed only by an exit or Stop*).
@@ -383,6 +394,7 @@ actor RoomController {
     private func releaseDevicesNow() {
         media.detach()
         media.closeAllNow()
+        media.closeRemoteVideosNow()
         videoMuted = false
         audioMuted = false
         events.properties(["LocalVideo": false, "LocalAudio": false])

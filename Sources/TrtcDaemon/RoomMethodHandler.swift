@@ -55,8 +55,19 @@ struct RoomMethodHandler: Sendable {
             }
             if call.member == "MuteLocalVideo" { await controller.muteLocalVideo(mute) } else { await controller.muteLocalAudio(mute) }
             try call.reply()
-        case "StartRemoteVideo", "StopRemoteVideo", "MuteRemoteAudio":
-            throw TrtcdError.notSupported("\(call.member) is not available yet: this trtcd does not receive media")
+        case "StartRemoteVideo", "StopRemoteVideo":
+            guard call.arguments.count == 2, let userId = call.arguments[0].string, let streamType = call.arguments[1].string else {
+                throw TrtcdError.invalidArgument(.enterRoomParamNull, "\(call.member) takes a userId and a streamType (ss)")
+            }
+            if call.member == "StartRemoteVideo" {
+                let nodeId = try await controller.startRemoteVideo(userId: userId, streamType: streamType)
+                try call.reply(.uint32(nodeId))
+            } else {
+                try await controller.stopRemoteVideo(userId: userId, streamType: streamType)
+                try call.reply()
+            }
+        case "MuteRemoteAudio":
+            throw TrtcdError.notSupported("MuteRemoteAudio is not available yet: this trtcd does not play remote audio")
         default:
             throw DBusError(name: DBusError.unknownMethodName, message: "no method \(call.member)")
         }

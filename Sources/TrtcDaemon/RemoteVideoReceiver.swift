@@ -1,0 +1,146 @@
+import Dispatch
+import Logging
+import Synchronization
+import TrtcMedia
+
+/// One remote user's video shown in a PipeWire `Video/Source` node (StartRemoteVideo): RTP → VP8 frames → pictures.
+///
+/// Ownership: `queue` (serial) owns the depacketizer, the decoder and the `VideoSource`; the transport's receive
+/// thread only enqueues packets. The node's size is the first decoded picture's (StartRemoteVideo waits up to
+/// `firstPictureTimeout` for it, asking the sender for a key frame), or `defaultWidth`×`defaultHeight` when the user
+/// sends no video yet; later pictures of another size are scaled to the node's size (a node's format is fixed
+/// while clients are linked to it).
+final class RemoteVideoReceiver: @unchecked Sendable {
+    static let defaultWidth = 640
+    static let defaultHeight = 480
+    static let firstPictureTimeout: Duration = .milliseconds(1500)
+    /// At most one key-frame request per this interval (a lost packet of a large key frame loses several frames).
+    static let keyframeRequestInterval: Duration = .milliseconds(500)
+
+    let userId: String
+    let nodeName: String
+    private let loop: PipeWireLoop
+    private let requestKeyframe: @Sendable () -> Void
+    private let logger: Logger
+    private let queue: DispatchQueue
+    private let firstPicture = DispatchSemaphore(value: 0)
+    private let stopped = Atomic<Bool>(false)
+    // Owned by `queue`.
+    private var depacketizer = VP8Depacketizer()
+    private var decoder: VP8Decoder?
+    private var source: VideoSource?
+    private var lastKeyframeRequest: ContinuousClock.Instant?
+    private var picturesDecoded = 0
+    private var decodeFailures = 0
+
+    init(userId: String, nodeName: String, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void, logger: Logger) {
+        self.userId = userId
+        self.nodeName = nodeName
+        self.loop = loop
+        self.requestKeyframe = requestKeyframe
+        self.logger = logger
+        queue = DispatchQueue(label: "trtcd.remote-video.\(userId)")
+    }
+
+    /// Creates the node: at the first decoded picture's size if one arrives within `firstPictureTimeout`, else at
+    /// the default size. Blocks the caller (not the receiver's queue); returns the node id.
+    func open() throws(PipeWireError) -> UInt32 {
+        queue.sync { askForKeyframe(force: true) }
+        _ = firstPicture.wait(timeout: .now() + .milliseconds(Int(Self.firstPictureTimeout / .milliseconds(1))))
+        let result: Result<UInt32, PipeWireError> = queue.sync {
+            do throws(PipeWireError) {
+                let source = try ensureSource(width: Self.defaultWidth, height: Self.defaultHeight)
+                guard let id = source.nodeId else { throw .connectionFailed("the node '\(nodeName)' has no id") }
+                return .success(id)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The node's id, once open.
+    var nodeId: UInt32? { queue.sync { source?.nodeId } }
+
+    /// Called on the transport's receive thread for each RTP packet of this user's video SSRC.
+    func receive(_ packet: RTPPacket) {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        queue.async { [self] in process(packet) }
+    }
+
+    /// The user's stream changed (new SSRC after entering again): start over at the next key frame.
+    func streamRestarted() {
+        queue.async { [self] in
+            depacketizer.reset()
+            askForKeyframe(force: true)
+        }
+    }
+
+    /// Removes the node; packets still queued are dropped. Returns once the node is gone.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        queue.sync {
+            source?.stop()
+            source = nil
+            decoder = nil
+        }
+        logger.info("remote video closed", metadata: ["user": "\(userId)", "pictures": "\(picturesDecoded)"])
+    }
+
+    // MARK: queue
+
+    private func process(_ packet: RTPPacket) {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        let frames: [ReassembledVP8Frame]
+        do {
+            frames = try depacketizer.insert(packet)
+        } catch {
+            return  // not VP8 (or malformed): counted by nobody, the sender is another trtcd or a test
+        }
+        for frame in frames {
+            if frame.followsLoss && !frame.isKeyframe { askForKeyframe(force: false) }
+            decode(frame)
+        }
+    }
+
+    private func decode(_ frame: ReassembledVP8Frame) {
+        do {
+            if decoder == nil {
+                guard frame.isKeyframe else { return askForKeyframe(force: false) }
+                decoder = try VP8Decoder()
+            }
+            guard let picture = try decoder?.decode(frame.data) else { return }
+            picturesDecoded += 1
+            let source = try ensureSource(width: picture.width, height: picture.height)
+            if picture.width == source.width && picture.height == source.height {
+                try source.push(picture)
+            } else {
+                try source.push(picture.scaled(width: source.width, height: source.height))
+            }
+            if picturesDecoded == 1 { firstPicture.signal() }
+        } catch {
+            decodeFailures += 1
+            if decodeFailures == 1 || decodeFailures % 100 == 0 {
+                logger.warning("remote video: \(error)", metadata: ["user": "\(userId)", "failures": "\(decodeFailures)"])
+            }
+            decoder = nil  // start again at a key frame
+            askForKeyframe(force: false)
+        }
+    }
+
+    private func ensureSource(width: Int, height: Int) throws(PipeWireError) -> VideoSource {
+        if let source { return source }
+        let created = try VideoSource(
+            loop: loop, nodeName: nodeName, description: "\(userId) (trtcd remote video)", width: width, height: height)
+        source = created
+        logger.info("remote video node", metadata: ["user": "\(userId)", "node": "\(created.nodeId ?? 0)", "size": "\(width)x\(height)"])
+        return created
+    }
+
+    private func askForKeyframe(force: Bool) {
+        let now = ContinuousClock.now
+        if !force, let last = lastKeyframeRequest, now - last < Self.keyframeRequestInterval { return }
+        lastKeyframeRequest = now
+        requestKeyframe()
+    }
+}
