@@ -168,7 +168,9 @@ final class LocalMedia: @unchecked Sendable {
     /// Removes `userId`'s node, if there is one.
     func stopRemoteVideo(userId: String) async {
         await onDeviceQueue { [self] in
-            remoteVideo.withLock { $0.receivers.removeValue(forKey: userId) }?.stop()
+            guard let receiver = remoteVideo.withLock({ $0.receivers.removeValue(forKey: userId) }) else { return }
+            receiver.stop()
+            settlePipeWire()  // the node is gone from PipeWire's registry when this returns
         }
     }
 

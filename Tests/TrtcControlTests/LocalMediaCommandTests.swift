@@ -59,6 +59,13 @@ struct LocalMediaCommandTests {
                     #expect(missing.status == 1, "\(missing)")
                     #expect(missing.stderr.hasPrefix("trtcctl: org.trtcd.Trtc1.Error.DeviceUnavailable: ["), "\(missing)")
 
+                    // Bob sends no video: his node opens at the default size (after waiting for a first picture).
+                    let remote = try await session.trtcctl(["remote-video", "bob"])
+                    #expect(remote.status == 0 && Int(remote.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) != nil, "\(remote)")
+                    #expect(try await session.trtcctl(["remote-video", "bob", "--stop"]).status == 0)
+                    let nobody = try await session.trtcctl(["remote-video", "nobody"])
+                    #expect(nobody.status == 1 && nobody.stderr.contains("Error.InvalidArgument"), "\(nobody)")
+
                     #expect(try await session.trtcctl(["exit"]).status == 0)
                     #expect(try await bob.waitForLeave(of: "alice") == .left)
                     #expect(try await Self.localDevices(session) == (.bool(false), .bool(false)), "exit closes camera and microphone")

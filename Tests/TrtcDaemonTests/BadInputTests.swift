@@ -92,7 +92,13 @@ struct BadInputTests {
             }
             do {
                 try await client.call("StartRemoteVideo", [.string("bob"), .string("main")])
-                Issue.record("StartRemoteVideo pretended to work")
+                Issue.record("StartRemoteVideo worked outside a room")
+            } catch let error as DBusError {
+                #expect(error.name == "org.trtcd.Trtc1.Error.NotInRoom")
+            }
+            do {
+                try await client.call("MuteRemoteAudio", [.string("bob"), .boolean(true)])
+                Issue.record("MuteRemoteAudio pretended to work")
             } catch let error as DBusError {
                 #expect(error.name == "org.trtcd.Trtc1.Error.NotSupported")
             }
