@@ -209,6 +209,12 @@ static inline enum pw_stream_flags trtc_pw_source_stream_flags(void) {
     return (enum pw_stream_flags)(PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS);
 }
 
+/// Flags for a playback stream: the session manager links it to the default sink (which drives it), buffers
+/// mapped for filling.
+static inline enum pw_stream_flags trtc_pw_playback_stream_flags(void) {
+    return (enum pw_stream_flags)(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS);
+}
+
 /// Fails the stream with a message (pw_stream_set_error takes a printf format).
 static inline int trtc_pw_stream_set_error(struct pw_stream *stream, int res, const char *message) {
     return pw_stream_set_error(stream, res, "%s", message);

@@ -10,8 +10,11 @@ protocol PipeWireStreamConsumer: AnyObject {
     var bufferCount: (preferred: Int32, range: ClosedRange<Int32>) { get }
     /// The negotiated format; returns why it is unusable, or nil to accept it.
     func formatChanged(_ format: UnsafePointer<spa_pod>) -> String?
-    /// One filled buffer; valid only during the call.
+    /// One filled buffer (capture), or one to fill (source, playback); valid only during the call.
     func process(_ buffer: UnsafeMutablePointer<spa_buffer>, timestamp: Duration)
+    /// The same with the frames a playback stream is asked for (`pw_buffer.requested`, 0 when unknown);
+    /// by default `process(_:timestamp:)`.
+    func process(_ buffer: UnsafeMutablePointer<spa_buffer>, requestedFrames: Int, timestamp: Duration)
     /// The stream ended (exactly once).
     func captureStopped(_ reason: CaptureStopReason)
     /// The Buffers and Meta params for the negotiated format (default: a header meta and `bufferCount` buffers).
@@ -19,6 +22,10 @@ protocol PipeWireStreamConsumer: AnyObject {
 }
 
 extension PipeWireStreamConsumer {
+    func process(_ buffer: UnsafeMutablePointer<spa_buffer>, requestedFrames: Int, timestamp: Duration) {
+        process(buffer, timestamp: timestamp)
+    }
+
     func bufferParams(builder: UnsafeMutablePointer<spa_pod_builder>) -> [UnsafePointer<spa_pod>?] {
         // A header meta on each buffer (sequence numbers, producer timestamps), and spare
         // buffers: test sources (and some drivers) stop for good once they run out.
@@ -53,6 +60,8 @@ final class PipeWireStream: @unchecked Sendable {
     enum Endpoint {
         case capture(PipeWireDevice)
         case source(nodeName: String)
+        /// A playback stream the session manager links to the default sink.
+        case playback(nodeName: String)
     }
 
     let endpoint: Endpoint
@@ -110,7 +119,7 @@ final class PipeWireStream: @unchecked Sendable {
     private var endpointName: String {
         switch endpoint {
         case .capture(let device): device.name
-        case .source(let nodeName): nodeName
+        case .source(let nodeName), .playback(let nodeName): nodeName
         }
     }
 
@@ -151,6 +160,8 @@ final class PipeWireStream: @unchecked Sendable {
             pw_properties_set(streamProperties, "target.object", String(device.serial))
         } else if case .source(let nodeName) = endpoint {
             pw_properties_set(streamProperties, "node.name", nodeName)
+        } else if case .playback(let nodeName) = endpoint {
+            pw_properties_set(streamProperties, "node.name", nodeName)
         }
         guard let stream = pw_stream_new(loop.core, name, streamProperties) else {
             closeLocked()
@@ -174,6 +185,10 @@ final class PipeWireStream: @unchecked Sendable {
                 pw_stream_connect(
                     stream, SPA_DIRECTION_OUTPUT, UInt32.max /* PW_ID_ANY */, trtc_pw_source_stream_flags(),
                     buffer.baseAddress, UInt32(buffer.count))
+            case .playback:
+                pw_stream_connect(
+                    stream, SPA_DIRECTION_OUTPUT, UInt32.max /* PW_ID_ANY */, trtc_pw_playback_stream_flags(),
+                    buffer.baseAddress, UInt32(buffer.count))
             }
         }
         guard result >= 0 else {
@@ -183,7 +198,7 @@ final class PipeWireStream: @unchecked Sendable {
             switch endpoint {
             case .capture(let device):
                 throw .deviceUnavailable("cannot connect to \(device.mediaClass.deviceNoun) '\(device.name)': \(message)")
-            case .source(let nodeName):
+            case .source(let nodeName), .playback(let nodeName):
                 throw .connectionFailed("cannot create the PipeWire node '\(nodeName)': \(message)")
             }
         }
@@ -325,6 +340,6 @@ final class PipeWireStream: @unchecked Sendable {
         guard let stream, let buffer = pw_stream_dequeue_buffer(stream) else { return }
         defer { pw_stream_queue_buffer(stream, buffer) }
         guard let spaBuffer = buffer.pointee.buffer else { return }
-        consumer?.process(spaBuffer, timestamp: .nanoseconds(trtc_monotonic_ns()))
+        consumer?.process(spaBuffer, requestedFrames: Int(clamping: buffer.pointee.requested), timestamp: .nanoseconds(trtc_monotonic_ns()))
     }
 }
