@@ -41,9 +41,9 @@ final class LocalMedia: @unchecked Sendable {
     private var loop: PipeWireLoop?
     private var video: Capture<VideoCapture, VideoPublisher>?
     private var audio: Capture<AudioCapture, AudioPublisher>?
-    /// Remote users' video shown in PipeWire nodes: opened and closed on `deviceQueue`, looked up by SSRC on the
-    /// transport's receive thread.
-    private let remoteVideo = Mutex(RemoteVideoRouting())
+    /// Remote users' video shown in PipeWire nodes and audio played to the default sink: opened and closed on
+    /// `deviceQueue`, looked up by SSRC on the transport's receive thread.
+    private let remote = Mutex(RemoteMediaRouting())
     // Publishers are read by the transport's handlers and by `apply`; guarded.
     private let publishers = Mutex<(video: VideoPublisher?, audio: AudioPublisher?)>((nil, nil))
 
@@ -145,16 +145,16 @@ final class LocalMedia: @unchecked Sendable {
     /// Shows `userId`'s video in the node `nodeName` (created on first use) and returns the node's id.
     func startRemoteVideo(userId: String, nodeName: String) async throws(DBusError) -> UInt32 {
         let result: Result<UInt32, DBusError> = await onDeviceQueue { [self] in
-            if let existing = remoteVideo.withLock({ $0.receivers[userId] }), let id = existing.nodeId { return .success(id) }
+            if let existing = remote.withLock({ $0.videoReceivers[userId] }), let id = existing.nodeId { return .success(id) }
             do {
                 let receiver = RemoteVideoReceiver(
                     userId: userId, nodeName: nodeName, loop: try pipeWire(),
                     requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) }, logger: logger)
-                remoteVideo.withLock { $0.receivers[userId] = receiver }
+                remote.withLock { $0.videoReceivers[userId] = receiver }
                 do {
                     return .success(try receiver.open())
                 } catch {
-                    remoteVideo.withLock { _ = $0.receivers.removeValue(forKey: userId) }
+                    remote.withLock { _ = $0.videoReceivers.removeValue(forKey: userId) }
                     receiver.stop()
                     throw error
                 }
@@ -168,7 +168,7 @@ final class LocalMedia: @unchecked Sendable {
     /// Removes `userId`'s node, if there is one.
     func stopRemoteVideo(userId: String) async {
         await onDeviceQueue { [self] in
-            guard let receiver = remoteVideo.withLock({ $0.receivers.removeValue(forKey: userId) }) else { return }
+            guard let receiver = remote.withLock({ $0.videoReceivers.removeValue(forKey: userId) }) else { return }
             receiver.stop()
             settlePipeWire()  // the node is gone from PipeWire's registry when this returns
         }
@@ -176,28 +176,54 @@ final class LocalMedia: @unchecked Sendable {
 
     /// The SSRC `userId` sends video with now (nil: not publishing, or gone).
     func setRemoteVideoSsrc(userId: String, ssrc: UInt32?) {
-        let restarted = remoteVideo.withLock { routing -> RemoteVideoReceiver? in
-            let previous = routing.ssrcs[userId]
-            routing.ssrcs[userId] = ssrc
-            return previous != nil && ssrc != nil && previous != ssrc ? routing.receivers[userId] : nil
+        let restarted = remote.withLock { routing -> RemoteVideoReceiver? in
+            let previous = routing.videoSsrcs[userId]
+            routing.videoSsrcs[userId] = ssrc
+            return previous != nil && ssrc != nil && previous != ssrc ? routing.videoReceivers[userId] : nil
         }
         restarted?.streamRestarted()
     }
 
-    /// Removes every remote video node (leaving the room). Blocks until they are gone.
-    func closeRemoteVideosNow() {
-        deviceQueue.sync {
-            let receivers = remoteVideo.withLock { routing in
-                defer { routing = RemoteVideoRouting() }
-                return Array(routing.receivers.values)
+    // MARK: remote audio
+
+    /// Plays `userId`'s audio stream `ssrc` to the default sink, or stops playing it (nil: not publishing, muted,
+    /// gone). Opening and closing happen on `deviceQueue`; packets before the stream is open are not played.
+    func setRemoteAudio(userId: String, ssrc: UInt32?) {
+        deviceQueue.async { [self] in
+            let current = remote.withLock { $0.audioReceivers[userId] }
+            guard current?.ssrc != ssrc else { return }
+            if let current {
+                remote.withLock { _ = $0.audioReceivers.removeValue(forKey: userId) }
+                current.stop()
             }
-            for receiver in receivers { receiver.stop() }
-            if !receivers.isEmpty { settlePipeWire() }
+            guard let ssrc else { return }
+            do {
+                let playback = try AudioPlayback(
+                    loop: try pipeWire(), nodeName: "trtcd.remote.\(userId).audio", description: "\(userId) (trtcd remote audio)")
+                let receiver = RemoteAudioReceiver(userId: userId, ssrc: ssrc, playback: playback, logger: logger)
+                remote.withLock { $0.audioReceivers[userId] = receiver }
+                logger.info("remote audio playing", metadata: ["user": "\(userId)", "node": "\(playback.nodeId ?? 0)"])
+            } catch {
+                logger.error("cannot play remote audio", metadata: ["user": "\(userId)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Removes every remote video node and audio stream (leaving the room). Blocks until they are gone.
+    func closeRemoteMediaNow() {
+        deviceQueue.sync {
+            let (videos, audios) = remote.withLock { routing in
+                defer { routing = RemoteMediaRouting() }
+                return (Array(routing.videoReceivers.values), Array(routing.audioReceivers.values))
+            }
+            for receiver in videos { receiver.stop() }
+            for receiver in audios { receiver.stop() }
+            if !videos.isEmpty || !audios.isEmpty { settlePipeWire() }
         }
     }
 
     private func sendPictureLossIndication(forUser userId: String) {
-        guard let mediaSSRC = remoteVideo.withLock({ $0.ssrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
+        guard let mediaSSRC = remote.withLock({ $0.videoSsrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
         transport.send(RTCPPictureLossIndication(senderSSRC: transport.grant.videoSsrc, mediaSSRC: mediaSSRC).serialized())
     }
 
@@ -225,7 +251,10 @@ final class LocalMedia: @unchecked Sendable {
                 },
                 keyframeRequested: { [weak self] in self?.requestVideoKeyframe() },
                 rtpReceived: { [weak self] packet in
-                    self?.remoteVideo.withLock { $0.receiver(for: packet.ssrc) }?.receive(packet)
+                    guard let self else { return }
+                    let (video, audio) = remote.withLock { ($0.videoReceiver(for: packet.ssrc), $0.audioReceiver(for: packet.ssrc)) }
+                    video?.receive(packet)
+                    audio?.receive(packet)
                 }),
             logger: logger)
         let previous = link.withLock { link in

@@ -31,6 +31,8 @@ actor RoomController {
     /// Local media choices that outlive a connection (see RoomController+LocalMedia).
     var videoMuted = false
     var audioMuted = false
+    /// Remote users whose audio is not played (MuteRemoteAudio); kept while in the room, even for users not there yet.
+    var remoteAudioMuted: Set<String> = []
     /// What the server believes we publish on the current connection (from `enter` and acknowledged `publish`).
     var announced = PublishFlags()
     var publishSyncRunning = false
@@ -196,6 +198,7 @@ actor RoomController {
             guard let before = entry?.remote[userId] else { return nil }
             entry?.remote[userId]?.audio = available
             entry?.remote[userId]?.audioSsrc = available ? ssrc : nil
+            applyRemoteAudio(userId)
             guard before.audio != available else { return nil }
             events.signal("UserAudioAvailable", .string(userId), .boolean(available))
         case .exit(let reason, let text):
@@ -250,6 +253,7 @@ actor RoomController {
             },
             uniquingKeysWith: { first, _ in first })
         for (userId, member) in members { media.setRemoteVideoSsrc(userId: userId, ssrc: member.videoSsrc) }
+        defer { for userId in members.keys { applyRemoteAudio(userId) } }
         if !current.everEntered {
             let elapsed = max(1, Int64((ContinuousClock.now - current.startedAt) / .milliseconds(1)))
             entry?.everEntered = true
@@ -319,6 +323,7 @@ actor RoomController {
     /// A remote user left: its video node goes too.
     private func remoteUserGone(_ userId: String) {
         media.setRemoteVideoSsrc(userId: userId, ssrc: nil)
+        media.setRemoteAudio(userId: userId, ssrc: nil)
         Task { await media.stopRemoteVideo(userId: userId) }
     }
 
@@ -330,7 +335,8 @@ actor RoomController {
         failPendingRequests()
         state = .idle
         media.detach()
-        media.closeRemoteVideosNow()
+        media.closeRemoteMediaNow()
+        remoteAudioMuted = []
         announced = PublishFlags()
         var properties = Self.initialProperties
         // Capture opened before an entry that failed stays open (a device is closed only by an exit or Stop*).
@@ -394,7 +400,7 @@ actor RoomController {
     private func releaseDevicesNow() {
         media.detach()
         media.closeAllNow()
-        media.closeRemoteVideosNow()
+        media.closeRemoteMediaNow()
         videoMuted = false
         audioMuted = false
         events.properties(["LocalVideo": false, "LocalAudio": false])

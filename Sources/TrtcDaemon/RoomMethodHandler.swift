@@ -67,7 +67,11 @@ struct RoomMethodHandler: Sendable {
                 try call.reply()
             }
         case "MuteRemoteAudio":
-            throw TrtcdError.notSupported("MuteRemoteAudio is not available yet: this trtcd does not play remote audio")
+            guard call.arguments.count == 2, let userId = call.arguments[0].string, let mute = call.arguments[1].bool else {
+                throw TrtcdError.invalidArgument(.enterRoomParamNull, "MuteRemoteAudio takes a userId and a boolean (sb)")
+            }
+            try await controller.muteRemoteAudio(userId: userId, mute: mute)
+            try call.reply()
         default:
             throw DBusError(name: DBusError.unknownMethodName, message: "no method \(call.member)")
         }

@@ -12,24 +12,6 @@ import TrtcPipeWireTestSupport
 struct PipeWireAudioPlaybackTests {
     let environment = PipeWireTestEnvironment.current!
 
-    /// Samples of a float WAV file (any header chunks; the "data" chunk's little-endian F32).
-    static func wavSamples(_ url: URL) throws -> [Float] {
-        let bytes = [UInt8](try Data(contentsOf: url))
-        var offset = 12
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
-            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
-            if id == "data" {
-                let end = min(bytes.count, offset + 8 + size)
-                return stride(from: offset + 8, to: end - 3, by: 4).map { index in
-                    Float(bitPattern: UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24)
-                }
-            }
-            offset += 8 + size + (size & 1)
-        }
-        return []
-    }
-
     @Test func queuedToneIsPlayedOnTheDefaultSinkAndStopRemovesTheStream() async throws {
         let loop = try PipeWireLoop(name: "trtcd-test-playback", remote: environment.socketPath)
         let name = "trtcd.remote.tester.audio"
@@ -69,7 +51,7 @@ struct PipeWireAudioPlaybackTests {
             "-P", "{ stream.capture.sink = true }", "--rate", "48000", "--channels", "1", "--format", "f32", file.path,
         ])
         #expect(record.status == 0 || record.status == 124, "pw-record: \(record.standardError)")
-        let recorded = try Self.wavSamples(file)
+        let recorded = try WAVFile.floatSamples(file)
         let loud = recorded.drop { abs($0) < 0.01 }
         #expect(loud.count > 24_000, "half a second of sound recorded (\(recorded.count) samples, \(loud.count) after the first sound)")
         #expect(abs(Tone.dominantFrequency(in: Array(loud.prefix(24_000)), range: 100...2000) - 660) <= 5)

@@ -1,0 +1,73 @@
+import Dispatch
+import Logging
+import Synchronization
+import TrtcMedia
+
+/// One remote user's audio played to the default sink: RTP → Opus → `AudioPlayback` (SPEC §3: remote audio plays
+/// automatically unless muted).
+///
+/// Ownership: `queue` (serial) owns the depacketizer, the decoder and the playback stream; the transport's receive
+/// thread only enqueues packets. Lost packets are rebuilt from the next packet's in-band FEC or concealed (at most
+/// 60 ms per gap; a longer gap is silence, which the playback's prebuffer then absorbs).
+final class RemoteAudioReceiver: @unchecked Sendable {
+    static let samplesPerPacket = 960  // 20 ms at 48 kHz (docs/protocol.md §2)
+    static let maximumConcealedPackets = 3
+
+    let userId: String
+    let ssrc: UInt32
+    private let playback: AudioPlayback
+    private let logger: Logger
+    private let queue: DispatchQueue
+    private let stopped = Atomic<Bool>(false)
+    // Owned by `queue`.
+    private var depacketizer = OpusRTPDepacketizer()
+    private var decoder: OpusDecoder?
+    private var decodeFailures = 0
+
+    init(userId: String, ssrc: UInt32, playback: AudioPlayback, logger: Logger) {
+        self.userId = userId
+        self.ssrc = ssrc
+        self.playback = playback
+        self.logger = logger
+        queue = DispatchQueue(label: "trtcd.remote-audio.\(userId)")
+    }
+
+    /// Called on the transport's receive thread for each RTP packet of this user's audio SSRC.
+    func receive(_ packet: RTPPacket) {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        queue.async { [self] in process(packet) }
+    }
+
+    /// Removes the playback stream; packets still queued are dropped. Returns once the stream is gone.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        queue.sync {
+            playback.stop()
+            decoder = nil
+        }
+        let statistics = playback.playbackStatistics
+        logger.info("remote audio closed", metadata: [
+            "user": "\(userId)", "samples": "\(statistics.samplesPlayed)", "underruns": "\(statistics.underruns)",
+            "lost": "\(depacketizer.packetsLost)",
+        ])
+    }
+
+    private func process(_ packet: RTPPacket) {
+        guard !stopped.load(ordering: .relaxed), packet.payloadType == 111 else { return }
+        do {
+            guard let output = try depacketizer.receive(packet) else { return }
+            if decoder == nil { decoder = try OpusDecoder(sampleRate: 48_000, channels: 1) }
+            guard let decoder else { return }
+            let concealed = min(output.lostPacketsBefore, Self.maximumConcealedPackets)
+            if concealed > 0 {
+                playback.enqueue(try decoder.decodeLost(sampleCount: concealed * Self.samplesPerPacket, nextPacket: output.payload))
+            }
+            playback.enqueue(try decoder.decode(output.payload))
+        } catch {
+            decodeFailures += 1
+            if decodeFailures == 1 || decodeFailures % 100 == 0 {
+                logger.warning("remote audio: \(error)", metadata: ["user": "\(userId)", "failures": "\(decodeFailures)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// Which remote users' video and audio trtcd receives, and the SSRCs they send with (`LocalMedia.remote`).
+struct RemoteMediaRouting: @unchecked Sendable {
+    var videoReceivers: [String: RemoteVideoReceiver] = [:]
+    var audioReceivers: [String: RemoteAudioReceiver] = [:]
+    var videoSsrcs: [String: UInt32] = [:]
+    /// Only for users whose audio is played (not muted).
+    var audioSsrcs: [String: UInt32] = [:]
+
+    /// The video receiver for packets of `ssrc` (a handful of users at most: a linear search).
+    func videoReceiver(for ssrc: UInt32) -> RemoteVideoReceiver? {
+        guard let userId = videoSsrcs.first(where: { $0.value == ssrc })?.key else { return nil }
+        return videoReceivers[userId]
+    }
+
+    /// The audio receiver for packets of `ssrc`, if it still plays that stream.
+    func audioReceiver(for ssrc: UInt32) -> RemoteAudioReceiver? {
+        audioReceivers.values.first { $0.ssrc == ssrc }
+    }
+}
