@@ -60,6 +60,15 @@ final class MediaPipeWire: Sendable {
         }?["id"] as? Int
     }
 
+    /// Polls pw-dump until the node called `name` exists (`present`) or not, for up to 5 s; returns whether it did.
+    func waitForNode(named name: String, present: Bool) async throws -> Bool {
+        for _ in 0..<50 {
+            if (try nodeId(named: name) != nil) == present { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
     /// What trtcd has in PipeWire: its stream nodes, and links touching the test camera or microphone.
     struct Residue: Sendable, CustomStringConvertible {
         var streamNodes: [String] = []

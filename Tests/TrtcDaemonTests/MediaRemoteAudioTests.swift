@@ -9,15 +9,6 @@ import TrtcTestSupport
 struct MediaRemoteAudioTests {
     static let speaker = "trtc-test-speaker"
 
-    /// Polls pw-dump until the node called `name` exists (`present`) or not, for up to 5 s; returns whether it did.
-    static func node(_ name: String, present: Bool, in pipeWire: MediaPipeWire) async throws -> Bool {
-        for _ in 0..<50 {
-            if (try pipeWire.nodeId(named: name) != nil) == present { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
-
     @Test("bob's 440 Hz microphone is heard on alice's default sink; MuteRemoteAudio, bob leaving and ExitRoom stop it")
     func remoteAudioPlays() async throws {
         try await withMediaRoom(users: 2) { room in
@@ -27,7 +18,7 @@ struct MediaRemoteAudioTests {
             try await bob.enter("bob", room: .numeric(13), server: room.server)
             try await alice.enter("alice", room: .numeric(13), server: room.server)
             try await alice.waitFor("UserAudioAvailable") { $0 == [.string("bob"), .boolean(true)] }
-            #expect(try await Self.node(node, present: true, in: room.pipeWire), "alice's trtcd plays bob without being asked")
+            #expect(try await room.pipeWire.waitForNode(named: node, present: true), "alice's trtcd plays bob without being asked")
 
             // What the speaker plays, from its monitor: bob's tone, decoded by alice's trtcd.
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("trtc-remote-audio-\(getpid()).wav")
@@ -44,20 +35,20 @@ struct MediaRemoteAudioTests {
 
             // Muting removes the stream; unmuting brings it back; bad input is refused.
             try await alice.call("MuteRemoteAudio", [.string("bob"), .boolean(true)])
-            #expect(try await Self.node(node, present: false, in: room.pipeWire))
+            #expect(try await room.pipeWire.waitForNode(named: node, present: false))
             try await alice.call("MuteRemoteAudio", [.string("bob"), .boolean(false)])
-            #expect(try await Self.node(node, present: true, in: room.pipeWire))
+            #expect(try await room.pipeWire.waitForNode(named: node, present: true))
             #expect(await alice.failure("MuteRemoteAudio", [.string("no such user!"), .boolean(true)])?.name == "org.trtcd.Trtc1.Error.InvalidArgument")
 
             // Bob leaving takes his stream with him; ExitRoom leaves nothing of alice's trtcd in PipeWire.
             try await bob.exit()
             try await alice.waitFor("RemoteUserLeaveRoom") { $0.first == .string("bob") }
-            #expect(try await Self.node(node, present: false, in: room.pipeWire))
+            #expect(try await room.pipeWire.waitForNode(named: node, present: false))
             alice.clear()
             try await bob.startAudio(["microphone": .string(MediaPipeWire.microphone)])  // the exit closed it
             try await bob.enter("bob", room: .numeric(13), server: room.server)
             try await alice.waitFor("UserAudioAvailable") { $0 == [.string("bob"), .boolean(true)] }
-            #expect(try await Self.node(node, present: true, in: room.pipeWire))
+            #expect(try await room.pipeWire.waitForNode(named: node, present: true))
             try await alice.exit()
             #expect(try room.pipeWire.nodeId(named: node) == nil, "gone when ExitRoom returns")
         }

@@ -8,15 +8,6 @@ import TrtcTestSupport
 
 @Suite("trtcd remote video: another user's video decoded into a PipeWire Video/Source node", .serialized)
 struct MediaRemoteVideoTests {
-    /// Polls pw-dump until the node called `name` is gone (or 5 s pass); returns whether it went.
-    static func nodeGone(_ name: String, in pipeWire: MediaPipeWire) async throws -> Bool {
-        for _ in 0..<50 {
-            if try pipeWire.nodeId(named: name) == nil { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
-
     @Test("StartRemoteVideo returns a node that shows bob's camera (our capture and GStreamer read it); Stop, bob leaving and ExitRoom remove it")
     func remoteVideoNode() async throws {
         try await withMediaRoom(users: 2) { room in
@@ -64,13 +55,13 @@ struct MediaRemoteVideoTests {
             #expect(gst.status == 0, "gst-launch: \(gst.errorOutput)")
 
             try await alice.call("StopRemoteVideo", [.string("bob"), .string("main")])
-            #expect(try await Self.nodeGone(node, in: room.pipeWire))
+            #expect(try await room.pipeWire.waitForNode(named: node, present: false))
 
             // Bob leaving takes his node with him.
             _ = try await alice.call("StartRemoteVideo", [.string("bob"), .string("main")])
             try await bob.exit()
             try await alice.waitFor("RemoteUserLeaveRoom") { $0.first == .string("bob") }
-            #expect(try await Self.nodeGone(node, in: room.pipeWire))
+            #expect(try await room.pipeWire.waitForNode(named: node, present: false))
             #expect(await alice.failure("StartRemoteVideo", [.string("bob"), .string("main")])?.name == "org.trtcd.Trtc1.Error.InvalidArgument")
 
             // ExitRoom removes every remote node before it returns.

@@ -21,7 +21,6 @@ public final class AudioPlayback: @unchecked Sendable {
     private var pending: [Float] = []
     private var pendingStart = 0
     private var playing = false
-    private var finalReason: CaptureStopReason?
     private(set) var statistics = AudioPlaybackStatistics()
 
     /// Creates the playback stream `nodeName` (media.role Communication) and waits until PipeWire has created its node.
@@ -34,22 +33,13 @@ public final class AudioPlayback: @unchecked Sendable {
         prebufferSamples = sampleRate / 25
         maximumBufferedSamples = sampleRate / 5
         try loop.withLock { () throws(PipeWireError) in
-            let stream = PipeWireStream(loop: loop, endpoint: .playback(nodeName: nodeName), consumer: self)
-            do throws(PipeWireError) {
-                try stream.connectLocked(name: nodeName, properties: [
+            stream = try PipeWireStream.openNodeLocked(
+                loop: loop, endpoint: .playback(nodeName: nodeName), consumer: self, name: nodeName,
+                properties: [
                     "media.type": "Audio", "media.category": "Playback", "media.role": "Communication",
                     "node.description": description, "node.latency": "\(sampleRate / 50)/\(sampleRate)",
-                ])
-            } catch {
-                stream.closeLocked()
-                throw error
-            }
-            guard loop.waitLocked(timeout: timeout, until: { stream.nodeId != nil || finalReason != nil }), finalReason == nil else {
-                stream.closeLocked()
-                throw .connectionFailed("PipeWire did not create the playback stream '\(nodeName)' within \(timeout)"
-                                        + (finalReason.map { ": \($0)" } ?? ""))
-            }
-            self.stream = stream
+                ],
+                timeout: timeout)
         }
     }
 
@@ -144,7 +134,5 @@ extension AudioPlayback: PipeWireStreamConsumer {
         chunk.pointee.size = UInt32(frames * MemoryLayout<Float>.size)
     }
 
-    func captureStopped(_ reason: CaptureStopReason) {
-        finalReason = reason
-    }
+    func captureStopped(_ reason: CaptureStopReason) {}
 }

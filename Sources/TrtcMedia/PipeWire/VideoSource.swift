@@ -16,7 +16,6 @@ public final class VideoSource: @unchecked Sendable {
     private var stream: PipeWireStream?
     // Loop-thread state.
     private var latest: I420Frame?
-    private var finalReason: CaptureStopReason?
     private var framesSent = 0
 
     /// One block per buffer: luma rows of `lumaStride` bytes, then U and V rows of half that.
@@ -38,24 +37,13 @@ public final class VideoSource: @unchecked Sendable {
         self.height = height
         self.fps = fps
         try loop.withLock { () throws(PipeWireError) in
-            let stream = PipeWireStream(loop: loop, endpoint: .source(nodeName: nodeName), consumer: self)
-            do throws(PipeWireError) {
-                try stream.connectLocked(name: nodeName, properties: [
+            stream = try PipeWireStream.openNodeLocked(
+                loop: loop, endpoint: .source(nodeName: nodeName), consumer: self, name: nodeName,
+                properties: [
                     "media.class": "Video/Source", "media.type": "Video", "media.category": "Source",
                     "media.role": "Communication", "node.description": description,
-                ])
-            } catch {
-                stream.closeLocked()
-                throw error
-            }
-            guard loop.waitLocked(timeout: timeout, until: { stream.nodeId != nil || finalReason != nil }),
-                  finalReason == nil
-            else {
-                stream.closeLocked()
-                throw .connectionFailed("PipeWire did not create the node '\(nodeName)' within \(timeout)"
-                                        + (finalReason.map { ": \($0)" } ?? ""))
-            }
-            self.stream = stream
+                ],
+                timeout: timeout)
         }
     }
 
@@ -150,9 +138,7 @@ extension VideoSource: PipeWireStreamConsumer {
         framesSent += 1
     }
 
-    func captureStopped(_ reason: CaptureStopReason) {
-        finalReason = reason
-    }
+    func captureStopped(_ reason: CaptureStopReason) {}
 
     private static func copyPlane(_ source: [UInt8], stride sourceStride: Int, into destination: UnsafeMutablePointer<UInt8>,
                                   stride destinationStride: Int, width: Int, rows: Int) {
