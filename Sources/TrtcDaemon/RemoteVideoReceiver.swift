@@ -14,6 +14,11 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     static let defaultWidth = 640
     static let defaultHeight = 480
     static let firstPictureTimeout: Duration = .milliseconds(1500)
+    /// The largest picture decoded: a key frame may claim up to 16383×16383, and libvpx would allocate frame buffers
+    /// (and the node its buffers) for whatever a remote sender claims — several GB. Larger key frames are dropped.
+    static let maximumWidth = 4096
+    static let maximumHeight = 4096
+    static let maximumPixels = 3840 * 2160
     /// At most one key-frame request per this interval (a lost packet of a large key frame loses several frames).
     static let keyframeRequestInterval: Duration = .milliseconds(500)
 
@@ -32,6 +37,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var lastKeyframeRequest: ContinuousClock.Instant?
     private var picturesDecoded = 0
     private var decodeFailures = 0
+    private var oversizedKeyframes = 0
 
     init(userId: String, nodeName: String, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void, logger: Logger) {
         self.userId = userId
@@ -104,6 +110,15 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     }
 
     private func decode(_ frame: ReassembledVP8Frame) {
+        if frame.isKeyframe, !Self.isAcceptable(width: frame.width, height: frame.height) {
+            oversizedKeyframes += 1
+            if oversizedKeyframes == 1 || oversizedKeyframes % 100 == 0 {
+                logger.warning("remote video: key frame of \(frame.width ?? 0)x\(frame.height ?? 0) dropped (unreadable or larger than 4K)",
+                               metadata: ["user": "\(userId)", "dropped": "\(oversizedKeyframes)"])
+            }
+            decoder = nil  // what follows depends on that key frame
+            return
+        }
         do {
             if decoder == nil {
                 guard frame.isKeyframe else { return askForKeyframe(force: false) }
@@ -126,6 +141,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
             decoder = nil  // start again at a key frame
             askForKeyframe(force: false)
         }
+    }
+
+    /// A key frame's claimed size is readable and at most 4K.
+    static func isAcceptable(width: Int?, height: Int?) -> Bool {
+        guard let width, let height, width > 0, height > 0 else { return false }
+        return width <= maximumWidth && height <= maximumHeight && width * height <= maximumPixels
     }
 
     private func ensureSource(width: Int, height: Int) throws(PipeWireError) -> VideoSource {
