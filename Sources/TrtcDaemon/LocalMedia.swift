@@ -165,13 +165,20 @@ final class LocalMedia: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Removes `userId`'s node, if there is one.
+    /// Removes `userId`'s node, if there is one; returns once it is gone from PipeWire's registry.
     func stopRemoteVideo(userId: String) async {
-        await onDeviceQueue { [self] in
-            guard let receiver = remote.withLock({ $0.videoReceivers.removeValue(forKey: userId) }) else { return }
-            receiver.stop()
-            settlePipeWire()  // the node is gone from PipeWire's registry when this returns
-        }
+        await onDeviceQueue { [self] in closeRemoteVideoOnDeviceQueue(userId) }
+    }
+
+    /// Removes `userId`'s node without waiting (the user left; nobody waits for it).
+    func stopRemoteVideoSoon(userId: String) {
+        deviceQueue.async { [self] in closeRemoteVideoOnDeviceQueue(userId) }
+    }
+
+    private func closeRemoteVideoOnDeviceQueue(_ userId: String) {
+        guard let receiver = remote.withLock({ $0.videoReceivers.removeValue(forKey: userId) }) else { return }
+        receiver.stop()
+        settlePipeWire()
     }
 
     /// The SSRC `userId` sends video with now (nil: not publishing, or gone).

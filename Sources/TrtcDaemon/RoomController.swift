@@ -324,7 +324,7 @@ actor RoomController {
     private func remoteUserGone(_ userId: String) {
         media.setRemoteVideoSsrc(userId: userId, ssrc: nil)
         media.setRemoteAudio(userId: userId, ssrc: nil)
-        Task { await media.stopRemoteVideo(userId: userId) }
+        media.stopRemoteVideoSoon(userId: userId)
     }
 
     /// Back to idle: the connection is closed, the properties reset, waiting exits released.
