@@ -33,6 +33,10 @@ final class MediaTransport: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let boundFlag = Atomic<Bool>(false)
     private let threadEnded = DispatchSemaphore(value: 0)
+    /// Every 5 s a receiver report about what arrived from the others (RFC 3550 §6.4.2).
+    static let receiverReportInterval: Duration = .seconds(5)
+    /// A source silent this long is forgotten (it left, or entered again with new SSRCs).
+    static let receptionTimeout: Duration = .seconds(30)
     let packetsSent = Atomic<Int>(0)
     let bytesSent = Atomic<Int>(0)
     let sendDrops = Atomic<Int>(0)
@@ -119,13 +123,22 @@ final class MediaTransport: Sendable {
         let bind = MediaBindMessage.bindRequest(token: token)
         var nextBind = MonotonicTime.now()
         var buffer = [UInt8](repeating: 0, count: 2048)
+        // Owned by this thread: what each other source sent us, for the receiver reports.
+        var receptions = ReceptionLedger()
+        var nextReport = MonotonicTime.now() + Self.receiverReportInterval
         while !stopRequested.load(ordering: .acquiring) {
             let now = MonotonicTime.now()
             if now >= nextBind {
                 send(bind)
                 nextBind = now + (isBound ? .seconds(5) : .seconds(1))
             }
-            let waitMs = max(1, Int32((nextBind - MonotonicTime.now()) / .milliseconds(1)))
+            if now >= nextReport {
+                nextReport = now + Self.receiverReportInterval
+                for report in receptions.reports(from: grant.videoSsrc, now: now, forgettingAfter: Self.receptionTimeout) {
+                    send(report)
+                }
+            }
+            let waitMs = max(1, Int32((min(nextBind, nextReport) - MonotonicTime.now()) / .milliseconds(1)))
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
             guard ready > 0, fds[0].revents & Int16(POLLIN) != 0 else { continue }
@@ -133,12 +146,12 @@ final class MediaTransport: Sendable {
             for _ in 0..<64 {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 guard count > 0 else { break }
-                buffer.withUnsafeBytes { handle(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                buffer.withUnsafeBytes { handle(UnsafeRawBufferPointer(rebasing: $0[0..<count]), receptions: &receptions) }
             }
         }
     }
 
-    private func handle(_ datagram: UnsafeRawBufferPointer) {
+    private func handle(_ datagram: UnsafeRawBufferPointer, receptions: inout ReceptionLedger) {
         if MediaBindMessage.isAnswer(datagram, token: token) {
             let first = !boundFlag.exchange(true, ordering: .acquiringAndReleasing)
             if first { logger.debug("media bound", metadata: ["server": "\(destination)"]) }
@@ -147,10 +160,14 @@ final class MediaTransport: Sendable {
         }
         let bytes = Array(datagram)
         guard RTCPPacket.isRTCP(bytes) else {
-            if let packet = try? RTPPacket(parsing: bytes) { handlers.rtpReceived(packet) }
+            if let packet = try? RTPPacket(parsing: bytes) {
+                receptions.record(packet, arrival: MonotonicTime.now())
+                handlers.rtpReceived(packet)
+            }
             return
         }
         guard let packets = try? RTCPPacket.parseCompound(bytes) else { return }
+        for case .senderReport(let report) in packets { receptions.record(report, arrival: MonotonicTime.now()) }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()
         }

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import Testing
+import TrtcClient
+import TrtcCore
+import TrtcMedia
+import TrtcTestSupport
+
+@Suite("trtcd media: receiver reports tell a sender what arrived", .serialized)
+struct MediaReceiverReportTests {
+    @Test("a member sends 100 audio packets, every 10th missing: trtcd's RTCP receiver report says 10 lost and the highest sequence number")
+    func receiverReportCountsLoss() async throws {
+        try await withMediaRoom(users: 1) { room in
+            let alice = room.clients[0]
+            try await alice.enter("alice", room: .numeric(15), server: room.server)
+
+            let sig = UserSig.generate(sdkAppId: room.server.sdkAppId, userId: "carol", secretKey: room.server.secretKey, expire: 600)
+            let block = try await SignalingClient.withConnection(server: room.server.url, logger: Logger(label: "test")) { channel -> RTCPReportBlock? in
+                channel.send(.enter(EnterRequest(seq: 1, sdkAppId: room.server.sdkAppId, userId: "carol", userSig: sig,
+                                                 room: .numeric(15), scene: .rtc, role: .anchor, video: false, audio: true)))
+                var grant: MediaGrant?
+                for try await message in channel.messages {
+                    if case .entered(let entered) = message { grant = entered.media; break }
+                }
+                let media = try #require(grant)
+                let socket = try UDPPeer(host: media.host, port: media.port)
+                defer { socket.close() }
+                let token = try #require(MediaKeyframeTests.hexBytes(media.token))
+                var bound = false
+                for _ in 0..<50 where !bound {
+                    socket.send(Array("TRTB".utf8) + [1] + token)
+                    bound = socket.receive(timeoutMs: 100).contains { $0.starts(with: Array("TRTA".utf8)) }
+                }
+                try #require(bound)
+                try await alice.waitFor("UserAudioAvailable") { $0 == [.string("carol"), .boolean(true)] }
+
+                let first: UInt16 = 65_500  // across the 16-bit wrap
+                for index in 0..<100 where index % 10 != 5 {
+                    let packet = try RTPPacket(payloadType: 111, sequenceNumber: first &+ UInt16(index), timestamp: UInt32(index * 960),
+                                               ssrc: media.audioSsrc, payload: [0xF8, 0xFF, 0xFE])
+                    socket.send(packet.serialized())
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let highest = UInt32(1 << 16) + UInt32(first &+ 99)
+                // Receiver reports come every 5 s; the first one after the last packet has the final count.
+                var latest: RTCPReportBlock?
+                let deadline = ContinuousClock.now + .seconds(12)
+                while ContinuousClock.now < deadline, latest?.extendedHighestSequenceNumber != highest {
+                    for datagram in socket.receive(timeoutMs: 500) where RTCPPacket.isRTCP(datagram) {
+                        for case .receiverReport(let report) in (try? RTCPPacket.parseCompound(datagram)) ?? [] {
+                            if let found = report.reportBlocks.first(where: { $0.ssrc == media.audioSsrc }) { latest = found }
+                        }
+                    }
+                }
+                channel.send(.leave(seq: 2))
+                return latest
+            }
+            let report = try #require(block, "no receiver report about carol's audio reached carol")
+            #expect(report.extendedHighestSequenceNumber == UInt32(1 << 16) + UInt32(UInt16(65_500) &+ 99))
+            #expect(report.cumulativeLost == 10)
+            try await alice.exit()
+        }
+    }
+}
