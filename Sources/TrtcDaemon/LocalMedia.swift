@@ -145,7 +145,12 @@ final class LocalMedia: @unchecked Sendable {
     /// Shows `userId`'s video in the node `nodeName` (created on first use) and returns the node's id.
     func startRemoteVideo(userId: String, nodeName: String) async throws(DBusError) -> UInt32 {
         let result: Result<UInt32, DBusError> = await onDeviceQueue { [self] in
-            if let existing = remote.withLock({ $0.videoReceivers[userId] }), let id = existing.nodeId { return .success(id) }
+            if let existing = remote.withLock({ $0.videoReceivers[userId] }) {
+                if let id = existing.nodeId { return .success(id) }
+                // Its node is gone (PipeWire restarted): replace it.
+                remote.withLock { _ = $0.videoReceivers.removeValue(forKey: userId) }
+                existing.stop()
+            }
             do {
                 let receiver = RemoteVideoReceiver(
                     userId: userId, nodeName: nodeName, loop: try pipeWire(),
