@@ -17,7 +17,7 @@ final class BenchDaemon {
 
     /// Starts trtcd with `server` as its default room server; returns once it owns its bus name.
     static func start(executable: String, on bus: BenchBus, server: String, logLevel: String,
-                      timeout: Duration = .seconds(20)) async throws -> BenchDaemon {
+                      extraEnvironment: [String: String] = [:], timeout: Duration = .seconds(20)) async throws -> BenchDaemon {
         let logFile = bus.directory.appendingPathComponent("trtcd.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
@@ -25,7 +25,7 @@ final class BenchDaemon {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--server", server, "--log-level", logLevel]
-        process.environment = bus.environment
+        process.environment = bus.environment.merging(extraEnvironment) { _, extra in extra }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log

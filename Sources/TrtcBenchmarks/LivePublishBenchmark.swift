@@ -40,11 +40,12 @@ final class LivePublishBenchmark {
     let launcher: ServerProcess.Launcher
     let pipeWireScript: String
     private var pipeWireDirectory: String?
-    private var pipeWireEnvironment: [String: String] = [:]
+    private(set) var pipeWireEnvironment: [String: String] = [:]
     private var busPid: Int32?
-    private var server: ServerProcess?
+    private(set) var server: ServerProcess?
     private var daemon: Process?
     private let daemonLog = DaemonLog()
+    private(set) var credentials: BenchCredentials?
     private var bus: BusConnection?
 
     init(trtcdPath: String, launcher: ServerProcess.Launcher, pipeWireScript: String) {
@@ -106,6 +107,7 @@ final class LivePublishBenchmark {
             "sdkAppId": .uint32(credentials.sdkAppId), "userId": .string("bench"),
             "userSig": .string(credentials.userSig("bench")), "roomId": .uint32(1),
         ])])
+        self.credentials = credentials
     }
 
     /// Publishes the test camera at the given settings and measures between trtcd's periodic statistics lines
@@ -198,7 +200,7 @@ final class LivePublishBenchmark {
     }
 
     @discardableResult
-    private func call(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
+    func call(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
         guard let bus else { throw BenchFailure("no bus") }
         return try await bus.call(destination: "org.trtcd.Trtc1", path: "/org/trtcd/Trtc1", interface: "org.trtcd.Trtc1.Room",
                                   member: member, arguments: arguments, timeout: .seconds(30))

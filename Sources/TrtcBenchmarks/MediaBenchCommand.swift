@@ -19,8 +19,8 @@ struct MediaBenchCommand: AsyncParsableCommand {
     @Option(help: "5-second intervals measured per live run (after 5 s of warm-up).")
     var intervals = 2
 
-    @Option(help: "Sections to run, comma-separated: codec, live.")
-    var only = "codec,live"
+    @Option(help: "Sections to run, comma-separated: codec, live, receive.")
+    var only = "codec,live,receive"
 
     @Option(help: "The trtcd executable (default: next to this program).")
     var trtcd: String?
@@ -48,7 +48,7 @@ struct MediaBenchCommand: AsyncParsableCommand {
                 report.codec.append(try comparison.run(width: width, height: height, bitrateKbps: bitrate))
             }
         }
-        if sections.contains("live") {
+        if sections.contains("live") || sections.contains("receive") {
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let launcher: ServerProcess.Launcher = serverBinary.map { .init(executable: URL(fileURLWithPath: $0), leadingArguments: []) }
                 ?? .init(executable: executable, leadingArguments: ["trtc-server"])
@@ -57,10 +57,15 @@ struct MediaBenchCommand: AsyncParsableCommand {
                 launcher: launcher, pipeWireScript: pipewireScript)
             do {
                 try await live.start()
-                for (width, height, bitrate) in [(640, 480, 800), (1280, 720, 1500)] {
+                for (width, height, bitrate) in [(640, 480, 800), (1280, 720, 1500)] where sections.contains("live") {
                     print("live: trtcd publishing \(width)x\(height) …")
                     report.live.append(try await live.measure(width: width, height: height, fps: 30, bitrateKbps: bitrate,
                                                               intervals: intervals))
+                }
+                for (width, height, bitrate) in [(640, 480, 800), (1280, 720, 1500)] where sections.contains("receive") {
+                    print("receive: a second trtcd watching and hearing \(width)x\(height) …")
+                    report.receive.append(try await live.measureReceiving(
+                        width: width, height: height, bitrateKbps: bitrate, seconds: 5 * intervals, trtcdPath: live.trtcdPath))
                 }
             } catch {
                 print("trtcd's log ends:\n\(live.logTail)")

@@ -5,6 +5,7 @@ struct MediaBenchReport {
     let machine: MachineDescription
     var codec: [CodecComparison.Result] = []
     var live: [LivePublishBenchmark.Result] = []
+    var receive: [LivePublishBenchmark.ReceiveResult] = []
 
     /// The targets of docs/benchmarks.md this run missed.
     var missedTargets: [String] {
@@ -61,6 +62,23 @@ struct MediaBenchReport {
                     + "\(result.daemonCPUPercent.decimal(digits: 1)) % | \(result.packetsPerSecond.decimal(digits: 0)) | "
                     + "\(result.residentMiB.decimal(digits: 1)) MiB | \(split) | \(result.peakResidentMiB.decimal(digits: 1)) MiB | "
                     + "\(result.framesDroppedBehind) |")
+            }
+            lines.append("")
+        }
+        if !receive.isEmpty {
+            lines += [
+                "A second trtcd (\"viewer\", its own bus, the same PipeWire) in the room while the first publishes the test "
+                    + "camera and microphone: it plays the audio on the default sink (automatic) and shows the video in its "
+                    + "StartRemoteVideo node, which `gst-launch-1.0 pipewiresrc path=<node> ! fakesink` reads. Pictures/s: what "
+                    + "the viewer decoded (the sender's rate control sends fewer than 30). Viewer CPU: the whole process.",
+                "",
+                "| size | kbit/s | pictures/s decoded | decode CPU/picture | viewer trtcd CPU (% of a core) | viewer RSS | peak RSS |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for result in receive {
+                lines.append("| \(result.width)×\(result.height)@30 | \(result.bitrateKbps) | \(result.picturesPerSecond.decimal(digits: 1)) | "
+                    + "\(result.decodeCPUPerPicture.formattedMilliseconds) | \(result.viewerCPUPercent.decimal(digits: 1)) % | "
+                    + "\(result.residentMiB.decimal(digits: 1)) MiB | \(result.peakResidentMiB.decimal(digits: 1)) MiB |")
             }
             lines.append("")
         }

@@ -21,6 +21,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     static let maximumPixels = 3840 * 2160
     /// At most one key-frame request per this interval (a lost packet of a large key frame loses several frames).
     static let keyframeRequestInterval: Duration = .milliseconds(500)
+    /// A debug line with the totals every this many pictures (1 s at 30 fps).
+    static let statisticsEveryPictures = 30
 
     let userId: String
     let nodeName: String
@@ -38,6 +40,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var picturesDecoded = 0
     private var decodeFailures = 0
     private var oversizedKeyframes = 0
+    private var decodeCPU: Duration = .zero
 
     init(userId: String, nodeName: String, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void, logger: Logger) {
         self.userId = userId
@@ -124,7 +127,9 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 guard frame.isKeyframe else { return askForKeyframe(force: false) }
                 decoder = try VP8Decoder()
             }
+            let cpuBefore = MonotonicTime.threadCPU()
             guard let picture = try decoder?.decode(frame.data) else { return }
+            decodeCPU += MonotonicTime.threadCPU() - cpuBefore
             picturesDecoded += 1
             let source = try ensureSource(width: picture.width, height: picture.height)
             if picture.width == source.width && picture.height == source.height {
@@ -133,6 +138,14 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 try source.push(picture.scaled(width: source.width, height: source.height))
             }
             if picturesDecoded == 1 { firstPicture.signal() }
+            if picturesDecoded % Self.statisticsEveryPictures == 0 {
+                // Totals, so a reader can take differences (trtc-bench media does).
+                logger.debug("remote video receiving", metadata: [
+                    "user": "\(userId)", "pictures": "\(picturesDecoded)",
+                    "decodeCpuMs": "\((decodeCPU / .milliseconds(1) * 10).rounded() / 10)",
+                    "size": "\(picture.width)x\(picture.height)",
+                ])
+            }
         } catch {
             decodeFailures += 1
             if decodeFailures == 1 || decodeFailures % 100 == 0 {
