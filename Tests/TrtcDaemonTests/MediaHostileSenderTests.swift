@@ -22,24 +22,7 @@ struct MediaHostileSenderTests {
             let alice = room.clients[0]
             try await alice.enter("alice", room: .numeric(14), server: room.server)
 
-            let sig = UserSig.generate(sdkAppId: room.server.sdkAppId, userId: "mallory", secretKey: room.server.secretKey, expire: 600)
-            try await SignalingClient.withConnection(server: room.server.url, logger: Logger(label: "test")) { channel in
-                channel.send(.enter(EnterRequest(seq: 1, sdkAppId: room.server.sdkAppId, userId: "mallory", userSig: sig,
-                                                 room: .numeric(14), scene: .rtc, role: .anchor, video: true, audio: true)))
-                var grant: MediaGrant?
-                for try await message in channel.messages {
-                    if case .entered(let entered) = message { grant = entered.media; break }
-                }
-                let media = try #require(grant)
-                let socket = try UDPPeer(host: media.host, port: media.port)
-                defer { socket.close() }
-                let token = try #require(MediaKeyframeTests.hexBytes(media.token))
-                var bound = false
-                for _ in 0..<50 where !bound {
-                    socket.send(Array("TRTB".utf8) + [1] + token)
-                    bound = socket.receive(timeoutMs: 100).contains { $0.starts(with: Array("TRTA".utf8)) }
-                }
-                try #require(bound)
+            try await RawMediaMember.with(room, userId: "mallory", roomId: 14, video: true, audio: true) { media, socket in
                 try await alice.waitFor("UserVideoAvailable") { $0 == [.string("mallory"), .boolean(true)] }
                 try await alice.waitFor("UserAudioAvailable") { $0 == [.string("mallory"), .boolean(true)] }
                 let reply = try await alice.call("StartRemoteVideo", [.string("mallory"), .string("main")])
@@ -72,7 +55,6 @@ struct MediaHostileSenderTests {
                 let grown = try Self.residentMiB(room.daemons[0].process.pid) - baseline
                 #expect(grown < 64, "trtcd grew by \(grown) MiB (a 16383×16383 decoder would need gigabytes)")
                 #expect(try room.pipeWire.nodeId(named: "trtcd.remote.mallory.main") != nil, "the node is still there")
-                channel.send(.leave(seq: 2))
             }
             try await alice.waitFor("RemoteUserLeaveRoom") { $0.first == .string("mallory") }
             #expect(try await room.pipeWire.waitForNode(named: "trtcd.remote.mallory.main", present: false))

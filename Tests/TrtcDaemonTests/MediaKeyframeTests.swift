@@ -23,25 +23,7 @@ struct MediaKeyframeTests {
             let aliceSSRC = try #require(try room.recorded(user: "alice", payloadType: 96)?.packets.first?.ssrc)
 
             // A second member, played by the test: signaling for a grant, then a bound UDP socket sending PLI.
-            let sig = UserSig.generate(sdkAppId: room.server.sdkAppId, userId: "carol", secretKey: room.server.secretKey, expire: 600)
-            let keyframes = try await SignalingClient.withConnection(server: room.server.url, logger: Logger(label: "test")) { channel in
-                channel.send(.enter(EnterRequest(seq: 1, sdkAppId: room.server.sdkAppId, userId: "carol", userSig: sig,
-                                                 room: .numeric(12), scene: .rtc, role: .anchor, video: false, audio: false)))
-                var grant: MediaGrant?
-                for try await message in channel.messages {
-                    if case .entered(let entered) = message { grant = entered.media; break }
-                }
-                let media = try #require(grant)
-                let socket = try UDPPeer(host: media.host, port: media.port)
-                defer { socket.close() }
-                let token = try #require(Self.hexBytes(media.token))
-                let bind = Array("TRTB".utf8) + [1] + token
-                var bound = false
-                for _ in 0..<50 where !bound {
-                    socket.send(bind)
-                    bound = socket.receive(timeoutMs: 100).contains { $0.starts(with: Array("TRTA".utf8)) }
-                }
-                #expect(bound)
+            let keyframes = try await RawMediaMember.with(room, userId: "carol", roomId: 12, video: false, audio: false) { media, socket in
                 let pli = RTCPPictureLossIndication(senderSSRC: media.videoSsrc, mediaSSRC: aliceSSRC).serialized()
                 let deadline = ContinuousClock.now + .seconds(10)
                 var count = before
@@ -50,7 +32,6 @@ struct MediaKeyframeTests {
                     try await Task.sleep(for: .milliseconds(300))
                     count = try Self.keyframes(room)
                 }
-                channel.send(.leave(seq: 2))
                 return count
             }
             #expect(keyframes > before, "no key frame after PLI")

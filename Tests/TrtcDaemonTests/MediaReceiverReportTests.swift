@@ -14,24 +14,7 @@ struct MediaReceiverReportTests {
             let alice = room.clients[0]
             try await alice.enter("alice", room: .numeric(15), server: room.server)
 
-            let sig = UserSig.generate(sdkAppId: room.server.sdkAppId, userId: "carol", secretKey: room.server.secretKey, expire: 600)
-            let block = try await SignalingClient.withConnection(server: room.server.url, logger: Logger(label: "test")) { channel -> RTCPReportBlock? in
-                channel.send(.enter(EnterRequest(seq: 1, sdkAppId: room.server.sdkAppId, userId: "carol", userSig: sig,
-                                                 room: .numeric(15), scene: .rtc, role: .anchor, video: false, audio: true)))
-                var grant: MediaGrant?
-                for try await message in channel.messages {
-                    if case .entered(let entered) = message { grant = entered.media; break }
-                }
-                let media = try #require(grant)
-                let socket = try UDPPeer(host: media.host, port: media.port)
-                defer { socket.close() }
-                let token = try #require(MediaKeyframeTests.hexBytes(media.token))
-                var bound = false
-                for _ in 0..<50 where !bound {
-                    socket.send(Array("TRTB".utf8) + [1] + token)
-                    bound = socket.receive(timeoutMs: 100).contains { $0.starts(with: Array("TRTA".utf8)) }
-                }
-                try #require(bound)
+            let block = try await RawMediaMember.with(room, userId: "carol", roomId: 15, video: false, audio: true) { media, socket -> RTCPReportBlock? in
                 try await alice.waitFor("UserAudioAvailable") { $0 == [.string("carol"), .boolean(true)] }
 
                 let first: UInt16 = 65_500  // across the 16-bit wrap
@@ -52,7 +35,6 @@ struct MediaReceiverReportTests {
                         }
                     }
                 }
-                channel.send(.leave(seq: 2))
                 return latest
             }
             let report = try #require(block, "no receiver report about carol's audio reached carol")
