@@ -41,14 +41,15 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     /// Removes the playback stream; packets still queued are dropped. Returns once the stream is gone.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        queue.sync {
+        let lost = queue.sync {
             playback.stop()
             decoder = nil
+            return depacketizer.packetsLost
         }
         let statistics = playback.playbackStatistics
         logger.info("remote audio closed", metadata: [
             "user": "\(userId)", "samples": "\(statistics.samplesPlayed)", "underruns": "\(statistics.underruns)",
-            "lost": "\(depacketizer.packetsLost)",
+            "lost": "\(lost)",
         ])
     }
 
