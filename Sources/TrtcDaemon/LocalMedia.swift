@@ -154,7 +154,8 @@ final class LocalMedia: @unchecked Sendable {
             do {
                 let receiver = RemoteVideoReceiver(
                     userId: userId, nodeName: nodeName, loop: try pipeWire(),
-                    requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) }, logger: logger)
+                    requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) },
+                    requestRetransmission: { [weak self] numbers in self?.sendNACK(forUser: userId, numbers) }, logger: logger)
                 remote.withLock { $0.videoReceivers[userId] = receiver }
                 do {
                     return .success(try receiver.open())
@@ -234,6 +235,11 @@ final class LocalMedia: @unchecked Sendable {
         }
     }
 
+    private func sendNACK(forUser userId: String, _ numbers: [UInt16]) {
+        guard let mediaSSRC = remote.withLock({ $0.videoSsrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
+        transport.send(RTCPGenericNACK(senderSSRC: transport.grant.videoSsrc, mediaSSRC: mediaSSRC, sequenceNumbers: numbers).serialized())
+    }
+
     private func sendPictureLossIndication(forUser userId: String) {
         guard let mediaSSRC = remote.withLock({ $0.videoSsrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
         transport.send(RTCPPictureLossIndication(senderSSRC: transport.grant.videoSsrc, mediaSSRC: mediaSSRC).serialized())
@@ -262,6 +268,7 @@ final class LocalMedia: @unchecked Sendable {
                     if first { self?.requestVideoKeyframe() }
                 },
                 keyframeRequested: { [weak self] in self?.requestVideoKeyframe() },
+                retransmissionRequested: { [weak self] numbers in self?.publishers.withLock { $0.video }?.retransmit(numbers) },
                 rtpReceived: { [weak self] packet in
                     guard let self else { return }
                     let (video, audio) = remote.withLock { ($0.videoReceiver(for: packet.ssrc), $0.audioReceiver(for: packet.ssrc)) }

@@ -17,6 +17,8 @@ final class MediaTransport: Sendable {
         var bound: @Sendable (_ first: Bool) -> Void
         /// A receiver asked for a key frame of our video (RTCP PLI naming our video SSRC).
         var keyframeRequested: @Sendable () -> Void
+        /// A receiver reported packets of our video missing (RTCP generic NACK naming our video SSRC).
+        var retransmissionRequested: @Sendable ([UInt16]) -> Void = { _ in }
         /// Another member's RTP, forwarded by the server (on the receive thread; must not block).
         var rtpReceived: @Sendable (RTPPacket) -> Void = { _ in }
     }
@@ -170,6 +172,9 @@ final class MediaTransport: Sendable {
         for case .senderReport(let report) in packets { receptions.record(report, arrival: MonotonicTime.now()) }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()
+        }
+        for case .genericNACK(let nack) in packets where nack.mediaSSRC == grant.videoSsrc {
+            handlers.retransmissionRequested(nack.sequenceNumbers)
         }
     }
 }

@@ -16,6 +16,8 @@ final class VideoPublisher: @unchecked Sendable {
     private let gate = PublisherGate(label: "trtcd.video-encoder", limit: maximumInFlight)
     private let logger: Logger
     private let keyframeWanted = Atomic<Bool>(true)
+    /// What was sent lately, for receivers' NACKs: written by the encoder queue, read by the transport's thread.
+    private let history = Mutex(RTPRetransmissionHistory())
     // Owned by the gate's encoder queue.
     private var encoder: VP8Encoder?
     private var packetizer: VP8Packetizer?
@@ -41,6 +43,13 @@ final class VideoPublisher: @unchecked Sendable {
         keyframeWanted.store(true, ordering: .releasing)
     }
 
+    /// A receiver reported these packets of our video missing (RTCP generic NACK): sends them again, unchanged.
+    func retransmit(_ sequenceNumbers: [UInt16]) {
+        let current = gate.target.withLock { $0 }
+        guard current.isLive, let transport = current.transport else { return }
+        for datagram in history.withLock({ $0.resend(sequenceNumbers) }) { transport.send(datagram) }
+    }
+
     /// Called by the capture pump for every frame; drops it when it cannot be sent or the encoder is behind.
     func submit(_ frame: I420Frame) {
         gate.submit { [self] in encodeAndSend(frame) }
@@ -60,6 +69,7 @@ final class VideoPublisher: @unchecked Sendable {
         do {
             if packetizer?.sequencer.ssrc != current.ssrc {
                 packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: 96)
+                history.withLock { $0 = RTPRetransmissionHistory() }  // sequence numbers start over
                 lastSenderReport = nil
                 keyframeWanted.store(true, ordering: .releasing)
             }
@@ -83,6 +93,7 @@ final class VideoPublisher: @unchecked Sendable {
                 for packet in packetizer!.packetize(output) {
                     let datagram = packet.serialized()
                     transport.send(datagram)
+                    history.withLock { $0.store(sequenceNumber: packet.sequenceNumber, datagram: datagram) }
                     packets += 1
                     bytes += datagram.count
                 }

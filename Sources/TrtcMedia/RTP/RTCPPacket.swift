@@ -4,6 +4,7 @@ public enum RTCPPacket: Sendable, Equatable {
     case senderReport(RTCPSenderReport)
     case receiverReport(RTCPReceiverReport)
     case pictureLossIndication(RTCPPictureLossIndication)
+    case genericNACK(RTCPGenericNACK)
     /// Packet type, the 5-bit count/FMT field, and the body after the 4-byte header (padding removed).
     case other(packetType: UInt8, count: UInt8, body: [UInt8])
 
@@ -39,6 +40,8 @@ public enum RTCPPacket: Sendable, Equatable {
             case RTCPPictureLossIndication.packetType where count == RTCPPictureLossIndication.feedbackMessageType:
                 packets.append(.pictureLossIndication(RTCPPictureLossIndication(
                     senderSSRC: try body.readUInt32(), mediaSSRC: try body.readUInt32())))
+            case RTCPGenericNACK.packetType where count == RTCPGenericNACK.feedbackMessageType:
+                packets.append(.genericNACK(try RTCPGenericNACK(body: &body)))
             default:
                 packets.append(.other(packetType: packetType, count: count, body: Array(bytes[offset + 4..<bodyEnd])))
             }
@@ -58,6 +61,7 @@ public enum RTCPPacket: Sendable, Equatable {
         case .senderReport(let report): report.serialized()
         case .receiverReport(let report): report.serialized()
         case .pictureLossIndication(let pli): pli.serialized()
+        case .genericNACK(let nack): nack.serialized()
         case .other(let packetType, let count, let body):
             // Pad an odd-sized body to whole words, with the RTCP padding bit.
             Self.otherSerialized(packetType: packetType, count: count, body: body)
