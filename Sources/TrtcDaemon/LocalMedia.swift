@@ -142,48 +142,53 @@ final class LocalMedia: @unchecked Sendable {
 
     // MARK: remote video
 
-    /// Shows `userId`'s video in the node `nodeName` (created on first use) and returns the node's id.
-    func startRemoteVideo(userId: String, nodeName: String) async throws(DBusError) -> UInt32 {
+    /// Shows a remote video stream in its node (created on first use) and returns the node's id.
+    func startRemoteVideo(_ key: RemoteVideoKey) async throws(DBusError) -> UInt32 {
         let result: Result<UInt32, DBusError> = await onDeviceQueue { [self] in
-            if let existing = remote.withLock({ $0.videoReceivers[userId] }) {
+            if let existing = remote.withLock({ $0.videoReceivers[key] }) {
                 if let id = existing.nodeId { return .success(id) }
                 // Its node is gone (PipeWire restarted): replace it.
-                remote.withLock { _ = $0.videoReceivers.removeValue(forKey: userId) }
+                remote.withLock { _ = $0.videoReceivers.removeValue(forKey: key) }
                 existing.stop()
             }
+            let userId = key.userId
             do {
                 let receiver = RemoteVideoReceiver(
-                    userId: userId, nodeName: nodeName, loop: try pipeWire(),
+                    userId: userId, nodeName: key.nodeName, receivesStream: key.streamType == "main", loop: try pipeWire(),
                     requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) },
                     requestRetransmission: { [weak self] numbers in self?.sendNACK(forUser: userId, numbers) }, logger: logger)
-                remote.withLock { $0.videoReceivers[userId] = receiver }
+                remote.withLock { $0.videoReceivers[key] = receiver }
                 do {
                     return .success(try receiver.open())
                 } catch {
-                    remote.withLock { _ = $0.videoReceivers.removeValue(forKey: userId) }
+                    remote.withLock { _ = $0.videoReceivers.removeValue(forKey: key) }
                     receiver.stop()
                     throw error
                 }
             } catch {
-                return .failure(TrtcdError.deviceUnavailable(video: true, "remote video of \(userId): \(error)"))
+                return .failure(TrtcdError.deviceUnavailable(video: true, "remote video \(key): \(error)"))
             }
         }
         return try result.get()
     }
 
-    /// Removes `userId`'s node, if there is one; returns once it is gone from PipeWire's registry.
-    func stopRemoteVideo(userId: String) async {
-        await onDeviceQueue { [self] in closeRemoteVideoOnDeviceQueue(userId) }
+    /// Removes a remote video node, if there is one; returns once it is gone from PipeWire's registry.
+    func stopRemoteVideo(_ key: RemoteVideoKey) async {
+        await onDeviceQueue { [self] in closeRemoteVideosOnDeviceQueue { $0 == key } }
     }
 
-    /// Removes `userId`'s node without waiting (the user left; nobody waits for it).
+    /// Removes every node of `userId` without waiting (the user left; nobody waits for it).
     func stopRemoteVideoSoon(userId: String) {
-        deviceQueue.async { [self] in closeRemoteVideoOnDeviceQueue(userId) }
+        deviceQueue.async { [self] in closeRemoteVideosOnDeviceQueue { $0.userId == userId } }
     }
 
-    private func closeRemoteVideoOnDeviceQueue(_ userId: String) {
-        guard let receiver = remote.withLock({ $0.videoReceivers.removeValue(forKey: userId) }) else { return }
-        receiver.stop()
+    private func closeRemoteVideosOnDeviceQueue(where matches: (RemoteVideoKey) -> Bool) {
+        let receivers = remote.withLock { routing in
+            let keys = routing.videoReceivers.keys.filter(matches)
+            return keys.compactMap { routing.videoReceivers.removeValue(forKey: $0) }
+        }
+        guard !receivers.isEmpty else { return }
+        for receiver in receivers { receiver.stop() }
         settlePipeWire()
     }
 
@@ -192,7 +197,7 @@ final class LocalMedia: @unchecked Sendable {
         let restarted = remote.withLock { routing -> RemoteVideoReceiver? in
             let previous = routing.videoSsrcs[userId]
             routing.videoSsrcs[userId] = ssrc
-            return previous != nil && ssrc != nil && previous != ssrc ? routing.videoReceivers[userId] : nil
+            return previous != nil && ssrc != nil && previous != ssrc ? routing.videoReceivers[.main(userId)] : nil
         }
         restarted?.streamRestarted()
     }

@@ -1,6 +1,6 @@
 /// Which remote users' video and audio trtcd receives, and the SSRCs they send with (`LocalMedia.remote`).
 struct RemoteMediaRouting: @unchecked Sendable {
-    var videoReceivers: [String: RemoteVideoReceiver] = [:]
+    var videoReceivers: [RemoteVideoKey: RemoteVideoReceiver] = [:]
     var audioReceivers: [String: RemoteAudioReceiver] = [:]
     var videoSsrcs: [String: UInt32] = [:]
     /// Only for users whose audio is played (not muted).
@@ -9,7 +9,7 @@ struct RemoteMediaRouting: @unchecked Sendable {
     /// The video receiver for packets of `ssrc` (a handful of users at most: a linear search).
     func videoReceiver(for ssrc: UInt32) -> RemoteVideoReceiver? {
         guard let userId = videoSsrcs.first(where: { $0.value == ssrc })?.key else { return nil }
-        return videoReceivers[userId]
+        return videoReceivers[.main(userId)]  // only main streams are published (no sub stream yet)
     }
 
     /// The audio receiver for packets of `ssrc`, if it still plays that stream.

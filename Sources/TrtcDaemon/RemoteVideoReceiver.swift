@@ -31,6 +31,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
 
     let userId: String
     let nodeName: String
+    /// False for a `sub` node: nobody publishes a sub stream yet, so it opens at the default size and stays black.
+    let receivesStream: Bool
     private let loop: PipeWireLoop
     private let requestKeyframe: @Sendable () -> Void
     private let requestRetransmission: @Sendable ([UInt16]) -> Void
@@ -51,11 +53,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Missing sequence numbers: when last asked for, and how often.
     private var missing: [UInt16: (lastAsked: Duration, requests: Int)] = [:]
 
-    init(userId: String, nodeName: String, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void,
+    init(userId: String, nodeName: String, receivesStream: Bool, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void,
          requestRetransmission: @escaping @Sendable ([UInt16]) -> Void, logger: Logger) {
         self.requestRetransmission = requestRetransmission
         self.userId = userId
         self.nodeName = nodeName
+        self.receivesStream = receivesStream
         self.loop = loop
         self.requestKeyframe = requestKeyframe
         self.logger = logger
@@ -65,8 +68,10 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Creates the node: at the first decoded picture's size if one arrives within `firstPictureTimeout`, else at
     /// the default size. Blocks the caller (not the receiver's queue); returns the node id.
     func open() throws(PipeWireError) -> UInt32 {
-        queue.sync { askForKeyframe(force: true) }
-        _ = firstPicture.wait(timeout: .now() + .milliseconds(Int(Self.firstPictureTimeout / .milliseconds(1))))
+        if receivesStream {
+            queue.sync { askForKeyframe(force: true) }
+            _ = firstPicture.wait(timeout: .now() + .milliseconds(Int(Self.firstPictureTimeout / .milliseconds(1))))
+        }
         let result: Result<UInt32, PipeWireError> = queue.sync {
             do throws(PipeWireError) {
                 let source = try ensureSource(width: Self.defaultWidth, height: Self.defaultHeight)

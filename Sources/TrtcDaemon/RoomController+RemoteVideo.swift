@@ -2,12 +2,11 @@ import TrtcDBus
 
 extension RoomController {
     /// StartRemoteVideo: `userId`'s video in the PipeWire node `trtcd.remote.<userId>.<streamType>`; returns its id.
-    /// Calling it again for the same user returns the same node.
+    /// Calling it again for the same stream returns the same node. A `sub` node exists but stays black: nothing
+    /// publishes a sub (screen-sharing) stream yet.
     func startRemoteVideo(userId: String, streamType: String) async throws(DBusError) -> UInt32 {
-        switch streamType {
-        case "main": break
-        case "sub": throw TrtcdError.notSupported("StartRemoteVideo: no sub stream (screen sharing) is published in this version")
-        default: throw TrtcdError.invalidArgument(.enterRoomParamNull, "streamType must be main or sub, not \(streamType.prefix(40).debugDescription)")
+        guard streamType == "main" || streamType == "sub" else {
+            throw TrtcdError.invalidArgument(.enterRoomParamNull, "streamType must be main or sub, not \(streamType.prefix(40).debugDescription)")
         }
         guard state == .inRoom || state == .reconnecting, let current = entry else {
             throw TrtcdError.notInRoom("StartRemoteVideo needs a room; call EnterRoom first")
@@ -15,7 +14,7 @@ extension RoomController {
         guard current.remote[userId] != nil else {
             throw TrtcdError.invalidArgument(.enterRoomParamNull, "StartRemoteVideo: no user \(userId.prefix(40).debugDescription) in the room")
         }
-        return try await media.startRemoteVideo(userId: userId, nodeName: "trtcd.remote.\(userId).main")
+        return try await media.startRemoteVideo(RemoteVideoKey(userId: userId, streamType: streamType))
     }
 
     /// StopRemoteVideo: removes the node (nothing to do when there is none).
@@ -23,6 +22,6 @@ extension RoomController {
         guard streamType == "main" || streamType == "sub" else {
             throw TrtcdError.invalidArgument(.enterRoomParamNull, "streamType must be main or sub, not \(streamType.prefix(40).debugDescription)")
         }
-        if streamType == "main" { await media.stopRemoteVideo(userId: userId) }
+        await media.stopRemoteVideo(RemoteVideoKey(userId: userId, streamType: streamType))
     }
 }

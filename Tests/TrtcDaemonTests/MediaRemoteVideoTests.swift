@@ -8,7 +8,7 @@ import TrtcTestSupport
 
 @Suite("trtcd remote video: another user's video decoded into a PipeWire Video/Source node", .serialized)
 struct MediaRemoteVideoTests {
-    @Test("StartRemoteVideo returns a node that shows bob's camera (our capture and GStreamer read it); Stop, bob leaving and ExitRoom remove it")
+    @Test("StartRemoteVideo returns a node that shows bob's camera (our capture and GStreamer read it), a sub node too; Stop, bob leaving and ExitRoom remove them")
     func remoteVideoNode() async throws {
         try await withMediaRoom(users: 2) { room in
             let (alice, bob) = (room.clients[0], room.clients[1])
@@ -24,7 +24,6 @@ struct MediaRemoteVideoTests {
             // Bad input first: clear errors, nothing created.
             #expect(await alice.failure("StartRemoteVideo", [.string("nobody"), .string("main")])?.name == "org.trtcd.Trtc1.Error.InvalidArgument")
             #expect(await alice.failure("StartRemoteVideo", [.string("bob"), .string("side")])?.name == "org.trtcd.Trtc1.Error.InvalidArgument")
-            #expect(await alice.failure("StartRemoteVideo", [.string("bob"), .string("sub")])?.name == "org.trtcd.Trtc1.Error.NotSupported")
 
             let reply = try await alice.call("StartRemoteVideo", [.string("bob"), .string("main")])
             let nodeId = try #require(reply.first?.uint32)
@@ -54,19 +53,31 @@ struct MediaRemoteVideoTests {
             ])
             #expect(gst.status == 0, "gst-launch: \(gst.errorOutput)")
 
+            // The sub stream's node exists (black: nothing publishes a sub stream) and goes on its own.
+            let subReply = try await alice.call("StartRemoteVideo", [.string("bob"), .string("sub")])
+            let subNode = try #require(subReply.first?.uint32)
+            let subNodeInDump = try room.pipeWire.nodeId(named: "trtcd.remote.bob.sub")
+            #expect(subNode != nodeId && subNodeInDump == Int(subNode))
+            try await alice.call("StopRemoteVideo", [.string("bob"), .string("sub")])
+            #expect(try await room.pipeWire.waitForNode(named: "trtcd.remote.bob.sub", present: false))
+            #expect(try room.pipeWire.nodeId(named: node) == Int(nodeId), "main untouched")
+
             try await alice.call("StopRemoteVideo", [.string("bob"), .string("main")])
             #expect(try await room.pipeWire.waitForNode(named: node, present: false))
 
-            // Bob leaving takes his node with him.
+            // Bob leaving takes his nodes with him.
             _ = try await alice.call("StartRemoteVideo", [.string("bob"), .string("main")])
+            _ = try await alice.call("StartRemoteVideo", [.string("bob"), .string("sub")])
             try await bob.exit()
             try await alice.waitFor("RemoteUserLeaveRoom") { $0.first == .string("bob") }
             #expect(try await room.pipeWire.waitForNode(named: node, present: false))
+            #expect(try await room.pipeWire.waitForNode(named: "trtcd.remote.bob.sub", present: false))
             #expect(await alice.failure("StartRemoteVideo", [.string("bob"), .string("main")])?.name == "org.trtcd.Trtc1.Error.InvalidArgument")
 
             // ExitRoom removes every remote node before it returns.
-            try await bob.enter("bob", room: .numeric(12), server: room.server)
-            try await alice.waitFor("UserVideoAvailable") { $0 == [.string("bob"), .boolean(true)] }
+            alice.clear()
+            try await bob.enter("bob", room: .numeric(12), server: room.server)  // his exit closed his camera
+            try await alice.waitFor("RemoteUserEnterRoom") { $0.first == .string("bob") }
             _ = try await alice.call("StartRemoteVideo", [.string("bob"), .string("main")])
             try await alice.exit()
             #expect(try room.pipeWire.nodeId(named: node) == nil)
