@@ -241,13 +241,17 @@ final class LocalMedia: @unchecked Sendable {
     }
 
     private func sendNACK(forUser userId: String, _ numbers: [UInt16]) {
-        guard let mediaSSRC = remote.withLock({ $0.videoSsrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
-        transport.send(RTCPGenericNACK(senderSSRC: transport.grant.videoSsrc, mediaSSRC: mediaSSRC, sequenceNumbers: numbers).serialized())
+        sendVideoFeedback(forUser: userId) { RTCPGenericNACK(senderSSRC: $0, mediaSSRC: $1, sequenceNumbers: numbers).serialized() }
     }
 
     private func sendPictureLossIndication(forUser userId: String) {
+        sendVideoFeedback(forUser: userId) { RTCPPictureLossIndication(senderSSRC: $0, mediaSSRC: $1).serialized() }
+    }
+
+    /// RTCP feedback about `userId`'s video: from our video SSRC (the server wants one of ours), about theirs.
+    private func sendVideoFeedback(forUser userId: String, _ packet: (_ sender: UInt32, _ media: UInt32) -> [UInt8]) {
         guard let mediaSSRC = remote.withLock({ $0.videoSsrcs[userId] }), let transport = link.withLock({ $0.transport }) else { return }
-        transport.send(RTCPPictureLossIndication(senderSSRC: transport.grant.videoSsrc, mediaSSRC: mediaSSRC).serialized())
+        transport.send(packet(transport.grant.videoSsrc, mediaSSRC))
     }
 
     /// Closes every capture stream and waits until PipeWire has processed that. Blocks the caller (briefly, or

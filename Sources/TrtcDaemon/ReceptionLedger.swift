@@ -7,10 +7,10 @@ struct ReceptionLedger {
 
     mutating func record(_ packet: RTPPacket, arrival: Duration) {
         let clockRate = packet.payloadType == 111 ? 48_000 : 90_000
-        var entry = sources[packet.ssrc] ?? (RTPReceptionStatistics(ssrc: packet.ssrc, clockRate: clockRate), arrival)
-        entry.statistics.record(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: arrival)
-        entry.lastHeard = arrival
-        sources[packet.ssrc] = entry
+        // In place: this runs for every packet received.
+        sources[packet.ssrc, default: (RTPReceptionStatistics(ssrc: packet.ssrc, clockRate: clockRate), arrival)]
+            .statistics.record(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: arrival)
+        sources[packet.ssrc]?.lastHeard = arrival
     }
 
     mutating func record(_ report: RTCPSenderReport, arrival: Duration) {

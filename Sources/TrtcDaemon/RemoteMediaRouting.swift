@@ -3,8 +3,6 @@ struct RemoteMediaRouting: @unchecked Sendable {
     var videoReceivers: [RemoteVideoKey: RemoteVideoReceiver] = [:]
     var audioReceivers: [String: RemoteAudioReceiver] = [:]
     var videoSsrcs: [String: UInt32] = [:]
-    /// Only for users whose audio is played (not muted).
-    var audioSsrcs: [String: UInt32] = [:]
 
     /// The video receiver for packets of `ssrc` (a handful of users at most: a linear search).
     func videoReceiver(for ssrc: UInt32) -> RemoteVideoReceiver? {

@@ -2,7 +2,7 @@
 struct RemoteUser: Sendable, Equatable {
     var video: Bool
     var audio: Bool
-    /// The SSRCs of its streams while it publishes them (from `userVideo`/`userAudio` and `entered.members`).
-    var videoSsrc: UInt32? = nil
+    /// The SSRC of its audio while it publishes audio (from `userAudio` and `entered.members`), for MuteRemoteAudio.
+    /// Its video SSRC lives only in `LocalMedia`'s routing, the one place that uses it.
     var audioSsrc: UInt32? = nil
 }

@@ -106,12 +106,13 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Removes the node; packets still queued are dropped. Returns once the node is gone.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        queue.sync {
+        let pictures = queue.sync {
             source?.stop()
             source = nil
             decoder = nil
+            return picturesDecoded
         }
-        logger.info("remote video closed", metadata: ["user": "\(userId)", "pictures": "\(picturesDecoded)"])
+        logger.info("remote video closed", metadata: ["user": "\(userId)", "pictures": "\(pictures)"])
     }
 
     // MARK: queue

@@ -190,7 +190,6 @@ actor RoomController {
         case .userVideo(let userId, let available, let ssrc):
             guard let before = entry?.remote[userId] else { return nil }
             entry?.remote[userId]?.video = available
-            entry?.remote[userId]?.videoSsrc = available ? ssrc : nil
             media.setRemoteVideoSsrc(userId: userId, ssrc: available ? ssrc : nil)
             guard before.video != available else { return nil }
             events.signal("UserVideoAvailable", .string(userId), .boolean(available))
@@ -249,10 +248,10 @@ actor RoomController {
         connectMedia(entered.media, server: current.server)
         let members = Dictionary(
             entered.members.map {
-                ($0.userId, RemoteUser(video: $0.video, audio: $0.audio, videoSsrc: $0.videoSsrc, audioSsrc: $0.audioSsrc))
+                ($0.userId, RemoteUser(video: $0.video, audio: $0.audio, audioSsrc: $0.audioSsrc))
             },
             uniquingKeysWith: { first, _ in first })
-        for (userId, member) in members { media.setRemoteVideoSsrc(userId: userId, ssrc: member.videoSsrc) }
+        for member in entered.members { media.setRemoteVideoSsrc(userId: member.userId, ssrc: member.videoSsrc) }
         defer { for userId in members.keys { applyRemoteAudio(userId) } }
         if !current.everEntered {
             let elapsed = max(1, Int64((ContinuousClock.now - current.startedAt) / .milliseconds(1)))

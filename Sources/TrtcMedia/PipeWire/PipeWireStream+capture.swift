@@ -6,13 +6,7 @@ extension PipeWireStream {
         loop: PipeWireLoop, device: PipeWireDevice, consumer: any PipeWireStreamConsumer, kind: String,
         name: String, properties: [String: String], timeout: Duration
     ) throws(PipeWireError) -> PipeWireStream {
-        let stream = PipeWireStream(loop: loop, endpoint: .capture(device), consumer: consumer)
-        do {
-            try stream.connectLocked(name: name, properties: properties)
-        } catch {
-            stream.closeLocked()
-            throw error
-        }
+        let stream = try connectedLocked(loop: loop, endpoint: .capture(device), consumer: consumer, name: name, properties: properties)
         if let reason = stream.waitUntilStreamingLocked(timeout: timeout) {
             stream.closeLocked()
             throw .deviceUnavailable("\(kind) '\(device.name)' could not start: \(reason)")
