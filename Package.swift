@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TrtcCore", targets: ["TrtcCore"]),
         .library(name: "TrtcServer", targets: ["TrtcServer"]),
         .library(name: "TrtcDBus", targets: ["TrtcDBus"]),
+        .library(name: "TrtcDBusContract", targets: ["TrtcDBusContract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -87,7 +88,7 @@ let package = Package(
         .target(
             name: "TrtcBenchmarks",
             dependencies: [
-                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcMedia", "TrtcDBus",
+                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcMedia", "TrtcDBus", "TrtcDBusContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,11 +129,21 @@ let package = Package(
         ),
         .testTarget(name: "TrtcDBusTests", dependencies: ["TrtcDBus"]),
 
+        // trtcd's D-Bus contract, shared by trtcd, trtcctl, trtc-bench and the tests: bus name and path, method,
+        // signal and property names, EnterRoom's and StartLocal*'s parameters, error names, and the interface XML
+        // (dbus/org.trtcd.Trtc1.Room.xml, compiled in by the EmbedInterfaceXML plugin).
+        .plugin(name: "EmbedInterfaceXML", capability: .buildTool()),
+        .target(
+            name: "TrtcDBusContract",
+            dependencies: ["TrtcCore", "TrtcDBus"],
+            plugins: ["EmbedInterfaceXML"]
+        ),
+
         // trtcctl: command-line client of trtcd (D-Bus) and of the server API; logic in TrtcControl.
         .target(
             name: "TrtcControl",
             dependencies: [
-                "TrtcCore", "TrtcDBus", "TrtcClient",
+                "TrtcCore", "TrtcDBus", "TrtcDBusContract", "TrtcClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -142,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "TrtcControlTests",
             dependencies: [
-                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcPipeWireTestSupport", "TrtcTestSupport",
+                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcDBusContract", "TrtcPipeWireTestSupport", "TrtcTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -153,7 +164,7 @@ let package = Package(
         .target(
             name: "TrtcDaemon",
             dependencies: [
-                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "CSystemd", "TrtcMedia",
+                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "TrtcDBusContract", "CSystemd", "TrtcMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,9 +182,11 @@ let package = Package(
 
         .testTarget(
             name: "TrtcDaemonTests",
-            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia", "TrtcPipeWireTestSupport"],
+            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia", "TrtcPipeWireTestSupport"],
             exclude: ["Scripts"]
         ),
+        // RoomStateMachine, table-driven, without processes.
+        .testTarget(name: "TrtcRoomStateMachineTests", dependencies: ["TrtcDaemon", "TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "TrtcServerTests",

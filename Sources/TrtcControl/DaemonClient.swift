@@ -1,13 +1,14 @@
 import Logging
 import TrtcDBus
+import TrtcDBusContract
 
 /// trtcd as trtcctl sees it: one session-bus connection and the methods of `org.trtcd.Trtc1.Room` (SPEC §3).
 /// Every failure comes out as a ``CommandFailure`` whose message names the D-Bus error and, from trtcd, the TRTC code.
 struct DaemonClient: Sendable {
-    static let busName = "org.trtcd.Trtc1"
-    static let objectPath = "/org/trtcd/Trtc1"
-    static let interface = "org.trtcd.Trtc1.Room"
-    static let propertiesInterface = "org.freedesktop.DBus.Properties"
+    static let busName = RoomBus.name
+    static let objectPath = RoomBus.objectPath
+    static let interface = RoomBus.interface
+    static let propertiesInterface = RoomBus.propertiesInterface
     /// Long enough for D-Bus activation of trtcd and for opening a camera.
     static let defaultTimeout: Duration = .seconds(30)
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 import UnixSignals
 
 /// `trtcctl enter`: asks trtcd to enter a room and returns once the server admitted the user; trtcd stays in the room.

@@ -43,11 +43,6 @@ public final class BusConnection: Sendable {
         await loop.waitUntilFinished()
     }
 
-    /// Returns once the connection is closed, for whatever reason.
-    public func waitUntilClosed() async {
-        await loop.waitUntilFinished()
-    }
-
     deinit {
         loop.requestStop()
     }

@@ -1,3 +1,4 @@
+import TrtcDBusContract
 import Dispatch
 import Logging
 import Synchronization

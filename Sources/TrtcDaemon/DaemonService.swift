@@ -4,13 +4,11 @@ import ServiceLifecycle
 import UnixSignals
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 
 /// trtcd's one long-running part: owns the bus connection, the exported object, the room controller and the
 /// room sessions. On graceful shutdown (SIGTERM) it exits the room cleanly before leaving the bus.
 public struct DaemonService: Service {
-    public static let busName = "org.trtcd.Trtc1"
-    public static let objectPath = "/org/trtcd/Trtc1"
-
     let configuration: DaemonConfiguration
     let logger: Logger
 
@@ -31,18 +29,20 @@ public struct DaemonService: Service {
             throw DaemonStartError("cannot connect to the session bus: \(error)")
         }
         let interfaces = try DBusInterface.parse(introspectionXML: RoomInterfaceXML.text)
-        let object = try await bus.export(path: Self.objectPath, interfaces: interfaces, introspectionXML: RoomInterfaceXML.text)
+        let object = try await bus.export(path: RoomBus.objectPath, interfaces: interfaces, introspectionXML: RoomInterfaceXML.text)
         let events = RoomEvents(object: object, logger: logger)
-        try object.setProperties(interface: RoomEvents.interface, RoomController.initialProperties, emitChanged: false)
+        try object.setProperties(interface: RoomBus.interface, RoomProperty.idleValues.byName, emitChanged: false)
         let (jobs, jobSink) = AsyncStream.makeStream(of: RoomSession.self)
+        let (publishSyncs, publishSyncSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (vanished, vanishedSink) = AsyncStream.makeStream(of: UInt64.self)
         let media = LocalMedia(logger: logger)
-        let controller = RoomController(defaultServer: configuration.server, events: events, media: media, sessionJobs: jobSink, logger: logger)
+        let controller = RoomController(defaultServer: configuration.server, events: events, media: media, sessionJobs: jobSink,
+                                        publishSyncJobs: publishSyncSink, logger: logger)
         do {
-            try await bus.requestName(Self.busName)
+            try await bus.requestName(RoomBus.name)
         } catch let error as DBusError {
             await bus.close()
-            throw DaemonStartError(error.name == DBusError.nameAlreadyOwnedName ? error.message : "cannot own \(Self.busName): \(error)")
+            throw DaemonStartError(error.name == DBusError.nameAlreadyOwnedName ? error.message : "cannot own \(RoomBus.name): \(error)")
         }
         logger.info("trtcd ready", metadata: ["bus": "\(bus.uniqueName)", "server": "\(configuration.server)"])
         SystemdNotify.send("READY=1\nSTATUS=idle")
@@ -60,6 +60,9 @@ public struct DaemonService: Service {
             }
             group.addTask {
                 for await event in media.events { await controller.localMediaEvent(event) }
+            }
+            group.addTask {
+                for await _ in publishSyncs { await controller.syncPublishing() }
             }
             // Until SIGTERM/SIGINT or the group's graceful shutdown. Signals are trapped here rather than by the
             // ServiceGroup so that the room is exited while the signaling connection is still open (the WebSocket
@@ -79,12 +82,13 @@ public struct DaemonService: Service {
             SystemdNotify.send("STOPPING=1")
             await controller.exitRoom()
             // Capture opened outside a room is closed too: nothing of trtcd stays in PipeWire.
-            media.closeAllNow()
+            await media.releaseAll()
             media.finishEvents()
-            try? await bus.releaseName(Self.busName)
+            try? await bus.releaseName(RoomBus.name)
             object.unexport()
             jobSink.finish()
             vanishedSink.finish()
+            publishSyncSink.finish()
             await bus.close()
         }
     }

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 import TrtcMedia
 
 /// trtcd's local media engine: camera and microphone capture (PipeWire), their publishers (encoders) and
@@ -227,17 +228,19 @@ final class LocalMedia: @unchecked Sendable {
         }
     }
 
-    /// Removes every remote video node and audio stream (leaving the room). Blocks until they are gone.
-    func closeRemoteMediaNow() {
-        deviceQueue.sync {
-            let (videos, audios) = remote.withLock { routing in
-                defer { routing = RemoteMediaRouting() }
-                return (Array(routing.videoReceivers.values), Array(routing.audioReceivers.values))
-            }
-            for receiver in videos { receiver.stop() }
-            for receiver in audios { receiver.stop() }
-            if !videos.isEmpty || !audios.isEmpty { settlePipeWire() }
+    /// Removes every remote video node and audio stream (leaving the room); returns once they are gone.
+    func closeRemoteMedia() async {
+        await onDeviceQueue { [self] in closeRemoteMediaOnDeviceQueue() }
+    }
+
+    private func closeRemoteMediaOnDeviceQueue() {
+        let (videos, audios) = remote.withLock { routing in
+            defer { routing = RemoteMediaRouting() }
+            return (Array(routing.videoReceivers.values), Array(routing.audioReceivers.values))
         }
+        for receiver in videos { receiver.stop() }
+        for receiver in audios { receiver.stop() }
+        if !videos.isEmpty || !audios.isEmpty { settlePipeWire() }
     }
 
     private func sendNACK(forUser userId: String, _ numbers: [UInt16]) {
@@ -254,14 +257,17 @@ final class LocalMedia: @unchecked Sendable {
         transport.send(packet(transport.grant.videoSsrc, mediaSSRC))
     }
 
-    /// Closes every capture stream and waits until PipeWire has processed that. Blocks the caller (briefly, or
-    /// until a pending open finishes): used where the order of events matters more than the calling thread.
-    func closeAllNow() {
-        deviceQueue.sync {
+    /// Stops publishing, closes every capture stream and remote node, and returns once PipeWire has processed that
+    /// (camera and microphone released). Waits without blocking a thread: the work runs on `deviceQueue`, after
+    /// any open in progress.
+    func releaseAll() async {
+        detach()
+        await onDeviceQueue { [self] in
             let hadAny = video != nil || audio != nil
             closeVideoLocked()
             closeAudioLocked()
             if hadAny { settlePipeWire() }
+            closeRemoteMediaOnDeviceQueue()
         }
     }
 

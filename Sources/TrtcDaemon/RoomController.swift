@@ -1,369 +1,215 @@
+import Foundation
 import Logging
-import TrtcSignalingClient
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
+import TrtcSignalingClient
 
-/// Owns the daemon's room state: one room entry at a time, its remote users, its signaling connection, and the
-/// order in which D-Bus signals are emitted. D-Bus calls and the room session both go through here.
+/// Carries out `RoomStateMachine`'s actions: owns what the machine must not (the signaling connection, the pending
+/// D-Bus calls, the caller watch, the media engine) and feeds back the events that finish asynchronous actions.
+/// D-Bus calls, room sessions and device events all come through here, one at a time (an actor).
 actor RoomController {
-    /// The current room entry (entering, in the room, reconnecting or exiting).
-    struct Entry {
-        let id: UInt64
-        let params: EnterParameters
-        let server: String
-        let startedAt: ContinuousClock.Instant
-        var enterWaiter: CheckedContinuation<Int64, any Error>?
-        var channel: SignalingChannel?
-        var role: Role
-        var remote: [String: RemoteUser] = [:]
-        var everEntered = false
-        var reconnectAttempts = 0
-        var callerWatch: DBusNameWatch?
-    }
-
     let defaultServer: String
     let events: RoomEvents
     let logger: Logger
     let media: LocalMedia
     private let sessionJobs: AsyncStream<RoomSession>.Continuation
-    private(set) var state: RoomState = .idle
-    var entry: Entry?
-    /// Local media choices that outlive a connection (see RoomController+LocalMedia).
-    var videoMuted = false
-    var audioMuted = false
-    /// Remote users whose audio is not played (MuteRemoteAudio); kept while in the room, even for users not there yet.
-    var remoteAudioMuted: Set<String> = []
-    /// What the server believes we publish on the current connection (from `enter` and acknowledged `publish`).
-    var announced = PublishFlags()
-    var publishSyncRunning = false
-    var publishSyncAgain = false
-    private var nextEntryId: UInt64 = 0
+    private let publishSyncJobs: AsyncStream<Void>.Continuation
+    var machine = RoomStateMachine()
+
+    // What belongs to the current entry (the machine's), keyed by its id where a late arrival must be told apart.
+    private var channel: (entryId: UInt64, channel: SignalingChannel)?
+    private var enterWaiter: (entryId: UInt64, continuation: CheckedContinuation<Int64, any Error>)?
+    /// An EnterRoom result decided before its call started waiting (while the caller watch was being set up).
+    private var enterOutcome: (entryId: UInt64, result: Result<Int64, DBusError>)?
+    private var callerWatch: (entryId: UInt64, watch: DBusNameWatch)?
     private var pending: [UInt32: CheckedContinuation<ServerMessage?, Never>] = [:]
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(defaultServer: String, events: RoomEvents, media: LocalMedia, sessionJobs: AsyncStream<RoomSession>.Continuation, logger: Logger) {
+    init(defaultServer: String, events: RoomEvents, media: LocalMedia, sessionJobs: AsyncStream<RoomSession>.Continuation,
+         publishSyncJobs: AsyncStream<Void>.Continuation, logger: Logger) {
         self.defaultServer = defaultServer
         self.events = events
         self.media = media
         self.sessionJobs = sessionJobs
+        self.publishSyncJobs = publishSyncJobs
         self.logger = logger
     }
-
-    static let initialProperties: [String: DBusValue] = [
-        "State": .string(RoomState.idle.rawValue), "RoomId": "", "UserId": "", "Role": .string(Role.anchor.rawValue),
-        "RemoteUsers": .stringArray([]), "LocalVideo": false, "LocalAudio": false,
-    ]
 
     // MARK: D-Bus methods
 
     /// EnterRoom: returns the elapsed milliseconds once the server admitted the user.
-    func enterRoom(_ params: EnterParameters, watch: @Sendable (UInt64) async throws -> DBusNameWatch?) async throws -> Int64 {
-        guard state == .idle else {
-            throw TrtcdError.alreadyInRoom("already \(state.rawValue) room \(entry?.params.roomText ?? "") as \(entry?.params.userId ?? ""); call ExitRoom first")
+    func enterRoom(_ params: EnterParameters, watch: @escaping @Sendable (UInt64) async throws -> DBusNameWatch?) async throws -> Int64 {
+        let actions = try machine.enterRoom(params, defaultServer: defaultServer, now: .now)
+        guard let entryId = machine.entry?.id else { throw TrtcdError.cancelled("the entry ended at once") }
+        enterOutcome = nil
+        await perform(actions, watch: watch)
+        if let outcome = enterOutcome, outcome.entryId == entryId {
+            enterOutcome = nil
+            return try outcome.result.get()
         }
-        nextEntryId += 1
-        let id = nextEntryId
-        let server = params.server ?? defaultServer
-        entry = Entry(id: id, params: params, server: server, startedAt: .now,
-                      role: params.scene == .rtc ? .anchor : params.role)
-        setState(.entering, extra: ["RoomId": .string(params.roomText), "UserId": .string(params.userId),
-                                    "Role": .string((entry?.role ?? .anchor).rawValue)])
-        logger.info("entering", metadata: ["room": "\(params.roomText)", "user": "\(params.userId)", "server": "\(server)"])
-        if params.bindToCaller {
-            let callerWatch = try? await watch(id)
-            if entry?.id == id { entry?.callerWatch = callerWatch } else { callerWatch?.cancel() }
-        }
-        guard entry?.id == id else { throw TrtcdError.cancelled("ExitRoom was called while entering") }
-        sessionJobs.yield(RoomSession(id: id, server: server, controller: self, logger: logger))
-        return try await withCheckedThrowingContinuation { continuation in
-            entry?.enterWaiter = continuation
-        }
+        return try await withCheckedThrowingContinuation { enterWaiter = (entryId, $0) }
     }
 
     /// ExitRoom: the active exit, in SPEC's order. Returns when done; at once when not in a room.
     func exitRoom() async {
-        switch state {
-        case .idle:
-            return
-        case .exiting:
+        let exiting = machine.entry?.id
+        await perform(machine.exitRoom())
+        // Another path (a forced exit, an earlier ExitRoom) is carrying out this exit: wait for it.
+        if case .exiting(let current, _) = machine.state, current.id == exiting {
             await withCheckedContinuation { exitWaiters.append($0) }
-        case .entering:
-            guard let current = entry else { return }
-            logger.info("entry cancelled by ExitRoom")
-            if let channel = current.channel { channel.send(.leave(seq: channel.makeSeq())) }
-            releaseDevicesNow()
-            finishEnter(current, with: .failure(TrtcdError.cancelled("ExitRoom was called while entering")),
-                        code: Int64(TrtcdError.cancelledCode))
-            clear()
-        case .inRoom, .reconnecting:
-            guard let current = entry else { return }
-            setState(.exiting)
-            // 1. Tell the server: the others get RemoteUserLeaveRoom(me, 0).
-            if current.channel != nil {
-                let answer = await request(timeout: .seconds(3)) { .leave(seq: $0) }
-                if answer == nil { logger.warning("trtc-server did not confirm the leave") }
-            }
-            // 2.–3. Stop publishing and close every capture stream.
-            releaseDevicesNow()
-            // 4. The signal, then (by returning) the reply.
-            events.signal("ExitRoom", .int32(ExitReason.exitRoom.rawValue))
-            logger.info("exited", metadata: ["room": "\(current.params.roomText)"])
-            clear()
         }
     }
 
     func switchRole(_ role: Role) async throws {
-        guard state == .inRoom, let current = entry else { throw TrtcdError.notInRoom("SwitchRole needs a room; call EnterRoom first") }
-        guard current.params.scene == .live else {
-            throw TrtcdError.from(TrtcError(.refused, "roles apply to the live scene; in rtc every member is an anchor"))
-        }
-        if current.role == role { return }
-        // An audience member sends nothing: stop before the server stops accepting it.
-        if role == .audience { media.setSending(video: false, audio: false) }
-        guard let answer = await request(timeout: .seconds(5), { .switchRole(seq: $0, role: role) }) else {
-            throw TrtcdError.from(TrtcError(.connectFailed, "trtc-server did not answer"))
-        }
-        if case .error(let error) = answer { throw TrtcdError.from(error.trtcError) }
-        entry?.role = role
-        events.properties(["Role": .string(role.rawValue)])
-        if role == .audience { announced = PublishFlags() }
-        await syncPublishing()
+        guard let actions = try machine.switchRole(role) else { return }
+        await perform(actions)
+        let answer = await request(timeout: .seconds(5)) { .switchRole(seq: $0, role: role) }
+        await perform(try machine.roleSwitchAnswered(role, answer))
     }
 
-    /// The caller of a `bindToCaller` entry left the bus: exit as if it had called ExitRoom.
-    func callerVanished(_ id: UInt64) async {
-        guard entry?.id == id else { return }
-        logger.info("the caller that entered left the bus; exiting the room")
-        await exitRoom()
+    func callerVanished(_ entryId: UInt64) async {
+        await perform(machine.callerVanished(entryId: entryId))
     }
 
     // MARK: room session callbacks
 
-    func isCurrent(_ id: UInt64) -> Bool { entry?.id == id }
+    func isCurrent(_ entryId: UInt64) -> Bool { machine.isCurrent(entryId) }
 
-    /// A connection is open: returns the enter request, or nil if the entry is no longer wanted.
-    func sessionConnected(_ id: UInt64, _ channel: SignalingChannel) -> EnterRequest? {
-        guard let current = entry, current.id == id, state != .exiting else { return nil }
-        entry?.channel = channel
-        let params = current.params
-        // Capture opened before (or while) entering is published from the first moment.
-        announced = wantedPublishing()
-        return EnterRequest(seq: channel.makeSeq(), sdkAppId: params.sdkAppId, userId: params.userId, userSig: params.userSig,
-                            room: params.room, scene: params.scene, role: current.role,
-                            video: announced.video, audio: announced.audio)
+    /// A connection is open: sends `enter`, or closes it when the entry is no longer wanted. False: do not go on.
+    func sessionConnected(_ entryId: UInt64, _ connection: SignalingChannel) async -> Bool {
+        let actions = machine.sessionConnected(entryId)
+        guard case .sendEnter = actions.first else {
+            connection.close()
+            return false
+        }
+        channel = (entryId, connection)
+        await perform(actions)
+        return true
     }
 
     /// A server message; returns an outcome when the session is over.
-    func sessionMessage(_ id: UInt64, _ message: ServerMessage, on channel: SignalingChannel) -> SessionOutcome? {
-        guard let current = entry, current.id == id else {
-            // Admitted after the entry was abandoned: leave properly rather than linger as a ghost.
-            if case .entered = message { channel.send(.leave(seq: channel.makeSeq())) }
-            return .finished
+    func sessionMessage(_ entryId: UInt64, _ message: ServerMessage, on connection: SignalingChannel) async -> SessionOutcome? {
+        if let seq = message.answeredSeq, let waiter = pending.removeValue(forKey: seq) {
+            waiter.resume(returning: message)
+            return nil
         }
-        switch message {
-        case .hello, .pong:
-            return nil
-        case .entered(let entered):
-            admitted(current, entered)
-            return nil
-        case .error(let error):
-            if let seq = error.seq, let waiter = pending.removeValue(forKey: seq) {
-                waiter.resume(returning: message)
-                return nil
-            }
-            if !current.everEntered || state == .reconnecting { return .refused(error) }
-            logger.warning("trtc-server error: \(error)")
-            return nil
-        case .ack(let seq):
-            pending.removeValue(forKey: seq)?.resume(returning: message)
-            return nil
-        case .userEnter(let userId, _):
-            guard entry?.remote[userId] == nil else { return nil }
-            entry?.remote[userId] = RemoteUser(video: false, audio: false)
-            events.signal("RemoteUserEnterRoom", .string(userId))
-            publishRemoteUsers()
-        case .userLeave(let userId, let reason):
-            guard entry?.remote.removeValue(forKey: userId) != nil else { return nil }
-            remoteUserGone(userId)
-            events.signal("RemoteUserLeaveRoom", .string(userId), .int32(reason.rawValue))
-            publishRemoteUsers()
-        case .userVideo(let userId, let available, let ssrc):
-            guard let before = entry?.remote[userId] else { return nil }
-            entry?.remote[userId]?.video = available
-            media.setRemoteVideoSsrc(userId: userId, ssrc: available ? ssrc : nil)
-            guard before.video != available else { return nil }
-            events.signal("UserVideoAvailable", .string(userId), .boolean(available))
-        case .userAudio(let userId, let available, let ssrc):
-            guard let before = entry?.remote[userId] else { return nil }
-            entry?.remote[userId]?.audio = available
-            entry?.remote[userId]?.audioSsrc = available ? ssrc : nil
-            applyRemoteAudio(userId)
-            guard before.audio != available else { return nil }
-            events.signal("UserAudioAvailable", .string(userId), .boolean(available))
-        case .exit(let reason, let text):
-            logger.notice("forced out of the room", metadata: ["reason": "\(reason.rawValue)", "message": "\(text)"])
-            return forcedExit(current, reason)
-        case .shutdown(let text):
-            logger.notice("trtc-server is shutting down: \(text)")
-        }
-        return nil
+        let (actions, outcome) = machine.sessionMessage(entryId, message, now: .now)
+        await perform(actions, on: connection)
+        return outcome
     }
 
     /// The connection ended; decides between giving up and reconnecting.
-    func sessionEnded(_ id: UInt64, _ outcome: SessionOutcome) -> SessionDecision {
-        failPendingRequests()
-        guard let current = entry, current.id == id else { return .stop }
-        entry?.channel = nil
-        // The grant died with the connection; a re-entry brings a new one.
-        media.detach()
-        switch (outcome, state) {
-        case (.finished, _), (_, .exiting), (_, .idle):
-            return .stop
-        case (.refused(let error), .entering):
-            finishEnter(current, with: .failure(TrtcdError.from(error.trtcError)), code: Int64(error.code))
-            clear()
-            return .stop
-        case (.connectFailed(let why), .entering), (.lost(let why), .entering):
-            let error = TrtcError(.connectFailed, "cannot enter through \(current.server): \(why)")
-            finishEnter(current, with: .failure(TrtcdError.from(error)), code: Int64(error.code))
-            clear()
-            return .stop
-        case (_, .inRoom):
-            logger.warning("connection to trtc-server lost; reconnecting", metadata: ["why": "\(outcome)"])
-            setState(.reconnecting)
-            events.signal("ConnectionLost")
-            events.signal("TryToReconnect")
-            entry?.reconnectAttempts = 1
-            return .reconnect(after: .milliseconds(100))
-        case (_, .reconnecting):
-            let attempts = (entry?.reconnectAttempts ?? 0) + 1
-            entry?.reconnectAttempts = attempts
-            return .reconnect(after: .milliseconds(min(2000, 100 * (1 << min(attempts, 5)))))
+    func sessionEnded(_ entryId: UInt64, _ outcome: SessionOutcome) async -> SessionDecision {
+        let (actions, decision) = machine.sessionEnded(entryId, outcome)
+        if channel?.entryId == entryId { channel = nil }
+        await perform(actions)
+        return decision
+    }
+
+    // MARK: publishing
+
+    /// Runs publish steps until the server's view matches what is wanted (`RoomStateMachine.publishStep()`).
+    /// Started by `syncPublishing` actions through `publishSyncJobs`, so no caller waits for the server here.
+    func syncPublishing() async {
+        while true {
+            let (actions, publish) = machine.publishStep()
+            await perform(actions)
+            guard let publish else { return }
+            let answer = await request(timeout: .seconds(5)) { .publish(seq: $0, video: publish.video, audio: publish.audio) }
+            let (more, again) = machine.publishAnswered(publish, answer)
+            await perform(more)
+            guard again else { return }
         }
     }
 
-    // MARK: internals
+    // MARK: carrying out actions
 
-    private func admitted(_ current: Entry, _ entered: ServerMessage.Entered) {
-        connectMedia(entered.media, server: current.server)
-        let members = Dictionary(
-            entered.members.map {
-                ($0.userId, RemoteUser(video: $0.video, audio: $0.audio, audioSsrc: $0.audioSsrc))
-            },
-            uniquingKeysWith: { first, _ in first })
-        for member in entered.members { media.setRemoteVideoSsrc(userId: member.userId, ssrc: member.videoSsrc) }
-        defer { for userId in members.keys { applyRemoteAudio(userId) } }
-        if !current.everEntered {
-            let elapsed = max(1, Int64((ContinuousClock.now - current.startedAt) / .milliseconds(1)))
-            entry?.everEntered = true
-            setState(.inRoom)
-            events.signal("EnterRoom", .int64(elapsed))
-            for userId in members.keys.sorted() {
-                events.signal("RemoteUserEnterRoom", .string(userId))
-                if members[userId]!.video { events.signal("UserVideoAvailable", .string(userId), true) }
-                if members[userId]!.audio { events.signal("UserAudioAvailable", .string(userId), true) }
-            }
-            entry?.remote = members
-            publishRemoteUsers()
-            logger.info("entered", metadata: ["room": "\(current.params.roomText)", "elapsedMs": "\(elapsed)"])
-            entry?.enterWaiter?.resume(returning: elapsed)
-            entry?.enterWaiter = nil
-        } else {
-            // Re-entered after a reconnect: report what changed while away.
-            let before = current.remote
-            entry?.remote = members
-            entry?.reconnectAttempts = 0
-            setState(.inRoom)
-            events.signal("ConnectionRecovery")
-            for userId in before.keys.sorted() where members[userId] == nil {
-                remoteUserGone(userId)
-                events.signal("RemoteUserLeaveRoom", .string(userId), .int32(LeaveReason.timedOut.rawValue))
-            }
-            for userId in members.keys.sorted() {
-                let now = members[userId]!
-                if let was = before[userId] {
-                    if was.video != now.video { events.signal("UserVideoAvailable", .string(userId), .boolean(now.video)) }
-                    if was.audio != now.audio { events.signal("UserAudioAvailable", .string(userId), .boolean(now.audio)) }
+    /// Carries out `actions` in order; asynchronous ones finish (and feed their event back) before the next.
+    /// `connection`: the one a server message came on (for `leaveStaleConnection`).
+    func perform(_ actions: [RoomAction], on connection: SignalingChannel? = nil,
+                 watch: (@Sendable (UInt64) async throws -> DBusNameWatch?)? = nil) async {
+        for action in actions {
+            switch action {
+            case .emit(let signal):
+                events.signal(signal)
+            case .setProperties(let values):
+                events.properties(values)
+            case .completeEnter(let entryId, let result):
+                if let waiter = enterWaiter, waiter.entryId == entryId {
+                    enterWaiter = nil
+                    waiter.continuation.resume(with: result.mapError { $0 as any Error })
                 } else {
-                    events.signal("RemoteUserEnterRoom", .string(userId))
-                    if now.video { events.signal("UserVideoAvailable", .string(userId), true) }
-                    if now.audio { events.signal("UserAudioAvailable", .string(userId), true) }
+                    enterOutcome = (entryId, result)
                 }
+            case .watchCaller(let entryId):
+                let found = try? await watch?(entryId)
+                if let found {
+                    if machine.isCurrent(entryId) { callerWatch = (entryId, found) } else { found.cancel() }
+                }
+            case .cancelCallerWatch:
+                callerWatch?.watch.cancel()
+                callerWatch = nil
+            case .finishExitWaiters:
+                let waiters = exitWaiters
+                exitWaiters.removeAll()
+                for waiter in waiters { waiter.resume() }
+            case .startSession(let entryId, let server):
+                // ExitRoom may have ended the entry while the caller watch was set up.
+                guard machine.isCurrent(entryId) else { break }
+                sessionJobs.yield(RoomSession(id: entryId, server: server, controller: self, logger: logger))
+            case .sendEnter(var request):
+                guard let current = channel?.channel else { break }
+                request.seq = current.makeSeq()
+                current.send(.enter(request))
+            case .sendLeave:
+                if let current = channel?.channel { current.send(.leave(seq: current.makeSeq())) }
+            case .requestLeave:
+                let answer = await request(timeout: .seconds(3)) { .leave(seq: $0) }
+                await perform(machine.leaveAnswered(confirmed: answer != nil))
+            case .leaveStaleConnection:
+                if let connection { connection.send(.leave(seq: connection.makeSeq())) }
+            case .closeConnection:
+                channel?.channel.close()
+                channel = nil
+            case .failPendingRequests:
+                failPendingRequests()
+            case .syncPublishing:
+                publishSyncJobs.yield()
+            case .releaseDevices:
+                await media.releaseAll()
+                await perform(machine.devicesReleased())
+            case .attachMedia(let grant, let server):
+                do {
+                    try media.attach(grant: grant, signalingHost: URL(string: server)?.host)
+                } catch {
+                    logger.error("cannot open the media transport; not publishing", metadata: ["error": "\(error)"])
+                }
+            case .detachMedia:
+                media.detach()
+            case .setSending(let flags):
+                media.setSending(video: flags.video, audio: flags.audio)
+            case .setRemoteVideoSsrc(let userId, let ssrc):
+                media.setRemoteVideoSsrc(userId: userId, ssrc: ssrc)
+            case .setRemoteAudio(let userId, let ssrc):
+                media.setRemoteAudio(userId: userId, ssrc: ssrc)
+            case .removeRemoteVideo(let userId):
+                media.stopRemoteVideoSoon(userId: userId)
+            case .closeRemoteMedia:
+                await media.closeRemoteMedia()
+            case .log(let level, let message):
+                logger.log(level: level, "\(message)")
             }
-            publishRemoteUsers()
-            logger.info("connection recovered", metadata: ["room": "\(current.params.roomText)"])
         }
-    }
-
-    private func forcedExit(_ current: Entry, _ reason: ExitReason) -> SessionOutcome {
-        if !current.everEntered {
-            finishEnter(current, with: .failure(TrtcdError.from(TrtcError(.refused, "forced out while entering (reason \(reason.rawValue))"))),
-                        code: Int64(TrtcErrorCode.refused.rawValue))
-            clear()
-            return .finished
-        }
-        setState(.exiting)
-        // Devices are released before the signal is sent (SPEC §3).
-        releaseDevicesNow()
-        events.signal("ExitRoom", .int32(reason.rawValue))
-        clear()
-        return .finished
-    }
-
-    private func finishEnter(_ current: Entry, with result: Result<Int64, DBusError>, code: Int64) {
-        events.signal("EnterRoom", .int64(code))
-        switch result {
-        case .success(let elapsed): entry?.enterWaiter?.resume(returning: elapsed)
-        case .failure(let error): entry?.enterWaiter?.resume(throwing: error)
-        }
-        entry?.enterWaiter = nil
-    }
-
-    /// A remote user left: its video node goes too.
-    private func remoteUserGone(_ userId: String) {
-        media.setRemoteVideoSsrc(userId: userId, ssrc: nil)
-        media.setRemoteAudio(userId: userId, ssrc: nil)
-        media.stopRemoteVideoSoon(userId: userId)
-    }
-
-    /// Back to idle: the connection is closed, the properties reset, waiting exits released.
-    private func clear() {
-        entry?.callerWatch?.cancel()
-        entry?.channel?.close()
-        entry = nil
-        failPendingRequests()
-        state = .idle
-        media.detach()
-        media.closeRemoteMediaNow()
-        remoteAudioMuted = []
-        announced = PublishFlags()
-        var properties = Self.initialProperties
-        // Capture opened before an entry that failed stays open (a device is closed only by an exit or Stop*).
-        properties["LocalVideo"] = .boolean(media.isVideoOpen)
-        properties["LocalAudio"] = .boolean(media.isAudioOpen)
-        events.properties(properties)
-        for waiter in exitWaiters { waiter.resume() }
-        exitWaiters.removeAll()
-    }
-
-    private func setState(_ newState: RoomState, extra: [String: DBusValue] = [:]) {
-        state = newState
-        var values = extra
-        values["State"] = .string(newState.rawValue)
-        events.properties(values)
-    }
-
-    private func publishRemoteUsers() {
-        events.properties(["RemoteUsers": .stringArray((entry?.remote.keys.sorted()) ?? [])])
     }
 
     /// Sends a request on the current connection and waits for its ack/error, or nil after `timeout`.
     func request(timeout: Duration, _ make: (UInt32) -> ClientMessage) async -> ServerMessage? {
-        guard let channel = entry?.channel else { return nil }
-        let seq = channel.makeSeq()
+        guard let connection = channel?.channel else { return nil }
+        let seq = connection.makeSeq()
         let message = make(seq)
         return await withTaskGroup(of: ServerMessage?.self) { group in
-            group.addTask { await self.send(message, seq: seq, on: channel) }
+            group.addTask { await self.send(message, seq: seq, on: connection) }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 await self.resolve(seq, nil)
@@ -376,10 +222,10 @@ actor RoomController {
         }
     }
 
-    private func send(_ message: ClientMessage, seq: UInt32, on channel: SignalingChannel) async -> ServerMessage? {
+    private func send(_ message: ClientMessage, seq: UInt32, on connection: SignalingChannel) async -> ServerMessage? {
         await withCheckedContinuation { continuation in
             pending[seq] = continuation
-            channel.send(message)
+            connection.send(message)
         }
     }
 
@@ -392,16 +238,15 @@ actor RoomController {
         pending.removeAll()
         for waiter in waiting.values { waiter.resume(returning: nil) }
     }
+}
 
-    /// Stops publishing, then closes the capture streams (camera and microphone released in PipeWire).
-    /// Synchronous on purpose: the ExitRoom signal that follows must come after the release, with no other
-    /// actor call in between.
-    private func releaseDevicesNow() {
-        media.detach()
-        media.closeAllNow()
-        media.closeRemoteMediaNow()
-        videoMuted = false
-        audioMuted = false
-        events.properties(["LocalVideo": false, "LocalAudio": false])
+extension ServerMessage {
+    /// The request this message answers (an ack, or an error naming a seq).
+    var answeredSeq: UInt32? {
+        switch self {
+        case .ack(let seq): seq
+        case .error(let error): error.seq
+        default: nil
+        }
     }
 }

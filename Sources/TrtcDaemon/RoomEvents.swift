@@ -1,26 +1,25 @@
 import Logging
 import TrtcDBus
+import TrtcDBusContract
 
 /// Where the controller's signals and property changes go: the exported D-Bus object.
 /// Signals are queued to the bus connection's owner thread in call order, so their order on the bus is the
 /// order in which the controller decided them.
 struct RoomEvents: Sendable {
-    static let interface = "org.trtcd.Trtc1.Room"
-
     let object: DBusExportedObject
     let logger: Logger
 
-    func signal(_ member: String, _ arguments: DBusValue...) {
+    func signal(_ signal: RoomSignal) {
         do {
-            try object.emitSignal(interface: Self.interface, member: member, arguments: arguments)
+            try object.emitSignal(interface: RoomBus.interface, member: signal.member, arguments: signal.arguments)
         } catch {
-            logger.error("cannot emit \(member): \(error)")
+            logger.error("cannot emit \(signal.member): \(error)")
         }
     }
 
-    func properties(_ values: [String: DBusValue]) {
+    func properties(_ values: [RoomProperty: DBusValue]) {
         do {
-            try object.setProperties(interface: Self.interface, values)
+            try object.setProperties(interface: RoomBus.interface, values.byName)
         } catch {
             logger.error("cannot update properties: \(error)")
         }

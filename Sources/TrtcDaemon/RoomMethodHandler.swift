@@ -1,6 +1,7 @@
 import Logging
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 
 /// Maps org.trtcd.Trtc1.Room method calls onto the room controller. Argument signatures were already checked
 /// against the introspection XML by TrtcDBus (InvalidArgs otherwise).
@@ -11,8 +12,11 @@ struct RoomMethodHandler: Sendable {
     let logger: Logger
 
     func handle(_ call: DBusMethodCall) async throws {
-        switch call.member {
-        case "EnterRoom":
+        guard let method = RoomMethod(rawValue: call.member) else {
+            throw DBusError(name: DBusError.unknownMethodName, message: "no method \(call.member)")
+        }
+        switch method {
+        case .enterRoom:
             guard let dict = call.arguments.first?.stringKeyedDictionary else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "EnterRoom takes an a{sv} of parameters")
             }
@@ -22,58 +26,56 @@ struct RoomMethodHandler: Sendable {
                 try await bus.watchNameVanished(sender) { callerVanished.yield(id) }
             }
             try call.reply()
-        case "ExitRoom":
+        case .exitRoom:
             await controller.exitRoom()
             try call.reply()
-        case "SwitchRole":
+        case .switchRole:
             guard let text = call.arguments.first?.string, let role = Role(rawValue: text) else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "role must be anchor or audience")
             }
             try await controller.switchRole(role)
             try call.reply()
-        case "StartLocalVideo":
+        case .startLocalVideo:
             guard let dict = call.arguments.first?.stringKeyedDictionary else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "StartLocalVideo takes an a{sv} of options")
             }
             try await controller.startLocalVideo(try LocalVideoOptions(dict))
             try call.reply()
-        case "StartLocalAudio":
+        case .startLocalAudio:
             guard let dict = call.arguments.first?.stringKeyedDictionary else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "StartLocalAudio takes an a{sv} of options")
             }
             try await controller.startLocalAudio(try LocalAudioOptions(dict))
             try call.reply()
-        case "StopLocalVideo":
+        case .stopLocalVideo:
             await controller.stopLocalVideo()
             try call.reply()
-        case "StopLocalAudio":
+        case .stopLocalAudio:
             await controller.stopLocalAudio()
             try call.reply()
-        case "MuteLocalVideo", "MuteLocalAudio":
+        case .muteLocalVideo, .muteLocalAudio:
             guard let mute = call.arguments.first?.bool else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "\(call.member) takes a boolean (b)")
             }
-            if call.member == "MuteLocalVideo" { await controller.muteLocalVideo(mute) } else { await controller.muteLocalAudio(mute) }
+            if method == .muteLocalVideo { await controller.muteLocalVideo(mute) } else { await controller.muteLocalAudio(mute) }
             try call.reply()
-        case "StartRemoteVideo", "StopRemoteVideo":
+        case .startRemoteVideo, .stopRemoteVideo:
             guard call.arguments.count == 2, let userId = call.arguments[0].string, let streamType = call.arguments[1].string else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "\(call.member) takes a userId and a streamType (ss)")
             }
-            if call.member == "StartRemoteVideo" {
+            if method == .startRemoteVideo {
                 let nodeId = try await controller.startRemoteVideo(userId: userId, streamType: streamType)
                 try call.reply(.uint32(nodeId))
             } else {
                 try await controller.stopRemoteVideo(userId: userId, streamType: streamType)
                 try call.reply()
             }
-        case "MuteRemoteAudio":
+        case .muteRemoteAudio:
             guard call.arguments.count == 2, let userId = call.arguments[0].string, let mute = call.arguments[1].bool else {
                 throw TrtcdError.invalidArgument(.enterRoomParamNull, "MuteRemoteAudio takes a userId and a boolean (sb)")
             }
             try await controller.muteRemoteAudio(userId: userId, mute: mute)
             try call.reply()
-        default:
-            throw DBusError(name: DBusError.unknownMethodName, message: "no method \(call.member)")
         }
     }
 }

@@ -28,8 +28,7 @@ struct RoomSession: Sendable {
         let timing = SessionTiming()
         do {
             return try await SignalingClient.withConnection(server: server, logger: logger) { channel in
-                guard let request = await controller.sessionConnected(id, channel) else { return .finished }
-                channel.send(.enter(request))
+                guard await controller.sessionConnected(id, channel) else { return .finished }
                 return await withTaskGroup(of: SessionOutcome?.self) { group in
                     group.addTask { await relay(channel, timing) }
                     group.addTask { await keepAlive(channel, timing) }

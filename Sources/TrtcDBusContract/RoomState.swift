@@ -1,5 +1,5 @@
-/// The daemon's `State` property.
-enum RoomState: String, Sendable {
+/// The values of the `State` property.
+public enum RoomState: String, Sendable, CaseIterable {
     case idle
     case entering
     case inRoom = "in-room"

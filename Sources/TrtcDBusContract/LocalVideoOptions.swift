@@ -2,18 +2,18 @@ import TrtcDBus
 
 /// StartLocalVideo's options: `camera` s (node.name or object.serial; default the default camera), `width` u,
 /// `height` u, `fps` u, `bitrate` u (kbit/s). Defaults 640×480 at 30 fps, 800 kbit/s.
-struct LocalVideoOptions: Sendable, Equatable {
-    var camera: String?
-    var width = 640
-    var height = 480
-    var fps = 30
-    var bitrateKbps = 800
+public struct LocalVideoOptions: Sendable, Equatable {
+    public var camera: String?
+    public var width = 640
+    public var height = 480
+    public var fps = 30
+    public var bitrateKbps = 800
 
-    static let knownKeys: Set<String> = ["camera", "width", "height", "fps", "bitrate"]
+    public static let knownKeys: Set<String> = ["camera", "width", "height", "fps", "bitrate"]
 
-    init() {}
+    public init() {}
 
-    init(_ values: [String: DBusValue]) throws(DBusError) {
+    public init(_ values: [String: DBusValue]) throws(DBusError) {
         let options = try LocalMediaOptions(method: "StartLocalVideo", values, known: Self.knownKeys)
         camera = try options.string("camera")
         width = try options.unsigned("width", in: 16...4096) ?? width

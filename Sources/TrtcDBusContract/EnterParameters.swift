@@ -1,20 +1,48 @@
 import TrtcCore
 import TrtcDBus
 
-/// EnterRoom's `a{sv}`, checked with the same identifier rules as the server and trtcctl.
-struct EnterParameters: Sendable, Equatable {
-    var sdkAppId: UInt32
-    var userId: String
-    var userSig: String
-    var room: RoomName
-    var scene: Scene
-    var role: Role
-    var server: String?
-    var bindToCaller: Bool
+/// EnterRoom's `a{sv}`: decoded and checked by trtcd (with the same identifier rules as the server), encoded by
+/// clients such as trtcctl. One type, so both sides agree on every key.
+public struct EnterParameters: Sendable, Equatable {
+    public var sdkAppId: UInt32
+    public var userId: String
+    public var userSig: String
+    public var room: RoomName
+    public var scene: Scene
+    public var role: Role
+    public var server: String?
+    public var bindToCaller: Bool
 
-    static let knownKeys: Set<String> = ["sdkAppId", "userId", "userSig", "roomId", "strRoomId", "scene", "role", "server", "bindToCaller"]
+    public static let knownKeys: Set<String> = ["sdkAppId", "userId", "userSig", "roomId", "strRoomId", "scene", "role", "server", "bindToCaller"]
 
-    init(_ params: [String: DBusValue]) throws(DBusError) {
+    public init(sdkAppId: UInt32, userId: String, userSig: String, room: RoomName, scene: Scene = .rtc, role: Role = .anchor,
+                server: String? = nil, bindToCaller: Bool = false) {
+        self.sdkAppId = sdkAppId
+        self.userId = userId
+        self.userSig = userSig
+        self.room = room
+        self.scene = scene
+        self.role = role
+        self.server = server
+        self.bindToCaller = bindToCaller
+    }
+
+    /// The `a{sv}` EnterRoom takes (a variant dictionary).
+    public var dictionary: DBusValue {
+        var entries: [String: DBusValue] = [
+            "sdkAppId": .uint32(sdkAppId), "userId": .string(userId), "userSig": .string(userSig),
+            "scene": .string(scene.rawValue), "role": .string(role.rawValue),
+        ]
+        switch room {
+        case .numeric(let id): entries["roomId"] = .uint32(id)
+        case .string(let id): entries["strRoomId"] = .string(id)
+        }
+        if let server { entries["server"] = .string(server) }
+        if bindToCaller { entries["bindToCaller"] = .boolean(true) }
+        return .variantDictionary(entries)
+    }
+
+    public init(_ params: [String: DBusValue]) throws(DBusError) {
         if let unknown = params.keys.filter({ !Self.knownKeys.contains($0) }).sorted().first {
             throw TrtcdError.invalidArgument(.enterRoomParamNull,
                 "unknown key \(unknown.debugDescription); known keys: \(Self.knownKeys.sorted().joined(separator: ", "))")
@@ -85,10 +113,10 @@ struct EnterParameters: Sendable, Equatable {
         return text
     }
 
-    var roomText: String { room.description }
+    public var roomText: String { room.description }
 }
 
 extension DBusValue {
     /// The D-Bus signature of this value, for error messages.
-    var typeSignatureText: String { signature }
+    public var typeSignatureText: String { signature }
 }
