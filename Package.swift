@@ -185,6 +185,7 @@ let package = Package(
             dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia", "TrtcPipeWireTestSupport"],
             exclude: ["Scripts"]
         ),
+        .testTarget(name: "TrtcDBusContractTests", dependencies: ["TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
         // RoomStateMachine, table-driven, without processes.
         .testTarget(name: "TrtcRoomStateMachineTests", dependencies: ["TrtcDaemon", "TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),

@@ -1,10 +1,11 @@
 import Foundation
 import TrtcDBus
+import TrtcDBusContract
 
 /// A `trtcd` process on a simulated user's private bus; its stderr goes to a file next to the bus socket,
 /// so a failure can be explained.
 final class BenchDaemon {
-    static let busName = "org.trtcd.Trtc1"
+    static let busName = RoomBus.name
 
     let process: Process
     let logFile: URL

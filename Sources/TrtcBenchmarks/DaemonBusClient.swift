@@ -1,10 +1,11 @@
 import TrtcDBus
+import TrtcDBusContract
 
 /// A D-Bus client of one trtcd on its user's bus: calls its room methods and logs its room signals with their
 /// arrival instants (PropertiesChanged is left out).
 final class DaemonBusClient: Sendable {
-    static let path = "/org/trtcd/Trtc1"
-    static let interface = "org.trtcd.Trtc1.Room"
+    static let path = RoomBus.objectPath
+    static let interface = RoomBus.interface
 
     let connection: BusConnection
     let signals = TimedSignalLog()

@@ -1,5 +1,6 @@
 import Foundation
 import TrtcDBus
+import TrtcDBusContract
 
 extension LivePublishBenchmark {
     /// A second trtcd ("viewer", its own bus, the same PipeWire) in the room while the first publishes camera and
@@ -29,8 +30,8 @@ extension LivePublishBenchmark {
         do {
             let viewerConnection = try await BusConnection.connect(address: viewerBus.address)
             func viewerCall(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
-                try await viewerConnection.call(destination: BenchDaemon.busName, path: "/org/trtcd/Trtc1",
-                                                interface: "org.trtcd.Trtc1.Room", member: member, arguments: arguments,
+                try await viewerConnection.call(destination: RoomBus.name, path: RoomBus.objectPath,
+                                                interface: RoomBus.interface, member: member, arguments: arguments,
                                                 timeout: .seconds(30))
             }
             _ = try await viewerCall("EnterRoom", [.variantDictionary([

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Synchronization
 import TrtcDBus
+import TrtcDBusContract
 
 /// The real publishing path: a private PipeWire (scripts/pipewire-test-env, its test camera), a private
 /// dbus-daemon, trtc-server and trtcd as separate processes; trtcd enters a room and publishes the camera.
@@ -202,7 +203,7 @@ final class LivePublishBenchmark {
     @discardableResult
     func call(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
         guard let bus else { throw BenchFailure("no bus") }
-        return try await bus.call(destination: "org.trtcd.Trtc1", path: "/org/trtcd/Trtc1", interface: "org.trtcd.Trtc1.Room",
+        return try await bus.call(destination: RoomBus.name, path: RoomBus.objectPath, interface: RoomBus.interface,
                                   member: member, arguments: arguments, timeout: .seconds(30))
     }
 

@@ -47,6 +47,11 @@ struct DaemonClient: Sendable {
         }
     }
 
+    /// Calls a method of `org.trtcd.Trtc1.Room`.
+    func call(_ method: RoomMethod, _ arguments: [DBusValue] = [], timeout: Duration = DaemonClient.defaultTimeout) async throws -> [DBusValue] {
+        try await call(method.rawValue, arguments, timeout: timeout)
+    }
+
     /// All properties of the room interface.
     func properties() async throws -> [String: DBusValue] {
         let reply = try await call("GetAll", [.string(Self.interface)], interface: Self.propertiesInterface)

@@ -125,12 +125,12 @@ struct EnterCommand: AsyncParsableCommand {
         guard properties["State"]?.string == "idle" else { return started }
         let emptyOptions = DBusValue.variantDictionary([:])
         if video && properties["LocalVideo"]?.bool != true {
-            _ = try await daemon.call("StartLocalVideo", [emptyOptions])
+            _ = try await daemon.call(.startLocalVideo, [emptyOptions])
             started.video = true
         }
         if audio && properties["LocalAudio"]?.bool != true {
             do {
-                _ = try await daemon.call("StartLocalAudio", [emptyOptions])
+                _ = try await daemon.call(.startLocalAudio, [emptyOptions])
             } catch {
                 await stopDevices(started, daemon)
                 throw error
@@ -146,7 +146,7 @@ struct EnterCommand: AsyncParsableCommand {
         let interrupts = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                _ = try await daemon.call("EnterRoom", [parameters.dictionary], timeout: enterTimeout)
+                _ = try await daemon.call(.enterRoom, [parameters.dictionary], timeout: enterTimeout)
             }
             group.addTask {
                 var interrupted = false
@@ -154,7 +154,7 @@ struct EnterCommand: AsyncParsableCommand {
                     if interrupted { Foundation.exit(130) }
                     interrupted = true
                     StandardStreams.writeError("trtcctl: interrupted; asking trtcd to cancel the entry (again to quit at once)\n")
-                    _ = try? await daemon.call("ExitRoom")
+                    _ = try? await daemon.call(.exitRoom)
                 }
                 // Only cancellation ends the sequence; this task never finishes before the EnterRoom call.
                 try Task.checkCancellation()
@@ -165,8 +165,8 @@ struct EnterCommand: AsyncParsableCommand {
     }
 
     private func stopDevices(_ started: StartedDevices, _ daemon: DaemonClient) async {
-        if started.video { _ = try? await daemon.call("StopLocalVideo") }
-        if started.audio { _ = try? await daemon.call("StopLocalAudio") }
+        if started.video { _ = try? await daemon.call(.stopLocalVideo) }
+        if started.audio { _ = try? await daemon.call(.stopLocalAudio) }
     }
 
     private static func value(of task: Task<Int64?, Never>, within limit: Duration) async -> Int64? {

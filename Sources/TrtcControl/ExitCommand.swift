@@ -1,3 +1,4 @@
+import TrtcDBusContract
 import ArgumentParser
 
 /// `trtcctl exit`: active exit; returns once trtcd told the server and released camera and microphone.
@@ -8,7 +9,7 @@ struct ExitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await DaemonClient.withConnection { daemon in
-            _ = try await daemon.call("ExitRoom")
+            _ = try await daemon.call(.exitRoom)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TrtcDBus
+import TrtcDBusContract
 
 /// `trtcctl remote-video USER [--sub] [--stop]`: makes trtcd decode a remote user's video into a PipeWire node
 /// (or remove that node).
@@ -25,12 +26,12 @@ struct RemoteVideoCommand: AsyncParsableCommand {
     func run() async throws {
         if stop {
             _ = try await DaemonClient.withConnection { daemon in
-                try await daemon.call("StopRemoteVideo", [.string(user), .string(sub ? "sub" : "main")])
+                try await daemon.call(.stopRemoteVideo, [.string(user), .string(sub ? "sub" : "main")])
             }
             return
         }
         let reply = try await DaemonClient.withConnection { daemon in
-            try await daemon.call("StartRemoteVideo", [.string(user), .string(sub ? "sub" : "main")])
+            try await daemon.call(.startRemoteVideo, [.string(user), .string(sub ? "sub" : "main")])
         }
         guard let nodeId = reply.first?.uint32 else {
             throw CommandFailure("trtcd answered StartRemoteVideo with \(DBusValue.signature(of: reply)), not u")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 
 /// `trtcctl status`: trtcd's properties, as aligned text or one JSON object.
 struct StatusCommand: AsyncParsableCommand {
@@ -22,7 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     /// The interface's properties in the XML's order, then any others by name.
-    static let knownOrder = ["State", "RoomId", "UserId", "Role", "RemoteUsers", "LocalVideo", "LocalAudio"]
+    static let knownOrder = RoomProperty.allCases.map(\.rawValue)
 
     static func text(_ properties: [String: DBusValue]) -> String {
         let names = knownOrder.filter { properties[$0] != nil } + properties.keys.filter { !knownOrder.contains($0) }.sorted()

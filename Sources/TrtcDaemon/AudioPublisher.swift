@@ -42,6 +42,10 @@ final class AudioPublisher: @unchecked Sendable {
         gate.drain()
     }
 
+    func drained() async {
+        await gate.drained()
+    }
+
     // MARK: encoder queue
 
     private func encodeAndSend(_ captured: CapturedAudioFrame) {

@@ -26,8 +26,13 @@ final class BoundedSerialQueue: Sendable {
         return true
     }
 
-    /// Returns once everything already submitted has run.
+    /// Returns once everything already submitted has run (blocks: for other dispatch queues only).
     func drain() {
         queue.sync {}
+    }
+
+    /// Returns once everything already submitted has run, without blocking a thread (for actors and async code).
+    func drained() async {
+        await withCheckedContinuation { continuation in queue.async { continuation.resume() } }
     }
 }

@@ -261,7 +261,7 @@ final class LocalMedia: @unchecked Sendable {
     /// (camera and microphone released). Waits without blocking a thread: the work runs on `deviceQueue`, after
     /// any open in progress.
     func releaseAll() async {
-        detach()
+        await detach()
         await onDeviceQueue { [self] in
             let hadAny = video != nil || audio != nil
             closeVideoLocked()
@@ -274,7 +274,7 @@ final class LocalMedia: @unchecked Sendable {
     // MARK: publishing
 
     /// Uses `grant` from now on (a new entry or a re-entry after reconnecting); closes the previous transport.
-    func attach(grant: MediaGrant, signalingHost: String?) throws(TrtcError) {
+    func attach(grant: MediaGrant, signalingHost: String?) async throws(TrtcError) {
         let transport = try MediaTransport(
             grant: grant, signalingHost: signalingHost,
             handlers: .init(
@@ -296,23 +296,23 @@ final class LocalMedia: @unchecked Sendable {
             return link.transport
         }
         apply(link.withLock { $0 })
-        if let previous { retire(previous) }
+        if let previous { await retire(previous) }
         logger.debug("media transport open", metadata: ["server": "\(transport.destination)"])
     }
 
     /// Stops sending and closes the transport (leaving, connection lost).
-    func detach() {
+    func detach() async {
         let previous = link.withLock { link in
             defer { link = Link() }
             return link.transport
         }
         apply(Link())
-        if let previous { retire(previous) }
+        if let previous { await retire(previous) }
     }
 
     /// Which kinds the server has acknowledged and are not muted.
     /// A kind switched off has sent its last packet when this returns (the server may stop accepting it next).
-    func setSending(video: Bool, audio: Bool) {
+    func setSending(video: Bool, audio: Bool) async {
         let (previous, current) = link.withLock { link in
             let previous = link
             link.sendVideo = video
@@ -321,8 +321,8 @@ final class LocalMedia: @unchecked Sendable {
         }
         apply(current)
         let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
-        if previous.sendVideo && !video { videoPublisher?.drain() }
-        if previous.sendAudio && !audio { audioPublisher?.drain() }
+        if previous.sendVideo && !video { await videoPublisher?.drained() }
+        if previous.sendAudio && !audio { await audioPublisher?.drained() }
     }
 
     /// Ends `events` (daemon shutdown).
@@ -342,12 +342,18 @@ final class LocalMedia: @unchecked Sendable {
         audioPublisher?.setTarget(PublishTarget(transport: link.transport, ssrc: link.transport?.grant.audioSsrc ?? 0, enabled: link.sendAudio))
     }
 
-    /// Lets in-flight frames finish (they hold the transport) before closing its socket.
-    private func retire(_ transport: MediaTransport) {
+    /// Lets in-flight frames finish (they hold the transport) before closing its socket. Closing joins the
+    /// transport's receive thread, so it runs on a dispatch queue, not on the caller's (cooperative) thread.
+    private func retire(_ transport: MediaTransport) async {
         let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
-        videoPublisher?.drain()
-        audioPublisher?.drain()
-        transport.close()
+        await videoPublisher?.drained()
+        await audioPublisher?.drained()
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                transport.close()
+                continuation.resume()
+            }
+        }
     }
 
     private func closeVideoLocked() {

@@ -22,8 +22,13 @@ final class PublisherGate: Sendable {
         }
     }
 
-    /// Returns once everything already submitted has run.
+    /// Returns once everything already submitted has run (blocks: for dispatch queues such as the device queue).
     func drain() {
         queue.drain()
+    }
+
+    /// The same without blocking a thread.
+    func drained() async {
+        await queue.drained()
     }
 }

@@ -181,14 +181,14 @@ actor RoomController {
                 await perform(machine.devicesReleased())
             case .attachMedia(let grant, let server):
                 do {
-                    try media.attach(grant: grant, signalingHost: URL(string: server)?.host)
+                    try await media.attach(grant: grant, signalingHost: URL(string: server)?.host)
                 } catch {
                     logger.error("cannot open the media transport; not publishing", metadata: ["error": "\(error)"])
                 }
             case .detachMedia:
-                media.detach()
+                await media.detach()
             case .setSending(let flags):
-                media.setSending(video: flags.video, audio: flags.audio)
+                await media.setSending(video: flags.video, audio: flags.audio)
             case .setRemoteVideoSsrc(let userId, let ssrc):
                 media.setRemoteVideoSsrc(userId: userId, ssrc: ssrc)
             case .setRemoteAudio(let userId, let ssrc):

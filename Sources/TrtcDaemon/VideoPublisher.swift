@@ -61,6 +61,10 @@ final class VideoPublisher: @unchecked Sendable {
         gate.drain()
     }
 
+    func drained() async {
+        await gate.drained()
+    }
+
     // MARK: encoder queue
 
     private func encodeAndSend(_ frame: I420Frame) {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 import TrtcTestSupport
 
 /// A D-Bus client of one trtcd: calls its methods and records every signal of its interface in arrival order.
@@ -12,9 +13,9 @@ final class RoomClient: Sendable {
         var description: String { "\(member)(\(arguments.map { "\($0.unwrappedVariant)" }.joined(separator: ", ")))" }
     }
 
-    static let name = "org.trtcd.Trtc1"
-    static let path = "/org/trtcd/Trtc1"
-    static let interface = "org.trtcd.Trtc1.Room"
+    static let name = RoomBus.name
+    static let path = RoomBus.objectPath
+    static let interface = RoomBus.interface
 
     let connection: BusConnection
     let subscription: DBusSignalSubscription
