@@ -4,7 +4,8 @@ import Logging
 import Synchronization
 import TrtcCore
 import TrtcDBus
-import TrtcMedia
+import TrtcPipeWire
+import TrtcRTP
 
 /// trtcd's local media engine: camera and microphone capture (PipeWire), their publishers (encoders) and
 /// the UDP transport of the current media grant.

@@ -1,7 +1,9 @@
 import Dispatch
 import Logging
 import Synchronization
-import TrtcMedia
+import TrtcCodecs
+import TrtcPipeWire
+import TrtcRTP
 
 /// One remote user's video shown in a PipeWire `Video/Source` node (StartRemoteVideo): RTP → VP8 frames → pictures.
 ///
