@@ -50,10 +50,9 @@ public enum RTCPPacket: Sendable, Equatable {
         return packets
     }
 
-    /// RTP and RTCP sharing one port (RFC 5761 §4): RTCP packet types 192…223 sit where an RTP
-    /// marker bit plus payload type 64…95 would.
+    /// RTP and RTCP sharing one port (RFC 5761 §4): a version 2 packet whose second byte is an RTCP packet type.
     public static func isRTCP(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 4 && bytes[0] >> 6 == 2 && (192...223).contains(bytes[1])
+        bytes.count >= 4 && bytes[0] >> 6 == 2 && RTCPHeaderView.isRTCPPacketType(bytes[1])
     }
 
     public func serialized() -> [UInt8] {
