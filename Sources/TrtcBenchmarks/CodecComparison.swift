@@ -89,7 +89,7 @@ struct CodecComparison: Sendable {
 }
 
 extension VP8EncoderConfiguration {
-    /// libwebrtc's choices as `VP8Encoder` applies them (mirrored here because they are internal to TrtcMedia).
+    /// libwebrtc's choices as `VP8Encoder` applies them (mirrored here because they are internal to TrtcCodecs).
     var effectiveCPUUsedForBenchmark: Int { cpuUsed ?? (width * height < 352 * 288 ? -4 : -6) }
     var effectiveThreadsForBenchmark: Int {
         if let threads { return threads }

@@ -3,7 +3,7 @@ import Testing
 @testable import TrtcServer
 import TrtcRTP
 
-/// The server's own RTP/RTCP classifier against what TrtcMedia (the client side) produces, and against junk.
+/// The server's datagram classifier against what TrtcRTP (the client side) produces, and against junk.
 @Suite struct MediaDatagramTests {
     static func classify(_ bytes: [UInt8]) -> MediaDatagram { MediaDatagram(ByteBuffer(bytes: bytes)) }
 
