@@ -5,6 +5,7 @@
 /// again every `retryInterval` while still missing, at most `maximumRequests` times each. A larger jump, or a number
 /// that falls more than `maximumGap` behind the newest, is given up: the depacketizer reports the loss and a key
 /// frame request follows.
+///
 /// Time is whatever monotonic clock the caller reads, passed in as `now`.
 public struct NACKRequester: Sendable {
     public let maximumGap: UInt16
