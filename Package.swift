@@ -40,11 +40,11 @@ let package = Package(
             ]
         ),
 
-        // The room service: signaling, rooms, server API, metrics.
+        // The room service: signaling, rooms, server API, metrics, the media SFU (RTP/RTCP framing from TrtcRTP).
         .target(
             name: "TrtcServer",
             dependencies: [
-                "TrtcCore",
+                "TrtcCore", "TrtcRTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "TrtcBenchmarks",
             dependencies: [
-                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcMedia", "TrtcDBus", "TrtcDBusContract",
+                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,18 +105,31 @@ let package = Package(
             dependencies: ["TrtcBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // The media path in three modules by what they link, so trtc-server links none of the C libraries.
+        // RTP/RTCP in pure Swift (RFC 3550/4585/5761/7587/7741): packets and in-place header views, VP8/Opus payload
+        // formats, reception statistics, NACK requests and the retransmission history.
+        .target(name: "TrtcRTP"),
         // libvpx (VP8) and libopus, with C shims for the macros and variadic controls Swift cannot import.
         .systemLibrary(name: "CVPX", path: "Sources/CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
-        // libpipewire-0.3, with C shims for method macros, variadic POD builders and event tables.
-        .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // libvpx's allocation-time zero fills (the 22 MB VP8 token buffer at 720p) release pages instead of writing zeros.
         .target(name: "CPageZeroFill"),
-        // Media path: raw frames, VP8/Opus codecs, RTP/RTCP packetization.
-        .target(name: "TrtcMedia", dependencies: ["CVPX", "COpus", "CPipeWire", "CPageZeroFill"]),
+        // Raw I420 frames and the VP8/Opus codecs; packetizers fed with encoded frames.
+        .target(name: "TrtcCodecs", dependencies: ["TrtcRTP", "CVPX", "COpus", "CPageZeroFill"]),
+        // libpipewire-0.3, with C shims for method macros, variadic POD builders and event tables.
+        .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
+        // PipeWire: devices, camera and microphone capture, audio playback, video source nodes (I420 frames).
+        .target(name: "TrtcPipeWire", dependencies: ["TrtcCodecs", "CPipeWire"]),
         // Private headless PipeWire + WirePlumber (scripts/pipewire-test-env) as a suite trait, for any test target.
         .target(name: "TrtcPipeWireTestSupport", path: "Tests/TrtcPipeWireTestSupport"),
-        .testTarget(name: "TrtcMediaTests", dependencies: ["TrtcMedia", "CPageZeroFill", "TrtcPipeWireTestSupport"]),
+        // Synthetic media for tests: a test-pattern camera, tones, deterministic random numbers.
+        .target(name: "TrtcMediaTestSupport", dependencies: ["TrtcCodecs"], path: "Tests/TrtcMediaTestSupport"),
+        .testTarget(name: "TrtcRTPTests", dependencies: ["TrtcRTP", "TrtcMediaTestSupport"]),
+        .testTarget(name: "TrtcCodecsTests", dependencies: ["TrtcCodecs", "TrtcRTP", "CPageZeroFill", "TrtcMediaTestSupport"]),
+        .testTarget(
+            name: "TrtcPipeWireTests",
+            dependencies: ["TrtcPipeWire", "TrtcCodecs", "TrtcMediaTestSupport", "TrtcPipeWireTestSupport"]
+        ),
 
         // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.
         .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
@@ -164,7 +177,7 @@ let package = Package(
         .target(
             name: "TrtcDaemon",
             dependencies: [
-                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "TrtcDBusContract", "CSystemd", "TrtcMedia",
+                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "TrtcDBusContract", "CSystemd", "TrtcRTP", "TrtcCodecs", "TrtcPipeWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -182,7 +195,10 @@ let package = Package(
 
         .testTarget(
             name: "TrtcDaemonTests",
-            dependencies: ["TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia", "TrtcPipeWireTestSupport"],
+            dependencies: [
+                "TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcRTP", "TrtcCodecs", "TrtcPipeWire",
+                "TrtcPipeWireTestSupport",
+            ],
             exclude: ["Scripts"]
         ),
         .testTarget(name: "TrtcDBusContractTests", dependencies: ["TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
@@ -192,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "TrtcServerTests",
             dependencies: [
-                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcMedia",
+                // TrtcCodecs for tests only: real VP8 RTP from the encoder (trtc-server itself links no codec).
+                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcRTP", "TrtcCodecs",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 
 /// Our VP8 path (`VP8Encoder` + `VP8Packetizer`, as trtcd publishes) against `vpxenc --rt` on the same raw
 /// I420 frames with the same settings, in the same run.
@@ -33,7 +34,7 @@ struct CodecComparison: Sendable {
     func run(width: Int, height: Int, bitrateKbps: Int) throws -> Result {
         let configuration = VP8EncoderConfiguration(width: width, height: height, framesPerSecond: framesPerSecond, bitrateKbps: bitrateKbps)
         let encoder = try VP8Encoder(configuration: configuration)
-        var packetizer = try VP8Packetizer(ssrc: 1, payloadType: 96)
+        var packetizer = try VP8Packetizer(ssrc: 1, payloadType: RTPPayloadType.vp8)
         var video = SyntheticVideo(width: width, height: height)
         let rawURL = directory.appendingPathComponent("frames-\(width)x\(height).i420")
         FileManager.default.createFile(atPath: rawURL.path, contents: nil)
@@ -88,7 +89,7 @@ struct CodecComparison: Sendable {
 }
 
 extension VP8EncoderConfiguration {
-    /// libwebrtc's choices as `VP8Encoder` applies them (mirrored here because they are internal to TrtcMedia).
+    /// libwebrtc's choices as `VP8Encoder` applies them (mirrored here because they are internal to TrtcCodecs).
     var effectiveCPUUsedForBenchmark: Int { cpuUsed ?? (width * height < 352 * 288 ? -4 : -6) }
     var effectiveThreadsForBenchmark: Int {
         if let threads { return threads }

@@ -1,4 +1,4 @@
-import TrtcMedia
+import TrtcCodecs
 
 /// Deterministic moving pictures for encoder benchmarks: a drifting gradient, a moving textured block and a
 /// little sensor-like noise, so the encoder has motion and detail to work on (a static test pattern would

@@ -2,9 +2,11 @@ import TrtcDBusContract
 import Dispatch
 import Logging
 import Synchronization
-import TrtcMedia
+import TrtcCodecs
+import TrtcPipeWire
+import TrtcRTP
 
-/// Encodes captured audio to Opus (48 kHz mono, 20 ms per packet) and sends it as RTP (PT 111), with RTCP
+/// Encodes captured audio to Opus (48 kHz mono, 20 ms per packet) and sends it as RTP (`RTPPayloadType.opus`), with RTCP
 /// sender reports every 5 s.
 ///
 /// Ownership: the `OpusEncoder`, the framer and the packetizer live on the gate's encoder queue, their one owner.
@@ -59,7 +61,7 @@ final class AudioPublisher: @unchecked Sendable {
             if !wasLive { framer.reset() }
             wasLive = true
             if packetizer?.sequencer.ssrc != current.ssrc {
-                packetizer = try OpusRTPPacketizer(ssrc: current.ssrc, payloadType: 111)
+                packetizer = try OpusRTPPacketizer(ssrc: current.ssrc, payloadType: RTPPayloadType.opus)
                 lastSenderReport = nil
             }
             if encoder == nil {

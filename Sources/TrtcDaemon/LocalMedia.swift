@@ -5,7 +5,8 @@ import Synchronization
 import TrtcCore
 import TrtcDBus
 import TrtcDBusContract
-import TrtcMedia
+import TrtcPipeWire
+import TrtcRTP
 
 /// trtcd's local media engine: camera and microphone capture (PipeWire), their publishers (encoders) and
 /// the UDP transport of the current media grant.

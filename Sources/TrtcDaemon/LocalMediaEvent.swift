@@ -1,4 +1,4 @@
-import TrtcMedia
+import TrtcPipeWire
 
 /// Something the devices did on their own (not because of a method call).
 enum LocalMediaEvent: Sendable {

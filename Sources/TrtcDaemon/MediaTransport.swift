@@ -3,7 +3,7 @@ import Glibc
 import Logging
 import Synchronization
 import TrtcCore
-import TrtcMedia
+import TrtcRTP
 
 /// The UDP socket of one media grant (one admitted session): binds it with the token, then carries RTP/RTCP.
 ///

@@ -1,4 +1,4 @@
-import TrtcMedia
+import TrtcRTP
 
 /// Reception statistics of every other source a transport hears (video 90 kHz, audio 48 kHz), and the receiver
 /// reports built from them. Owned by the transport's receive thread.
@@ -6,7 +6,7 @@ struct ReceptionLedger {
     private var sources: [UInt32: (statistics: RTPReceptionStatistics, lastHeard: Duration)] = [:]
 
     mutating func record(_ packet: RTPPacket, arrival: Duration) {
-        let clockRate = packet.payloadType == 111 ? 48_000 : 90_000
+        let clockRate = packet.payloadType == RTPPayloadType.opus ? OpusRTPPacketizer.clockRate : VP8Packetizer.clockRate
         // In place: this runs for every packet received.
         sources[packet.ssrc, default: (RTPReceptionStatistics(ssrc: packet.ssrc, clockRate: clockRate), arrival)]
             .statistics.record(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: arrival)

@@ -1,7 +1,9 @@
 import Dispatch
 import Logging
 import Synchronization
-import TrtcMedia
+import TrtcCodecs
+import TrtcPipeWire
+import TrtcRTP
 
 /// One remote user's audio played to the default sink: RTP → Opus → `AudioPlayback` (SPEC §3: remote audio plays
 /// automatically unless muted).
@@ -54,7 +56,7 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     }
 
     private func process(_ packet: RTPPacket) {
-        guard !stopped.load(ordering: .relaxed), packet.payloadType == 111 else { return }
+        guard !stopped.load(ordering: .relaxed), packet.payloadType == RTPPayloadType.opus else { return }
         do {
             guard let output = try depacketizer.receive(packet) else { return }
             if decoder == nil { decoder = try OpusDecoder(sampleRate: 48_000, channels: 1) }

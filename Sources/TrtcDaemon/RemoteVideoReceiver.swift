@@ -1,7 +1,9 @@
 import Dispatch
 import Logging
 import Synchronization
-import TrtcMedia
+import TrtcCodecs
+import TrtcPipeWire
+import TrtcRTP
 
 /// One remote user's video shown in a PipeWire `Video/Source` node (StartRemoteVideo): RTP → VP8 frames → pictures.
 ///
@@ -21,11 +23,6 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     static let maximumPixels = 3840 * 2160
     /// At most one key-frame request per this interval (a lost packet of a large key frame loses several frames).
     static let keyframeRequestInterval: Duration = .milliseconds(500)
-    /// NACK: gaps up to this many packets are asked for again (larger ones wait for a key frame), each number at
-    /// most `maximumRetransmissionRequests` times, `retransmissionRetryInterval` apart.
-    static let maximumRetransmissionGap: UInt16 = 100
-    static let maximumRetransmissionRequests = 3
-    static let retransmissionRetryInterval: Duration = .milliseconds(40)
     /// A debug line with the totals every this many pictures (1 s at 30 fps).
     static let statisticsEveryPictures = 30
 
@@ -49,9 +46,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var decodeFailures = 0
     private var oversizedKeyframes = 0
     private var decodeCPU: Duration = .zero
-    private var highestSequence: UInt16?
-    /// Missing sequence numbers: when last asked for, and how often.
-    private var missing: [UInt16: (lastAsked: Duration, requests: Int)] = [:]
+    /// Which lost packets to ask for again (RTCP generic NACK); larger gaps wait for a key frame.
+    private var nackRequester = NACKRequester()
 
     init(userId: String, nodeName: String, receivesStream: Bool, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void,
          requestRetransmission: @escaping @Sendable ([UInt16]) -> Void, logger: Logger) {
@@ -97,8 +93,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     func streamRestarted() {
         queue.async { [self] in
             depacketizer.reset()
-            highestSequence = nil
-            missing = [:]
+            nackRequester.reset()
             askForKeyframe(force: true)
         }
     }
@@ -119,7 +114,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
 
     private func process(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        noteSequence(packet.sequenceNumber)
+        let due = nackRequester.packetArrived(sequenceNumber: packet.sequenceNumber, now: MonotonicTime.now())
+        if !due.isEmpty { requestRetransmission(due) }
         let frames: [ReassembledVP8Frame]
         do {
             frames = try depacketizer.insert(packet)
@@ -189,33 +185,6 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         source = created
         logger.info("remote video node", metadata: ["user": "\(userId)", "node": "\(created.nodeId ?? 0)", "size": "\(width)x\(height)"])
         return created
-    }
-
-    /// Tracks gaps in the sequence numbers and asks (RTCP generic NACK) for what is missing and due.
-    private func noteSequence(_ number: UInt16) {
-        let now = MonotonicTime.now()
-        missing.removeValue(forKey: number)
-        if let highest = highestSequence {
-            let ahead = number &- highest
-            guard ahead >= 1, ahead < 0x8000 else { return }  // late, retransmitted or duplicate
-            if ahead > 1 && ahead <= Self.maximumRetransmissionGap {
-                for offset in 1..<ahead { missing[highest &+ offset] = (now - Self.retransmissionRetryInterval, 0) }
-            }
-            highestSequence = number
-        } else {
-            highestSequence = number
-        }
-        guard !missing.isEmpty, let highest = highestSequence else { return }
-        var due: [UInt16] = []
-        for (sequence, state) in missing {
-            if state.requests >= Self.maximumRetransmissionRequests || highest &- sequence > Self.maximumRetransmissionGap {
-                missing.removeValue(forKey: sequence)  // given up: the depacketizer reports the loss, a PLI follows
-            } else if now - state.lastAsked >= Self.retransmissionRetryInterval {
-                missing[sequence] = (now, state.requests + 1)
-                due.append(sequence)
-            }
-        }
-        if !due.isEmpty { requestRetransmission(due.sorted { highest &- $0 > highest &- $1 }) }
     }
 
     private func askForKeyframe(force: Bool) {

@@ -2,9 +2,10 @@ import TrtcDBusContract
 import Dispatch
 import Logging
 import Synchronization
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 
-/// Encodes captured frames to VP8 and sends them as RTP (PT 96) with RTCP sender reports every 5 s.
+/// Encodes captured frames to VP8 and sends them as RTP (`RTPPayloadType.vp8`) with RTCP sender reports every 5 s.
 ///
 /// Ownership: the `VP8Encoder` and the packetizer live on the gate's serial encoder queue, their one owner.
 /// `submit` is called by the capture pump and never blocks: while `maximumInFlight` frames wait for the
@@ -73,7 +74,7 @@ final class VideoPublisher: @unchecked Sendable {
         let cpuStart = MonotonicTime.threadCPU()
         do {
             if packetizer?.sequencer.ssrc != current.ssrc {
-                packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: 96)
+                packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: RTPPayloadType.vp8)
                 history.withLock { $0 = RTPRetransmissionHistory() }  // sequence numbers start over
                 lastSenderReport = nil
                 keyframeWanted.store(true, ordering: .releasing)

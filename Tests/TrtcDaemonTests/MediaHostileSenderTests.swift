@@ -3,7 +3,8 @@ import Logging
 import Testing
 import TrtcClient
 import TrtcCore
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 import TrtcTestSupport
 
 /// A room member that sends garbage: random VP8 and Opus payloads, and a key frame claiming 16383×16383. The server
@@ -33,13 +34,13 @@ struct MediaHostileSenderTests {
                 let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 64, height: 64))
                 var keyframe = try #require(try encoder.encode(try I420Frame(width: 64, height: 64, luma: 90)).first)
                 keyframe.data.replaceSubrange(6..<10, with: [0xFF, 0x3F, 0xFF, 0x3F])
-                var video = try VP8Packetizer(ssrc: media.videoSsrc, payloadType: 96)
+                var video = try VP8Packetizer(ssrc: media.videoSsrc, payloadType: RTPPayloadType.vp8)
                 var generator = SystemRandomNumberGenerator()
                 var sequence: UInt16 = 1
                 for round in 0..<200 {
                     for packet in video.packetize(keyframe) { socket.send(packet.serialized()) }
                     // Random bytes behind valid RTP headers: VP8 on the video SSRC, Opus on the audio SSRC.
-                    for (ssrc, payloadType) in [(media.videoSsrc, UInt8(96)), (media.audioSsrc, UInt8(111))] {
+                    for (ssrc, payloadType) in [(media.videoSsrc, RTPPayloadType.vp8), (media.audioSsrc, RTPPayloadType.opus)] {
                         let payload = (0..<Int.random(in: 1...1100, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
                         let packet = try RTPPacket(payloadType: payloadType, marker: Bool.random(using: &generator), sequenceNumber: sequence,
                                                timestamp: UInt32(round) * 3000, ssrc: ssrc, payload: payload)

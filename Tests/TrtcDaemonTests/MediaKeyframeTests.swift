@@ -5,7 +5,7 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcDBus
-import TrtcMedia
+import TrtcRTP
 import TrtcTestSupport
 
 @Suite("trtcd media: an RTCP picture loss indication from a receiver gets a key frame", .serialized)
@@ -20,7 +20,7 @@ struct MediaKeyframeTests {
             try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 5)
             let before = try Self.keyframes(room)
             #expect(before == 1, "only the starting key frame so far (interval 3000 frames)")
-            let aliceSSRC = try #require(try room.recorded(user: "alice", payloadType: 96)?.packets.first?.ssrc)
+            let aliceSSRC = try #require(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.first?.ssrc)
 
             // A second member, played by the test: signaling for a grant, then a bound UDP socket sending PLI.
             let keyframes = try await RawMediaMember.with(room, userId: "carol", roomId: 12, video: false, audio: false) { media, socket in
@@ -39,7 +39,7 @@ struct MediaKeyframeTests {
     }
 
     static func keyframes(_ room: MediaRoom) throws -> Int {
-        guard let video = try room.recorded(user: "alice", payloadType: 96) else { return 0 }
+        guard let video = try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8) else { return 0 }
         var depacketizer = VP8Depacketizer()
         var count = 0
         for packet in video.packets { count += try depacketizer.insert(packet).filter(\.isKeyframe).count }

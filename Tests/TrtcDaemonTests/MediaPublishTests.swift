@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 import TrtcTestSupport
 
 @Suite("trtcd media: capture from PipeWire, publish to a real trtc-server, decode what it recorded", .serialized)
@@ -27,8 +28,8 @@ struct MediaPublishTests {
             // Media arrives: enough VP8 frames and Opus packets recorded by the server.
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
-                let video = try room.recorded(user: "alice", payloadType: 96)?.packets.filter(\.marker).count ?? 0
-                let audio = try room.recorded(user: "alice", payloadType: 111)?.packets.count ?? 0
+                let video = try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.filter(\.marker).count ?? 0
+                let audio = try room.recorded(user: "alice", payloadType: RTPPayloadType.opus)?.packets.count ?? 0
                 if video >= 15 && audio >= 40 { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
@@ -56,7 +57,7 @@ struct MediaPublishTests {
             try await Task.sleep(for: .milliseconds(300))  // the recorder appends off the forwarding path
 
             // VP8: every frame decodes with our decoder, at the size asked for.
-            let video = try #require(try room.recorded(user: "alice", payloadType: 96))
+            let video = try #require(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8))
             var depacketizer = VP8Depacketizer()
             let decoder = try VP8Decoder()
             var decoded: [I420Frame] = []
@@ -73,7 +74,7 @@ struct MediaPublishTests {
             #expect(Set(video.packets.map(\.ssrc)).count == 1)
 
             // Opus: the test tone's frequency comes back out.
-            let audio = try #require(try room.recorded(user: "alice", payloadType: 111))
+            let audio = try #require(try room.recorded(user: "alice", payloadType: RTPPayloadType.opus))
             let opus = try OpusDecoder()
             var samples: [Float] = []
             for packet in audio.packets { samples += try opus.decode(packet.payload) }
@@ -85,7 +86,7 @@ struct MediaPublishTests {
             let raw = room.recordDirectory.appendingPathComponent("gst.i420")
             let gst = try MediaToolRun.run([
                 "gst-launch-1.0", "-q", "filesrc", "location=\(video.file.path)", "!",
-                "application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8,payload=96", "!",
+                "application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8,payload=\(RTPPayloadType.vp8)", "!",
                 "rtpstreamdepay", "!", "rtpvp8depay", "!", "vp8dec", "!", "video/x-raw,format=I420", "!",
                 "filesink", "location=\(raw.path)",
             ], environment: ProcessInfo.processInfo.environment)
@@ -113,19 +114,19 @@ struct MediaPublishTests {
             #expect(try await alice.property("LocalVideo") == .boolean(true))
             let failure = await alice.failure("StartLocalAudio", [.variantDictionary([:])])
             #expect(failure?.name == "org.trtcd.Trtc1.Error.NotPermitted")
-            let framesAsAudience = try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0
+            let framesAsAudience = try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0
             try await Task.sleep(for: .milliseconds(600))
-            #expect(try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0 == framesAsAudience)
+            #expect(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 == framesAsAudience)
 
             try await alice.call("SwitchRole", [.string("anchor")])
             try await bob.waitFor("RemoteUserEnterRoom") { $0 == [.string("alice")] }
             try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
             let resumeDeadline = ContinuousClock.now + .seconds(10)
-            while try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0 <= framesAsAudience,
+            while try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 <= framesAsAudience,
                   ContinuousClock.now < resumeDeadline {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(try room.recorded(user: "alice", payloadType: 96)?.packets.count ?? 0 > framesAsAudience)
+            #expect(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 > framesAsAudience)
             #expect(try await room.metric("trtc_media_dropped_total{reason=\"not-publishing\"}") == 0)
         }
     }

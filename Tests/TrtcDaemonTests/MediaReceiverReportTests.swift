@@ -3,7 +3,7 @@ import Logging
 import Testing
 import TrtcClient
 import TrtcCore
-import TrtcMedia
+import TrtcRTP
 import TrtcTestSupport
 
 @Suite("trtcd media: receiver reports tell a sender what arrived", .serialized)
@@ -19,7 +19,7 @@ struct MediaReceiverReportTests {
 
                 let first: UInt16 = 65_500  // across the 16-bit wrap
                 for index in 0..<100 where index % 10 != 5 {
-                    let packet = try RTPPacket(payloadType: 111, sequenceNumber: first &+ UInt16(index), timestamp: UInt32(index * 960),
+                    let packet = try RTPPacket(payloadType: RTPPayloadType.opus, sequenceNumber: first &+ UInt16(index), timestamp: UInt32(index * 960),
                                                ssrc: media.audioSsrc, payload: [0xF8, 0xFF, 0xFE])
                     socket.send(packet.serialized())
                     try await Task.sleep(for: .milliseconds(20))

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 import TrtcTestSupport
 
 @Suite("trtcd media: after a reconnect the new grant is bound and publishing resumes with a key frame", .serialized)
@@ -41,7 +42,7 @@ struct MediaReconnectTests {
                 let second = MediaRoom(pipeWire: pipeWire, server: again, recordDirectory: secondRecord, buses: [], daemons: [], clients: [])
                 try await Self.waitForFrames(second, user: "phoenix", count: 5)
                 // The new session's stream starts with a key frame and decodes.
-                let video = try #require(try second.recorded(user: "phoenix", payloadType: 96))
+                let video = try #require(try second.recorded(user: "phoenix", payloadType: RTPPayloadType.vp8))
                 var depacketizer = VP8Depacketizer()
                 let decoder = try VP8Decoder()
                 var frames: [ReassembledVP8Frame] = []
@@ -68,7 +69,7 @@ struct MediaReconnectTests {
     static func waitForFrames(_ room: MediaRoom, user: String, count: Int) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if (try room.recorded(user: user, payloadType: 96)?.packets.filter(\.marker).count ?? 0) >= count { return }
+            if (try room.recorded(user: user, payloadType: RTPPayloadType.vp8)?.packets.filter(\.marker).count ?? 0) >= count { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw MediaTestFailure("fewer than \(count) VP8 frames of \(user) recorded in \(room.recordDirectory.path)")

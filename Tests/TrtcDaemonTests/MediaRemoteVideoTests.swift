@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcMedia
+import TrtcPipeWire
 import TrtcPipeWireTestSupport
 import TrtcTestSupport
 

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TrtcCore
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 import TrtcTestSupport
 
 @Suite("trtcd media: lost video packets are asked for and sent again (RTCP generic NACK)", .serialized)
@@ -14,7 +15,7 @@ struct MediaRetransmissionTests {
                                         "fps": .uint32(15)])
             try await alice.enter("alice", room: .numeric(16), server: room.server)
             try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 5)
-            let sent = try #require(try room.recorded(user: "alice", payloadType: 96)).packets
+            let sent = try #require(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)).packets
             let asked = Array(sent.suffix(3).map(\.sequenceNumber))
             let ssrc = try #require(sent.last?.ssrc)
 
@@ -22,12 +23,12 @@ struct MediaRetransmissionTests {
                 socket.send(RTCPGenericNACK(senderSSRC: media.videoSsrc, mediaSSRC: ssrc, sequenceNumbers: asked).serialized())
                 let deadline = ContinuousClock.now + .seconds(5)
                 while ContinuousClock.now < deadline {
-                    let packets = try room.recorded(user: "alice", payloadType: 96)?.packets ?? []
+                    let packets = try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets ?? []
                     if asked.allSatisfy({ number in packets.count { $0.sequenceNumber == number } >= 2 }) { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
-            let packets = try #require(try room.recorded(user: "alice", payloadType: 96)).packets
+            let packets = try #require(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)).packets
             for number in asked {
                 let copies = packets.filter { $0.sequenceNumber == number }
                 #expect(copies.count == 2, "packet \(number) recorded \(copies.count) times")
@@ -49,7 +50,7 @@ struct MediaRetransmissionTests {
                 var configuration = VP8EncoderConfiguration(width: 160, height: 120, bitrateKbps: 300)
                 configuration.frameDropping = false
                 let encoder = try VP8Encoder(configuration: configuration)
-                var packetizer = try VP8Packetizer(ssrc: media.videoSsrc, payloadType: 96)
+                var packetizer = try VP8Packetizer(ssrc: media.videoSsrc, payloadType: RTPPayloadType.vp8)
                 var withheld: UInt16?
                 for index in 0..<20 {
                     for frame in try encoder.encode(try I420Frame(width: 160, height: 120, luma: UInt8(40 + index * 5))) {

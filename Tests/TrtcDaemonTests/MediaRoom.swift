@@ -4,7 +4,7 @@ import Foundation
 #endif
 import TrtcCore
 import TrtcDBus
-import TrtcMedia
+import TrtcRTP
 import TrtcTestSupport
 
 /// A test room for media: a private PipeWire, a real trtc-server recording what it accepts (`--record`), and per
@@ -27,7 +27,7 @@ struct MediaRoom: Sendable {
         return nil
     }
 
-    /// Recorded RTP of one user with one payload type (96 VP8, 111 Opus), in arrival order.
+    /// Recorded RTP of one user with one payload type (`RTPPayloadType`), in arrival order.
     func recorded(user: String, payloadType: UInt8) throws -> (file: URL, packets: [RTPPacket])? {
         let files = try FileManager.default.contentsOfDirectory(at: recordDirectory, includingPropertiesForKeys: nil)
             .filter { $0.lastPathComponent.contains("-\(user)-") }

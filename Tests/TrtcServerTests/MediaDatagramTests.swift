@@ -1,17 +1,17 @@
 import NIOCore
 import Testing
 @testable import TrtcServer
-import TrtcMedia
+import TrtcRTP
 
-/// The server's own RTP/RTCP classifier against what TrtcMedia (the client side) produces, and against junk.
+/// The server's datagram classifier against what TrtcRTP (the client side) produces, and against junk.
 @Suite struct MediaDatagramTests {
     static func classify(_ bytes: [UInt8]) -> MediaDatagram { MediaDatagram(ByteBuffer(bytes: bytes)) }
 
     @Test func acceptsWhatTheClientLibrarySends() throws {
-        let plain = try RTPPacket(payloadType: 96, sequenceNumber: 1, timestamp: 2, ssrc: 0xDEAD_BEEF, payload: [1, 2, 3])
+        let plain = try RTPPacket(payloadType: RTPPayloadType.vp8, sequenceNumber: 1, timestamp: 2, ssrc: 0xDEAD_BEEF, payload: [1, 2, 3])
         #expect(Self.classify(plain.serialized()) == .rtp(ssrc: 0xDEAD_BEEF))
         let full = try RTPPacket(
-            payloadType: 111, marker: true, sequenceNumber: 9, timestamp: 3, ssrc: 42, csrcs: [7, 8],
+            payloadType: RTPPayloadType.opus, marker: true, sequenceNumber: 9, timestamp: 3, ssrc: 42, csrcs: [7, 8],
             headerExtension: try RTPHeaderExtension(profile: 0xBEDE, data: [1, 2, 3, 4, 5, 6, 7, 8]),
             payload: Array(repeating: 9, count: 50), paddingLength: 4)
         #expect(Self.classify(full.serialized()) == .rtp(ssrc: 42))
@@ -34,16 +34,16 @@ import TrtcMedia
     }
 
     @Test func rejectsInconsistentFraming() throws {
-        let good = try RTPPacket(payloadType: 96, sequenceNumber: 1, timestamp: 2, ssrc: 3, csrcs: [4],
+        let good = try RTPPacket(payloadType: RTPPayloadType.vp8, sequenceNumber: 1, timestamp: 2, ssrc: 3, csrcs: [4],
                                  headerExtension: try RTPHeaderExtension(profile: 1, data: [0, 0, 0, 0]), payload: [1]).serialized()
         #expect(Self.classify(good) == .rtp(ssrc: 3))
-        var cases: [[UInt8]] = [[], [0x80], [0x80, 96, 0, 1], Array(good.prefix(11)),
+        var cases: [[UInt8]] = [[], [0x80], [0x80, RTPPayloadType.vp8, 0, 1], Array(good.prefix(11)),
                                 Array("TRTB".utf8) + [1], Array("TRTB".utf8) + [1] + Array(repeating: 0, count: 17)]
         for cut in 12..<good.count - 1 { cases.append(Array(good.prefix(cut))) }  // CSRC or extension cut off
         var versionOne = good
         versionOne[0] = 0x40 | (good[0] & 0x3F)
         cases.append(versionOne)
-        var badPadding = try RTPPacket(payloadType: 96, sequenceNumber: 1, timestamp: 2, ssrc: 3, payload: [1, 2]).serialized()
+        var badPadding = try RTPPacket(payloadType: RTPPayloadType.vp8, sequenceNumber: 1, timestamp: 2, ssrc: 3, payload: [1, 2]).serialized()
         badPadding[0] |= 0x20
         badPadding[badPadding.count - 1] = 200  // more padding than bytes
         cases.append(badPadding)

@@ -2,12 +2,12 @@ import Foundation
 import Testing
 import TrtcClient
 import TrtcCore
-import TrtcMedia
+import TrtcRTP
 import TrtcServer
 
 /// The SFU over real sockets: signaling hands out tokens and SSRCs, UDP sockets bind with them, RTP flows.
 @Suite struct MediaForwardingTests {
-    static func rtp(ssrc: UInt32, sequence: UInt16 = 1, payloadType: UInt8 = 96, payload: [UInt8] = Array(0..<100)) throws -> [UInt8] {
+    static func rtp(ssrc: UInt32, sequence: UInt16 = 1, payloadType: UInt8 = RTPPayloadType.vp8, payload: [UInt8] = Array(0..<100)) throws -> [UInt8] {
         try RTPPacket(payloadType: payloadType, marker: true, sequenceNumber: sequence, timestamp: 90_000, ssrc: ssrc,
                       payload: payload).serialized()
     }
@@ -38,7 +38,7 @@ import TrtcServer
                     let video = try Self.rtp(ssrc: alice.media.videoSsrc)
                     try await a.send(video, to: alice.media)
                     #expect(try await b.receive() == video)
-                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: 111, payload: [0xF8, 1, 2, 3])
+                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: RTPPayloadType.opus, payload: [0xF8, 1, 2, 3])
                     try await a.send(audio, to: alice.media)
                     #expect(try await b.receive() == audio)
 
@@ -78,7 +78,7 @@ import TrtcServer
                     try await a.send(Array("hello, is this RTP?".utf8), to: alice.media)
                     try await a.send([0x80], to: alice.media)
                     // Audio that alice does not publish.
-                    try await a.send(try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: 111), to: alice.media)
+                    try await a.send(try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: RTPPayloadType.opus), to: alice.media)
                     // A bind with a token nobody holds, and one of a future protocol version: not answered.
                     try await stranger.expectNoBindAnswer(for: .zero) {
                         try await stranger.send(UDPTestSocket.bindDatagram(token: String(repeating: "ab", count: 16)), to: alice.media)
@@ -98,7 +98,7 @@ import TrtcServer
 
                     // Once alice publishes audio (acked), it flows.
                     #expect(try await clients[0].request { .publish(seq: $0, video: nil, audio: true) } == .ack(seq: 2))
-                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: 111)
+                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: RTPPayloadType.opus)
                     try await a.send(audio, to: alice.media)
                     #expect(try await b.receive() == audio)
                 }

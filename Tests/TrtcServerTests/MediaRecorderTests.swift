@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TrtcCore
-import TrtcMedia
+import TrtcCodecs
+import TrtcRTP
 
 /// `--record DIR`: real VP8 RTP through the SFU ends up in a file GStreamer can depacketize and decode.
 @Suite struct MediaRecorderTests {
@@ -31,7 +32,7 @@ import TrtcMedia
                     try await a.bind(alice.media)
                     try await b.bind(bob.media)
                     let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: Self.width, height: Self.height, bitrateKbps: 300))
-                    var packetizer = try VP8Packetizer(ssrc: alice.media.videoSsrc, payloadType: 96)
+                    var packetizer = try VP8Packetizer(ssrc: alice.media.videoSsrc, payloadType: RTPPayloadType.vp8)
                     var sent: [[UInt8]] = []
                     for index in 0..<Self.frameCount {
                         for frame in try encoder.encode(try Self.picture(index)) {
@@ -62,7 +63,7 @@ import TrtcMedia
         process.executableURL = URL(fileURLWithPath: "/usr/bin/gst-launch-1.0")
         process.arguments = ["-q"] + (
             "filesrc location=\(directory.appendingPathComponent(name).path)"
-            + " ! application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8,payload=96"
+            + " ! application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8,payload=\(RTPPayloadType.vp8)"
             + " ! rtpstreamdepay ! rtpvp8depay ! vp8dec ! video/x-raw,format=I420 ! filesink location=\(output.path)"
         ).split(separator: " ").map(String.init)
         let errors = Pipe()

@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+import Testing
+
+import TrtcPipeWireTestSupport
+
+@testable import TrtcPipeWire
+import TrtcMediaTestSupport
+
+/// An `AudioPlayback` stream in a real PipeWire: linked to the default sink (the test speaker, a null sink), and what
+/// the sink plays — recorded from its monitor with pw-record — is the tone that was queued.
+@Suite(.pipeWireTestEnvironment, .serialized)
+struct PipeWireAudioPlaybackTests {
+    let environment = PipeWireTestEnvironment.current!
+
+    @Test func queuedToneIsPlayedOnTheDefaultSinkAndStopRemovesTheStream() async throws {
+        let loop = try PipeWireLoop(name: "trtcd-test-playback", remote: environment.socketPath)
+        let name = "trtcd.remote.tester.audio"
+        let playback = try AudioPlayback(loop: loop, nodeName: name, description: "test remote audio")
+        let nodeId = try #require(playback.nodeId)
+
+        // 660 Hz in 20 ms packets at real-time pace, as a remote sender's decoded Opus would arrive.
+        let feeding = Atomic<Bool>(true)
+        let feeder = Thread {
+            var position = 0
+            while feeding.load(ordering: .relaxed) {
+                playback.enqueue(Tone.sine(frequency: 660, count: 960, startingAt: position))
+                position += 960
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        feeder.start()
+        defer { feeding.store(false, ordering: .relaxed) }
+
+        // Linked by the session manager to the test speaker.
+        var linked = false
+        for _ in 0..<50 where !linked {
+            let objects = try environment.dump()
+            let speaker = objects.first { $0.isNode && $0.properties["node.name"] == PipeWireTestEnvironment.speakerName }
+            linked = objects.contains { $0.isLink && $0.linkEnds?.output == Int(nodeId) && $0.linkEnds?.input == speaker?.id }
+            if !linked { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(linked, "the playback stream is linked to the default sink")
+        let node = try #require(try environment.dump().first { $0.isNode && $0.id == Int(nodeId) })
+        #expect(node.properties["media.role"] == "Communication")
+        #expect(node.properties["media.class"] == "Stream/Output/Audio")
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("trtc-playback-\(getpid()).wav")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let record = try environment.run("timeout", [
+            "-s", "INT", "1.5", "pw-record", "--target", PipeWireTestEnvironment.speakerName,
+            "-P", "{ stream.capture.sink = true }", "--rate", "48000", "--channels", "1", "--format", "f32", file.path,
+        ])
+        #expect(record.status == 0 || record.status == 124, "pw-record: \(record.standardError)")
+        let recorded = try WAVFile.floatSamples(file)
+        let loud = recorded.drop { abs($0) < 0.01 }
+        #expect(loud.count > 24_000, "half a second of sound recorded (\(recorded.count) samples, \(loud.count) after the first sound)")
+        #expect(abs(Tone.dominantFrequency(in: Array(loud.prefix(24_000)), range: 100...2000) - 660) <= 5)
+        let statistics = playback.playbackStatistics
+        #expect(statistics.samplesPlayed > 24_000)
+
+        feeding.store(false, ordering: .relaxed)
+        playback.stop()
+        #expect(playback.nodeId == nil)
+        #expect(try environment.dump().contains { $0.isNode && $0.properties["node.name"] == name } == false)
+    }
+}
