@@ -27,10 +27,11 @@ struct DaemonBenchCommand: AsyncParsableCommand {
     @Option(help: "trtcd's --log-level during the run.")
     var daemonLogLevel = "warning"
 
-    @Option(help: "Also write the results (markdown) to this file.")
+    @Option(help: "Also write the results (markdown) to this file (created or replaced).")
     var output: String?
 
     func validate() throws {
+        try ReportFile.validate(output)
         guard (1...100_000).contains(iterations), (0...1000).contains(warmup) else {
             throw ValidationError("--iterations takes 1…100000, --warmup 0…1000")
         }
@@ -73,7 +74,7 @@ struct DaemonBenchCommand: AsyncParsableCommand {
 
             """
         print(report)
-        if let output { try report.write(toFile: output, atomically: true, encoding: .utf8) }
+        try ReportFile.write(report, to: output)
         if !results.allTargetsMet { throw ExitCode(2) }
     }
 }

@@ -31,8 +31,12 @@ struct MediaBenchCommand: AsyncParsableCommand {
     @Option(help: "scripts/pipewire-test-env of the source tree.")
     var pipewireScript = "scripts/pipewire-test-env"
 
-    @Option(help: "Also append the results (markdown) to this file.")
+    @Option(help: "Also write the results (markdown) to this file (created or replaced).")
     var output: String?
+
+    func validate() throws {
+        try ReportFile.validate(output)
+    }
 
     func run() async throws {
         let sections = Set(only.split(separator: ",").map(String.init))
@@ -76,12 +80,7 @@ struct MediaBenchCommand: AsyncParsableCommand {
         }
         let text = report.markdown
         print(text)
-        if let output {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(("\n" + text).utf8))
-            try handle.close()
-        }
+        try ReportFile.write(text, to: output)
         if !report.missedTargets.isEmpty {
             print("missed: " + report.missedTargets.joined(separator: "; "))
             throw ExitCode(2)

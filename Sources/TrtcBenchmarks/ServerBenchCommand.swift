@@ -58,10 +58,11 @@ struct ServerBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the server's start-up banner (more for a server under valgrind).")
     var serverStartTimeout = 20.0
 
-    @Option(help: "Also write the results (markdown) to this file.")
+    @Option(help: "Also write the results (markdown) to this file (created or replaced).")
     var output: String?
 
     func validate() throws {
+        try ReportFile.validate(output)
         guard users > 0, rooms > 0, rooms <= users else { throw ValidationError("need 0 < --rooms ≤ --users") }
         guard joinWindow > 0, connectWindow > 0 else { throw ValidationError("windows must be positive") }
         guard latencySamples > 0, dismissMembers > 0, dismissRounds > 0 else {
@@ -121,7 +122,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
 
             """
         print(report)
-        if let output { try report.write(toFile: output, atomically: true, encoding: .utf8) }
+        try ReportFile.write(report, to: output)
         if !results.allTargetsMet { throw ExitCode(2) }
     }
 }
