@@ -61,7 +61,7 @@ struct ActivationTests {
                     Issue.record("room 31 as the server sees it: \(error)")
                 }
 
-                // It is the installed trtcd, started by the bus (its parent), not by anyone else.
+                // It is the installed trtcd, started by the bus, not by anyone else.
                 let pid = try await connection.call(
                     destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
                     member: "GetConnectionUnixProcessID", arguments: [.string("org.trtcd.Trtc1")]).first?.uint32
@@ -69,11 +69,10 @@ struct ActivationTests {
                 // Nothing below throws before trtcd is ended.
                 let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(trtcdPID)/exe")
                 #expect(executable == prefix + "/bin/trtcd")
-                // /proc/PID/stat is "pid (comm) state ppid …"; comm may contain spaces, so read after the last ')'.
-                let stat = (try? String(contentsOfFile: "/proc/\(trtcdPID)/stat", encoding: .utf8)) ?? ""
-                let parent = stat.range(of: ")", options: .backwards).map { stat[$0.upperBound...].split(separator: " ") }
-                let parentExecutable = parent.flatMap { $0.count > 1 ? try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0[1])/exe") : nil }
-                #expect(parentExecutable?.hasSuffix("/dbus-daemon") == true, "trtcd's parent: \(String(describing: parentExecutable)), stat: \(stat)")
+                // dbus-daemon gives the services it starts DBUS_STARTER_ADDRESS (its own address); nothing else would.
+                let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(trtcdPID)/environ"))) ?? Data()
+                let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                #expect(variables.contains("DBUS_STARTER_ADDRESS=\(bus.address)"), "trtcd's environment: \(variables)")
 
                 // End it (it is the bus's child, not ours).
                 kill(trtcdPID, SIGTERM)

@@ -101,7 +101,9 @@ struct InstallScriptTests {
         let file = root.appendingPathComponent(path)
         let text = try String(contentsOf: file, encoding: .utf8)
         try #require(text.contains(old), "\(path) no longer contains \(old)")
+        let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions]
         try text.replacingOccurrences(of: old, with: new).write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: permissions as Any], ofItemAtPath: file.path)  // scripts stay executable
     }
 
     static let verifiedInstalledFiles = [
