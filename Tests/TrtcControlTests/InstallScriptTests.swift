@@ -86,32 +86,81 @@ struct InstallScriptTests {
         #expect(Self.files(under: root) == [])
     }
 
-    @Test("systemd-analyze verify accepts both units with the built binaries, without a single warning")
-    func unitsVerify() async throws {
-        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path])
-        #expect(run.status == 0, "\(run)")
-        #expect(run.stdout.components(separatedBy: " ok\n").count == 4, "\(run)")
-    }
-
-    @Test("verify-units fails on a misspelt directive and on an activation file that names another unit")
-    func unitsVerifyCatchesMistakes() async throws {
+    /// A copy of scripts/, systemd/ and dbus/ to break on purpose; removed by the caller.
+    static func copyOfInstallFiles() throws -> URL {
         let copy = try BuiltProducts.temporaryDirectory("trtcctl-units")
-        defer { try? FileManager.default.removeItem(at: copy) }
         for directory in ["scripts", "systemd", "dbus"] {
             try FileManager.default.copyItem(at: BuiltProducts.repositoryRoot.appendingPathComponent(directory),
                                              to: copy.appendingPathComponent(directory))
         }
-        let unit = copy.appendingPathComponent("systemd/trtc-server.service")
-        try (try String(contentsOf: unit, encoding: .utf8)).replacingOccurrences(of: "ProtectSystem=strict", with: "ProtectSystm=strict")
-            .write(to: unit, atomically: true, encoding: .utf8)
-        let activation = copy.appendingPathComponent("dbus/org.trtcd.Trtc1.service")
-        try (try String(contentsOf: activation, encoding: .utf8)).replacingOccurrences(of: "SystemdService=trtcd.service", with: "SystemdService=other.service")
-            .write(to: activation, atomically: true, encoding: .utf8)
+        return copy
+    }
+
+    /// Replaces `old` (which must occur) by `new` in the file at `path` under `root`.
+    static func edit(_ root: URL, _ path: String, replacing old: String, with new: String) throws {
+        let file = root.appendingPathComponent(path)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try #require(text.contains(old), "\(path) no longer contains \(old)")
+        let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions]
+        try text.replacingOccurrences(of: old, with: new).write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: permissions as Any], ofItemAtPath: file.path)  // scripts stay executable
+    }
+
+    static let verifiedInstalledFiles = [
+        "trtc-server.service installed system-wide (system)", "trtcd.service installed with --user (user)",
+        "trtcd.service installed system-wide (user)", "org.trtcd.Trtc1.service installed with --user",
+        "org.trtcd.Trtc1.service installed system-wide",
+    ]
+
+    @Test("verify-units installs (--user into a temporary HOME, system-wide staged) and systemd-analyze accepts the installed units without a single warning")
+    func unitsVerify() async throws {
+        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout == Self.verifiedInstalledFiles.map { "verify-units: \($0) ok\n" }.joined(), "\(run)")
+        #expect(run.stderr.isEmpty, "\(run)")
+    }
+
+    @Test("verify-units fails on a misspelt directive and on an activation file that names another unit")
+    func unitsVerifyCatchesMistakes() async throws {
+        let copy = try Self.copyOfInstallFiles()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try Self.edit(copy, "systemd/trtc-server.service", replacing: "ProtectSystem=strict", with: "ProtectSystm=strict")
+        try Self.edit(copy, "dbus/org.trtcd.Trtc1.service", replacing: "SystemdService=trtcd.service", with: "SystemdService=other.service")
         let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
                                            ["--bin-dir", BuiltProducts.directory.path])
         #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("/stage/etc/systemd/system/trtc-server.service:"), "the installed copy is named: \(run)")
         #expect(run.stderr.contains("Unknown key 'ProtectSystm'"), "\(run)")
-        #expect(run.stderr.contains("SystemdService is not trtcd.service"), "\(run)")
-        #expect(run.stdout.contains("systemd/trtcd.service (user) ok"), "\(run)")
+        #expect(run.stderr.contains("org.trtcd.Trtc1.service installed with --user: SystemdService is not trtcd.service"), "\(run)")
+        #expect(run.stderr.contains("org.trtcd.Trtc1.service installed system-wide: SystemdService is not trtcd.service"), "\(run)")
+        #expect(run.stdout.contains("trtcd.service installed with --user (user) ok"), "\(run)")
+    }
+
+    @Test("verify-units checks what scripts/install wrote: an activation file installed without its Exec rewritten fails")
+    func unitsVerifyChecksInstalledCopies() async throws {
+        let copy = try Self.copyOfInstallFiles()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        // The repository's files stay right; only the installation goes wrong.
+        try Self.edit(copy, "scripts/install",
+                      replacing: #""$dbus_dir/org.trtcd.Trtc1.service" "$rewrite""#, with: #""$dbus_dir/org.trtcd.Trtc1.service""#)
+        let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
+                                           ["--bin-dir", BuiltProducts.directory.path])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("org.trtcd.Trtc1.service installed with --user: Exec (/usr/local/bin/trtcd) differs from trtcd.service's ExecStart"), "\(run)")
+        #expect(run.stdout.contains("trtcd.service installed with --user (user) ok"), "\(run)")
+    }
+
+    @Test("verify-units reports a failed installation with its output")
+    func unitsVerifyReportsInstallFailure() async throws {
+        let empty = try BuiltProducts.temporaryDirectory("trtcctl-units-empty")
+        defer { try? FileManager.default.removeItem(at: empty) }
+        for binary in ["trtcd", "trtc-server"] {
+            FileManager.default.createFile(atPath: empty.appendingPathComponent(binary).path, contents: Data("#!/bin/sh\n".utf8),
+                                           attributes: [.posixPermissions: 0o755])
+        }
+        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", empty.path])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("scripts/install --user failed:\ninstall: \(empty.path)/trtcctl is missing or not executable"), "\(run)")
+        #expect(run.stdout.isEmpty, "\(run)")
     }
 }
