@@ -65,7 +65,9 @@ extension RoomStateMachine {
         case .entryCancelled:
             actions += failEnter(current, TrtcdError.cancelled("ExitRoom was called while entering"), code: Int64(TrtcdError.cancelledCode))
         }
-        return actions + clear()
+        // The release closed the transport and the remote streams already: nothing is awaited between the signal
+        // and `State` becoming idle, so a client that reads State on the signal sees idle.
+        return actions + clear(mediaReleased: true)
     }
 
     /// The caller of a `bindToCaller` entry left the bus: exit as if it had called ExitRoom.
@@ -103,15 +105,16 @@ extension RoomStateMachine {
         [.emit(.enterRoom(result: code)), .completeEnter(entryId: entry.id, .failure(error))]
     }
 
-    /// Back to idle: the connection closed, the properties reset, waiting exits answered.
-    mutating func clear() -> [RoomAction] {
+    /// Back to idle: the connection closed, the media transport and remote streams gone (unless `mediaReleased`
+    /// says they are already), the properties reset, waiting exits answered.
+    mutating func clear(mediaReleased: Bool = false) -> [RoomAction] {
         state = .idle
         publishInFlight = nil
         var properties = RoomProperty.idleValues
         // Capture opened before an entry that failed stays open (a device is closed only by an exit or Stop*).
         properties[.localVideo] = .boolean(videoOpen)
         properties[.localAudio] = .boolean(audioOpen)
-        return [.cancelCallerWatch, .closeConnection, .failPendingRequests, .detachMedia, .closeRemoteMedia,
-                .setProperties(properties), .finishExitWaiters]
+        let media: [RoomAction] = mediaReleased ? [] : [.detachMedia, .closeRemoteMedia]
+        return [.cancelCallerWatch, .closeConnection, .failPendingRequests] + media + [.setProperties(properties), .finishExitWaiters]
     }
 }

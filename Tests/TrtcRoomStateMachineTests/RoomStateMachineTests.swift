@@ -171,6 +171,9 @@ struct RoomStateMachineTests {
         let signal = try #require(released.firstIndex(of: .emit(.exitRoom(.exitRoom))))
         #expect(localOff < signal, "devices are released before the signal")
         #expect(Self.states(released) == ["idle"])
+        // Nothing that waits stands between the signal and State idle (a client reads State on the signal).
+        let idle = try #require(released.firstIndex { if case .setProperties(let values) = $0 { values[.state] == "idle" } else { false } })
+        #expect(!released[signal..<idle].contains { [.releaseDevices, .requestLeave, .detachMedia, .closeRemoteMedia].contains($0) })
         #expect(released.last == .finishExitWaiters)
         #expect(machine.roomState == .idle)
         #expect(machine.exitRoom() == [.finishExitWaiters], "ExitRoom when idle returns at once")
