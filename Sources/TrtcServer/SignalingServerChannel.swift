@@ -85,13 +85,14 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                 })
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(upgradeConfiguration: upgradeConfiguration)
             configuration.enablePipelining = false  // NIOAsyncChannel serialises requests
-            configuration.enableErrorHandling = false  // Hummingbird answers bad requests
+            configuration.enableErrorHandling = false  // Hummingbird answers bad requests; HTTPParseErrorHandler closes
             configuration.enableResponseHeaderValidation = false  // HTTPTypes validated them
             // NIO's default takes 80 KiB of headers; every request here (upgrade, server API, metrics) needs a few hundred
             // bytes, and each connection may hold this much before anyone knows who it is.
             configuration.decoderConfiguration.maxHeaderListSize = Self.maxRequestHeadBytes
             configuration.decoderConfiguration.maxHeaderFieldSize = Self.maxRequestHeadBytes
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(HTTPParseErrorHandler())
             // The first request head (a WebSocket upgrade or a plain request) must arrive in time: a slow one holds a
             // socket and its header buffer without ever reaching the code that could judge it.
             let metrics = messages.metrics

@@ -48,7 +48,7 @@ struct ConnectionCapTests {
                     if !reconnected { try await Task.sleep(for: .milliseconds(10)) }
                 }
                 #expect(reconnected)
-                #expect(held.count == 4)
+                #expect(held.count == 3)
             }
         }
     }
