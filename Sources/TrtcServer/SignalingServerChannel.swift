@@ -31,11 +31,11 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
     let mediaEndpoint: MediaEndpoint
     let limiter: ConnectionLimiter
 
-    /// Signaling messages are small (an `enter` with its UserSig is well under 1 KiB): start each connection's reads
-    /// small rather than at NIO's 2 KiB default, which every idle connection would otherwise keep.
     /// Headers of one request, all together.
     static let maxRequestHeadBytes = 16 * 1024
 
+    /// Signaling messages are small (an `enter` with its UserSig is well under 1 KiB): start each connection's reads
+    /// small rather than at NIO's 2 KiB default, which every idle connection would otherwise keep.
     static let signalingReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 1024, maximum: 64 * 1024)
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
