@@ -39,6 +39,8 @@ public func buildApplication(
         configuration: configuration, registry: registry, metrics: metrics, sessionIds: SessionIdGenerator(), logger: logger)
     let api = ServerAPI(configuration: configuration, registry: registry, metrics: metrics, logger: logger)
 
+    let limiter = ConnectionLimiter(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerIP)
+
     let router = Router(context: BasicRequestContext.self)
     router.post("/") { request, context -> Response in
         await handleAPI(request, api: api, maxBytes: configuration.maxAPIBodyBytes)
@@ -59,7 +61,7 @@ public func buildApplication(
     let app = Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            SignalingServerChannel(responder: responder, messages: signaling, mediaEndpoint: mediaEndpoint)
+            SignalingServerChannel(responder: responder, messages: signaling, mediaEndpoint: mediaEndpoint, limiter: limiter)
         },
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "trtc-server"),
         onServerRunning: { channel in

@@ -70,6 +70,7 @@ struct RoomTable {
         let previous = rooms[admission.key, default: [:]].updateValue(member, forKey: admission.userId)
         media.admit(member.mediaRoute(token: token, room: admission.key))
         memberships[session.id] = Membership(key: admission.key, userId: admission.userId)
+        session.hasEntered.store(true, ordering: .relaxed)
         metrics.joins.increment()
 
         let others = rooms[admission.key, default: [:]].values.filter { $0.userId != admission.userId && $0.isVisible }.map(\.info)

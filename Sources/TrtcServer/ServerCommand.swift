@@ -34,6 +34,24 @@ public struct ServerCommand: AsyncParsableCommand {
     var departureTimeout: Double?
 
     @Option(help: ArgumentHelp(
+        "Seconds a signaling connection has to enter a room after its upgrade, else it is closed with 1008 (default 10).",
+        valueName: "SECONDS"))
+    var enterTimeout: Double?
+
+    @Option(help: ArgumentHelp(
+        "Seconds an HTTP request head may take to arrive, from accept or the previous response (default 10).",
+        valueName: "SECONDS"))
+    var requestHeadTimeout: Double?
+
+    @Option(help: ArgumentHelp("Open TCP connections the listener accepts; more are closed at once (default 20000).", valueName: "N"))
+    var maxConnections: Int?
+
+    @Option(name: .customLong("max-connections-per-ip"), help: ArgumentHelp(
+        "Open TCP connections from one IPv4 address or IPv6 /64, 0 for no cap (default 256; 127.0.0.1 and ::1 are exempt).",
+        valueName: "N"))
+    var maxConnectionsPerIP: Int?
+
+    @Option(help: ArgumentHelp(
         "Debugging: write every received RTP stream to DIR/<sdkAppId>-<room>-<userId>-<ssrc>.rtp (RFC 4571 framing, "
             + "as GStreamer's rtpstreamdepay reads it; string rooms as str_<percent-encoded>).", valueName: "DIR"))
     var record: String?
@@ -113,10 +131,13 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         lines.append("  applications: \(appTable.keys.sorted().map(String.init).joined(separator: ", "))")
 
-        let timeoutSeconds = departureTimeout ?? file?.departureTimeoutSeconds ?? 5
-        guard timeoutSeconds > 0, timeoutSeconds <= 3600 else {
-            throw ValidationError("--departure-timeout must be between 0 and 3600 seconds")
-        }
+        let departure = try Self.seconds(departureTimeout ?? file?.departureTimeoutSeconds ?? 5, "--departure-timeout")
+        let enter = try Self.seconds(enterTimeout ?? file?.enterTimeoutSeconds ?? 10, "--enter-timeout")
+        let requestHead = try Self.seconds(requestHeadTimeout ?? file?.requestHeadTimeoutSeconds ?? 10, "--request-head-timeout")
+        let connectionCap = maxConnections ?? file?.maxConnections ?? 20_000
+        guard connectionCap > 0 else { throw ValidationError("--max-connections must be at least 1") }
+        let perIPCap = maxConnectionsPerIP ?? file?.maxConnectionsPerIp ?? 256
+        guard perIPCap >= 0 else { throw ValidationError("--max-connections-per-ip must be 0 (no cap) or more") }
         let mirrorAddress = try mirror.map { text in
             do { return try HostPort(parsing: text) } catch { throw ValidationError("--mirror: \(error)") }
         }
@@ -125,9 +146,15 @@ public struct ServerCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
-            departureTimeout: .milliseconds(Int64(timeoutSeconds * 1000)),
-            recordDirectory: record, mirror: mirrorAddress)
+            departureTimeout: departure, enterTimeout: enter, requestHeadTimeout: requestHead,
+            maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress)
         return (configuration, lines.joined(separator: "\n"))
+    }
+
+    /// A timeout flag's value: 0 < s ≤ 3600, fractions allowed.
+    private static func seconds(_ value: Double, _ flag: String) throws -> Duration {
+        guard value > 0, value <= 3600 else { throw ValidationError("\(flag) must be between 0 and 3600 seconds") }
+        return .milliseconds(Int64(value * 1000))
     }
 
     private static func pair(_ text: String, _ flag: String, _ shape: String) throws -> (String, String) {

@@ -11,6 +11,10 @@ public struct ServerConfigFile: Codable, Sendable {
     public var apiCredentials: [Credential]?
     public var stateDir: String?
     public var departureTimeoutSeconds: Double?
+    public var enterTimeoutSeconds: Double?
+    public var requestHeadTimeoutSeconds: Double?
+    public var maxConnections: Int?
+    public var maxConnectionsPerIp: Int?
 
     public static func load(_ path: String) throws -> ServerConfigFile {
         let data: Data

@@ -23,6 +23,17 @@ public struct ServerConfiguration: Sendable {
     /// The kernel send buffer of each signaling connection (SO_SNDBUF). Fixed rather than autotuned (up to 4 MiB on
     /// Linux), so that a client that stops reading holds a bounded amount of kernel memory and is noticed.
     public var signalingSendBufferBytes: Int
+    /// A signaling connection that has not entered a room this long after its upgrade is closed (1008), however
+    /// busy it keeps the connection: before `enter` nothing it sends counts as a sign of life.
+    public var enterTimeout: Duration
+    /// An HTTP request head (the upgrade's too) must arrive this long after the connection was accepted or the
+    /// previous response was sent, else the connection is closed (slowloris; idle keep-alive connections).
+    public var requestHeadTimeout: Duration
+    /// Open TCP connections on the listener (signaling, server API, metrics); more are closed at accept.
+    public var maxConnections: Int
+    /// Open TCP connections from one IPv4 address or IPv6 /64; 0 for no such cap. 127.0.0.1 and ::1 (a reverse proxy
+    /// or tools on the same host) count toward `maxConnections` only.
+    public var maxConnectionsPerIP: Int
     /// `--record DIR`: every accepted RTP packet is also written to DIR (RFC 4571 files, see MediaRecorder).
     public var recordDirectory: String?
     /// `--mirror HOST:PORT`: every accepted RTP packet is also sent there.
@@ -32,7 +43,9 @@ public struct ServerConfiguration: Sendable {
                 apps: [UInt32: String] = [:], apiCredentials: [String: String] = [:],
                 departureTimeout: Duration = .seconds(5), apiTimestampTolerance: Int = 300,
                 maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024,
-                signalingSendBufferBytes: Int = 64 * 1024, recordDirectory: String? = nil, mirror: HostPort? = nil) {
+                signalingSendBufferBytes: Int = 64 * 1024, enterTimeout: Duration = .seconds(10),
+                requestHeadTimeout: Duration = .seconds(10), maxConnections: Int = 20_000, maxConnectionsPerIP: Int = 256,
+                recordDirectory: String? = nil, mirror: HostPort? = nil) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.mediaHost = mediaHost ?? listenHost
@@ -44,6 +57,10 @@ public struct ServerConfiguration: Sendable {
         self.maxAPIBodyBytes = maxAPIBodyBytes
         self.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession
         self.signalingSendBufferBytes = signalingSendBufferBytes
+        self.enterTimeout = enterTimeout
+        self.requestHeadTimeout = requestHeadTimeout
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerIP = maxConnectionsPerIP
         self.recordDirectory = recordDirectory
         self.mirror = mirror
     }

@@ -16,6 +16,10 @@ public final class ServerMetrics: Sendable {
     let messagesOut: Counter
     let badMessages: Counter
     let connections: Gauge
+    let refusedServerFull: Counter
+    let refusedAddressFull: Counter
+    let requestHeadTimeouts: Counter
+    let enterTimeouts: Counter
     let apiOK: Counter
     let apiFailed: Counter
     let media: MediaMetrics
@@ -24,6 +28,12 @@ public final class ServerMetrics: Sendable {
         rooms = registry.makeGauge(descriptor: .init(metricName: "trtc_rooms", unitName: "", helpText: "Rooms that exist now"))
         users = registry.makeGauge(descriptor: .init(metricName: "trtc_users", unitName: "", helpText: "Users in rooms now"))
         connections = registry.makeGauge(descriptor: .init(metricName: "trtc_signaling_connections", unitName: "", helpText: "Open signaling connections"))
+        let refusedHelp = "TCP connections closed at accept, by the cap they would have exceeded"
+        refusedServerFull = registry.makeCounter(descriptor: .init(metricName: "trtc_connections_refused_total", unitName: "", helpText: refusedHelp), labels: [("reason", ConnectionLimiter.Refusal.serverFull.rawValue)])
+        refusedAddressFull = registry.makeCounter(descriptor: .init(metricName: "trtc_connections_refused_total", unitName: "", helpText: refusedHelp), labels: [("reason", ConnectionLimiter.Refusal.addressFull.rawValue)])
+        let timeoutHelp = "Connections closed for being too slow before authenticating, by what they had not sent in time"
+        requestHeadTimeouts = registry.makeCounter(descriptor: .init(metricName: "trtc_connection_timeouts_total", unitName: "", helpText: timeoutHelp), labels: [("phase", "request-head")])
+        enterTimeouts = registry.makeCounter(descriptor: .init(metricName: "trtc_connection_timeouts_total", unitName: "", helpText: timeoutHelp), labels: [("phase", "enter")])
         joins = registry.makeCounter(descriptor: .init(metricName: "trtc_joins_total", unitName: "", helpText: "Users admitted to a room"))
         leaves = registry.makeCounter(descriptor: .init(metricName: "trtc_leaves_total", unitName: "", helpText: "Users who left by themselves"))
         let kickHelp = "Users forced out of a room, by reason"
@@ -39,5 +49,12 @@ public final class ServerMetrics: Sendable {
         apiOK = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "ok")])
         apiFailed = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "error")])
         media = MediaMetrics(registry: registry)
+    }
+
+    func refused(_ refusal: ConnectionLimiter.Refusal) -> Counter {
+        switch refusal {
+        case .serverFull: refusedServerFull
+        case .addressFull: refusedAddressFull
+        }
     }
 }

@@ -15,6 +15,8 @@ final class SignalingChannelHandler: ChannelInboundHandler {
     /// A text message arriving in several frames, until its last one.
     private var fragments: ByteBuffer?
     private var fragmentsAreText = false
+    /// Closes the connection unless it entered a room by then (`ServerConfiguration.enterTimeout`).
+    private var enterDeadline: Scheduled<Void>?
 
     init(messages: SignalingMessageHandler) {
         self.messages = messages
@@ -33,9 +35,15 @@ final class SignalingChannelHandler: ChannelInboundHandler {
     private func start(_ context: ChannelHandlerContext) {
         let session = messages.openSession(channel: context.channel)
         self.session = session
+        let messages = self.messages
+        enterDeadline = context.eventLoop.scheduleTask(in: TimeAmount(messages.configuration.enterTimeout)) {
+            messages.enterDeadlinePassed(session)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        enterDeadline?.cancel()
+        enterDeadline = nil
         if let session {
             session.markClosing()
             messages.closeSession(session)
@@ -52,14 +60,16 @@ final class SignalingChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard let session else { return }
-        session.touch()
+        // Before `enter`, control frames are not signs of life: only the enter deadline decides, and pings must not
+        // keep an unauthenticated connection open (nor do heartbeats: see `enterDeadlinePassed`).
+        if !frame.opcode.isControlOpcode || session.hasEntered.load(ordering: .relaxed) { session.touch() }
         switch frame.opcode {
         case .text, .binary:
             guard fragments == nil else {
                 return fail(context, .protocolError, "a new message began before the last one ended")
             }
             if frame.fin {
-                deliver(frame.unmaskedData, isText: frame.opcode == .text, session: session)
+                deliver(context, frame.unmaskedData, isText: frame.opcode == .text, session: session)
             } else {
                 fragments = frame.unmaskedData
                 fragmentsAreText = frame.opcode == .text
@@ -69,21 +79,19 @@ final class SignalingChannelHandler: ChannelInboundHandler {
                 return fail(context, .protocolError, "a continuation frame without a message to continue")
             }
             var data = frame.unmaskedData
-            guard buffer.readableBytes + data.readableBytes <= SignalingMessageHandler.maxMessageFrameBytes else {
+            guard buffer.readableBytes + data.readableBytes <= SignalingMessageHandler.maxMessageBytes else {
                 fragments = nil
                 return fail(context, .messageTooLarge, "message too large")
             }
             fragments = nil  // so the append below does not copy a shared buffer
             buffer.writeBuffer(&data)
             if frame.fin {
-                deliver(buffer, isText: fragmentsAreText, session: session)
+                deliver(context, buffer, isText: fragmentsAreText, session: session)
             } else {
                 fragments = buffer
             }
         case .ping:
-            let pong = frame.unmaskedData
-            guard !session.isClosing else { return }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: pong)), promise: nil)
+            session.sendPong(frame.unmaskedData)
         case .connectionClose:
             if session.isClosing {
                 // The answer to our close frame: the closing handshake is complete.
@@ -106,12 +114,15 @@ final class SignalingChannelHandler: ChannelInboundHandler {
         }
     }
 
-    private func deliver(_ payload: ByteBuffer, isText: Bool, session: SignalingSession) {
+    private func deliver(_ context: ChannelHandlerContext, _ payload: ByteBuffer, isText: Bool, session: SignalingSession) {
         guard isText else {
             messages.rejectBinary(session: session)
             return
         }
-        messages.handle(String(buffer: payload), session: session)
+        guard let text = String(validating: payload.readableBytesView, as: UTF8.self) else {
+            return fail(context, .dataInconsistentWithMessage, "text message is not UTF-8")
+        }
+        messages.handle(text, session: session)
     }
 
     /// A WebSocket protocol error: close with its code at once (the client broke the framing, so no handshake).

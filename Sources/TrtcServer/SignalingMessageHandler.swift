@@ -13,9 +13,10 @@ struct SignalingMessageHandler: Sendable {
     let sessionIds: SessionIdGenerator
     let logger: Logger
 
-    /// Frames up to this size are read and answered with an error if too large for the protocol; larger ones
-    /// close the connection with 1009 (message too big) at the WebSocket layer.
-    static let maxMessageFrameBytes = 1 << 20
+    /// The largest message, in one frame or reassembled from fragments: the protocol's limit. A larger one closes
+    /// the connection with 1009 (message too big) before it is buffered, so that no connection, authenticated or
+    /// not, holds more than this of unfinished input.
+    static let maxMessageBytes = Signaling.maxMessageBytes
 
     func openSession(channel: any Channel) -> SignalingSession {
         let session = SignalingSession(
@@ -32,6 +33,16 @@ struct SignalingMessageHandler: Sendable {
         metrics.connections.decrement()
         registry.connectionClosed(session)
     }
+
+    /// The enter deadline passed: a connection that has not entered by now is closed, however busy it kept itself.
+    func enterDeadlinePassed(_ session: SignalingSession) {
+        guard !session.hasEntered.load(ordering: .relaxed), !session.isRetired.load(ordering: .relaxed) else { return }
+        metrics.enterTimeouts.increment()
+        logger.debug("no enter before the deadline", metadata: ["session": "\(session.id)"])
+        session.close(.policyViolation, reason: Self.enterTimeoutReason)
+    }
+
+    static let enterTimeoutReason = "enter timeout"
 
     func rejectBinary(session: SignalingSession) {
         metrics.messagesIn.increment()

@@ -29,16 +29,30 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let messages: SignalingMessageHandler
     let mediaEndpoint: MediaEndpoint
+    let limiter: ConnectionLimiter
+
+    /// Headers of one request, all together.
+    static let maxRequestHeadBytes = 16 * 1024
 
     /// Signaling messages are small (an `enter` with its UserSig is well under 1 KiB): start each connection's reads
     /// small rather than at NIO's 2 KiB default, which every idle connection would otherwise keep.
     static let signalingReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 1024, maximum: 64 * 1024)
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let peer = PeerAddressKey(channel.remoteAddress)
+        if let refusal = limiter.admit(peer) {
+            // Nothing is read from it and no handler is added: the cheapest answer there is.
+            messages.metrics.refused(refusal).increment()
+            channel.close(promise: nil)
+            return channel.eventLoop.makeSucceededFuture(
+                Value(negotiated: channel.eventLoop.makeFailedFuture(Refused(reason: refusal)), channel: channel))
+        }
+        let limiter = self.limiter
+        channel.closeFuture.whenComplete { _ in limiter.release(peer) }
+        return channel.eventLoop.makeCompletedFuture {
             let refusal = NIOLoopBoundBox<HTTPResponse.Status?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
-                maxFrameSize: SignalingMessageHandler.maxMessageFrameBytes,
+                maxFrameSize: SignalingMessageHandler.maxMessageBytes,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
                     shouldUpgrade(channel, head).map { headers in
@@ -61,7 +75,9 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        // Closes a keep-alive connection whose next request head does not arrive in time.
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(
+                            idleTimeout: messages.configuration.requestHeadTimeout, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         return refusal.value.map { .refusedUpgrade(http, $0) } ?? .http(http)
@@ -69,9 +85,22 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                 })
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(upgradeConfiguration: upgradeConfiguration)
             configuration.enablePipelining = false  // NIOAsyncChannel serialises requests
-            configuration.enableErrorHandling = false  // Hummingbird answers bad requests
+            configuration.enableErrorHandling = false  // Hummingbird answers bad requests; HTTPParseErrorHandler closes
             configuration.enableResponseHeaderValidation = false  // HTTPTypes validated them
+            // NIO's default takes 80 KiB of headers; every request here (upgrade, server API, metrics) needs a few hundred
+            // bytes, and each connection may hold this much before anyone knows who it is.
+            configuration.decoderConfiguration.maxHeaderListSize = Self.maxRequestHeadBytes
+            configuration.decoderConfiguration.maxHeaderFieldSize = Self.maxRequestHeadBytes
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(HTTPParseErrorHandler())
+            // The first request head (a WebSocket upgrade or a plain request) must arrive in time: a slow one holds a
+            // socket and its header buffer without ever reaching the code that could judge it.
+            let metrics = messages.metrics
+            let headDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(messages.configuration.requestHeadTimeout)) {
+                metrics.requestHeadTimeouts.increment()
+                channel.close(promise: nil)
+            }
+            negotiated.whenComplete { _ in headDeadline.cancel() }
             return Value(negotiated: negotiated, channel: channel)
         }
     }
@@ -107,8 +136,15 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                     ])
                 }
             }
+        } catch is Refused {
+            // Counted in the metrics; a log line per refusal would be a second way to flood.
         } catch {
             logger.debug("connection ended before its protocol was settled", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// A connection over a cap, closed at accept.
+    struct Refused: Error {
+        let reason: ConnectionLimiter.Refusal
     }
 }

@@ -9,8 +9,11 @@ import TrtcCore
 final class SignalingSession: Sendable {
     enum Outgoing: Sendable {
         case payload(ByteBuffer)
+        /// The answer to a ping: queued like a message, so that a client that pings and never reads is held to the
+        /// same limit as one that never reads its messages.
+        case pong(ByteBuffer)
         /// Close the connection after what was queued before.
-        case close(WebSocketErrorCode)
+        case close(WebSocketErrorCode, reason: String)
     }
 
     /// What waits for the event loop. `isFlushScheduled` keeps a burst of messages to one flush; while the socket's
@@ -31,6 +34,9 @@ final class SignalingSession: Sendable {
     /// Set once the client was told it is out (`exit`, `ack` of `leave`, `shutdown`) and the connection is to close:
     /// what it sends from then on is ignored, so that it cannot enter again on a connection about to go.
     let isRetired = Synchronization.Atomic<Bool>(false)
+    /// Set once an `enter` was admitted (its UserSig verified): from then on control frames count as signs of life
+    /// too, and the enter deadline no longer applies.
+    let hasEntered = Synchronization.Atomic<Bool>(false)
     private let channel: any Channel
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
@@ -67,9 +73,19 @@ final class SignalingSession: Sendable {
         enqueue(.payload(payload))
     }
 
+    /// Answers a ping with its payload.
+    func sendPong(_ payload: ByteBuffer) {
+        enqueue(.pong(payload))
+    }
+
     func close(goingAway: Bool = false) {
+        close(goingAway ? .goingAway : .normalClosure)
+    }
+
+    /// Closes after what is queued, with `code` and `reason` in the close frame.
+    func close(_ code: WebSocketErrorCode, reason: String = "") {
         isRetired.store(true, ordering: .relaxed)
-        enqueue(.close(goingAway ? .goingAway : .normalClosure))
+        enqueue(.close(code, reason: reason))
     }
 
     /// Tells many sessions the same thing and closes them (a dismissed room): one task per event loop writes every
@@ -159,9 +175,12 @@ final class SignalingSession: Sendable {
             switch item {
             case .payload(let payload):
                 channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: nil)
-            case .close(let code):
-                var data = channel.allocator.buffer(capacity: 2)
+            case .pong(let payload):
+                channel.write(WebSocketFrame(fin: true, opcode: .pong, data: payload), promise: nil)
+            case .close(let code, let reason):
+                var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
                 data.write(webSocketErrorCode: code)
+                data.writeString(reason)
                 // The client answers with its close frame and the handler then closes (see `enqueue` for the limit).
                 channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
             }

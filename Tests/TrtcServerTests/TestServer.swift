@@ -63,16 +63,17 @@ func withTestServer<T: Sendable>(
     mirror: HostPort? = nil,
     maxQueuedMessagesPerSession: Int = 1024,
     signalingSendBufferBytes: Int = 64 * 1024,
+    configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (TestServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-    let (services, parts) = buildApplication(
-        TestServer.configuration(departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror,
-                                 maxQueuedMessagesPerSession: maxQueuedMessagesPerSession,
-                                 signalingSendBufferBytes: signalingSendBufferBytes),
-        logger: logger) { port in
+    var configuration = TestServer.configuration(
+        departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror,
+        maxQueuedMessagesPerSession: maxQueuedMessagesPerSession, signalingSendBufferBytes: signalingSendBufferBytes)
+    configure(&configuration)
+    let (services, parts) = buildApplication(configuration, logger: logger) { port in
         portSink.yield(port)
     }
     let group = ServiceGroup(configuration: .init(services: services, logger: logger))

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import TrtcCore
+import TrtcTestSupport
+
+/// A client that pings and never reads (security.md H1): the pongs used to bypass the session's outbox, so the server
+/// queued them without limit and grew at the client's upload rate. Measured on a trtc-server process, so that its
+/// resident memory is its own.
+@Suite("a client that pings and never reads")
+struct PingFloodTests {
+    static func residentMiB(_ pid: Int32) throws -> Double {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        return Double(line.split(separator: " ", omittingEmptySubsequences: true)[1])! / 1024
+    }
+
+    @Test("is disconnected at the outbox limit, and the server's memory stays bounded")
+    func pingFlood() async throws {
+        // Deadlines far away: only the outbox limit may end the connection.
+        let server = try await ServerProcess.start(extraArguments: ["--enter-timeout", "600", "--departure-timeout", "600"])
+        do {
+            let flooder = try RawWebSocket(port: server.port, path: Signaling.path, receiveBuffer: 4096)
+            #expect(flooder.isUpgraded)
+            let baseline = try Self.residentMiB(server.process.pid)
+            // 200,000 pings of 125 bytes: 26 MB, each answered with as large a pong.
+            let ping = RawWebSocket.Frame(opcode: WebSocketFramingTests.opPing, payload: Array(repeating: 0x70, count: 125))
+            let pings = 200_000
+            for _ in 0..<pings { flooder.send(ping) }
+            let grown = try Self.residentMiB(server.process.pid) - baseline
+            #expect(flooder.isClosedByServer(), "still connected after \(pings) unread pongs")
+            #expect(grown < 16, "the server grew by \(grown) MiB")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
