@@ -1,6 +1,7 @@
 import Foundation
 import TrtcCodecs
 import TrtcRTP
+import TrtcCore
 
 /// Our VP8 path (`VP8Encoder` + `VP8Packetizer`, as trtcd publishes) against `vpxenc --rt` on the same raw
 /// I420 frames with the same settings, in the same run.
@@ -49,7 +50,7 @@ struct CodecComparison: Sendable {
             let frame = try video.frame(index, framesPerSecond: framesPerSecond)
             try raw.write(contentsOf: Data(frame.y) + Data(frame.u) + Data(frame.v))
             // Only the encoder path is timed: encode, packetize, serialize (what trtcd's encoder queue does).
-            let cpuStart = ThreadCPU.now()
+            let cpuStart = ThreadCPUTime.now
             let wallStart = ContinuousClock.now
             for encoded in try encoder.encode(frame) {
                 bytes += encoded.data.count
@@ -59,7 +60,7 @@ struct CodecComparison: Sendable {
                 }
             }
             wall += ContinuousClock.now - wallStart
-            cpu += ThreadCPU.now() - cpuStart
+            cpu += ThreadCPUTime.now - cpuStart
         }
         try raw.close()
 

@@ -47,7 +47,8 @@ extension ServerBenchmark {
                 try await Task.sleep(for: .milliseconds(300))
 
                 let (serverBefore, benchBefore) = (try server.cpuSeconds(), ProcessCPU.selfSeconds())
-                let windowStart = Self.monotonicSeconds()
+                // CLOCK_MONOTONIC seconds, to line the measured window up with `perf record -k CLOCK_MONOTONIC`.
+                let windowStart = MonotonicClock.now / .seconds(1)
                 let start = ContinuousClock.now
                 let outcome = try await api.call("DismissRoom", .object([
                     "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room))]))
@@ -73,7 +74,7 @@ extension ServerBenchmark {
                 }
                 toLast.append(last - start)
                 fleet.stopHeartbeats()
-                let windowEnd = Self.monotonicSeconds()
+                let windowEnd = MonotonicClock.now / .seconds(1)
                 let serverCPU = try server.cpuSeconds() - serverBefore
                 let benchCPU = ProcessCPU.selfSeconds() - benchBefore
                 log("  round \(round + 1): last of \(members) told after \((last - start).formattedMilliseconds); CPU meanwhile: server \(Int(serverCPU * 1000)) ms, clients \(Int(benchCPU * 1000)) ms; CLOCK_MONOTONIC \(windowStart.decimal(digits: 6))…\(windowEnd.decimal(digits: 6))")
@@ -81,12 +82,5 @@ extension ServerBenchmark {
             return DismissResult(members: members, anchors: anchors, toLastMember: toLast, perMember: LatencySummary(perMember),
                                  setupSeconds: setup.milliseconds / 1000)
         }
-    }
-
-    /// CLOCK_MONOTONIC in seconds, to line the measured window up with `perf record -k CLOCK_MONOTONIC`.
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// CLOCK_MONOTONIC, the one clock for intervals and liveness in the server, the daemon, the benchmarks and the
+/// tests' harness: it never jumps with the wall clock, and PipeWire stamps capture buffers with it, so capture
+/// times and send times can be subtracted.
+public enum MonotonicClock {
+    /// Time since an unspecified fixed point (boot, less time suspended).
+    public static var now: Duration {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
+    }
+
+    /// `now` in whole milliseconds, for bookkeeping kept in atomics.
+    public static var milliseconds: Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
