@@ -7,16 +7,11 @@ import Glibc
 /// times and send times can be subtracted.
 public enum MonotonicClock {
     /// Time since an unspecified fixed point (boot, less time suspended).
-    public static var now: Duration {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
-    }
+    public static var now: Duration { clockReading(CLOCK_MONOTONIC) }
 
     /// `now` in whole milliseconds, for bookkeeping kept in atomics.
     public static var milliseconds: Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        let (seconds, attoseconds) = now.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
