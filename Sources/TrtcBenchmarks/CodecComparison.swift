@@ -1,7 +1,8 @@
 import Foundation
 import TrtcCodecs
-import TrtcRTP
 import TrtcCore
+import TrtcHarness
+import TrtcRTP
 
 /// Our VP8 path (`VP8Encoder` + `VP8Packetizer`, as trtcd publishes) against `vpxenc --rt` on the same raw
 /// I420 frames with the same settings, in the same run.
@@ -78,8 +79,7 @@ struct CodecComparison: Sendable {
             "--screen-content-mode=0", "--fps=\(framesPerSecond)/1", "--i420", "--width=\(width)", "--height=\(height)",
             "--limit=\(frames)", "--quiet", "-o", ivf.path, rawURL.path,
         ]
-        let child = try ChildRun.run("/usr/bin/vpxenc", arguments)
-        guard child.status == 0 else { throw BenchFailure("vpxenc failed (\(child.status)): \(child.errorOutput.suffix(500))") }
+        let child = try CommandRun.runBlocking("/usr/bin/vpxenc", arguments, timeout: .seconds(600)).successful("vpxenc")
         let ivfSize = (try? FileManager.default.attributesOfItem(atPath: ivf.path)[.size] as? Int) ?? 0
         return Result(
             width: width, height: height, frames: frames, bitrateKbps: bitrateKbps,

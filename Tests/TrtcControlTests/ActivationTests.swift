@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 /// The installed D-Bus activation file starts trtcd when trtcctl first calls it (a bus without systemd runs
 /// the file's Exec line itself).

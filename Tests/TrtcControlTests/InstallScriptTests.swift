@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrtcTestSupport
+import TrtcHarness
 
 /// scripts/install and scripts/verify-units, run as real processes on the built binaries.
 @Suite("scripts/install and scripts/verify-units")
@@ -88,7 +88,7 @@ struct InstallScriptTests {
 
     @Test("systemd-analyze verify accepts both units with the built binaries, without a single warning")
     func unitsVerify() async throws {
-        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path])
+        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path], environment: [:])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.components(separatedBy: " ok\n").count == 4, "\(run)")
     }
@@ -108,7 +108,7 @@ struct InstallScriptTests {
         try (try String(contentsOf: activation, encoding: .utf8)).replacingOccurrences(of: "SystemdService=trtcd.service", with: "SystemdService=other.service")
             .write(to: activation, atomically: true, encoding: .utf8)
         let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
-                                           ["--bin-dir", BuiltProducts.directory.path])
+                                           ["--bin-dir", BuiltProducts.directory.path], environment: [:])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("Unknown key 'ProtectSystm'"), "\(run)")
         #expect(run.stderr.contains("SystemdService is not trtcd.service"), "\(run)")

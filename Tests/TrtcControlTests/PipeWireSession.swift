@@ -1,5 +1,5 @@
 import Foundation
-import TrtcPipeWireTestSupport
+import TrtcHarness
 
 /// Runs `body` with a private headless PipeWire + WirePlumber (scripts/pipewire-test-env: test camera, microphone,
 /// speaker), stopped afterwards also when `body` throws. `body` gets the environment trtcd needs to reach it.

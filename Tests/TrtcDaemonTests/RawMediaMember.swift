@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import TrtcClient
 import TrtcCore
-import TrtcTestSupport
+import TrtcHarness
+import TrtcHarnessTesting
 
 /// A room member played by the test itself: signaling for a media grant, then its own UDP socket bound to the
 /// server with the grant's token (docs/protocol.md §2), for sending hand-made RTP/RTCP and reading what arrives.
@@ -19,16 +20,16 @@ enum RawMediaMember {
             for try await message in channel.messages {
                 if case .entered(let entered) = message { grant = entered.media; break }
             }
-            guard let media = grant else { throw MediaTestFailure("\(userId) was not admitted") }
+            guard let media = grant else { throw TestFailure("\(userId) was not admitted") }
             let socket = try UDPPeer(host: media.host, port: media.port)
             defer { socket.close() }
-            guard let token = MediaKeyframeTests.hexBytes(media.token) else { throw MediaTestFailure("bad token \(media.token)") }
+            guard let token = MediaKeyframeTests.hexBytes(media.token) else { throw TestFailure("bad token \(media.token)") }
             var bound = false
             for _ in 0..<50 where !bound {
                 socket.send(Array("TRTB".utf8) + [1] + token)
                 bound = socket.receive(timeoutMs: 100).contains { $0.starts(with: Array("TRTA".utf8)) }
             }
-            guard bound else { throw MediaTestFailure("\(userId)'s UDP socket was never bound") }
+            guard bound else { throw TestFailure("\(userId)'s UDP socket was never bound") }
             let result = try await body(media, socket)
             channel.send(.leave(seq: 2))
             return result

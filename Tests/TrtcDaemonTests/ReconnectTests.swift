@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 @Suite("trtcd: connection loss and recovery, bindToCaller, entering", .serialized)
 struct ReconnectTests {

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TrtcCore
+import TrtcHarnessTesting
 
 /// A client-side UDP socket on loopback for media tests: sends datagrams, queues what arrives.
 /// Bind answers ("TRTA") are queued apart, so a late answer to a repeated bind never looks like media.
