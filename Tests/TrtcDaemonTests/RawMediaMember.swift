@@ -16,9 +16,12 @@ enum RawMediaMember {
         return try await SignalingClient.withConnection(server: room.server.url, logger: Logger(label: "test")) { channel in
             channel.send(.enter(EnterRequest(seq: 1, sdkAppId: room.server.sdkAppId, userId: userId, userSig: sig,
                                              room: .numeric(roomId), scene: .rtc, role: .anchor, video: video, audio: audio)))
-            var grant: MediaGrant?
-            for try await message in channel.messages {
-                if case .entered(let entered) = message { grant = entered.media; break }
+            // Bounded: a server that answers with something else and keeps the connection open must not hang the test.
+            let grant = try await within(10) { () -> MediaGrant? in
+                for try await message in channel.messages {
+                    if case .entered(let entered) = message { return entered.media }
+                }
+                return nil
             }
             guard let media = grant else { throw TestFailure("\(userId) was not admitted") }
             let socket = try UDPPeer(host: media.host, port: media.port)
