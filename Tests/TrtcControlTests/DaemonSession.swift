@@ -40,13 +40,8 @@ func withDaemonSession<T: Sendable>(daemonEnvironment: [String: String] = [:],
             let daemon = try await DaemonProcess.start(
                 on: bus, server: server.url, logLevel: "warning",
                 environment: ["XDG_RUNTIME_DIR": runtime.path].merging(daemonEnvironment) { $1 }, inheritingEnvironment: false)
-            do {
-                let result = try await body(DaemonSession(bus: bus, server: server, daemon: daemon.process, runtimeDirectory: runtime))
-                await daemon.stop()
-                return result
-            } catch {
-                await daemon.stop()
-                throw error
+            return try await withStopping(daemon, stop: { await $0.stop() }) { daemon in
+                try await body(DaemonSession(bus: bus, server: server, daemon: daemon.process, runtimeDirectory: runtime))
             }
         }
     }

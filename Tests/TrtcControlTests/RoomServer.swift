@@ -31,13 +31,5 @@ struct RoomServer: Sendable {
 
 /// Runs `body` with a fresh server that is stopped afterwards, also when `body` throws.
 func withRoomServer<T: Sendable>(_ body: (RoomServer) async throws -> T) async throws -> T {
-    let server = try await RoomServer.start()
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await withStopping(try await RoomServer.start(), stop: { await $0.stop() }, body)
 }
