@@ -24,7 +24,7 @@ public final class PipeWireTestEnvironment: Sendable {
     }
 
     /// The source tree's script.
-    public static var defaultScript: String {
+    public static var scriptPath: String {
         BuiltProducts.repositoryRoot.appendingPathComponent("scripts/pipewire-test-env").path
     }
 
@@ -35,7 +35,7 @@ public final class PipeWireTestEnvironment: Sendable {
     }
 
     /// Runs `script start` and reads the environment it prints (`export NAME=VALUE` lines).
-    public static func start(script: String = defaultScript) throws -> PipeWireTestEnvironment {
+    public static func start(script: String = scriptPath) throws -> PipeWireTestEnvironment {
         let started = try CommandRun.runBlocking(script, ["start"]).successful("pipewire-test-env start")
         var exports: [String: String] = [:]
         for line in started.stdout.split(separator: "\n") where line.hasPrefix("export ") {
