@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "TrtcBenchmarks",
             dependencies: [
-                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract",
+                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract", "TrtcHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -120,15 +120,13 @@ let package = Package(
         .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // PipeWire: devices, camera and microphone capture, audio playback, video source nodes (I420 frames).
         .target(name: "TrtcPipeWire", dependencies: ["TrtcCodecs", "CPipeWire"]),
-        // Private headless PipeWire + WirePlumber (scripts/pipewire-test-env) as a suite trait, for any test target.
-        .target(name: "TrtcPipeWireTestSupport", path: "Tests/TrtcPipeWireTestSupport"),
         // Synthetic media for tests: a test-pattern camera, tones, deterministic random numbers.
         .target(name: "TrtcMediaTestSupport", dependencies: ["TrtcCodecs"], path: "Tests/TrtcMediaTestSupport"),
         .testTarget(name: "TrtcRTPTests", dependencies: ["TrtcRTP", "TrtcMediaTestSupport"]),
-        .testTarget(name: "TrtcCodecsTests", dependencies: ["TrtcCodecs", "TrtcRTP", "CPageZeroFill", "TrtcMediaTestSupport"]),
+        .testTarget(name: "TrtcCodecsTests", dependencies: ["TrtcCodecs", "TrtcRTP", "CPageZeroFill", "TrtcMediaTestSupport", "TrtcHarness"]),
         .testTarget(
             name: "TrtcPipeWireTests",
-            dependencies: ["TrtcPipeWire", "TrtcCodecs", "TrtcMediaTestSupport", "TrtcPipeWireTestSupport"]
+            dependencies: ["TrtcPipeWire", "TrtcCodecs", "TrtcMediaTestSupport", "TrtcHarness", "TrtcHarnessTesting"]
         ),
 
         // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.
@@ -140,7 +138,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "TrtcDBusTests", dependencies: ["TrtcDBus"]),
+        .testTarget(name: "TrtcDBusTests", dependencies: ["TrtcDBus", "TrtcHarness"]),
 
         // trtcd's D-Bus contract, shared by trtcd, trtcctl, trtc-bench and the tests: bus name and path, method,
         // signal and property names, EnterRoom's and StartLocal*'s parameters, error names, and the interface XML
@@ -166,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "TrtcControlTests",
             dependencies: [
-                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcDBusContract", "TrtcPipeWireTestSupport", "TrtcTestSupport",
+                "TrtcControl", "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcDBusContract", "TrtcHarness", "TrtcHarnessTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -190,26 +188,30 @@ let package = Package(
             dependencies: ["TrtcDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // Real processes for tests: trtc-server, dbus-daemon, trtcd.
-        .target(name: "TrtcTestSupport", path: "Tests/TrtcTestSupport"),
+        // What tests and benchmarks run: child processes (output awaited, deadlines, kill on release), private
+        // dbus-daemon buses, trtc-server and trtcd processes, the private PipeWire of scripts/pipewire-test-env.
+        // trtc-bench ships it, so it never imports Testing; TrtcHarnessTesting holds what does.
+        .target(name: "TrtcHarness", dependencies: ["TrtcCore", "TrtcDBus", "TrtcDBusContract"]),
+        .target(name: "TrtcHarnessTesting", dependencies: ["TrtcHarness"], path: "Tests/TrtcHarnessTesting"),
+        .testTarget(name: "TrtcHarnessTests", dependencies: ["TrtcHarness", "TrtcHarnessTesting"]),
 
         .testTarget(
             name: "TrtcDaemonTests",
             dependencies: [
-                "TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcRTP", "TrtcCodecs", "TrtcPipeWire",
-                "TrtcPipeWireTestSupport",
+                "TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP",
+                "TrtcCodecs", "TrtcPipeWire",
             ],
             exclude: ["Scripts"]
         ),
         .testTarget(name: "TrtcDBusContractTests", dependencies: ["TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
         // RoomStateMachine, table-driven, without processes.
         .testTarget(name: "TrtcRoomStateMachineTests", dependencies: ["TrtcDaemon", "TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
-        .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore"], resources: [.copy("Vectors")]),
+        .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore", "TrtcHarness"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "TrtcServerTests",
             dependencies: [
                 // TrtcCodecs for tests only: real VP8 RTP from the encoder (trtc-server itself links no codec).
-                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcTestSupport", "TrtcRTP", "TrtcCodecs",
+                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP", "TrtcCodecs",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

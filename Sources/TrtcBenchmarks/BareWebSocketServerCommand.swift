@@ -21,6 +21,7 @@ struct BareWebSocketServerCommand: AsyncParsableCommand {
     @Option var app: [String] = []
     @Option var apiCredential: [String] = []
     @Option var departureTimeout: Double?
+    @Option var stateDir: String?
     @Option var logLevel = "warning"
 
     func run() async throws {

@@ -1,5 +1,7 @@
 import Foundation
 import TrtcCodecs
+import TrtcCore
+import TrtcHarness
 import TrtcRTP
 
 /// Our VP8 path (`VP8Encoder` + `VP8Packetizer`, as trtcd publishes) against `vpxenc --rt` on the same raw
@@ -49,7 +51,7 @@ struct CodecComparison: Sendable {
             let frame = try video.frame(index, framesPerSecond: framesPerSecond)
             try raw.write(contentsOf: Data(frame.y) + Data(frame.u) + Data(frame.v))
             // Only the encoder path is timed: encode, packetize, serialize (what trtcd's encoder queue does).
-            let cpuStart = ThreadCPU.now()
+            let cpuStart = ThreadCPUTime.now
             let wallStart = ContinuousClock.now
             for encoded in try encoder.encode(frame) {
                 bytes += encoded.data.count
@@ -59,7 +61,7 @@ struct CodecComparison: Sendable {
                 }
             }
             wall += ContinuousClock.now - wallStart
-            cpu += ThreadCPU.now() - cpuStart
+            cpu += ThreadCPUTime.now - cpuStart
         }
         try raw.close()
 
@@ -77,8 +79,7 @@ struct CodecComparison: Sendable {
             "--screen-content-mode=0", "--fps=\(framesPerSecond)/1", "--i420", "--width=\(width)", "--height=\(height)",
             "--limit=\(frames)", "--quiet", "-o", ivf.path, rawURL.path,
         ]
-        let child = try ChildRun.run("/usr/bin/vpxenc", arguments)
-        guard child.status == 0 else { throw BenchFailure("vpxenc failed (\(child.status)): \(child.errorOutput.suffix(500))") }
+        let child = try CommandRun.runBlocking("/usr/bin/vpxenc", arguments, timeout: .seconds(600)).successful("vpxenc")
         let ivfSize = (try? FileManager.default.attributesOfItem(atPath: ivf.path)[.size] as? Int) ?? 0
         return Result(
             width: width, height: height, frames: frames, bitrateKbps: bitrateKbps,

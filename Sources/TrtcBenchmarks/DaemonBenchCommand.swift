@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrtcHarness
 
 /// `trtc-bench daemon`: trtcd's D-Bus latencies and memory, with real processes on loopback.
 struct DaemonBenchCommand: AsyncParsableCommand {

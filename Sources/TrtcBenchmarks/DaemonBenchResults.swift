@@ -1,3 +1,5 @@
+import TrtcHarness
+
 /// What `trtc-bench daemon` measured, and its markdown table.
 struct DaemonBenchResults: Sendable {
     let iterations: Int

@@ -1,5 +1,6 @@
 import TrtcClient
 import TrtcCore
+import TrtcHarness
 
 extension DaemonBenchmark {
     struct RemovalResult: Sendable {

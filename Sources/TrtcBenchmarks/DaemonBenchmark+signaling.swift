@@ -1,6 +1,7 @@
 import Logging
 import TrtcClient
 import TrtcCore
+import TrtcHarness
 
 extension DaemonBenchmark {
     static let directUserId = "bench-direct"

@@ -2,6 +2,8 @@ import Foundation
 import TrtcClient
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
+import TrtcHarness
 
 /// The trtcd benchmark: a trtc-server process on loopback and two simulated users, each with a private
 /// dbus-daemon, a trtcd process and a D-Bus client in this process. `measured` is the user whose daemon is
@@ -19,8 +21,8 @@ struct DaemonBenchmark {
     /// One simulated user: bus, daemon, client.
     struct User {
         let userId: String
-        let bus: BenchBus
-        let daemon: BenchDaemon
+        let bus: PrivateBus
+        let daemon: DaemonProcess
         let client: DaemonBusClient
     }
 
@@ -28,12 +30,12 @@ struct DaemonBenchmark {
     static let signalTimeout = Duration.seconds(10)
 
     let options: Options
-    let credentials = BenchCredentials()
+    let credentials = ServerCredentials.random()
     let log: @Sendable (String) -> Void
 
     func run() async throws -> DaemonBenchResults {
         let server = try await ServerProcess.start(
-            options.launcher, credentials: credentials, departureTimeoutSeconds: options.departureTimeoutSeconds)
+            options.launcher, credentials: credentials, departureTimeout: options.departureTimeoutSeconds)
         log("  server pid \(server.pid), port \(server.port)")
         var users: [User] = []
         do {
@@ -66,7 +68,7 @@ struct DaemonBenchmark {
         var results = DaemonBenchResults(iterations: options.iterations, warmup: options.warmup)
         // Idle: started, on its bus, never entered.
         try await Task.sleep(for: .milliseconds(500))
-        results.residentIdle = try measured.daemon.memory()
+        results.residentIdle = try ResidentMemory.of(measured.daemon.pid)
         results.dbusRoundTrip = try await measureBusRoundTrip(measured)
 
         try await enter(member)
@@ -75,17 +77,17 @@ struct DaemonBenchmark {
         results.residentInRoom = try await measureResidentInRoom(measured: measured, member: member)
         results.removal = try await measureRemoval(measured: measured, member: member, server: server)
         try await Task.sleep(for: .milliseconds(500))
-        results.residentIdleAfter = try measured.daemon.memory()
+        results.residentIdleAfter = try ResidentMemory.of(measured.daemon.pid)
         return results
     }
 
     // MARK: users
 
     private func startUser(_ userId: String, server: ServerProcess) async throws -> User {
-        let bus = try await BenchBus.start()
+        let bus = try await PrivateBus.start()
         do {
-            let daemon = try await BenchDaemon.start(
-                executable: options.trtcdPath, on: bus, server: server.url, logLevel: options.daemonLogLevel)
+            let daemon = try await DaemonProcess.start(
+                URL(fileURLWithPath: options.trtcdPath), on: bus, server: server.url, logLevel: options.daemonLogLevel)
             do {
                 return User(userId: userId, bus: bus, daemon: daemon, client: try await DaemonBusClient.connect(bus))
             } catch {
@@ -93,14 +95,14 @@ struct DaemonBenchmark {
                 throw error
             }
         } catch {
-            bus.stop()
+            await bus.stop()
             throw error
         }
     }
 
     private func stop(_ users: [User], server: ServerProcess) async {
         for user in users { await user.daemon.stop() }
-        for user in users { user.bus.stop() }
+        for user in users { await user.bus.stop() }
         await server.stop()
     }
 
@@ -142,7 +144,7 @@ struct DaemonBenchmark {
         for round in 0..<(options.warmup + options.iterations) {
             let start = ContinuousClock.now
             _ = try await user.client.connection.call(
-                destination: BenchDaemon.busName, path: DaemonBusClient.path, interface: "org.freedesktop.DBus.Properties",
+                destination: RoomBus.name, path: DaemonBusClient.path, interface: "org.freedesktop.DBus.Properties",
                 member: "Get", arguments: [.string(DaemonBusClient.interface), .string("State")], timeout: .seconds(30))
             if round >= options.warmup { samples.append(.now - start) }
         }
@@ -155,7 +157,7 @@ struct DaemonBenchmark {
         try await enter(measured)
         try await waitForRemoteEnter(of: measured.userId, at: member, from: mark)
         try await Task.sleep(for: .seconds(1))
-        let resident = try measured.daemon.memory()
+        let resident = try ResidentMemory.of(measured.daemon.pid)
         let leaveMark = member.client.signals.count
         try await measured.client.call("ExitRoom")
         try await waitForRemoteLeave(of: measured.userId, reason: 0, at: member, from: leaveMark)

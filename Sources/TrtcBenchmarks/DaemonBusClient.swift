@@ -1,5 +1,6 @@
 import TrtcDBus
 import TrtcDBusContract
+import TrtcHarness
 
 /// A D-Bus client of one trtcd on its user's bus: calls its room methods and logs its room signals with their
 /// arrival instants (PropertiesChanged is left out).
@@ -17,9 +18,9 @@ final class DaemonBusClient: Sendable {
     }
 
     /// Connects and subscribes; `pump()` must run for signals to be logged.
-    static func connect(_ bus: BenchBus) async throws -> DaemonBusClient {
+    static func connect(_ bus: PrivateBus) async throws -> DaemonBusClient {
         let connection = try await BusConnection.connect(address: bus.address)
-        let subscription = try await connection.subscribe(DBusMatchRule(sender: BenchDaemon.busName, path: path))
+        let subscription = try await connection.subscribe(DBusMatchRule(sender: RoomBus.name, path: path))
         return DaemonBusClient(connection: connection, subscription: subscription)
     }
 
@@ -33,7 +34,7 @@ final class DaemonBusClient: Sendable {
 
     @discardableResult
     func call(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
-        try await connection.call(destination: BenchDaemon.busName, path: Self.path, interface: Self.interface,
+        try await connection.call(destination: RoomBus.name, path: Self.path, interface: Self.interface,
                                   member: member, arguments: arguments, timeout: .seconds(30))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import TrtcDBus
 import TrtcDBusContract
+import TrtcHarness
 
 extension LivePublishBenchmark {
     /// A second trtcd ("viewer", its own bus, the same PipeWire) in the room while the first publishes camera and
@@ -21,12 +22,17 @@ extension LivePublishBenchmark {
     }
 
     func measureReceiving(width: Int, height: Int, bitrateKbps: Int, seconds: Int, trtcdPath: String) async throws -> ReceiveResult {
-        guard let server, let credentials else { throw BenchFailure("not started") }
-        let viewerBus = try await BenchBus.start()
-        defer { viewerBus.stop() }
-        let viewer = try await BenchDaemon.start(executable: trtcdPath, on: viewerBus, server: server.url, logLevel: "debug",
-                                                 extraEnvironment: pipeWireEnvironment)
-        var consumer: Process?
+        guard let server, let credentials, let pipeWire else { throw BenchFailure("not started") }
+        let viewerBus = try await PrivateBus.start()
+        let viewer: DaemonProcess
+        do {
+            viewer = try await DaemonProcess.start(URL(fileURLWithPath: trtcdPath), on: viewerBus, server: server.url,
+                                                   environment: pipeWire.exports)
+        } catch {
+            await viewerBus.stop()
+            throw error
+        }
+        var consumer: ChildProcess?
         do {
             let viewerConnection = try await BusConnection.connect(address: viewerBus.address)
             func viewerCall(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
@@ -47,33 +53,27 @@ extension LivePublishBenchmark {
             guard let nodeId = try await viewerCall("StartRemoteVideo", [.string("bench"), .string("main")]).first?.uint32 else {
                 throw BenchFailure("StartRemoteVideo returned no node id")
             }
-            let gst = Process()
-            gst.executableURL = URL(fileURLWithPath: "/usr/bin/gst-launch-1.0")
-            gst.arguments = ["-q", "pipewiresrc", "path=\(nodeId)", "!", "fakesink"]
-            gst.environment = ProcessInfo.processInfo.environment.merging(pipeWireEnvironment) { _, new in new }
-            gst.standardOutput = FileHandle.nullDevice
-            gst.standardError = FileHandle.nullDevice
-            try gst.run()
+            let gst = try ChildProcess("/usr/bin/gst-launch-1.0", ["-q", "pipewiresrc", "path=\(nodeId)", "!", "fakesink"],
+                                       environment: pipeWire.childEnvironment)
             consumer = gst
 
             try await Task.sleep(for: .seconds(3))  // warm-up: first key frame, links, buffers
             func totals() -> (pictures: Double, decodeMs: Double) {
-                let log = (try? String(contentsOf: viewer.logFile, encoding: .utf8)) ?? ""
-                guard let line = log.split(separator: "\n").last(where: { $0.contains("remote video receiving") }) else { return (0, 0) }
+                guard let line = viewer.process.errorOutput.split(separator: "\n").last(where: { $0.contains("remote video receiving") }) else { return (0, 0) }
                 func field(_ name: String) -> Double {
                     guard let range = line.range(of: name + "=") else { return 0 }
                     return Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
                 }
                 return (field("pictures"), field("decodeCpuMs"))
             }
-            let (startCPU, startTime) = (try ProcessStat.cpuSeconds(viewer.pid), ContinuousClock.now)
+            let (startCPU, startTime) = (try ProcessCPU.seconds(of: viewer.pid), ContinuousClock.now)
             // The statistics line comes every 30 pictures: rate between the first and the last line seen change.
             var firstLine: (totals: (pictures: Double, decodeMs: Double), time: ContinuousClock.Instant)?
             var lastLine = firstLine
             var largest = 0
             let end = ContinuousClock.now + .seconds(seconds)
             while ContinuousClock.now < end {
-                largest = max(largest, try viewer.memory().resident)
+                largest = max(largest, try ResidentMemory.of(viewer.pid).resident)
                 let now = totals()
                 if now.pictures > (lastLine?.totals.pictures ?? 0) {
                     lastLine = (now, .now)
@@ -81,7 +81,7 @@ extension LivePublishBenchmark {
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            let (endCPU, endTime) = (try ProcessStat.cpuSeconds(viewer.pid), ContinuousClock.now)
+            let (endCPU, endTime) = (try ProcessCPU.seconds(of: viewer.pid), ContinuousClock.now)
             guard let firstLine, let lastLine, lastLine.totals.pictures > firstLine.totals.pictures else {
                 throw BenchFailure("the viewer decoded no pictures: \(viewer.logTail())")
             }
@@ -94,19 +94,20 @@ extension LivePublishBenchmark {
                 viewerCPUPercent: (endCPU - startCPU) / (window / .seconds(1)) * 100,
                 // VmHWM is updated lazily by the kernel: never report it below a sampled VmRSS.
                 residentMiB: Double(largest) / 1_048_576,
-                peakResidentMiB: max(try ProcessStat.peakResidentMiB(viewer.pid), Double(largest) / 1_048_576))
-            gst.terminate()
-            gst.waitUntilExit()
+                peakResidentMiB: max(Double(try ResidentMemory.of(viewer.pid).peak), Double(largest)) / 1_048_576)
+            await gst.stop()
             _ = try? await viewerCall("ExitRoom")
             await viewerConnection.close()
             try await call("StopLocalVideo")
             try await call("StopLocalAudio")
             await viewer.stop()
+            await viewerBus.stop()
             return result
         } catch {
-            if let consumer, consumer.isRunning { consumer.terminate() }
+            await consumer?.stop()
             print("the viewer's log ends:\n\(viewer.logTail())")
             await viewer.stop()
+            await viewerBus.stop()
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrtcHarness
 
 /// `trtc-bench media`: trtcd's local media path (docs/benchmarks.md, "Media").
 struct MediaBenchCommand: AsyncParsableCommand {

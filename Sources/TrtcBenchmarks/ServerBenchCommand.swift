@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrtcHarness
 import TrtcServer
 
 /// `trtc-bench server`: latency, dismissal, join rate, memory and capacity of trtc-server.

@@ -1,5 +1,6 @@
 import TrtcClient
 import TrtcCore
+import TrtcHarness
 
 /// Many users entering at once, then held with heartbeats: join rate, memory per user, and whether all stay.
 struct CapacityResult: Sendable {
@@ -37,7 +38,7 @@ extension ServerBenchmark {
             func room(_ client: Int) -> UInt32 { UInt32(1 + client % rooms) }
             let texts = Dictionary(uniqueKeysWithValues: clients.map { ($0, enterText($0, room: room($0))) })
             try await Task.sleep(for: .milliseconds(500))
-            let idleRSS = try server.residentBytes()
+            let idleRSS = try ResidentMemory.of(server.pid).resident
 
             // Heartbeats from the moment each client is connected, as trtcd sends them: the server closes
             // connections that stay silent for the departure timeout, in a room or not.
@@ -46,22 +47,22 @@ extension ServerBenchmark {
             try await fleet.connect(0..<users, window: options.connectWindow, timeout: .seconds(300))
             let connectTime = ContinuousClock.now - connectStart
             try await Task.sleep(for: .milliseconds(300))
-            let connectedRSS = try server.residentBytes()
+            let connectedRSS = try ResidentMemory.of(server.pid).resident
             log("  \(users) connected in \(connectTime.formattedMilliseconds); server RSS \(idleRSS.mebibytes) idle, \(connectedRSS.mebibytes) connected")
             if options.bareServer {
                 throw BenchFailure("bare WebSocket server: \(((Double(connectedRSS - idleRSS) / Double(users)) / 1024).decimal(digits: 1)) KiB per connection; it has no rooms, so the benchmark stops here")
             }
             try await Task.sleep(for: .milliseconds(300))
 
-            let (serverBefore, benchBefore) = (try server.cpuSeconds(), ProcessCPU.selfSeconds())
+            let (serverBefore, benchBefore) = (try ProcessCPU.seconds(of: server.pid), ProcessCPU.selfSeconds())
             let (entries, joinTime) = try await enterAll(
                 clients, texts: texts, window: options.joinWindow, fleet: fleet, timeout: .seconds(300))
-            let joinServerCPU = (try server.cpuSeconds() - serverBefore) / (joinTime.milliseconds / 1000)
+            let joinServerCPU = (try ProcessCPU.seconds(of: server.pid) - serverBefore) / (joinTime.milliseconds / 1000)
             let joinBenchCPU = (ProcessCPU.selfSeconds() - benchBefore) / (joinTime.milliseconds / 1000)
             log("  \(users) entered in \(joinTime.formattedMilliseconds); CPU: server \((joinServerCPU * 100).decimal(digits: 0)) %, clients \((joinBenchCPU * 100).decimal(digits: 0)) % of one core")
 
             // Hold: nothing but heartbeats; nobody may be dropped.
-            let cpuBefore = try server.cpuSeconds()
+            let cpuBefore = try ProcessCPU.seconds(of: server.pid)
             let holdStart = ContinuousClock.now
             let holdEnd = holdStart + .milliseconds(Int64(options.holdSeconds * 1000))
             var lost = 0
@@ -72,9 +73,9 @@ extension ServerBenchmark {
                 }
             }
             let holdTime = ContinuousClock.now - holdStart
-            let holdCPU = (try server.cpuSeconds() - cpuBefore) / (holdTime.milliseconds / 1000)
+            let holdCPU = (try ProcessCPU.seconds(of: server.pid) - cpuBefore) / (holdTime.milliseconds / 1000)
             let health = try await server.health()
-            let loadedRSS = try server.residentBytes()
+            let loadedRSS = try ResidentMemory.of(server.pid).resident
             log("  held \(holdTime.formattedMilliseconds): healthz users \(health.users), rooms \(health.rooms), connections \(health.connections), lost \(lost)")
 
             // RemoveUser while the others are held, one user per room.

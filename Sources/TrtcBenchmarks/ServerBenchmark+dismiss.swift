@@ -1,6 +1,7 @@
 import Foundation
 import TrtcClient
 import TrtcCore
+import TrtcHarness
 
 /// DismissRoom of a full room: from sending the request until the last member is told.
 struct DismissResult: Sendable {
@@ -46,8 +47,9 @@ extension ServerBenchmark {
                 setup += ContinuousClock.now - setupStart
                 try await Task.sleep(for: .milliseconds(300))
 
-                let (serverBefore, benchBefore) = (try server.cpuSeconds(), ProcessCPU.selfSeconds())
-                let windowStart = Self.monotonicSeconds()
+                let (serverBefore, benchBefore) = (try ProcessCPU.seconds(of: server.pid), ProcessCPU.selfSeconds())
+                // CLOCK_MONOTONIC seconds, to line the measured window up with `perf record -k CLOCK_MONOTONIC`.
+                let windowStart = MonotonicClock.now / .seconds(1)
                 let start = ContinuousClock.now
                 let outcome = try await api.call("DismissRoom", .object([
                     "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room))]))
@@ -73,20 +75,13 @@ extension ServerBenchmark {
                 }
                 toLast.append(last - start)
                 fleet.stopHeartbeats()
-                let windowEnd = Self.monotonicSeconds()
-                let serverCPU = try server.cpuSeconds() - serverBefore
+                let windowEnd = MonotonicClock.now / .seconds(1)
+                let serverCPU = try ProcessCPU.seconds(of: server.pid) - serverBefore
                 let benchCPU = ProcessCPU.selfSeconds() - benchBefore
                 log("  round \(round + 1): last of \(members) told after \((last - start).formattedMilliseconds); CPU meanwhile: server \(Int(serverCPU * 1000)) ms, clients \(Int(benchCPU * 1000)) ms; CLOCK_MONOTONIC \(windowStart.decimal(digits: 6))…\(windowEnd.decimal(digits: 6))")
             }
             return DismissResult(members: members, anchors: anchors, toLastMember: toLast, perMember: LatencySummary(perMember),
                                  setupSeconds: setup.milliseconds / 1000)
         }
-    }
-
-    /// CLOCK_MONOTONIC in seconds, to line the measured window up with `perf record -k CLOCK_MONOTONIC`.
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

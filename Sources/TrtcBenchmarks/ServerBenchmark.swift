@@ -1,6 +1,7 @@
 import Foundation
 import TrtcClient
 import TrtcCore
+import TrtcHarness
 
 /// The trtc-server benchmark: a real server process on loopback, driven by many simulated signaling clients
 /// in this process and by the TC3-signed server API.
@@ -29,7 +30,7 @@ struct ServerBenchmark {
     }
 
     let options: Options
-    let credentials = BenchCredentials()
+    let credentials = ServerCredentials.random()
     let log: @Sendable (String) -> Void
 
     func run() async throws -> ServerBenchResults {
@@ -45,7 +46,7 @@ struct ServerBenchmark {
     /// Runs `body` against a fresh server process that is stopped afterwards, also when `body` fails.
     func withServer<T>(_ body: (ServerProcess, ClientFleet) async throws -> T) async throws -> T {
         let server = try await ServerProcess.start(
-            options.launcher, credentials: credentials, departureTimeoutSeconds: options.departureTimeoutSeconds,
+            options.launcher, credentials: credentials, departureTimeout: options.departureTimeoutSeconds,
             timeout: .milliseconds(Int64(options.serverStartTimeoutSeconds * 1000)))
         log("  server pid \(server.pid), bench pid \(getpid()), port \(server.port)")
         let fleet = ClientFleet(server: server.url)

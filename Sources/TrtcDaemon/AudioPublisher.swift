@@ -5,6 +5,7 @@ import Synchronization
 import TrtcCodecs
 import TrtcPipeWire
 import TrtcRTP
+import TrtcCore
 
 /// Encodes captured audio to Opus (48 kHz mono, 20 ms per packet) and sends it as RTP (`RTPPayloadType.opus`), with RTCP
 /// sender reports every 5 s.
@@ -56,7 +57,7 @@ final class AudioPublisher: @unchecked Sendable {
             wasLive = false
             return
         }
-        let cpuStart = MonotonicTime.threadCPU()
+        let cpuStart = ThreadCPUTime.now
         do {
             if !wasLive { framer.reset() }
             wasLive = true
@@ -83,7 +84,7 @@ final class AudioPublisher: @unchecked Sendable {
                 framesSent += 1
                 bytes += datagram.count
             }
-            let now = MonotonicTime.now()
+            let now = MonotonicClock.now
             if packets > 0, lastSenderReport.map({ now - $0 >= Self.senderReportInterval }) ?? true, let packetizer {
                 let report = RTCPSenderReport(sequencer: packetizer.sequencer, time: .now(), rtpTimestamp: packetizer.nextRTPTimestamp)
                 transport.send(report.serialized())
@@ -92,7 +93,7 @@ final class AudioPublisher: @unchecked Sendable {
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("audio publishing", metadata: ["stats": "\(summary)"])
             }
-            let cpu = MonotonicTime.threadCPU() - cpuStart
+            let cpu = ThreadCPUTime.now - cpuStart
             let latency = now - captured.timestamp
             gate.stats.withLock {
                 $0.recordSent(frames: framesSent, packets: packets, bytes: bytes, latency: latency, cpu: cpu)

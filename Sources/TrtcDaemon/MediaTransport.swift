@@ -123,13 +123,13 @@ final class MediaTransport: Sendable {
     private func receiveLoop() {
         defer { threadEnded.signal() }
         let bind = MediaBindMessage.bindRequest(token: token)
-        var nextBind = MonotonicTime.now()
+        var nextBind = MonotonicClock.now
         var buffer = [UInt8](repeating: 0, count: 2048)
         // Owned by this thread: what each other source sent us, for the receiver reports.
         var receptions = ReceptionLedger()
-        var nextReport = MonotonicTime.now() + Self.receiverReportInterval
+        var nextReport = MonotonicClock.now + Self.receiverReportInterval
         while !stopRequested.load(ordering: .acquiring) {
-            let now = MonotonicTime.now()
+            let now = MonotonicClock.now
             if now >= nextBind {
                 send(bind)
                 nextBind = now + (isBound ? .seconds(5) : .seconds(1))
@@ -140,7 +140,7 @@ final class MediaTransport: Sendable {
                     send(report)
                 }
             }
-            let waitMs = max(1, Int32((min(nextBind, nextReport) - MonotonicTime.now()) / .milliseconds(1)))
+            let waitMs = max(1, Int32((min(nextBind, nextReport) - MonotonicClock.now) / .milliseconds(1)))
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
             guard ready > 0, fds[0].revents & Int16(POLLIN) != 0 else { continue }
@@ -163,13 +163,13 @@ final class MediaTransport: Sendable {
         let bytes = Array(datagram)
         guard RTCPPacket.isRTCP(bytes) else {
             if let packet = try? RTPPacket(parsing: bytes) {
-                receptions.record(packet, arrival: MonotonicTime.now())
+                receptions.record(packet, arrival: MonotonicClock.now)
                 handlers.rtpReceived(packet)
             }
             return
         }
         guard let packets = try? RTCPPacket.parseCompound(bytes) else { return }
-        for case .senderReport(let report) in packets { receptions.record(report, arrival: MonotonicTime.now()) }
+        for case .senderReport(let report) in packets { receptions.record(report, arrival: MonotonicClock.now) }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()
         }

@@ -4,6 +4,7 @@ import Synchronization
 import TrtcCodecs
 import TrtcPipeWire
 import TrtcRTP
+import TrtcCore
 
 /// One remote user's video shown in a PipeWire `Video/Source` node (StartRemoteVideo): RTP → VP8 frames → pictures.
 ///
@@ -114,7 +115,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
 
     private func process(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        let due = nackRequester.packetArrived(sequenceNumber: packet.sequenceNumber, now: MonotonicTime.now())
+        let due = nackRequester.packetArrived(sequenceNumber: packet.sequenceNumber, now: MonotonicClock.now)
         if !due.isEmpty { requestRetransmission(due) }
         let frames: [ReassembledVP8Frame]
         do {
@@ -143,9 +144,9 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 guard frame.isKeyframe else { return askForKeyframe(force: false) }
                 decoder = try VP8Decoder()
             }
-            let cpuBefore = MonotonicTime.threadCPU()
+            let cpuBefore = ThreadCPUTime.now
             guard let picture = try decoder?.decode(frame.data) else { return }
-            decodeCPU += MonotonicTime.threadCPU() - cpuBefore
+            decodeCPU += ThreadCPUTime.now - cpuBefore
             picturesDecoded += 1
             let source = try ensureSource(width: picture.width, height: picture.height)
             if picture.width == source.width && picture.height == source.height {

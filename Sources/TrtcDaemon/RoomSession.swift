@@ -80,13 +80,13 @@ struct RoomSession: Sendable {
 
 /// Heartbeat interval and liveness bookkeeping of one connection, shared by its reader and its keep-alive loop.
 final class SessionTiming: Sendable {
-    private let lastHeardMs = Atomic<Int64>(SessionTiming.nowMs())
+    private let lastHeardMs = Atomic<Int64>(MonotonicClock.millisecondsIncludingSuspend)
     private let heartbeat = Atomic<Int>(1000)
     private let deadline = Atomic<Int>(5000)
     private let heardAnything = Atomic<Bool>(false)
 
     func heard() {
-        lastHeardMs.store(Self.nowMs(), ordering: .relaxed)
+        lastHeardMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
         heardAnything.store(true, ordering: .relaxed)
     }
 
@@ -98,12 +98,5 @@ final class SessionTiming: Sendable {
     var everHeard: Bool { heardAnything.load(ordering: .relaxed) }
     var heartbeatMs: Int { heartbeat.load(ordering: .relaxed) }
     var deadlineMs: Int { deadline.load(ordering: .relaxed) }
-    var silenceMs: Int { Int(Self.nowMs() - lastHeardMs.load(ordering: .relaxed)) }
-
-    /// Monotonic milliseconds since the first use.
-    static func nowMs() -> Int64 {
-        Int64((ContinuousClock.now - origin) / .milliseconds(1))
-    }
-
-    private static let origin = ContinuousClock.now
+    var silenceMs: Int { Int(MonotonicClock.millisecondsIncludingSuspend - lastHeardMs.load(ordering: .relaxed)) }
 }

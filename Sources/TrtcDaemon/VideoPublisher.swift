@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TrtcCodecs
 import TrtcRTP
+import TrtcCore
 
 /// Encodes captured frames to VP8 and sends them as RTP (`RTPPayloadType.vp8`) with RTCP sender reports every 5 s.
 ///
@@ -71,7 +72,7 @@ final class VideoPublisher: @unchecked Sendable {
     private func encodeAndSend(_ frame: I420Frame) {
         let current = gate.target.withLock { $0 }
         guard current.isLive, let transport = current.transport else { return }
-        let cpuStart = MonotonicTime.threadCPU()
+        let cpuStart = ThreadCPUTime.now
         do {
             if packetizer?.sequencer.ssrc != current.ssrc {
                 packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: RTPPayloadType.vp8)
@@ -104,7 +105,7 @@ final class VideoPublisher: @unchecked Sendable {
                     bytes += datagram.count
                 }
             }
-            let now = MonotonicTime.now()
+            let now = MonotonicClock.now
             if packets > 0, lastSenderReport.map({ now - $0 >= Self.senderReportInterval }) ?? true, let sequencer = packetizer?.sequencer {
                 let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
                 transport.send(report.serialized())
@@ -113,7 +114,7 @@ final class VideoPublisher: @unchecked Sendable {
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("video publishing", metadata: ["stats": "\(summary)"])
             }
-            let cpu = MonotonicTime.threadCPU() - cpuStart
+            let cpu = ThreadCPUTime.now - cpuStart
             let latency = now - frame.timestamp
             gate.stats.withLock {
                 $0.recordSent(frames: 1, keyframes: keyframes, packets: packets, bytes: bytes, latency: latency, cpu: cpu)

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import TrtcCore
 
 /// The registry's long-running part: the departure sweep, and on graceful shutdown telling every client
 /// before the HTTP server goes away.
@@ -12,7 +13,7 @@ struct RoomService: Service {
         // Sleeps end early on graceful shutdown; cancellation ends the loop too.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: sweepInterval)
-            registry.sweep(now: MonotonicClock.milliseconds())
+            registry.sweep(now: MonotonicClock.milliseconds)
         }
         registry.shutdown()
         // Give the connections a moment to flush the shutdown message and close; never wait long.

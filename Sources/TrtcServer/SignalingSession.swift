@@ -47,7 +47,7 @@ final class SignalingSession: Sendable {
         self.channel = channel
         self.maxQueuedMessages = maxQueuedMessages
         self.metrics = metrics
-        self.lastSeen = Synchronization.Atomic(MonotonicClock.milliseconds())
+        self.lastSeen = Synchronization.Atomic(MonotonicClock.milliseconds)
     }
 
     /// A message encoded once, to be sent to any number of sessions (a ByteBuffer is shared, not copied, by each write).
@@ -56,7 +56,7 @@ final class SignalingSession: Sendable {
     }
 
     func touch() {
-        lastSeen.store(MonotonicClock.milliseconds(), ordering: .relaxed)
+        lastSeen.store(MonotonicClock.milliseconds, ordering: .relaxed)
     }
 
     func send(_ message: ServerMessage) {

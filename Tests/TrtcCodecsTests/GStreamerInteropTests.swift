@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TrtcCodecs
+import TrtcHarness
 import TrtcMediaTestSupport
 @testable import TrtcRTP
 
@@ -9,16 +10,8 @@ import TrtcMediaTestSupport
 /// `rtpstreamdepay` can read them from a file, which ends cleanly with EOS.
 @Suite struct GStreamerInteropTests {
     static func runGStreamer(_ pipeline: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gst-launch-1.0")
-        process.arguments = ["-q"] + pipeline.split(separator: " ").map(String.init)
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(process.terminationStatus == 0, "gst-launch-1.0 failed: \(message)")
+        let gst = try CommandRun.runBlocking("/usr/bin/gst-launch-1.0", ["-q"] + pipeline.split(separator: " ").map(String.init))
+        try #require(gst.status == 0, "gst-launch-1.0 failed: \(gst.stderr)")
     }
 
     static func rfc4571(_ packets: [RTPPacket]) -> Data {

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
+import TrtcHarnessTesting
 
 /// The installed D-Bus activation file starts trtcd when trtcctl first calls it (a bus without systemd runs
 /// the file's Exec line itself).

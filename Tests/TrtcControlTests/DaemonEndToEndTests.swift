@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TrtcCore
-import TrtcTestSupport
+import TrtcHarness
+import TrtcHarnessTesting
 
 /// trtcctl against a real trtcd on a private bus, entering rooms of a real trtc-server, with another real
 /// signaling client in the room.

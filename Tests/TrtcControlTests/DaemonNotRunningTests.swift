@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrtcTestSupport
+import TrtcHarness
 
 /// trtcctl on a session bus where nobody owns org.trtcd.Trtc1 and no activation file exists.
 @Suite("trtcctl without trtcd")

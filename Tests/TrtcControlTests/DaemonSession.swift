@@ -1,6 +1,5 @@
 import Foundation
-import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 /// A real trtcd process on a private bus, entering rooms of a real trtc-server.
 struct DaemonSession: Sendable {
@@ -27,21 +26,6 @@ struct DaemonSession: Sendable {
         try await monitor.waitForError(containing: "trtcd is :")
         return monitor
     }
-
-    /// Waits until `name` has an owner on `address` (or `process` died).
-    static func waitForOwner(of name: String, on address: String, process: ChildProcess?,
-                             timeout: Duration = .seconds(20)) async throws {
-        let connection = try await BusConnection.connect(address: address)
-        defer { Task { await connection.close() } }
-        let deadline = ContinuousClock.now + timeout
-        while try await connection.nameOwner(of: name) == nil {
-            if let process, !process.isRunning {
-                throw TestFailure("\(process.name) exited before owning \(name): \(process.errorOutput.suffix(2000))")
-            }
-            if ContinuousClock.now >= deadline { throw TestFailure("nobody owns \(name) after \(timeout)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
 }
 
 /// Runs `body` with a private bus, a trtc-server and a trtcd (default server: that trtc-server); stops all three.
@@ -52,17 +36,12 @@ func withDaemonSession<T: Sendable>(daemonEnvironment: [String: String] = [:],
         try await withPrivateBus { bus in
             let runtime = try BuiltProducts.temporaryDirectory("trtcctl-runtime")
             defer { try? FileManager.default.removeItem(at: runtime) }
-            let daemon = try ChildProcess(BuiltProducts.executable("trtcd"), ["--server", server.url, "--log-level", "warning"], environment: [
-                "PATH": "/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS": bus.address, "XDG_RUNTIME_DIR": runtime.path,
-            ].merging(daemonEnvironment) { $1 })
-            do {
-                try await DaemonSession.waitForOwner(of: "org.trtcd.Trtc1", on: bus.address, process: daemon)
-                let result = try await body(DaemonSession(bus: bus, server: server, daemon: daemon, runtimeDirectory: runtime))
-                await daemon.stop()
-                return result
-            } catch {
-                await daemon.stop()
-                throw error
+            // Only the bus, PATH and a runtime dir of its own: nothing of the user's session (PipeWire, journal).
+            let daemon = try await DaemonProcess.start(
+                on: bus, server: server.url, logLevel: "warning",
+                environment: ["XDG_RUNTIME_DIR": runtime.path].merging(daemonEnvironment) { $1 }, inheritingEnvironment: false)
+            return try await withStopping(daemon, stop: { await $0.stop() }) { daemon in
+                try await body(DaemonSession(bus: bus, server: server, daemon: daemon.process, runtimeDirectory: runtime))
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrtcTestSupport
+import TrtcHarness
 
 /// scripts/install and scripts/verify-units, run as real processes on the built binaries.
 @Suite("scripts/install and scripts/verify-units")
@@ -114,7 +114,7 @@ struct InstallScriptTests {
 
     @Test("verify-units installs (--user into a temporary HOME, system-wide staged) and systemd-analyze accepts the installed units without a single warning")
     func unitsVerify() async throws {
-        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path])
+        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path], environment: [:])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout == Self.verifiedInstalledFiles.map { "verify-units: \($0) ok\n" }.joined(), "\(run)")
         #expect(run.stderr.isEmpty, "\(run)")
@@ -127,7 +127,7 @@ struct InstallScriptTests {
         try Self.edit(copy, "systemd/trtc-server.service", replacing: "ProtectSystem=strict", with: "ProtectSystm=strict")
         try Self.edit(copy, "dbus/org.trtcd.Trtc1.service", replacing: "SystemdService=trtcd.service", with: "SystemdService=other.service")
         let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
-                                           ["--bin-dir", BuiltProducts.directory.path])
+                                           ["--bin-dir", BuiltProducts.directory.path], environment: [:])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("/stage/etc/systemd/system/trtc-server.service:"), "the installed copy is named: \(run)")
         #expect(run.stderr.contains("Unknown key 'ProtectSystm'"), "\(run)")
@@ -144,7 +144,7 @@ struct InstallScriptTests {
         try Self.edit(copy, "scripts/install",
                       replacing: #""$dbus_dir/org.trtcd.Trtc1.service" "$rewrite""#, with: #""$dbus_dir/org.trtcd.Trtc1.service""#)
         let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
-                                           ["--bin-dir", BuiltProducts.directory.path])
+                                           ["--bin-dir", BuiltProducts.directory.path], environment: [:])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("org.trtcd.Trtc1.service installed with --user: Exec (/usr/local/bin/trtcd) differs from trtcd.service's ExecStart"), "\(run)")
         #expect(run.stdout.contains("trtcd.service installed with --user (user) ok"), "\(run)")
@@ -158,7 +158,7 @@ struct InstallScriptTests {
             FileManager.default.createFile(atPath: empty.appendingPathComponent(binary).path, contents: Data("#!/bin/sh\n".utf8),
                                            attributes: [.posixPermissions: 0o755])
         }
-        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", empty.path])
+        let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", empty.path], environment: [:])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("scripts/install --user failed:\ninstall: \(empty.path)/trtcctl is missing or not executable"), "\(run)")
         #expect(run.stdout.isEmpty, "\(run)")

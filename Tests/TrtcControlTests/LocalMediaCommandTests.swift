@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TrtcCore
-import TrtcPipeWireTestSupport
+import TrtcHarness
 
 /// `trtcctl video …`, `audio …` and `enter --video --audio` against a real trtcd capturing from a private
 /// PipeWire's test camera and microphone; another real member in the room sees the publishing state.

@@ -1,4 +1,5 @@
 import TrtcCore
+import TrtcHarnessTesting
 
 /// One line of `trtcctl monitor --json`, parsed.
 struct MonitorRecord: Equatable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrtcTestSupport
+import TrtcHarness
 
 /// scripts/release-build and scripts/check-symbol-order, run as real processes. A real release build takes many
 /// minutes, so release-build runs here with a stand-in `swift` first on PATH that records every call and "links"

@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TrtcClient
 import TrtcCore
+import TrtcHarnessTesting
 
 /// A user in a room over a real signaling connection (TrtcClient), recording what the server tells it.
 final class RoomMember: Sendable {

@@ -1,5 +1,6 @@
 import Testing
 import TrtcCore
+import TrtcHarness
 
 /// `trtcctl server …` against a real trtc-server process with real members in the room.
 @Suite("trtcctl server (server API)")

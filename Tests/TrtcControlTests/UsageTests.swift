@@ -1,4 +1,5 @@
 import Testing
+import TrtcHarness
 
 /// Bad command lines: exit status 2, a `trtcctl:` message naming the problem (with the TRTC code for identifiers)
 /// and the usage on stderr, nothing on stdout. No bus or server is needed for any of these.

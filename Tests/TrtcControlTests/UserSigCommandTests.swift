@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrtcCore
+import TrtcHarness
 
 @Suite("trtcctl usersig")
 struct UserSigCommandTests {

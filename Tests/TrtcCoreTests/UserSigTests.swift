@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrtcHarness
 @testable import TrtcCore
 
 @Suite struct UserSigTests {
@@ -232,28 +233,12 @@ import Testing
 
     // MARK: helpers
 
-    struct ProcessResult {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// Runs Vectors/verify_usersig.py, which checks a sig with Tencent's own TLSSigAPIv2 Python code.
-    func runTencentVerifier(sig: String, sdkAppId: UInt32, key: String, user: String, now: Int?) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", try Vectors.directory.appendingPathComponent("verify_usersig.py").path,
-                             "--sdk-app-id", String(sdkAppId), "--key", key, "--user", user]
-            + (now.map { ["--now", String($0)] } ?? []) + ["--", sig]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderr, as: UTF8.self))
+    func runTencentVerifier(sig: String, sdkAppId: UInt32, key: String, user: String, now: Int?) throws -> CommandRun {
+        try CommandRun.runBlocking(
+            "python3",
+            [try Vectors.directory.appendingPathComponent("verify_usersig.py").path,
+             "--sdk-app-id", String(sdkAppId), "--key", key, "--user", user]
+                + (now.map { ["--now", String($0)] } ?? []) + ["--", sig])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrtcHarness
 @testable import TrtcDBus
 
 @Suite("Connection lifecycle")

@@ -1,4 +1,5 @@
 import Testing
+import TrtcHarness
 @testable import TrtcDBus
 
 @Suite("Method calls against a real dbus-daemon")

@@ -1,5 +1,6 @@
 import Testing
 import TrtcDBus
+import TrtcHarness
 
 @Suite("Bus names against a real dbus-daemon")
 struct NameTests {

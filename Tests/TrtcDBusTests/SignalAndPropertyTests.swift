@@ -1,4 +1,5 @@
 import Testing
+import TrtcHarness
 @testable import TrtcDBus
 
 @Suite("Signals, properties, introspection and Peer against a real dbus-daemon")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 @Suite("trtcd: bad input gets the right D-Bus error; the daemon is unharmed", .serialized)
 struct BadInputTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 @Suite("trtcd media: bad options, missing devices and the audience get clear errors", .serialized)
 struct MediaErrorTests {

@@ -4,8 +4,8 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcCodecs
+import TrtcHarness
 import TrtcRTP
-import TrtcTestSupport
 
 /// A room member that sends garbage: random VP8 and Opus payloads, and a key frame claiming 16383×16383. The server
 /// forwards whatever has a valid RTP header, so trtcd's receiving side is where it must stop.

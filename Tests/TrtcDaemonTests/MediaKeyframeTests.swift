@@ -5,8 +5,9 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcDBus
+import TrtcHarness
+import TrtcHarnessTesting
 import TrtcRTP
-import TrtcTestSupport
 
 @Suite("trtcd media: an RTCP picture loss indication from a receiver gets a key frame", .serialized)
 struct MediaKeyframeTests {
@@ -14,7 +15,7 @@ struct MediaKeyframeTests {
     func keyframeOnPLI() async throws {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
-            try await alice.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120),
+            try await alice.startVideo(["camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120),
                                         "fps": .uint32(15)])
             try await alice.enter("alice", room: .numeric(12), server: room.server)
             try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 5)
@@ -64,7 +65,7 @@ final class UDPPeer: Sendable {
 
     init(host: String, port: UInt16) throws {
         fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw MediaTestFailure("socket failed") }
+        guard fd >= 0 else { throw TestFailure("socket failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -72,7 +73,7 @@ final class UDPPeer: Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw MediaTestFailure("connect failed") }
+        guard connected == 0 else { throw TestFailure("connect failed") }
     }
 
     func send(_ bytes: [UInt8]) {

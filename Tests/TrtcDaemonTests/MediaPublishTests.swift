@@ -3,8 +3,8 @@ import Testing
 import TrtcCore
 import TrtcDBus
 import TrtcCodecs
+import TrtcHarness
 import TrtcRTP
-import TrtcTestSupport
 
 @Suite("trtcd media: capture from PipeWire, publish to a real trtc-server, decode what it recorded", .serialized)
 struct MediaPublishTests {
@@ -14,10 +14,10 @@ struct MediaPublishTests {
             let (alice, bob) = (room.clients[0], room.clients[1])
             try await bob.enter("bob", room: .numeric(9), server: room.server)
             try await alice.startVideo([
-                "camera": .string(MediaPipeWire.camera), "width": .uint32(320), "height": .uint32(240), "fps": .uint32(15),
+                "camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(320), "height": .uint32(240), "fps": .uint32(15),
                 "bitrate": .uint32(300),
             ])
-            try await alice.startAudio(["microphone": .string(MediaPipeWire.microphone), "bitrate": .uint32(24)])
+            try await alice.startAudio(["microphone": .string(PipeWireTestEnvironment.microphoneName), "bitrate": .uint32(24)])
             #expect(try await alice.property("LocalVideo") == .boolean(true))
             #expect(try await alice.property("LocalAudio") == .boolean(true))
 
@@ -80,17 +80,17 @@ struct MediaPublishTests {
             for packet in audio.packets { samples += try opus.decode(packet.payload) }
             #expect(samples.count >= 48_000 / 2, "only \(samples.count) samples")
             let frequency = Self.dominantFrequency(Array(samples.suffix(9600)), sampleRate: 48_000)
-            #expect(abs(frequency - MediaPipeWire.toneFrequency) <= 10, "dominant frequency \(frequency) Hz")
+            #expect(abs(frequency - PipeWireTestEnvironment.microphoneFrequency) <= 10, "dominant frequency \(frequency) Hz")
 
             // An independent decoder plays the recording.
             let raw = room.recordDirectory.appendingPathComponent("gst.i420")
-            let gst = try MediaToolRun.run([
-                "gst-launch-1.0", "-q", "filesrc", "location=\(video.file.path)", "!",
+            let gst = try await CommandRun.run("gst-launch-1.0", [
+                "-q", "filesrc", "location=\(video.file.path)", "!",
                 "application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8,payload=\(RTPPayloadType.vp8)", "!",
                 "rtpstreamdepay", "!", "rtpvp8depay", "!", "vp8dec", "!", "video/x-raw,format=I420", "!",
                 "filesink", "location=\(raw.path)",
-            ], environment: ProcessInfo.processInfo.environment)
-            #expect(gst.status == 0, "gst-launch: \(gst.errorOutput)")
+            ])
+            #expect(gst.status == 0, "gst-launch: \(gst.stderr)")
             let size = (try? FileManager.default.attributesOfItem(atPath: raw.path)[.size] as? Int) ?? 0
             let frameSize = 320 * 240 * 3 / 2
             #expect(size >= 10 * frameSize && size % frameSize == 0, "GStreamer decoded \(size) bytes")
@@ -103,7 +103,7 @@ struct MediaPublishTests {
             let (alice, bob) = (room.clients[0], room.clients[1])
             let live: [String: DBusValue] = ["scene": .string("live")]
             try await bob.enter("bob", room: .numeric(14), server: room.server, extra: live.merging(["role": .string("audience")]) { $1 })
-            try await alice.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120)])
+            try await alice.startVideo(["camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120)])
             try await alice.enter("alice", room: .numeric(14), server: room.server, extra: live)
             try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
             try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 3)

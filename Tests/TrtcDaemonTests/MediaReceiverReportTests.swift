@@ -3,8 +3,8 @@ import Logging
 import Testing
 import TrtcClient
 import TrtcCore
+import TrtcHarness
 import TrtcRTP
-import TrtcTestSupport
 
 @Suite("trtcd media: receiver reports tell a sender what arrived", .serialized)
 struct MediaReceiverReportTests {

@@ -3,14 +3,15 @@ import Testing
 import TrtcCore
 import TrtcDBus
 import TrtcCodecs
+import TrtcHarness
+import TrtcHarnessTesting
 import TrtcRTP
-import TrtcTestSupport
 
 @Suite("trtcd media: after a reconnect the new grant is bound and publishing resumes with a key frame", .serialized)
 struct MediaReconnectTests {
     @Test("server restart while publishing: rebind with the new token, the new server records decodable VP8")
     func rebindAfterRestart() async throws {
-        let pipeWire = try MediaPipeWire.start()
+        let pipeWire = try PipeWireTestEnvironment.start()
         defer { pipeWire.stop() }
         let firstRecord = try BuiltProducts.temporaryDirectory("trtc-record-1")
         let secondRecord = try BuiltProducts.temporaryDirectory("trtc-record-2")
@@ -20,14 +21,14 @@ struct MediaReconnectTests {
         }
         let bus = try await PrivateBus.start()
         let server = try await ServerProcess.start(extraArguments: ["--record", firstRecord.path])
-        let daemon = try await DaemonProcess.start(on: bus, server: server.url, environment: pipeWire.environment)
+        let daemon = try await DaemonProcess.start(on: bus, server: server.url, environment: pipeWire.exports)
         let client = try await RoomClient.connect(bus)
         var restarted: ServerProcess?
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { await client.pump() }
             defer { client.subscription.cancel() }
             do {
-                try await client.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120),
+                try await client.startVideo(["camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120),
                                              "fps": .uint32(15)])
                 try await client.enter("phoenix", room: .numeric(3), server: server)
                 let first = MediaRoom(pipeWire: pipeWire, server: server, recordDirectory: firstRecord, buses: [], daemons: [], clients: [])
@@ -72,6 +73,6 @@ struct MediaReconnectTests {
             if (try room.recorded(user: user, payloadType: RTPPayloadType.vp8)?.packets.filter(\.marker).count ?? 0) >= count { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw MediaTestFailure("fewer than \(count) VP8 frames of \(user) recorded in \(room.recordDirectory.path)")
+        throw TestFailure("fewer than \(count) VP8 frames of \(user) recorded in \(room.recordDirectory.path)")
     }
 }

@@ -3,12 +3,12 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 @Suite("trtcd media: every way out of a room releases camera and microphone in PipeWire", .serialized)
 struct MediaReleaseTests {
     private static let capture: [String: DBusValue] = [
-        "camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120), "fps": .uint32(10),
+        "camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120), "fps": .uint32(10),
     ]
 
     @Test("forced exits 1 (RemoveUser), 2 (DismissRoom), 3 (same userId): devices gone when ExitRoom(reason) arrives; SIGTERM too")
@@ -22,7 +22,7 @@ struct MediaReleaseTests {
                 alice.clear()
                 bob.clear()
                 try await alice.startVideo(Self.capture)
-                try await alice.startAudio(["microphone": .string(MediaPipeWire.microphone)])
+                try await alice.startAudio(["microphone": .string(PipeWireTestEnvironment.microphoneName)])
                 try await alice.enter("alice", room: .numeric(roomId), server: room.server)
                 try await bob.enter("bob", room: .numeric(roomId), server: room.server)
                 try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
@@ -67,11 +67,11 @@ struct MediaReleaseTests {
         try await withMediaRoom(users: 2) { room in
             let (alice, bob) = (room.clients[0], room.clients[1])
             let name = "trtc-test-unplug-camera"
-            let created = try room.pipeWire.run([
-                "pw-cli", "create-node", "spa-node-factory",
+            let created = try room.pipeWire.run("pw-cli", [
+                "create-node", "spa-node-factory",
                 "{ factory.name=videotestsrc media.class=Video/Source node.name=\(name) object.linger=true }",
             ])
-            try #require(created.status == 0, "pw-cli create-node: \(created.errorOutput)")
+            try #require(created.status == 0, "pw-cli create-node: \(created.stderr)")
             let nodeId = try #require(try room.pipeWire.nodeId(named: name))
             try await bob.enter("bob", room: .numeric(41), server: room.server)
             try await alice.startVideo(["camera": .string(name), "width": .uint32(160), "height": .uint32(120)])
@@ -79,14 +79,14 @@ struct MediaReleaseTests {
             try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
 
             bob.clear()
-            try room.pipeWire.run(["pw-cli", "destroy", String(nodeId)])
+            try room.pipeWire.run("pw-cli", ["destroy", String(nodeId)])
             try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(false)] }
             #expect(try await alice.property("LocalVideo") == .boolean(false))
             #expect(try await alice.property("State") == .string("in-room"))
             let residue = try room.pipeWire.residue()
             #expect(residue.isEmpty, "\(residue)")
             // A camera that exists again can be started again.
-            try await alice.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120)])
+            try await alice.startVideo(["camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120)])
             try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
         }
     }

@@ -2,9 +2,8 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
+import TrtcHarness
 import TrtcPipeWire
-import TrtcPipeWireTestSupport
-import TrtcTestSupport
 
 @Suite("trtcd remote video: another user's video decoded into a PipeWire Video/Source node", .serialized)
 struct MediaRemoteVideoTests {
@@ -14,7 +13,7 @@ struct MediaRemoteVideoTests {
             let (alice, bob) = (room.clients[0], room.clients[1])
             let node = "trtcd.remote.bob.main"
             try await bob.startVideo([
-                "camera": .string(MediaPipeWire.camera), "width": .uint32(320), "height": .uint32(240), "fps": .uint32(15),
+                "camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(320), "height": .uint32(240), "fps": .uint32(15),
                 "bitrate": .uint32(300),
             ])
             try await bob.enter("bob", room: .numeric(12), server: room.server)
@@ -47,11 +46,11 @@ struct MediaRemoteVideoTests {
             }
 
             // GStreamer reads it by node id (path=), as SPEC §3 says.
-            let gst = try room.pipeWire.run([
-                "timeout", "20", "gst-launch-1.0", "-q", "pipewiresrc", "path=\(nodeId)", "num-buffers=3", "!",
+            let gst = try room.pipeWire.run("timeout", [
+                "20", "gst-launch-1.0", "-q", "pipewiresrc", "path=\(nodeId)", "num-buffers=3", "!",
                 "video/x-raw,format=I420,width=320,height=240", "!", "fakesink",
             ])
-            #expect(gst.status == 0, "gst-launch: \(gst.errorOutput)")
+            #expect(gst.status == 0, "gst-launch: \(gst.stderr)")
 
             // The sub stream's node exists (black: nothing publishes a sub stream) and goes on its own.
             let subReply = try await alice.call("StartRemoteVideo", [.string("bob"), .string("sub")])

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcCodecs
+import TrtcHarness
 import TrtcRTP
-import TrtcTestSupport
 
 @Suite("trtcd media: lost video packets are asked for and sent again (RTCP generic NACK)", .serialized)
 struct MediaRetransmissionTests {
@@ -11,7 +11,7 @@ struct MediaRetransmissionTests {
     func senderRetransmits() async throws {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
-            try await alice.startVideo(["camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120),
+            try await alice.startVideo(["camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120),
                                         "fps": .uint32(15)])
             try await alice.enter("alice", room: .numeric(16), server: room.server)
             try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 5)

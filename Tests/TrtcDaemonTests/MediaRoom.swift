@@ -1,16 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import TrtcCore
 import TrtcDBus
+import TrtcHarness
 import TrtcRTP
-import TrtcTestSupport
 
 /// A test room for media: a private PipeWire, a real trtc-server recording what it accepts (`--record`), and per
 /// user a private bus, a real trtcd (on that PipeWire) and a D-Bus client.
 struct MediaRoom: Sendable {
-    let pipeWire: MediaPipeWire
+    let pipeWire: PipeWireTestEnvironment
     let server: ServerProcess
     let recordDirectory: URL
     let buses: [PrivateBus]
@@ -19,12 +16,7 @@ struct MediaRoom: Sendable {
 
     /// GET /metrics of the server: the value of one sample line (`name{labels}`), or nil.
     func metric(_ sample: String) async throws -> Double? {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(server.endpoint)/metrics")!)
-        let text = String(decoding: data, as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Double(line.split(separator: " ").last ?? "")
-        }
-        return nil
+        try await server.metricValue(sample)
     }
 
     /// Recorded RTP of one user with one payload type (`RTPPayloadType`), in arrival order.
@@ -52,48 +44,16 @@ struct MediaRoom: Sendable {
     }
 }
 
+/// Runs `body` in a `DaemonRoom` whose trtcds use a private PipeWire and whose server records what it accepts.
 func withMediaRoom<T: Sendable>(users: Int, _ body: @escaping @Sendable (MediaRoom) async throws -> T) async throws -> T {
-    let pipeWire = try MediaPipeWire.start()
+    let pipeWire = try PipeWireTestEnvironment.start()
+    defer { pipeWire.stop() }
     let record = try BuiltProducts.temporaryDirectory("trtc-record")
-    let server: ServerProcess
-    do {
-        server = try await ServerProcess.start(extraArguments: ["--record", record.path])
-    } catch {
-        pipeWire.stop()
-        throw error
+    defer { try? FileManager.default.removeItem(at: record) }
+    return try await withDaemonRoom(users: users, serverArguments: ["--record", record.path], daemonEnvironment: pipeWire.exports) { room in
+        try await body(MediaRoom(pipeWire: pipeWire, server: room.server, recordDirectory: record, buses: room.buses,
+                                 daemons: room.daemons, clients: room.clients))
     }
-    var buses: [PrivateBus] = []
-    var daemons: [DaemonProcess] = []
-    var clients: [RoomClient] = []
-    func tearDown() async {
-        for daemon in daemons { await daemon.stop() }
-        for bus in buses { await bus.stop() }
-        await server.stop()
-        pipeWire.stop()
-        try? FileManager.default.removeItem(at: record)
-    }
-    do {
-        for _ in 0..<users {
-            let bus = try await PrivateBus.start()
-            buses.append(bus)
-            daemons.append(try await DaemonProcess.start(on: bus, server: server.url, environment: pipeWire.environment))
-            clients.append(try await RoomClient.connect(bus))
-        }
-    } catch {
-        await tearDown()
-        throw error
-    }
-    let room = MediaRoom(pipeWire: pipeWire, server: server, recordDirectory: record, buses: buses, daemons: daemons, clients: clients)
-    let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
-        for client in clients { group.addTask { await client.pump() } }
-        let result: Result<T, any Error>
-        do { result = .success(try await body(room)) } catch { result = .failure(error) }
-        for client in clients { client.subscription.cancel() }
-        for client in clients { await client.connection.close() }
-        return result
-    }
-    await tearDown()
-    return try result.get()
 }
 
 extension RoomClient {

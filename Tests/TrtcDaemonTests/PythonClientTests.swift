@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrtcTestSupport
+import TrtcHarness
 
 /// trtcd driven by a client that is not our Swift code: Python's dbus-fast.
 @Suite("trtcd through dbus-fast (Python)", .serialized)

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
-@Suite("trtcd: connection loss and recovery, bindToCaller, entering", .serialized)
+// The limit ends a test whose server, bus or call stops answering; polling loops have their own deadlines.
+@Suite("trtcd: connection loss and recovery, bindToCaller, entering", .serialized, .timeLimit(.minutes(3)))
 struct ReconnectTests {
     @Test("server restart: ConnectionLost → TryToReconnect → ConnectionRecovery, re-entered")
     func serverRestart() async throws {
@@ -70,7 +71,9 @@ struct ReconnectTests {
                 group.addTask {
                     do { try await client.call("EnterRoom", [params]); return nil } catch let error as DBusError { return error }
                 }
-                while try await client.property("State") != .string("entering") { try await Task.sleep(for: .milliseconds(10)) }
+                try await waitUntil("trtcd is entering", timeout: .seconds(10)) {
+                    try await client.property("State") == .string("entering")
+                }
                 do {
                     try await client.call("EnterRoom", [params])
                     Issue.record("second EnterRoom accepted")

@@ -3,7 +3,8 @@ import Synchronization
 import TrtcCore
 import TrtcDBus
 import TrtcDBusContract
-import TrtcTestSupport
+import TrtcHarness
+import TrtcHarnessTesting
 
 /// A D-Bus client of one trtcd: calls its methods and records every signal of its interface in arrival order.
 final class RoomClient: Sendable {
@@ -72,14 +73,16 @@ final class RoomClient: Sendable {
     @discardableResult
     func waitFor(_ member: String, timeout: Duration = .seconds(10), where matches: @Sendable ([DBusValue]) -> Bool = { _ in true })
         async throws -> Signal {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let found = roomSignals.first(where: { $0.member == member && matches($0.arguments.map(\.unwrappedVariant)) }) {
-                return found
+        var found: Signal?
+        do {
+            try await waitUntil("\(member) signal", timeout: timeout, interval: .milliseconds(5)) {
+                found = roomSignals.first { $0.member == member && matches($0.arguments.map(\.unwrappedVariant)) }
+                return found != nil
             }
-            try await Task.sleep(for: .milliseconds(5))
+        } catch is TimedOut {
+            throw TestFailure("no \(member) signal within \(timeout); got \(roomSignals)")
         }
-        throw ProcessFailure("no \(member) signal within \(timeout); got \(roomSignals)")
+        return found!
     }
 
     func clear() { recorded.withLock { $0.removeAll() } }
@@ -93,11 +96,12 @@ struct DaemonRoom: Sendable {
     let clients: [RoomClient]
 }
 
+/// `serverArguments` go to trtc-server; `daemonEnvironment` adds to every trtcd's environment.
 func withDaemonRoom<T: Sendable>(
-    users: Int, departureTimeout: Double = 5, serverPort: Int = 0,
-    _ body: @escaping @Sendable (DaemonRoom) async throws -> T
+    users: Int, departureTimeout: Double = 5, serverPort: Int = 0, serverArguments: [String] = [],
+    daemonEnvironment: [String: String] = [:], _ body: @escaping @Sendable (DaemonRoom) async throws -> T
 ) async throws -> T {
-    let server = try await ServerProcess.start(port: serverPort, extraArguments: ["--departure-timeout", String(departureTimeout)])
+    let server = try await ServerProcess.start(port: serverPort, departureTimeout: departureTimeout, extraArguments: serverArguments)
     var buses: [PrivateBus] = []
     var daemons: [DaemonProcess] = []
     var clients: [RoomClient] = []
@@ -105,7 +109,7 @@ func withDaemonRoom<T: Sendable>(
         for _ in 0..<users {
             let bus = try await PrivateBus.start()
             buses.append(bus)
-            daemons.append(try await DaemonProcess.start(on: bus, server: server.url))
+            daemons.append(try await DaemonProcess.start(on: bus, server: server.url, environment: daemonEnvironment))
             clients.append(try await RoomClient.connect(bus))
         }
     } catch {

@@ -3,7 +3,7 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcDBus
-import TrtcTestSupport
+import TrtcHarness
 
 private func names(_ signals: [RoomClient.Signal]) -> [String] { signals.map(\.member) }
 

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
+import TrtcHarness
+import TrtcHarnessTesting
 
-import TrtcPipeWireTestSupport
 
 @testable import TrtcPipeWire
 import TrtcMediaTestSupport
@@ -51,7 +52,7 @@ struct PipeWireAudioPlaybackTests {
             "-s", "INT", "1.5", "pw-record", "--target", PipeWireTestEnvironment.speakerName,
             "-P", "{ stream.capture.sink = true }", "--rate", "48000", "--channels", "1", "--format", "f32", file.path,
         ])
-        #expect(record.status == 0 || record.status == 124, "pw-record: \(record.standardError)")
+        #expect(record.status == 0 || record.status == 124, "pw-record: \(record.stderr)")
         let recorded = try WAVFile.floatSamples(file)
         let loud = recorded.drop { abs($0) < 0.01 }
         #expect(loud.count > 24_000, "half a second of sound recorded (\(recorded.count) samples, \(loud.count) after the first sound)")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TrtcHarness
+import TrtcHarnessTesting
 
-import TrtcPipeWireTestSupport
 
 @testable import TrtcPipeWire
 
@@ -27,10 +28,6 @@ struct PipeWireCaptureLifecycleTests {
         return (true, nodeIds, links)
     }
 
-    func nodeId(named name: String) throws -> Int? {
-        try environment.dump().first { $0.isNode && $0.properties["node.name"] == name }?.id
-    }
-
     /// Consumers linked to a node (links whose output end is it).
     func consumerLinks(of nodeId: Int) throws -> Int {
         try environment.dump().compactMap(\.linkEnds).filter { $0.output == nodeId }.count
@@ -38,8 +35,8 @@ struct PipeWireCaptureLifecycleTests {
 
     @Test func stopReleasesCameraAndMicrophone() async throws {
         let (loop, clientName) = try makeLoop()
-        let cameraId = try #require(try nodeId(named: PipeWireTestEnvironment.cameraName))
-        let microphoneId = try #require(try nodeId(named: PipeWireTestEnvironment.microphoneName))
+        let cameraId = try #require(try environment.nodeId(named: PipeWireTestEnvironment.cameraName))
+        let microphoneId = try #require(try environment.nodeId(named: PipeWireTestEnvironment.microphoneName))
 
         let video = try VideoCapture(loop: loop, options: VideoCaptureOptions(camera: PipeWireTestEnvironment.cameraName, width: 320, height: 240))
         let audio = try AudioCapture(loop: loop, options: AudioCaptureOptions(microphone: PipeWireTestEnvironment.microphoneName))
@@ -97,13 +94,13 @@ struct PipeWireCaptureLifecycleTests {
     /// Makes a lingering node with pw-cli (as a device that can be unplugged) and returns its id.
     func createNode(factory: String, properties: String, name: String) throws -> Int {
         let result = try environment.run("pw-cli", ["create-node", factory, "{ \(properties) node.name=\(name) object.linger=true }"])
-        try #require(result.status == 0, "pw-cli create-node failed: \(result.standardError)")
-        return try #require(try nodeId(named: name))
+        try #require(result.status == 0, "pw-cli create-node failed: \(result.stderr)")
+        return try #require(try environment.nodeId(named: name))
     }
 
     func destroyNode(_ id: Int) throws {
         let result = try environment.run("pw-cli", ["destroy", String(id)])
-        try #require(result.status == 0, "pw-cli destroy failed: \(result.standardError)")
+        try #require(result.status == 0, "pw-cli destroy failed: \(result.stderr)")
     }
 
     @Test func unpluggedCameraStopsCaptureWithoutCrashing() async throws {

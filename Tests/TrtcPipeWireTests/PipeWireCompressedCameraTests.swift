@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import TrtcPipeWireTestSupport
+import TrtcHarness
+import TrtcHarnessTesting
 
 @testable import TrtcPipeWire
 
@@ -11,14 +12,14 @@ struct PipeWireCompressedCameraTests {
 
     @Test func mjpgOnlyCameraIsAClearDeviceUnavailableError() async throws {
         let name = "trtc-test-mjpg-camera"
-        let pipeline = try BackgroundTool(
+        // Killed when released, at the end of the test.
+        let pipeline = try ChildProcess(
             "gst-launch-1.0",
             [
                 "-q", "videotestsrc", "is-live=true", "!", "video/x-raw,width=320,height=240,framerate=15/1", "!", "jpegenc", "!",
                 "pipewiresink", "mode=provide", "stream-properties=props,media.class=Video/Source,node.name=\(name)",
             ],
             environment: environment.childEnvironment)
-        defer { pipeline.stop() }
 
         let loop = try PipeWireLoop(name: "trtcd-test-mjpg", remote: environment.socketPath)
         let deadline = ContinuousClock.now + .seconds(5)
@@ -27,7 +28,7 @@ struct PipeWireCompressedCameraTests {
             camera = try loop.devices().devices(of: .videoSource).first { $0.name == name }
             if camera == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
-        let device = try #require(camera, "the MJPG camera did not appear: \(pipeline.log)")
+        let device = try #require(camera, "the MJPG camera did not appear: \(pipeline.outputText) \(pipeline.errorOutput)")
         #expect(try loop.offeredFormatSubtypes(of: device) == ["MJPG"])
         #expect(try loop.offeredFormatSubtypes(of: loop.devices().resolve(PipeWireTestEnvironment.cameraName, of: .videoSource)) == ["raw"])
 

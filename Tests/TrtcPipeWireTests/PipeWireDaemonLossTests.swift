@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TrtcHarness
+import TrtcHarnessTesting
 
-import TrtcPipeWireTestSupport
 
 @testable import TrtcPipeWire
 

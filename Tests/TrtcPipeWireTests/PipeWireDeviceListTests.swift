@@ -1,6 +1,7 @@
 import Testing
+import TrtcHarness
+import TrtcHarnessTesting
 
-import TrtcPipeWireTestSupport
 
 @testable import TrtcPipeWire
 

@@ -1,8 +1,9 @@
 import Testing
 
-import TrtcPipeWireTestSupport
 
 import TrtcCodecs
+import TrtcHarness
+import TrtcHarnessTesting
 @testable import TrtcPipeWire
 
 @Suite(.pipeWireTestEnvironment, .serialized)

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
+import TrtcHarness
+import TrtcHarnessTesting
 
-import TrtcPipeWireTestSupport
 
 @testable import TrtcPipeWire
 import TrtcMediaTestSupport

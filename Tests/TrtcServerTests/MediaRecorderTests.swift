@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcCodecs
+import TrtcHarness
 import TrtcRTP
 
 /// `--record DIR`: real VP8 RTP through the SFU ends up in a file GStreamer can depacketize and decode.
@@ -59,24 +60,13 @@ import TrtcRTP
         #expect([UInt8](recorded) == expected)
 
         let output = directory.appendingPathComponent("decoded.i420")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gst-launch-1.0")
-        process.arguments = ["-q"] + (
+        // Waited for without blocking a cooperative thread (other suites' heartbeats need them).
+        let gst = try await CommandRun.run("/usr/bin/gst-launch-1.0", ["-q"] + (
             "filesrc location=\(directory.appendingPathComponent(name).path)"
             + " ! application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8,payload=\(RTPPayloadType.vp8)"
             + " ! rtpstreamdepay ! rtpvp8depay ! vp8dec ! video/x-raw,format=I420 ! filesink location=\(output.path)"
-        ).split(separator: " ").map(String.init)
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        // Waited for without blocking a cooperative thread (other suites' heartbeats need them).
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch { process.terminationHandler = nil; done.resume() }
-        }
-        try #require(process.processIdentifier != 0, "gst-launch-1.0 did not start")
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(process.terminationStatus == 0, "gst-launch-1.0 failed: \(message)")
+        ).split(separator: " ").map(String.init))
+        try #require(gst.status == 0, "gst-launch-1.0 failed: \(gst.stderr)")
         let decoded = try Data(contentsOf: output)
         #expect(decoded.count == Self.frameCount * Self.width * Self.height * 3 / 2,
                 "GStreamer decoded \(decoded.count / (Self.width * Self.height * 3 / 2)) of \(Self.frameCount) frames")

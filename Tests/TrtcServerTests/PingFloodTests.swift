@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TrtcCore
-import TrtcTestSupport
+import TrtcHarness
 
 /// A client that pings and never reads (security.md H1): the pongs used to bypass the session's outbox, so the server
 /// queued them without limit and grew at the client's upload rate. Measured on a trtc-server process, so that its

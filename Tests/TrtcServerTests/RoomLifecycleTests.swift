@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrtcCore
+import TrtcHarnessTesting
 
 @Suite("room lifecycle over real WebSockets")
 struct RoomLifecycleTests {

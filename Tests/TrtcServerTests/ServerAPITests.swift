@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrtcClient
 import TrtcCore
+import TrtcHarnessTesting
 import TrtcServer
 
 extension TestServer {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrtcTestSupport
+import TrtcHarness
 
 /// trtc-server forwards RTP without decoding it, so it must not load the media stack's C libraries: each costs
 /// resident memory and start-up time in every server process, and PipeWire has no business on a server.
@@ -25,18 +25,10 @@ struct ServerLinkageTests {
 
     /// The file names of the shared libraries `ldd` lists for a built executable (e.g. "libc.so.6").
     static func sharedLibraries(of executable: String) throws -> [String] {
-        let ldd = Process()
-        ldd.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ldd.arguments = ["ldd", BuiltProducts.executable(executable).path]
-        let output = Pipe()
-        ldd.standardOutput = output
-        ldd.standardError = FileHandle.nullDevice
-        try ldd.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ldd.waitUntilExit()
-        try #require(ldd.terminationStatus == 0, "ldd \(executable) exited with \(ldd.terminationStatus)")
+        let ldd = try CommandRun.runBlocking("ldd", [BuiltProducts.executable(executable).path])
+        try #require(ldd.status == 0, "ldd \(executable) exited with \(ldd.status)")
         // "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)" or "\t/lib64/ld-linux-x86-64.so.2 (0x…)".
-        return text.split(separator: "\n").compactMap { line in
+        return ldd.stdout.split(separator: "\n").compactMap { line in
             line.split(whereSeparator: \.isWhitespace).first.map { String($0.split(separator: "/").last ?? $0) }
         }
     }

@@ -3,7 +3,7 @@ import Logging
 import Testing
 import TrtcClient
 import TrtcCore
-import TrtcTestSupport
+import TrtcHarness
 
 @Suite("the trtc-server executable")
 struct ServerProcessTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TrtcCore
-import TrtcTestSupport
+import TrtcHarness
 
 /// Tencent's own code, unchanged, against our server.
 @Suite("Tencent's official SDKs against trtc-server")

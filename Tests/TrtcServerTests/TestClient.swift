@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TrtcCore
 import TrtcClient
+import TrtcHarnessTesting
 
 /// A signaling client for tests: records everything the server says, sends heartbeats once entered
 /// (unless told not to), and offers waits with timeouts.

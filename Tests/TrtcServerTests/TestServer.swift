@@ -1,14 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import ServiceLifecycle
 import TrtcCore
+import TrtcHarness
+import TrtcHarnessTesting
 import TrtcServer
 
 /// A real trtc-server built in-process on a free loopback port.
-struct TestServer: Sendable {
+struct TestServer: ServerHTTPEndpoint {
     static let sdkAppId: UInt32 = 1_400_000_001
     static let secretKey = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
     static let otherAppId: UInt32 = 1_400_000_002
@@ -40,19 +39,9 @@ struct TestServer: Sendable {
             recordDirectory: recordDirectory, mirror: mirror)
     }
 
-    /// GET /metrics, as Prometheus would.
-    func metricsText() async throws -> String {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://\(endpoint)/metrics")!)
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// The value of one sample line of /metrics, e.g. `trtc_media_dropped_total{reason="unbound"}`; 0 if absent.
     func metric(_ sample: String) async throws -> Int {
-        let text = try await metricsText()
-        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Int(Double(line.dropFirst(sample.count + 1)) ?? -1)
-        }
-        return 0
+        Int(try await metricValue(sample) ?? 0)
     }
 }
 
@@ -92,9 +81,4 @@ func withTestServer<T: Sendable>(
             throw error
         }
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TrtcCore
+import TrtcHarnessTesting
 
 /// A client-side UDP socket on loopback for media tests: sends datagrams, queues what arrives.
 /// Bind answers ("TRTA") are queued apart, so a late answer to a repeated bind never looks like media.
@@ -10,11 +11,14 @@ final class UDPTestSocket: Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let datagrams = Mutex<[[UInt8]]>([])
         let bindAnswers = Mutex<[[UInt8]]>([])
+        /// Every bind answer that ever arrived, also those taken from `bindAnswers` or discarded.
+        let bindAnswersReceived = Atomic<Int>(0)
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
             if bytes.starts(with: Array("TRTA".utf8)) {
                 bindAnswers.withLock { $0.append(bytes) }
+                bindAnswersReceived.add(1, ordering: .relaxed)
             } else {
                 datagrams.withLock { $0.append(bytes) }
             }
@@ -23,6 +27,12 @@ final class UDPTestSocket: Sendable {
 
     /// Bind datagrams sent by `bind(_:)` (it repeats them until answered, as clients do).
     let bindsSent = Atomic<Int>(0)
+    /// Datagrams of any kind sent.
+    private let datagramsSent = Atomic<Int>(0)
+
+    /// How long a bind that must not be answered is given to be answered anyway: loopback answers take
+    /// microseconds, so an answer that is coming arrives well within it, also on a loaded machine.
+    static let unansweredBindWait = Duration.milliseconds(300)
 
     private let channel: any Channel
     private let inbox: Inbox
@@ -47,6 +57,7 @@ final class UDPTestSocket: Sendable {
     func send(_ bytes: [UInt8], to port: UInt16, host: String = "127.0.0.1") async throws {
         let address = try SocketAddress(ipAddress: host, port: Int(port))
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
+        datagramsSent.add(1, ordering: .relaxed)
     }
 
     func send(_ bytes: [UInt8], to grant: MediaGrant) async throws {
@@ -71,13 +82,21 @@ final class UDPTestSocket: Sendable {
         if !pending.isEmpty { throw TestFailure("\(pending.count) unexpected datagrams, first \(pending[0].prefix(16))") }
     }
 
-    /// Fails if a bind answer arrives within `duration`; answers to earlier binds are discarded first.
-    func expectNoBindAnswer(for duration: Duration = .milliseconds(200), after send: () async throws -> Void) async throws {
+    /// Runs `send`, which must send at least one datagram, waits `unansweredBindWait` and fails if a bind answer
+    /// arrived meanwhile. Late answers still owed to repeats of earlier `bind(_:)` calls (one per bind datagram)
+    /// are allowed for; queued answers to earlier binds are discarded.
+    func expectNoBindAnswer(after send: () async throws -> Void) async throws {
         inbox.bindAnswers.withLock { $0.removeAll() }
+        let answersBefore = inbox.bindAnswersReceived.load(ordering: .relaxed)
+        let owed = max(0, bindsSent.load(ordering: .relaxed) - answersBefore)
+        let sentBefore = datagramsSent.load(ordering: .relaxed)
         try await send()
-        try await Task.sleep(for: duration)
-        let answers = inbox.bindAnswers.withLock { $0 }
-        if !answers.isEmpty { throw TestFailure("\(answers.count) unexpected bind answers") }
+        guard datagramsSent.load(ordering: .relaxed) > sentBefore else {
+            throw TestFailure("expectNoBindAnswer: nothing was sent, so no answer could be missing")
+        }
+        try await Task.sleep(for: Self.unansweredBindWait)
+        let answers = inbox.bindAnswersReceived.load(ordering: .relaxed) - answersBefore
+        if answers > owed { throw TestFailure("\(answers - owed) unexpected bind answers") }
     }
 
     /// Sends the bind datagram of docs/protocol.md §2 until the server answers; returns the answer.
