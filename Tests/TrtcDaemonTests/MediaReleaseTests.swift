@@ -11,14 +11,15 @@ struct MediaReleaseTests {
         "camera": .string(MediaPipeWire.camera), "width": .uint32(160), "height": .uint32(120), "fps": .uint32(10),
     ]
 
-    @Test("forced exits 1 (RemoveUser), 2 (DismissRoom), 3 (same userId): devices gone when ExitRoom(reason) arrives; SIGTERM too")
+    @Test("ExitRoom and forced exits 1 (RemoveUser), 2 (DismissRoom), 3 (same userId), and SIGTERM: PipeWire removes the capture streams before ExitRoom(reason) arrives")
     func forcedExits() async throws {
         try await withMediaRoom(users: 3) { room in
             let (alice, bob, other) = (room.clients[0], room.clients[1], room.clients[2])
             let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
             let app = Int64(room.server.sdkAppId)
 
-            func publish(in roomId: UInt32) async throws {
+            /// Alice publishes camera and microphone in `roomId`; bob sees it. Returns the watch on alice's exit.
+            func publish(in roomId: UInt32) async throws -> ReleaseOrder {
                 alice.clear()
                 bob.clear()
                 try await alice.startVideo(Self.capture)
@@ -28,10 +29,11 @@ struct MediaReleaseTests {
                 try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
                 let residue = try room.pipeWire.residue()
                 #expect(residue.streamNodes.count == 2, "\(residue)")
+                return try await ReleaseOrder.watch(room, member: 0, captureStreams: 2)
             }
-            func expectReleased(_ reason: Int32) async throws {
-                try await alice.waitFor("ExitRoom") { $0 == [.int32(reason)] }
-                // The signal was sent after the streams were destroyed: nothing may be left now.
+            func expectReleased(_ reason: Int32, _ order: ReleaseOrder) async throws {
+                defer { order.stop() }
+                try await order.expectReleasedBeforeExitRoom(reason)
                 let residue = try room.pipeWire.residue()
                 #expect(residue.isEmpty, "after ExitRoom(\(reason)): \(residue)")
                 #expect(try await alice.property("LocalVideo") == .boolean(false))
@@ -39,22 +41,30 @@ struct MediaReleaseTests {
                 try await bob.exit()
             }
 
-            try await publish(in: 31)
+            var order = try await publish(in: 30)
+            try await alice.exit()
+            try await expectReleased(0, order)
+
+            order = try await publish(in: 31)
             _ = try await api.call("RemoveUser", .object(["SdkAppId": .integer(app), "RoomId": .integer(31), "UserIds": .array([.string("alice")])]))
-            try await expectReleased(1)
+            try await expectReleased(1, order)
 
-            try await publish(in: 32)
+            order = try await publish(in: 32)
             _ = try await api.call("DismissRoom", .object(["SdkAppId": .integer(app), "RoomId": .integer(32)]))
-            try await expectReleased(2)
+            try await expectReleased(2, order)
 
-            try await publish(in: 33)
+            order = try await publish(in: 33)
             try await other.enter("alice", room: .numeric(33), server: room.server)
-            try await expectReleased(3)
+            try await expectReleased(3, order)
             try await other.exit()
 
-            // SIGTERM while publishing: the daemon exits the room and closes capture before it ends.
-            try await publish(in: 34)
+            // SIGTERM while publishing: trtcd exits the room as ExitRoom does (ExitRoom(0)) and has released camera
+            // and microphone when it says so, while it still runs; PipeWire cleaning up after the exited process
+            // would remove them only after the signal.
+            order = try await publish(in: 34)
             room.daemons[0].process.signal(SIGTERM)
+            defer { order.stop() }
+            try await order.expectReleasedBeforeExitRoom(0)
             #expect(try await room.daemons[0].process.waitForExit() == 0)
             try await bob.waitFor("RemoteUserLeaveRoom") { $0 == [.string("alice"), .int32(0)] }
             let residue = try room.pipeWire.residue()
