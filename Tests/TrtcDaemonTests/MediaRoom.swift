@@ -19,12 +19,7 @@ struct MediaRoom: Sendable {
 
     /// GET /metrics of the server: the value of one sample line (`name{labels}`), or nil.
     func metric(_ sample: String) async throws -> Double? {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(server.endpoint)/metrics")!)
-        let text = String(decoding: data, as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Double(line.split(separator: " ").last ?? "")
-        }
-        return nil
+        try await server.metric(sample)
     }
 
     /// Recorded RTP of one user with one payload type (`RTPPayloadType`), in arrival order.
@@ -49,6 +44,18 @@ struct MediaRoom: Sendable {
             offset += 2 + length
         }
         return packets
+    }
+}
+
+extension ServerProcess {
+    /// GET /metrics: the value of one sample line (`name{labels}`), or nil.
+    func metric(_ sample: String) async throws -> Double? {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(endpoint)/metrics")!)
+        let text = String(decoding: data, as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
     }
 }
 
