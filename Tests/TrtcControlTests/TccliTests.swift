@@ -28,46 +28,29 @@ struct TccliTests {
         return id
     }
 
-    @Test("RemoveUser and DismissRoom (numeric room): the members are told as with any client; an error carries our code")
-    func numericRoom() async throws {
+    @Test("RemoveUser and DismissRoom, numeric and ByStrRoomId: the members are told as with any client; an error carries our code",
+          arguments: [RoomName.numeric(8888), .string("tccli room")])
+    func removeAndDismiss(_ room: RoomName) async throws {
+        let (suffix, roomText) = switch room {
+        case .numeric(let id): ("", String(id))
+        case .string(let text): ("ByStrRoomId", text)
+        }
+        let target = ["--SdkAppId", String(RoomServer.sdkAppId), "--RoomId", roomText]
         try await withRoomServer { server in
-            try await withMembers(["victim", "stayer"], in: .numeric(8888), on: server) { members in
+            try await withMembers(["victim", "stayer"], in: room, on: server) { members in
                 let (victim, stayer) = (members[0], members[1])
-                let removed = try await Self.tccli(server, "RemoveUser", [
-                    "--SdkAppId", String(RoomServer.sdkAppId), "--RoomId", "8888", "--UserIds", #"["victim"]"#,
-                ])
+                let removed = try await Self.tccli(server, "RemoveUser" + suffix, target + ["--UserIds", #"["victim"]"#])
                 #expect(try Self.requestId(removed).count == 36, "\(removed)")
                 #expect(try await victim.waitForExit() == .removedByServer)
                 #expect(try await stayer.waitForLeave(of: "victim") == .removedByServer)
 
-                let dismissed = try await Self.tccli(server, "DismissRoom", ["--SdkAppId", String(RoomServer.sdkAppId), "--RoomId", "8888"])
+                let dismissed = try await Self.tccli(server, "DismissRoom" + suffix, target)
                 #expect(try Self.requestId(dismissed).count == 36, "\(dismissed)")
                 #expect(try await stayer.waitForExit() == .roomDismissed)
 
-                let again = try await Self.tccli(server, "DismissRoom", ["--SdkAppId", String(RoomServer.sdkAppId), "--RoomId", "8888"])
+                let again = try await Self.tccli(server, "DismissRoom" + suffix, target)
                 #expect(again.status != 0, "\(again)")
                 #expect((again.stdout + again.stderr).contains("code:FailedOperation.RoomNotExist"), "\(again)")
-            }
-        }
-    }
-
-    @Test("RemoveUserByStrRoomId and DismissRoomByStrRoomId (string room)")
-    func stringRoom() async throws {
-        try await withRoomServer { server in
-            try await withMembers(["s1", "s2"], in: .string("tccli room"), on: server) { members in
-                let (first, second) = (members[0], members[1])
-                let removed = try await Self.tccli(server, "RemoveUserByStrRoomId", [
-                    "--SdkAppId", String(RoomServer.sdkAppId), "--RoomId", "tccli room", "--UserIds", #"["s1"]"#,
-                ])
-                #expect(try Self.requestId(removed).count == 36, "\(removed)")
-                #expect(try await first.waitForExit() == .removedByServer)
-                #expect(try await second.waitForLeave(of: "s1") == .removedByServer)
-
-                let dismissed = try await Self.tccli(server, "DismissRoomByStrRoomId", [
-                    "--SdkAppId", String(RoomServer.sdkAppId), "--RoomId", "tccli room",
-                ])
-                #expect(try Self.requestId(dismissed).count == 36, "\(dismissed)")
-                #expect(try await second.waitForExit() == .roomDismissed)
             }
         }
     }

@@ -6,18 +6,20 @@ import TrtcTestSupport
 
 @Suite("trtcd media: a microphone unplugged, PipeWire dying and coming back", .serialized)
 struct MediaDeviceLossTests {
+    /// A device that can be unplugged: a lingering node `name` made with pw-cli (`factory`, `properties`); its id.
+    static func plugIn(_ room: MediaRoom, _ name: String, factory: String, _ properties: String) throws -> Int {
+        let created = try room.pipeWire.run(["pw-cli", "create-node", factory, "{ \(properties) node.name=\(name) object.linger=true }"])
+        try #require(created.status == 0, "pw-cli create-node: \(created.errorOutput)")
+        return try #require(try room.pipeWire.nodeId(named: name))
+    }
+
     @Test("the microphone unplugged while publishing: LocalAudio false, the others see UserAudioAvailable false, nothing left")
     func microphoneUnplugged() async throws {
         try await withMediaRoom(users: 2) { room in
             let (alice, bob) = (room.clients[0], room.clients[1])
             let name = "trtc-test-unplug-microphone"
-            let created = try room.pipeWire.run([
-                "pw-cli", "create-node", "adapter",
-                "{ factory.name=audiotestsrc media.class=Audio/Source node.name=\(name) audio.rate=48000 audio.channels=1 "
-                    + "audio.position=[ MONO ] object.linger=true }",
-            ])
-            try #require(created.status == 0, "pw-cli create-node: \(created.errorOutput)")
-            let nodeId = try #require(try room.pipeWire.nodeId(named: name))
+            let nodeId = try Self.plugIn(room, name, factory: "adapter",
+                                         "factory.name=audiotestsrc media.class=Audio/Source audio.rate=48000 audio.channels=1 audio.position=[ MONO ]")
             try await bob.enter("bob", room: .numeric(51), server: room.server)
             try await alice.startAudio(["microphone": .string(name)])
             try await alice.enter("alice", room: .numeric(51), server: room.server)

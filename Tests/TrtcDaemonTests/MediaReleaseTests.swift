@@ -79,12 +79,7 @@ struct MediaReleaseTests {
         try await withMediaRoom(users: 2) { room in
             let (alice, bob) = (room.clients[0], room.clients[1])
             let name = "trtc-test-unplug-camera"
-            let created = try room.pipeWire.run([
-                "pw-cli", "create-node", "spa-node-factory",
-                "{ factory.name=videotestsrc media.class=Video/Source node.name=\(name) object.linger=true }",
-            ])
-            try #require(created.status == 0, "pw-cli create-node: \(created.errorOutput)")
-            let nodeId = try #require(try room.pipeWire.nodeId(named: name))
+            let nodeId = try MediaDeviceLossTests.plugIn(room, name, factory: "spa-node-factory", "factory.name=videotestsrc media.class=Video/Source")
             try await bob.enter("bob", room: .numeric(41), server: room.server)
             try await alice.startVideo(["camera": .string(name), "width": .uint32(160), "height": .uint32(120)])
             try await alice.enter("alice", room: .numeric(41), server: room.server)
