@@ -91,19 +91,20 @@ import TrtcHarness
         let stretched = encode(json: document.tencentJSON)
         let now = Self.issued + 7200
         var result = try runTencentVerifier(sig: stretched, sdkAppId: 1_400_000_001, key: Self.key, user: "alice_01", now: now)
-        #expect(result.status == 1 && result.stderr.contains("signature mismatch"), "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr == "invalid: signature mismatch\n", "\(result.stderr)")
         // The untampered one is expired at that time, by Tencent's rule and ours.
         result = try runTencentVerifier(sig: ours, sdkAppId: 1_400_000_001, key: Self.key, user: "alice_01", now: now)
-        #expect(result.status == 1 && result.stderr.contains("expired"), "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr.hasPrefix("invalid: expired at \(Self.issued + 3600), now \(now)"), "\(result.stderr)")
         #expect(failure { () throws(TrtcError) in
             try UserSig.verify(ours, sdkAppId: 1_400_000_001, userId: "alice_01", secretKey: Self.key, now: now)
         }?.code == -100018)
+        // Exit status 1 alone would also be a Python error (an ImportError exits 1 too): each refusal names its reason.
         result = try runTencentVerifier(sig: ours, sdkAppId: 1_400_000_001, key: Self.key + "0", user: "alice_01", now: Self.issued)
-        #expect(result.status == 1)
+        #expect(result.status == 1 && result.stderr == "invalid: signature mismatch\n", "\(result.stderr)")
         result = try runTencentVerifier(sig: ours, sdkAppId: 1_400_000_001, key: Self.key, user: "bob", now: Self.issued)
-        #expect(result.status == 1)
+        #expect(result.status == 1 && result.stderr == "invalid: identifier 'alice_01' != 'bob'\n", "\(result.stderr)")
         result = try runTencentVerifier(sig: "garbage!", sdkAppId: 1_400_000_001, key: Self.key, user: "alice_01", now: Self.issued)
-        #expect(result.status == 1)
+        #expect(result.status == 1 && result.stderr.hasPrefix("invalid: base64: "), "\(result.stderr)")
     }
 
     // MARK: our verify

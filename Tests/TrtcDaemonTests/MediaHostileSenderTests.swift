@@ -26,6 +26,8 @@ struct MediaHostileSenderTests {
             try await RawMediaMember.with(room, userId: "mallory", roomId: 14, video: true, audio: true) { media, socket in
                 try await alice.waitFor("UserVideoAvailable") { $0 == [.string("mallory"), .boolean(true)] }
                 try await alice.waitFor("UserAudioAvailable") { $0 == [.string("mallory"), .boolean(true)] }
+                // Her audio plays to the default sink: the stream exists (so that its removal below means something).
+                #expect(try await room.pipeWire.waitForNode(named: "trtcd.remote.mallory.audio", present: true))
                 let reply = try await alice.call("StartRemoteVideo", [.string("mallory"), .string("main")])
                 #expect(reply.first?.uint32 != nil, "a node even though nothing decodable arrived (default size)")
                 let baseline = try Self.residentMiB(room.daemons[0].process.pid)
@@ -56,6 +58,7 @@ struct MediaHostileSenderTests {
                 let grown = try Self.residentMiB(room.daemons[0].process.pid) - baseline
                 #expect(grown < 64, "trtcd grew by \(grown) MiB (a 16383×16383 decoder would need gigabytes)")
                 #expect(try room.pipeWire.nodeId(named: "trtcd.remote.mallory.main") != nil, "the node is still there")
+                #expect(try room.pipeWire.nodeId(named: "trtcd.remote.mallory.audio") != nil, "the playback stream is still there")
             }
             try await alice.waitFor("RemoteUserLeaveRoom") { $0.first == .string("mallory") }
             #expect(try await room.pipeWire.waitForNode(named: "trtcd.remote.mallory.main", present: false))

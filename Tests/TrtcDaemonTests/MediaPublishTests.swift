@@ -26,12 +26,9 @@ struct MediaPublishTests {
             try await bob.waitFor("UserAudioAvailable") { $0 == [.string("alice"), .boolean(true)] }
 
             // Media arrives: enough VP8 frames and Opus packets recorded by the server.
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                let video = try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.filter(\.marker).count ?? 0
-                let audio = try room.recorded(user: "alice", payloadType: RTPPayloadType.opus)?.packets.count ?? 0
-                if video >= 15 && audio >= 40 { break }
-                try await Task.sleep(for: .milliseconds(200))
+            try await room.waitForRecording("15 VP8 frames and 40 Opus packets of alice") { room in
+                try (room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.filter(\.marker).count ?? 0) >= 15
+                    && room.recordedCount(user: "alice", payloadType: RTPPayloadType.opus) >= 40
             }
             #expect((try await room.metric("trtc_media_packets_total{direction=\"in\"}") ?? 0) > 50)
 
@@ -54,7 +51,7 @@ struct MediaPublishTests {
             try await alice.exit()
             let residue = try room.pipeWire.residue()
             #expect(residue.isEmpty, "\(residue)")
-            try await Task.sleep(for: .milliseconds(300))  // the recorder appends off the forwarding path
+            try await room.flushRecorder()  // the recorder appends off the forwarding path
 
             // VP8: every frame decodes with our decoder, at the size asked for.
             let video = try #require(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8))
@@ -114,19 +111,20 @@ struct MediaPublishTests {
             #expect(try await alice.property("LocalVideo") == .boolean(true))
             let failure = await alice.failure("StartLocalAudio", [.variantDictionary([:])])
             #expect(failure?.name == "org.trtcd.Trtc1.Error.NotPermitted")
-            let framesAsAudience = try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0
+            // Exact counts: everything sent before the switch is on disk before the first read; the window between
+            // the reads is an observation period (six frame intervals at 10 fps), read as exactly at its end.
+            try await room.flushRecorder()
+            let framesAsAudience = try room.recordedCount(user: "alice", payloadType: RTPPayloadType.vp8)
             try await Task.sleep(for: .milliseconds(600))
-            #expect(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 == framesAsAudience)
+            try await room.flushRecorder()
+            #expect(try room.recordedCount(user: "alice", payloadType: RTPPayloadType.vp8) == framesAsAudience)
 
             try await alice.call("SwitchRole", [.string("anchor")])
             try await bob.waitFor("RemoteUserEnterRoom") { $0 == [.string("alice")] }
             try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
-            let resumeDeadline = ContinuousClock.now + .seconds(10)
-            while try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 <= framesAsAudience,
-                  ContinuousClock.now < resumeDeadline {
-                try await Task.sleep(for: .milliseconds(100))
+            try await room.waitForRecording("alice's video again as anchor") { room in
+                try room.recordedCount(user: "alice", payloadType: RTPPayloadType.vp8) > framesAsAudience
             }
-            #expect(try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 > framesAsAudience)
             #expect(try await room.metric("trtc_media_dropped_total{reason=\"not-publishing\"}") == 0)
         }
     }

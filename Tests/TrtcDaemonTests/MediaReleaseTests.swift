@@ -11,14 +11,15 @@ struct MediaReleaseTests {
         "camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120), "fps": .uint32(10),
     ]
 
-    @Test("forced exits 1 (RemoveUser), 2 (DismissRoom), 3 (same userId): devices gone when ExitRoom(reason) arrives; SIGTERM too")
+    @Test("ExitRoom and forced exits 1 (RemoveUser), 2 (DismissRoom), 3 (same userId), and SIGTERM: PipeWire removes the capture streams before ExitRoom(reason) arrives")
     func forcedExits() async throws {
         try await withMediaRoom(users: 3) { room in
             let (alice, bob, other) = (room.clients[0], room.clients[1], room.clients[2])
             let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
             let app = Int64(room.server.sdkAppId)
 
-            func publish(in roomId: UInt32) async throws {
+            /// Alice publishes camera and microphone in `roomId`; bob sees it. Returns the watch on alice's exit.
+            func publish(in roomId: UInt32) async throws -> ReleaseOrder {
                 alice.clear()
                 bob.clear()
                 try await alice.startVideo(Self.capture)
@@ -28,10 +29,11 @@ struct MediaReleaseTests {
                 try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
                 let residue = try room.pipeWire.residue()
                 #expect(residue.streamNodes.count == 2, "\(residue)")
+                return try await ReleaseOrder.watch(room, member: 0, captureStreams: 2)
             }
-            func expectReleased(_ reason: Int32) async throws {
-                try await alice.waitFor("ExitRoom") { $0 == [.int32(reason)] }
-                // The signal was sent after the streams were destroyed: nothing may be left now.
+            func expectReleased(_ reason: Int32, _ order: ReleaseOrder) async throws {
+                defer { order.stop() }
+                try await order.expectReleasedBeforeExitRoom(reason, in: room.pipeWire)
                 let residue = try room.pipeWire.residue()
                 #expect(residue.isEmpty, "after ExitRoom(\(reason)): \(residue)")
                 #expect(try await alice.property("LocalVideo") == .boolean(false))
@@ -39,22 +41,32 @@ struct MediaReleaseTests {
                 try await bob.exit()
             }
 
-            try await publish(in: 31)
+            // ExitRoom called: its reply comes after the signal, while trtcd is stopped at the signal; awaited after.
+            var order = try await publish(in: 30)
+            async let exited: Void = alice.exit()
+            try await expectReleased(0, order)
+            try await exited
+
+            order = try await publish(in: 31)
             _ = try await api.call("RemoveUser", .object(["SdkAppId": .integer(app), "RoomId": .integer(31), "UserIds": .array([.string("alice")])]))
-            try await expectReleased(1)
+            try await expectReleased(1, order)
 
-            try await publish(in: 32)
+            order = try await publish(in: 32)
             _ = try await api.call("DismissRoom", .object(["SdkAppId": .integer(app), "RoomId": .integer(32)]))
-            try await expectReleased(2)
+            try await expectReleased(2, order)
 
-            try await publish(in: 33)
+            order = try await publish(in: 33)
             try await other.enter("alice", room: .numeric(33), server: room.server)
-            try await expectReleased(3)
+            try await expectReleased(3, order)
             try await other.exit()
 
-            // SIGTERM while publishing: the daemon exits the room and closes capture before it ends.
-            try await publish(in: 34)
+            // SIGTERM while publishing: trtcd exits the room as ExitRoom does (ExitRoom(0)) and has released camera
+            // and microphone when it says so, while it still runs (it is stopped at the signal, so PipeWire cannot
+            // clean up after an exited process before the check).
+            order = try await publish(in: 34)
             room.daemons[0].process.signal(SIGTERM)
+            defer { order.stop() }
+            try await order.expectReleasedBeforeExitRoom(0, in: room.pipeWire)
             #expect(try await room.daemons[0].process.waitForExit() == 0)
             try await bob.waitFor("RemoteUserLeaveRoom") { $0 == [.string("alice"), .int32(0)] }
             let residue = try room.pipeWire.residue()
@@ -67,12 +79,7 @@ struct MediaReleaseTests {
         try await withMediaRoom(users: 2) { room in
             let (alice, bob) = (room.clients[0], room.clients[1])
             let name = "trtc-test-unplug-camera"
-            let created = try room.pipeWire.run("pw-cli", [
-                "create-node", "spa-node-factory",
-                "{ factory.name=videotestsrc media.class=Video/Source node.name=\(name) object.linger=true }",
-            ])
-            try #require(created.status == 0, "pw-cli create-node: \(created.stderr)")
-            let nodeId = try #require(try room.pipeWire.nodeId(named: name))
+            let nodeId = try MediaDeviceLossTests.plugIn(room, name, factory: "spa-node-factory", "factory.name=videotestsrc media.class=Video/Source")
             try await bob.enter("bob", room: .numeric(41), server: room.server)
             try await alice.startVideo(["camera": .string(name), "width": .uint32(160), "height": .uint32(120)])
             try await alice.enter("alice", room: .numeric(41), server: room.server)

@@ -81,10 +81,14 @@ extension PipeWireVideoCaptureTests {
         #expect(capture.format?.frameRate == 10)
         let frames = await Self.frames(from: capture, count: 5)
         try #require(frames.count == 5)
-        let span = frames.last!.timestamp - frames.first!.timestamp
-        // Four intervals of 100 ms (the camera's own default, 25 fps, would take 160 ms), with
-        // slack for a loaded machine.
-        #expect(span >= .milliseconds(320) && span <= .milliseconds(700), "4 frame intervals took \(span): \(frames.map { $0.timestamp - frames[0].timestamp })")
+        // The camera produces a frame every graph cycle (21.3 ms); capture thins that to 10 fps on a schedule of
+        // 100 ms steps from the first frame, so frame k is never delivered before k × 100 ms, however loaded the
+        // machine (a late frame only delays it). Delivering every camera frame would put frame 4 at about 85 ms.
+        // How promptly frames come is for the benchmarks; `frames(from:count:)` only gives up after a 5 s stall.
+        let offsets = frames.map { $0.timestamp - frames[0].timestamp }
+        for (index, offset) in offsets.enumerated() {
+            #expect(offset >= .milliseconds(100 * index), "frame \(index) at \(offset): \(offsets)")
+        }
     }
 }
 

