@@ -67,6 +67,8 @@ public func buildApplication(
         onServerRunning: { channel in
             // Reported once both sockets are bound, so callers can print real ports (`--listen/--media HOST:0`).
             await mediaEndpoint.ready()
+            // A media socket that could not be bound ends the server (exit 1 with the reason): no banner then.
+            guard mediaEndpoint.port != nil else { return }
             await onServerRunning(channel.localAddress?.port ?? configuration.listenPort)
         },
         logger: logger)

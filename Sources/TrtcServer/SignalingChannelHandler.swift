@@ -52,6 +52,16 @@ final class SignalingChannelHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// Hummingbird's server allows remote half-closure (for HTTP). A WebSocket peer that closed its side has left:
+    /// close ours too, so its connection slot and session go now rather than at the next departure sweep.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { session?.flush() }
         context.fireChannelWritabilityChanged()
