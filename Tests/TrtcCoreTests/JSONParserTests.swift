@@ -31,6 +31,17 @@ struct JSONParserTests {
         #expect(throws: JSONCoding.ParseError.self) { try JSONCoding.parse(text) }
     }
 
+    @Test("a key repeated in one object is an error, also nested and with another value; equal keys in sibling objects are not")
+    func duplicateKeys() throws {
+        for text in [#"{"type":"heartbeat","type":"leave"}"#, #"{"a":1,"b":2,"a":1}"#, #"{"o":{"k":true,"k":false}}"#,
+                     #"[{"x":1},{"y":{"z":1,"z":2}}]"#] {
+            #expect(throws: JSONCoding.ParseError.self, "\(text)") { try JSONCoding.parse(text) }
+        }
+        let error = #expect(throws: JSONCoding.ParseError.self) { try JSONCoding.parse(#"{"seq":1,"seq":2}"#) }
+        #expect(error?.description.contains(#"duplicate key "seq""#) == true, "\(String(describing: error))")
+        #expect(try JSONCoding.parse(#"[{"k":1},{"k":2}]"#) == .array([.object(["k": .integer(1)]), .object(["k": .integer(2)])]))
+    }
+
     @Test("invalid UTF-8 in a string is an error")
     func invalidUTF8() {
         #expect(throws: JSONCoding.ParseError.self) { try JSONCoding.parse([0x22, 0xC3, 0x28, 0x22]) }

@@ -80,7 +80,12 @@ struct JSONParser: ~Copyable {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
-            fields[key] = try value()
+            // A repeated key is refused rather than "last one wins": two readers of one message could otherwise
+            // disagree on what it says (docs/security.md, L3).
+            let parsed = try value()
+            guard fields.updateValue(parsed, forKey: key) == nil else {
+                throw error("duplicate key \(String(key.prefix(40)).debugDescription)")
+            }
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end") }
             switch bytes[position] {
