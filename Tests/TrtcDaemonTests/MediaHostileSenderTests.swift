@@ -11,12 +11,6 @@ import TrtcRTP
 /// forwards whatever has a valid RTP header, so trtcd's receiving side is where it must stop.
 @Suite("trtcd media: a member sending garbage cannot hurt a receiving trtcd", .serialized)
 struct MediaHostileSenderTests {
-    static func residentMiB(_ pid: Int32) throws -> Double {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-        return Double(line.split(separator: " ", omittingEmptySubsequences: true)[1])! / 1024
-    }
-
     @Test("garbage VP8 and Opus and an oversized key frame: trtcd keeps serving, memory stays bounded, exit is clean")
     func hostileSender() async throws {
         try await withMediaRoom(users: 1) { room in
@@ -30,7 +24,7 @@ struct MediaHostileSenderTests {
                 #expect(try await room.pipeWire.waitForNode(named: "trtcd.remote.mallory.audio", present: true))
                 let reply = try await alice.call("StartRemoteVideo", [.string("mallory"), .string("main")])
                 #expect(reply.first?.uint32 != nil, "a node even though nothing decodable arrived (default size)")
-                let baseline = try Self.residentMiB(room.daemons[0].process.pid)
+                let baseline = Double(try ResidentMemory.of(room.daemons[0].process.pid).resident) / 1_048_576
 
                 // A real key frame whose header is rewritten to claim 16383×16383 (the VP8 maximum).
                 let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 64, height: 64))
@@ -55,7 +49,7 @@ struct MediaHostileSenderTests {
 
                 #expect(room.daemons[0].process.isRunning)
                 #expect(try await alice.property("State") == .string("in-room"), "still answering on D-Bus")
-                let grown = try Self.residentMiB(room.daemons[0].process.pid) - baseline
+                let grown = Double(try ResidentMemory.of(room.daemons[0].process.pid).resident) / 1_048_576 - baseline
                 #expect(grown < 64, "trtcd grew by \(grown) MiB (a 16383×16383 decoder would need gigabytes)")
                 #expect(try room.pipeWire.nodeId(named: "trtcd.remote.mallory.main") != nil, "the node is still there")
                 #expect(try room.pipeWire.nodeId(named: "trtcd.remote.mallory.audio") != nil, "the playback stream is still there")

@@ -8,12 +8,6 @@ import TrtcHarness
 /// resident memory is its own.
 @Suite("a client that pings and never reads")
 struct PingFloodTests {
-    static func residentMiB(_ pid: Int32) throws -> Double {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-        return Double(line.split(separator: " ", omittingEmptySubsequences: true)[1])! / 1024
-    }
-
     @Test("is disconnected at the outbox limit, and the server's memory stays bounded")
     func pingFlood() async throws {
         // Deadlines far away: only the outbox limit may end the connection.
@@ -21,12 +15,12 @@ struct PingFloodTests {
         do {
             let flooder = try RawWebSocket(port: server.port, path: Signaling.path, receiveBuffer: 4096)
             #expect(flooder.isUpgraded)
-            let baseline = try Self.residentMiB(server.process.pid)
+            let baseline = Double(try ResidentMemory.of(server.process.pid).resident) / 1_048_576
             // 200,000 pings of 125 bytes: 26 MB, each answered with as large a pong.
             let ping = RawWebSocket.Frame(opcode: WebSocketFramingTests.opPing, payload: Array(repeating: 0x70, count: 125))
             let pings = 200_000
             for _ in 0..<pings { flooder.send(ping) }
-            let grown = try Self.residentMiB(server.process.pid) - baseline
+            let grown = Double(try ResidentMemory.of(server.process.pid).resident) / 1_048_576 - baseline
             #expect(flooder.isClosedByServer(), "still connected after \(pings) unread pongs")
             #expect(grown < 16, "the server grew by \(grown) MiB")
         } catch {
