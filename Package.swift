@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "TrtcServer",
             dependencies: [
-                "TrtcCore", "TrtcRTP",
+                "TrtcCore", "TrtcRTP", "TrtcTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -175,7 +175,7 @@ let package = Package(
         .target(
             name: "TrtcDaemon",
             dependencies: [
-                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "TrtcDBusContract", "CSystemd", "TrtcRTP", "TrtcCodecs", "TrtcPipeWire",
+                "TrtcCore", "TrtcSignalingClient", "TrtcDBus", "TrtcDBusContract", "CSystemd", "TrtcRTP", "TrtcCodecs", "TrtcPipeWire", "TrtcTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -191,7 +191,7 @@ let package = Package(
         // What tests and benchmarks run: child processes (output awaited, deadlines, kill on release), private
         // dbus-daemon buses, trtc-server and trtcd processes, the private PipeWire of scripts/pipewire-test-env.
         // trtc-bench ships it, so it never imports Testing; TrtcHarnessTesting holds what does.
-        .target(name: "TrtcHarness", dependencies: ["TrtcCore", "TrtcDBus", "TrtcDBusContract"]),
+        .target(name: "TrtcHarness", dependencies: ["TrtcCore", "TrtcDBus", "TrtcDBusContract", "TrtcTransport"]),
         .target(name: "TrtcHarnessTesting", dependencies: ["TrtcHarness"], path: "Tests/TrtcHarnessTesting"),
         .testTarget(name: "TrtcHarnessTests", dependencies: ["TrtcHarness", "TrtcHarnessTesting"]),
 
@@ -211,7 +211,7 @@ let package = Package(
             name: "TrtcServerTests",
             dependencies: [
                 // TrtcCodecs for tests only: real VP8 RTP from the encoder (trtc-server itself links no codec).
-                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP", "TrtcCodecs",
+                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP", "TrtcCodecs", "TrtcTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -7,6 +7,7 @@ import TrtcDBus
 import TrtcDBusContract
 import TrtcPipeWire
 import TrtcRTP
+import TrtcTransport
 
 /// trtcd's local media engine: camera and microphone capture (PipeWire), their publishers (encoders) and
 /// the UDP transport of the current media grant.
@@ -275,14 +276,13 @@ final class LocalMedia: @unchecked Sendable {
     // MARK: publishing
 
     /// Uses `grant` from now on (a new entry or a re-entry after reconnecting); closes the previous transport.
-    func attach(grant: MediaGrant, signalingHost: String?) async throws(TrtcError) {
+    func attach(grant: MediaGrant, local: ICECredentials, certificate: DTLSCertificate, signalingHost: String?)
+        async throws(TrtcError) {
         let transport = try MediaTransport(
-            grant: grant, signalingHost: signalingHost,
+            grant: grant, local: local, certificate: certificate, signalingHost: signalingHost,
             handlers: .init(
-                bound: { [weak self] first in
-                    // The first answer makes the link live: start with a key frame.
-                    if first { self?.requestVideoKeyframe() }
-                },
+                // The link is live once the handshake is done: start with a key frame.
+                connected: { [weak self] in self?.requestVideoKeyframe() },
                 keyframeRequested: { [weak self] in self?.requestVideoKeyframe() },
                 retransmissionRequested: { [weak self] numbers in self?.publishers.withLock { $0.video }?.retransmit(numbers) },
                 rtpReceived: { [weak self] packet in

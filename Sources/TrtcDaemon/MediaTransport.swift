@@ -4,17 +4,21 @@ import Logging
 import Synchronization
 import TrtcCore
 import TrtcRTP
+import TrtcTransport
 
-/// The UDP socket of one media grant (one admitted session): binds it with the token, then carries RTP/RTCP.
+/// The UDP media connection of one media grant (one admitted session): ICE connectivity checks towards the server,
+/// the DTLS handshake (trtcd is the DTLS client, the server's certificate must have the grant's fingerprint), then
+/// SRTP/SRTCP both ways (docs/protocol.md §2).
 ///
-/// Ownership: the socket is created here and closed only by `close()`, after the receive thread has ended.
-/// The receive thread owns the bind schedule ("TRTB" every second until "TRTA", then every 5 s) and reads
-/// answers and RTCP. Encoder queues send through `send(_:)`, which holds the lock so a send never races the
-/// close; sends are non-blocking (a full socket buffer drops the datagram: late media is useless).
+/// Ownership: the socket is created here and closed only by `close()`, after the receive thread has ended. The
+/// receive thread drives the connection (checks, handshake flights, retransmissions, consent) and reads answers and
+/// media. Encoder queues send through `send(_:)`. The `ClientMediaConnection` (one OpenSSL and two libsrtp contexts)
+/// is behind `state`'s lock, so a protect never races an unprotect, a handshake step or the close; sends are
+/// non-blocking (a full socket buffer drops the datagram: late media is useless).
 final class MediaTransport: Sendable {
     struct Handlers: Sendable {
-        /// The server answered a bind; `first` for the first answer of this grant.
-        var bound: @Sendable (_ first: Bool) -> Void
+        /// The DTLS handshake finished: media can flow (once per grant).
+        var connected: @Sendable () -> Void
         /// A receiver asked for a key frame of our video (RTCP PLI naming our video SSRC).
         var keyframeRequested: @Sendable () -> Void
         /// A receiver reported packets of our video missing (RTCP generic NACK naming our video SSRC).
@@ -23,17 +27,22 @@ final class MediaTransport: Sendable {
         var rtpReceived: @Sendable (RTPPacket) -> Void = { _ in }
     }
 
+    private struct State: ~Copyable {
+        let connection: ClientMediaConnection
+        var closed = false
+        var reportedFailure = false
+    }
+
     let grant: MediaGrant
     let destination: String
     private let fd: Int32
     /// A pipe whose write end wakes the receive thread for `close()`.
     private let wakeFds: (read: Int32, write: Int32)
-    private let token: [UInt8]
     private let handlers: Handlers
     private let logger: Logger
-    private let sendLock = Mutex<Bool>(false)  // true once closed
+    private let state: Mutex<State>
     private let stopRequested = Atomic<Bool>(false)
-    private let boundFlag = Atomic<Bool>(false)
+    private let secureFlag = Atomic<Bool>(false)
     private let threadEnded = DispatchSemaphore(value: 0)
     /// Every 5 s a receiver report about what arrived from the others (RFC 3550 §6.4.2).
     static let receiverReportInterval: Duration = .seconds(5)
@@ -43,14 +52,24 @@ final class MediaTransport: Sendable {
     let bytesSent = Atomic<Int>(0)
     let sendDrops = Atomic<Int>(0)
 
-    /// Opens a socket towards the grant's address (a wildcard host is replaced by `signalingHost`) and starts
-    /// binding. Throws a readable message when the address cannot be used.
-    init(grant: MediaGrant, signalingHost: String?, handlers: Handlers, logger: Logger) throws(TrtcError) {
-        guard let token = MediaBindMessage.tokenBytes(hex: grant.token) else {
-            throw TrtcError(.connectFailed, "media token \(grant.token.prefix(40).debugDescription) is not 32 hex digits")
+    /// Opens a socket towards the grant's address (no host, or a wildcard one, means `signalingHost`) and starts
+    /// the connectivity checks. Throws a readable message when the grant or the address cannot be used.
+    init(grant: MediaGrant, local: ICECredentials, certificate: DTLSCertificate, signalingHost: String?,
+         handlers: Handlers, logger: Logger) throws(TrtcError) {
+        guard let remote = ICECredentials(ufrag: grant.ufrag, password: grant.password) else {
+            throw TrtcError(.connectFailed, "the server's media credentials are not valid ICE credentials")
         }
-        let wildcard = ["", "0.0.0.0", "::", "[::]"].contains(grant.host)
-        let host = wildcard ? (signalingHost ?? "127.0.0.1") : grant.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard let fingerprint = CertificateFingerprint(grant.fingerprint) else {
+            throw TrtcError(.connectFailed, "the server's media fingerprint \(grant.fingerprint.prefix(120).debugDescription) is not sha-256")
+        }
+        let connection: ClientMediaConnection
+        do {
+            connection = try ClientMediaConnection(local: local, remote: remote, remoteFingerprint: fingerprint, certificate: certificate)
+        } catch {
+            throw TrtcError(.connectFailed, "media connection: \(error)")
+        }
+        let unnamed = ["", "0.0.0.0", "::", "[::]"].contains(grant.host)
+        let host = unnamed ? (signalingHost ?? "127.0.0.1") : grant.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
         hints.ai_flags = AI_NUMERICSERV
@@ -78,38 +97,58 @@ final class MediaTransport: Sendable {
         self.destination = "\(host):\(grant.port)"
         self.fd = socketFd
         self.wakeFds = (pipeFds[0], pipeFds[1])
-        self.token = token
         self.handlers = handlers
         self.logger = logger
+        self.state = Mutex(State(connection: connection))
         let thread = Thread { [self] in receiveLoop() }
         thread.name = "trtcd-media-udp"
         thread.start()
     }
 
-    var isBound: Bool { boundFlag.load(ordering: .acquiring) }
+    /// The handshake is done and the server answered a check within the consent period: media flows.
+    var isBound: Bool {
+        secureFlag.load(ordering: .acquiring) && state.withLock { $0.connection.hasConsent(now: .now) }
+    }
 
-    /// Sends one datagram unless closed; never blocks.
-    func send(_ datagram: [UInt8]) {
-        sendLock.withLock { closed in
-            guard !closed else { return }
-            let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if sent == datagram.count {
+    /// Protects one RTP or RTCP packet and sends it, unless closed or not yet secure; never blocks.
+    func send(_ packet: [UInt8]) {
+        let isRTCP = RTCPPacket.isRTCP(packet)
+        var datagram = packet
+        datagram.append(contentsOf: repeatElement(0, count: ClientMediaConnection.maxProtectionOverhead))
+        state.withLock { state in
+            guard !state.closed, state.connection.state == .secure else {
+                sendDrops.add(1, ordering: .relaxed)
+                return
+            }
+            let length: Int
+            do {
+                length = try datagram.withUnsafeMutableBytes { raw in
+                    isRTCP ? try state.connection.protectRTCP(raw.baseAddress!, length: packet.count, capacity: raw.count)
+                        : try state.connection.protectRTP(raw.baseAddress!, length: packet.count, capacity: raw.count)
+                }
+            } catch {
+                sendDrops.add(1, ordering: .relaxed)
+                return
+            }
+            let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, length, Int32(MSG_DONTWAIT)) }
+            if sent == length {
                 packetsSent.add(1, ordering: .relaxed)
-                bytesSent.add(datagram.count, ordering: .relaxed)
+                bytesSent.add(length, ordering: .relaxed)
             } else {
                 sendDrops.add(1, ordering: .relaxed)
             }
         }
     }
 
-    /// Stops the receive thread and closes the socket. Idempotent; returns once the socket is closed.
+    /// Stops the receive thread and closes the socket (with a DTLS close_notify). Idempotent; returns once closed.
     func close() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var one: UInt8 = 1
         _ = write(wakeFds.write, &one, 1)
         threadEnded.wait()
-        sendLock.withLock { closed in
-            closed = true
+        state.withLock { state in
+            for datagram in state.connection.close() { sendRaw(datagram) }
+            state.closed = true
             Glibc.close(fd)
             Glibc.close(wakeFds.read)
             Glibc.close(wakeFds.write)
@@ -118,29 +157,37 @@ final class MediaTransport: Sendable {
 
     deinit { close() }
 
+    /// A datagram as is (checks, handshake flights); the caller holds the state lock.
+    private func sendRaw(_ datagram: [UInt8]) {
+        _ = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+    }
+
     // MARK: receive thread
 
     private func receiveLoop() {
         defer { threadEnded.signal() }
-        let bind = MediaBindMessage.bindRequest(token: token)
-        var nextBind = MonotonicClock.now
         var buffer = [UInt8](repeating: 0, count: 2048)
         // Owned by this thread: what each other source sent us, for the receiver reports.
         var receptions = ReceptionLedger()
         var nextReport = MonotonicClock.now + Self.receiverReportInterval
         while !stopRequested.load(ordering: .acquiring) {
-            let now = MonotonicClock.now
-            if now >= nextBind {
-                send(bind)
-                nextBind = now + (isBound ? .seconds(5) : .seconds(1))
+            let nextDeadline = state.withLock { state in
+                for datagram in state.connection.poll(now: .now) { sendRaw(datagram) }
+                noteStateLocked(&state)
+                return state.connection.nextDeadline
             }
+            let now = MonotonicClock.now
             if now >= nextReport {
                 nextReport = now + Self.receiverReportInterval
-                for report in receptions.reports(from: grant.videoSsrc, now: now, forgettingAfter: Self.receptionTimeout) {
-                    send(report)
+                if secureFlag.load(ordering: .relaxed) {
+                    for report in receptions.reports(from: grant.videoSsrc, now: now, forgettingAfter: Self.receptionTimeout) {
+                        send(report)
+                    }
                 }
             }
-            let waitMs = max(1, Int32((min(nextBind, nextReport) - MonotonicClock.now) / .milliseconds(1)))
+            let untilDeadline = max(.zero, nextDeadline - ContinuousClock.now)
+            let untilReport = nextReport - MonotonicClock.now
+            let waitMs = max(1, Int32(clamping: min(untilDeadline, untilReport) / .milliseconds(1)))
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
             guard ready > 0, fds[0].revents & Int16(POLLIN) != 0 else { continue }
@@ -148,19 +195,59 @@ final class MediaTransport: Sendable {
             for _ in 0..<64 {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 guard count > 0 else { break }
-                buffer.withUnsafeBytes { handle(UnsafeRawBufferPointer(rebasing: $0[0..<count]), receptions: &receptions) }
+                receive(&buffer, count: count, receptions: &receptions)
             }
         }
     }
 
-    private func handle(_ datagram: UnsafeRawBufferPointer, receptions: inout ReceptionLedger) {
-        if MediaBindMessage.isAnswer(datagram, token: token) {
-            let first = !boundFlag.exchange(true, ordering: .acquiringAndReleasing)
-            if first { logger.debug("media bound", metadata: ["server": "\(destination)"]) }
-            handlers.bound(first)
-            return
+    /// Reports the handshake's end (once) and a failure (once).
+    private func noteStateLocked(_ state: inout State) {
+        switch state.connection.state {
+        case .secure:
+            if !secureFlag.exchange(true, ordering: .acquiringAndReleasing) {
+                logger.debug("media connection secure", metadata: ["server": "\(destination)"])
+                handlers.connected()
+            }
+        case .failed(let reason):
+            if !state.reportedFailure {
+                state.reportedFailure = true
+                logger.error("media connection failed; no media in this session", metadata: ["server": "\(destination)", "reason": "\(reason)"])
+            }
+        case .checking, .handshaking:
+            break
         }
-        let bytes = Array(datagram)
+    }
+
+    private func receive(_ buffer: inout [UInt8], count: Int, receptions: inout ReceptionLedger) {
+        let kind = buffer.withUnsafeBytes { DatagramClass(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        switch kind {
+        case .stun:
+            state.withLock { state in
+                _ = buffer.withUnsafeBytes { state.connection.receiveSTUN(UnsafeRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
+                noteStateLocked(&state)
+            }
+        case .dtls:
+            state.withLock { state in
+                let result = buffer.withUnsafeBytes { state.connection.receiveDTLS(UnsafeRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
+                for datagram in result.outgoing { sendRaw(datagram) }
+                noteStateLocked(&state)
+            }
+        case .rtp, .rtcp:
+            let plainLength: Int? = state.withLock { state in
+                guard state.connection.state == .secure else { return nil }
+                return try? buffer.withUnsafeMutableBytes { raw in
+                    kind == .rtcp ? try state.connection.unprotectRTCP(raw.baseAddress!, length: count)
+                        : try state.connection.unprotectRTP(raw.baseAddress!, length: count)
+                }
+            }
+            guard let plainLength else { return }
+            handleMedia(Array(buffer[0..<plainLength]), receptions: &receptions)
+        case .unknown:
+            break
+        }
+    }
+
+    private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger) {
         guard RTCPPacket.isRTCP(bytes) else {
             if let packet = try? RTPPacket(parsing: bytes) {
                 receptions.record(packet, arrival: MonotonicClock.now)

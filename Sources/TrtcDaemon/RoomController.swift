@@ -4,6 +4,7 @@ import TrtcCore
 import TrtcDBus
 import TrtcDBusContract
 import TrtcSignalingClient
+import TrtcTransport
 
 /// Carries out `RoomStateMachine`'s actions: owns what the machine must not (the signaling connection, the pending
 /// D-Bus calls, the caller watch, the media engine) and feeds back the events that finish asynchronous actions.
@@ -13,6 +14,10 @@ actor RoomController {
     let events: RoomEvents
     let logger: Logger
     let media: LocalMedia
+    /// This process's DTLS certificate; its fingerprint goes in every `enter` (docs/protocol.md §2).
+    let mediaCertificate: DTLSCertificate
+    /// The ICE credentials offered in the last `enter`, for the media connection of the grant that answers it.
+    private var mediaCredentials = ICECredentials.random()
     private let sessionJobs: AsyncStream<RoomSession>.Continuation
     private let publishSyncJobs: AsyncStream<Void>.Continuation
     var machine = RoomStateMachine()
@@ -26,11 +31,12 @@ actor RoomController {
     private var pending: [UInt32: CheckedContinuation<ServerMessage?, Never>] = [:]
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(defaultServer: String, events: RoomEvents, media: LocalMedia, sessionJobs: AsyncStream<RoomSession>.Continuation,
-         publishSyncJobs: AsyncStream<Void>.Continuation, logger: Logger) {
+    init(defaultServer: String, events: RoomEvents, media: LocalMedia, mediaCertificate: DTLSCertificate,
+         sessionJobs: AsyncStream<RoomSession>.Continuation, publishSyncJobs: AsyncStream<Void>.Continuation, logger: Logger) {
         self.defaultServer = defaultServer
         self.events = events
         self.media = media
+        self.mediaCertificate = mediaCertificate
         self.sessionJobs = sessionJobs
         self.publishSyncJobs = publishSyncJobs
         self.logger = logger
@@ -161,6 +167,9 @@ actor RoomController {
             case .sendEnter(var request):
                 guard let current = channel?.channel else { break }
                 request.seq = current.makeSeq()
+                // Fresh credentials per entry: a re-entry's checks must not pass for the old session's.
+                mediaCredentials = ICECredentials.random()
+                request.media = MediaOffer(ufrag: mediaCredentials.ufrag, fingerprint: mediaCertificate.fingerprint.description)
                 current.send(.enter(request))
             case .sendLeave:
                 if let current = channel?.channel { current.send(.leave(seq: current.makeSeq())) }
@@ -181,7 +190,8 @@ actor RoomController {
                 await perform(machine.devicesReleased())
             case .attachMedia(let grant, let server):
                 do {
-                    try await media.attach(grant: grant, signalingHost: URL(string: server)?.host)
+                    try await media.attach(grant: grant, local: mediaCredentials, certificate: mediaCertificate,
+                                           signalingHost: URL(string: server)?.host)
                 } catch {
                     logger.error("cannot open the media transport; not publishing", metadata: ["error": "\(error)"])
                 }

@@ -3,8 +3,10 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import TrtcCore
+import TrtcTransport
 
 /// What a running trtc-server consists of; shared by the executable, the tests and the benchmark.
 public struct TrtcServerParts: Sendable {
@@ -23,10 +25,13 @@ public func buildApplication(
     _ configuration: ServerConfiguration,
     logger: Logger,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
-) -> (services: [any Service], parts: TrtcServerParts) {
+) throws -> (services: [any Service], parts: TrtcServerParts) {
     let metrics = ServerMetrics()
     let mediaEndpoint = MediaEndpoint(host: configuration.mediaHost)
-    let mediaRouter = MediaRouter(metrics: metrics.media)
+    // The media socket's event loop owns every media connection; the registry queues membership changes onto it.
+    let mediaRouter = MediaRouter(
+        eventLoop: MultiThreadedEventLoopGroup.singleton.next(), certificate: try DTLSCertificate.generate(),
+        metrics: metrics.media, logger: logger)
     let registry = RoomRegistry(
         configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger)
     let media = MediaService(

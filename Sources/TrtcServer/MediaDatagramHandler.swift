@@ -1,16 +1,20 @@
 import Logging
 import NIOCore
+import TrtcTransport
 
-/// The media socket's pipeline: answers binds and forwards RTP/RTCP to the sender's room (SFU, packets unchanged).
-/// Runs on the channel's event loop; per packet it takes the router's lock for a few lookups and writes the same
-/// buffer to every destination, flushed once per read burst so NIO can send them with one sendmmsg.
+/// The media socket's pipeline (docs/protocol.md §2): demultiplexes by first byte (RFC 7983), answers connectivity
+/// checks (ICE-lite), runs each member's DTLS handshake, and forwards SRTP hop by hop: a member's packet is
+/// decrypted with its keys and a copy protected with each receiver's keys. Runs on the media event loop, which owns
+/// the routing table and every connection; copies are flushed once per read burst (one sendmmsg).
 final class MediaDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    /// Larger than any packet of the protocol (VP8 packets are ≤ 1200 bytes) and below the receive slice size,
-    /// so a truncated read is recognised as too large.
+    /// Larger than any packet of the protocol (VP8 packets are ≤ 1200 bytes plus the SRTP tag) and below the
+    /// receive slice size, so a truncated read is recognised as too large.
     static let maxDatagramBytes = 1500
+    /// How often DTLS retransmission deadlines are looked at (OpenSSL's first one is 1 s).
+    static let timerInterval = TimeAmount.milliseconds(20)
 
     private let router: MediaRouter
     private let metrics: MediaMetrics
@@ -18,6 +22,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     private let mirror: SocketAddress?
     private let logger: Logger
     private var needsFlush = false
+    private var timer: RepeatedTask?
 
     init(router: MediaRouter, metrics: MediaMetrics, recorder: MediaRecorder?, mirror: SocketAddress?, logger: Logger) {
         self.router = router
@@ -27,46 +32,34 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.timerInterval, delay: Self.timerInterval) { _ in
+            let (handler, context) = loopBound.value
+            handler.retransmitDue(context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let bytes = envelope.data
+        var bytes = envelope.data
         metrics.packetsIn.increment()
         metrics.bytesIn.increment(by: Int64(bytes.readableBytes))
         guard bytes.readableBytes <= Self.maxDatagramBytes else {
             metrics.drop(.tooLarge)
             return
         }
-        let datagram = MediaDatagram(bytes)
-        if case .bind(let version, let token) = datagram {
-            answerBind(version: version, token: token, from: envelope.remoteAddress, context: context)
-            return
-        }
-        switch router.route(from: envelope.remoteAddress, datagram) {
-        case .drop(let reason):
-            metrics.drop(reason)
-        case .forward(let forwarding):
-            var sent: Int64 = 0
-            for destination in forwarding.destinations where destination.session != forwarding.sender {
-                // UDP has no use for a backlog: late media is worthless, so copies beyond the queue limit are dropped.
-                guard context.channel.isWritable else {
-                    metrics.drop(.congested)
-                    continue
-                }
-                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: destination.address, data: bytes)), promise: nil)
-                sent += 1
-            }
-            if sent > 0 {
-                metrics.packetsOut.increment(by: sent)
-                metrics.bytesOut.increment(by: sent * Int64(bytes.readableBytes))
-                needsFlush = true
-            }
-            if case .rtp(let ssrc) = datagram {
-                recorder?.record(bytes, recordingName: forwarding.recordingName, ssrc: ssrc)
-                if let mirror, context.channel.isWritable {
-                    context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: mirror, data: bytes)), promise: nil)
-                    needsFlush = true
-                }
-            }
+        let kind = bytes.withUnsafeReadableBytes { DatagramClass($0) }
+        switch kind {
+        case .stun: answerCheck(bytes, from: envelope.remoteAddress, context: context)
+        case .dtls: receiveDTLS(bytes, from: envelope.remoteAddress, context: context)
+        case .rtp, .rtcp: forward(&bytes, isRTCP: kind == .rtcp, from: envelope.remoteAddress, context: context)
+        case .unknown: metrics.drop(.malformed)
         }
     }
 
@@ -83,23 +76,164 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         logger.debug("media socket error", metadata: ["error": "\(error)"])
     }
 
-    private func answerBind(version: UInt8, token: MediaToken, from address: SocketAddress, context: ChannelHandlerContext) {
-        guard version == MediaDatagram.bindVersion else {
-            metrics.drop(.badVersion)
+    // MARK: ICE-lite
+
+    private func answerCheck(_ bytes: ByteBuffer, from address: SocketAddress, context: ChannelHandlerContext) {
+        let ufrag = bytes.withUnsafeReadableBytes { ServerMediaConnection.localUfrag(ofBindingRequest: $0) }
+        guard let ufrag, let route = router.withTable({ $0.route(forUfrag: ufrag) }), let peer = TransportAddress(address) else {
+            metrics.drop(.unknownUfrag)
             return
         }
-        guard router.bind(token: token, from: address) else {
-            metrics.drop(.badToken)
+        let outcome = bytes.withUnsafeReadableBytes { route.connection.receiveSTUN($0, from: peer, now: .now) }
+        switch outcome {
+        case .drop(let reason):
+            metrics.drop(MediaDropReason(reason))
+        case .answer(let answer, let selected):
+            metrics.checksAnswered.increment()
+            if selected && route.address != address {
+                router.withTable { $0.select(session: route.session, address: address) }
+                metrics.boundSessions.set(Int64(router.withTable { $0.selectedCount }))
+                logger.debug("media address selected", metadata: ["session": "\(route.session)", "address": "\(address)"])
+            }
+            send(answer, to: address, context: context)
+        }
+    }
+
+    // MARK: DTLS
+
+    private func receiveDTLS(_ bytes: ByteBuffer, from address: SocketAddress, context: ChannelHandlerContext) {
+        guard let route = router.withTable({ $0.route(at: address) }) else {
+            metrics.drop(.unconsented)
             return
         }
-        metrics.bindings.increment()
-        var answer = context.channel.allocator.buffer(capacity: MediaDatagram.bindSize)
-        answer.writeInteger(MediaDatagram.bindAnswerMagic, endianness: .big)
-        answer.writeInteger(MediaDatagram.bindVersion)
-        token.write(to: &answer)
+        let wasSecure = route.connection.isSecure
+        let result = bytes.withUnsafeReadableBytes { route.connection.receiveDTLS($0, now: .now) }
+        for datagram in result.outgoing { send(datagram, to: address, context: context) }
+        router.withTable { $0.setHandshaking(route.session, route.connection.nextTimeout != nil) }
+        switch result.event {
+        case .connected(let profile)?:
+            if !wasSecure { metrics.handshakes.increment() }
+            logger.debug("media DTLS connected", metadata: ["session": "\(route.session)", "profile": "\(profile)"])
+        case .failed(let reason)?:
+            metrics.drop(.dtls)
+            metrics.handshakeFailures.increment()
+            logger.info("media DTLS handshake failed", metadata: ["session": "\(route.session)", "reason": "\(reason)"])
+        case .closed?, nil:
+            break
+        }
+    }
+
+    /// Retransmits handshake flights whose deadline passed (lost datagrams).
+    private func retransmitDue(context: ChannelHandlerContext) {
+        let now = ContinuousClock.now
+        let due = router.withTable { table in
+            table.handshaking.compactMap { session -> MediaRoute? in
+                guard let route = table.routes[session] else { return nil }
+                guard let deadline = route.connection.nextTimeout else {
+                    table.setHandshaking(session, false)
+                    return nil
+                }
+                return deadline <= now ? route : nil
+            }
+        }
+        for route in due {
+            let flights = route.connection.handleTimeout(now: now)
+            if let address = route.address {
+                for datagram in flights { send(datagram, to: address, context: context) }
+            }
+        }
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+    }
+
+    // MARK: SRTP
+
+    private func forward(_ bytes: inout ByteBuffer, isRTCP: Bool, from address: SocketAddress, context: ChannelHandlerContext) {
+        guard let route = router.withTable({ $0.route(at: address) }) else {
+            metrics.drop(.unconsented)
+            return
+        }
+        guard route.connection.isSecure else {
+            metrics.drop(.notSecure)
+            return
+        }
+        // In place: the buffer is this datagram's own slice (copied on write if the read buffer is shared).
+        let plainLength: Int
+        do {
+            plainLength = try bytes.withUnsafeMutableReadableBytes { raw in
+                isRTCP ? try route.connection.unprotectRTCP(raw.baseAddress!, length: raw.count)
+                    : try route.connection.unprotectRTP(raw.baseAddress!, length: raw.count)
+            }
+        } catch {
+            metrics.drop(MediaDropReason(unprotectError: error))
+            return
+        }
+        bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)
+        let datagram = MediaDatagram(bytes)
+        switch router.withTable({ $0.forwarding(from: route, datagram) }) {
+        case .drop(let reason):
+            metrics.drop(reason)
+        case .forward(let forwarding):
+            fanOut(bytes, isRTCP: isRTCP, forwarding, context: context)
+            if case .rtp(let ssrc) = datagram {
+                recorder?.record(bytes, recordingName: forwarding.recordingName, ssrc: ssrc)
+                if let mirror, context.channel.isWritable {
+                    context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: mirror, data: bytes)), promise: nil)
+                    needsFlush = true
+                }
+            }
+        }
+    }
+
+    /// One protected copy per receiver with a live connection.
+    private func fanOut(_ plain: ByteBuffer, isRTCP: Bool, _ forwarding: MediaForwarding, context: ChannelHandlerContext) {
+        let now = ContinuousClock.now
+        let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
+        var sent: Int64 = 0
+        var bytesSent: Int64 = 0
+        for destination in forwarding.destinations where destination.session != forwarding.sender {
+            let connection = destination.connection
+            guard connection.isSecure else { continue }
+            guard connection.hasConsent(now: now) else {
+                metrics.drop(.consentExpired)
+                continue
+            }
+            // UDP has no use for a backlog: late media is worthless, so copies beyond the queue limit are dropped.
+            guard context.channel.isWritable else {
+                metrics.drop(.congested)
+                continue
+            }
+            var copy = context.channel.allocator.buffer(capacity: capacity)
+            do {
+                try copy.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
+                    let length = plain.withUnsafeReadableBytes { source in
+                        raw.copyMemory(from: source)
+                        return source.count
+                    }
+                    return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
+                        : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
+                }
+            } catch {
+                logger.debug("media protect failed", metadata: ["session": "\(destination.session)", "error": "\(error)"])
+                continue
+            }
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: destination.address, data: copy)), promise: nil)
+            sent += 1
+            bytesSent += Int64(copy.readableBytes)
+        }
+        if sent > 0 {
+            metrics.packetsOut.increment(by: sent)
+            metrics.bytesOut.increment(by: bytesSent)
+            needsFlush = true
+        }
+    }
+
+    private func send(_ datagram: [UInt8], to address: SocketAddress, context: ChannelHandlerContext) {
         metrics.packetsOut.increment()
-        metrics.bytesOut.increment(by: Int64(answer.readableBytes))
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: answer)), promise: nil)
+        metrics.bytesOut.increment(by: Int64(datagram.count))
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: datagram))), promise: nil)
         needsFlush = true
     }
 }

@@ -6,7 +6,9 @@ final class MediaMetrics: Sendable {
     let packetsOut: Counter
     let bytesIn: Counter
     let bytesOut: Counter
-    let bindings: Counter
+    let checksAnswered: Counter
+    let handshakes: Counter
+    let handshakeFailures: Counter
     let recorderDropped: Counter
     let boundSessions: Gauge
     private let dropped: [MediaDropReason: Counter]
@@ -18,8 +20,10 @@ final class MediaMetrics: Sendable {
         let byteHelp = "Media datagram payload bytes, by direction"
         bytesIn = registry.makeCounter(descriptor: .init(metricName: "trtc_media_bytes_total", unitName: "", helpText: byteHelp), labels: [("direction", "in")])
         bytesOut = registry.makeCounter(descriptor: .init(metricName: "trtc_media_bytes_total", unitName: "", helpText: byteHelp), labels: [("direction", "out")])
-        bindings = registry.makeCounter(descriptor: .init(metricName: "trtc_media_binds_total", unitName: "", helpText: "Bind datagrams answered"))
-        boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a latched media address now"))
+        checksAnswered = registry.makeCounter(descriptor: .init(metricName: "trtc_media_checks_answered_total", unitName: "", helpText: "Valid ICE connectivity checks answered"))
+        handshakes = registry.makeCounter(descriptor: .init(metricName: "trtc_media_dtls_handshakes_total", unitName: "", helpText: "DTLS handshakes completed"))
+        handshakeFailures = registry.makeCounter(descriptor: .init(metricName: "trtc_media_dtls_failures_total", unitName: "", helpText: "DTLS handshakes failed (bad fingerprint, protocol errors)"))
+        boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]
         for reason in MediaDropReason.allCases {

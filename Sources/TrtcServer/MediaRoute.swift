@@ -1,9 +1,10 @@
 import NIOCore
+import TrtcTransport
 
-/// One session's media state as the datagram path sees it.
-struct MediaRoute: Sendable {
+/// What the registry hands the media event loop when a member with a media offer is admitted. Everything here is a
+/// value, so it crosses to the loop, which builds the member's `ServerMediaConnection` there (its owner).
+struct MediaAdmission: Sendable {
     let session: UInt64
-    let token: MediaToken
     let room: RoomKey
     /// `<sdkAppId>-<room>-<userId>`: the start of this member's --record file names.
     let recordingName: String
@@ -11,28 +12,44 @@ struct MediaRoute: Sendable {
     let videoSsrc: UInt32
     var publishesAudio: Bool
     var publishesVideo: Bool
-    /// Latched by the first valid bind; RTP/RTCP is accepted only from here.
+    /// The server's ICE-lite credentials for this session (sent in `entered.media`).
+    let local: ICECredentials
+    /// From the client's `enter.media`: its ufrag and its DTLS certificate fingerprint.
+    let remoteUfrag: String
+    let remoteFingerprint: CertificateFingerprint
+}
+
+/// One session's media state as the datagram path sees it. Lives on the media event loop only.
+struct MediaRoute {
+    let admission: MediaAdmission
+    /// ICE-lite responder, DTLS server and SRTP contexts of this member.
+    let connection: ServerMediaConnection
+    /// The address its last valid nominating check came from: the only one media is taken from and sent to.
     var address: SocketAddress?
+
+    var session: UInt64 { admission.session }
+    var room: RoomKey { admission.room }
 
     /// May this session send RTP with `ssrc` now? RTCP (`isRTCP`) needs only one of the session's SSRCs:
     /// receivers send reports and picture-loss requests whether they publish or not.
     func admits(ssrc: UInt32, isRTCP: Bool) -> MediaDropReason? {
         switch ssrc {
-        case audioSsrc: isRTCP || publishesAudio ? nil : .notPublishing
-        case videoSsrc: isRTCP || publishesVideo ? nil : .notPublishing
+        case admission.audioSsrc: isRTCP || admission.publishesAudio ? nil : .notPublishing
+        case admission.videoSsrc: isRTCP || admission.publishesVideo ? nil : .notPublishing
         default: .badSsrc
         }
     }
 }
 
-/// A bound member of a room: where its copies of the room's packets go.
-struct MediaDestination: Sendable {
+/// A member of a room with a selected address: where its copies of the room's packets go, protected with its keys.
+struct MediaDestination {
     let session: UInt64
     let address: SocketAddress
+    let connection: ServerMediaConnection
 }
 
 /// What to do with an accepted packet: send it to `destinations` except the sender's own.
-struct MediaForwarding: Sendable {
+struct MediaForwarding {
     let sender: UInt64
     let recordingName: String
     let destinations: [MediaDestination]

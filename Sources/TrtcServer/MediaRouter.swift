@@ -1,41 +1,51 @@
-import NIOConcurrencyHelpers
+import Logging
 import NIOCore
+import TrtcTransport
 
-/// The media routing table behind a lock: the registry updates it in its own order of events, and the
-/// datagram handler reads it per packet without an actor hop. Critical sections are dictionary lookups only.
+/// The media routing table and every member's media connection, owned by the media socket's event loop.
+/// The registry's changes (admit, publish state, revoke) are queued onto that loop in the registry's order of
+/// events; the datagram handler runs on it and uses the table directly, with no lock and no actor hop.
 final class MediaRouter: Sendable {
-    private let table = NIOLockedValueBox(MediaRoutingTable())
+    let eventLoop: any EventLoop
+    /// This server's DTLS certificate (one per process); its fingerprint goes out in every `entered.media`.
+    let certificate: DTLSCertificate
+    private let table: NIOLoopBoundBox<MediaRoutingTable>
     private let metrics: MediaMetrics
+    private let logger: Logger
 
-    init(metrics: MediaMetrics) {
+    init(eventLoop: any EventLoop, certificate: DTLSCertificate, metrics: MediaMetrics, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.certificate = certificate
+        self.table = .makeBoxSendingValue(MediaRoutingTable(), eventLoop: eventLoop)
         self.metrics = metrics
+        self.logger = logger
     }
 
-    func admit(_ route: MediaRoute) {
-        table.withLockedValue { $0.admit(route) }
+    func admit(_ admission: MediaAdmission) {
+        eventLoop.execute { [self] in
+            do {
+                try table.value.admit(admission, certificate: certificate)
+            } catch {
+                // The member stays in the room without media; its client reports the failed connection.
+                logger.error("media connection could not be created", metadata: ["session": "\(admission.session)", "error": "\(error)"])
+            }
+        }
     }
 
     func setPublishing(session: UInt64, audio: Bool, video: Bool) {
-        table.withLockedValue { $0.setPublishing(session: session, audio: audio, video: video) }
+        eventLoop.execute { [self] in table.value.setPublishing(session: session, audio: audio, video: video) }
     }
 
     func revoke(session: UInt64) {
-        table.withLockedValue { table in
-            table.revoke(session: session)
-            // Set under the lock, so concurrent changes cannot leave a stale count behind.
-            metrics.boundSessions.set(Int64(table.boundCount))
+        eventLoop.execute { [self] in
+            table.value.revoke(session: session)
+            metrics.boundSessions.set(Int64(table.value.selectedCount))
         }
     }
 
-    func bind(token: MediaToken, from address: SocketAddress) -> Bool {
-        table.withLockedValue { table in
-            let accepted = table.bind(token: token, from: address)
-            metrics.boundSessions.set(Int64(table.boundCount))
-            return accepted
-        }
-    }
-
-    func route(from address: SocketAddress, _ datagram: MediaDatagram) -> MediaRoutingTable.Decision {
-        table.withLockedValue { $0.route(from: address, datagram) }
+    /// The table, for the datagram handler and the timer; on the event loop only.
+    func withTable<Result>(_ body: (inout MediaRoutingTable) throws -> Result) rethrows -> Result {
+        eventLoop.preconditionInEventLoop()
+        return try body(&table.value)
     }
 }

@@ -1,48 +1,61 @@
 import NIOCore
+import TrtcTransport
 
-/// Who may send media from where, and to whom it goes. The registry changes it on membership changes, the
-/// datagram path on binds; `MediaRouter` keeps it behind a lock so that routing a packet needs no actor hop.
-struct MediaRoutingTable: Sendable {
+/// Who may send media from where, and to whom it goes. The registry changes membership through `MediaRouter`, which
+/// applies it on the media event loop; connectivity checks select addresses. Only that loop touches the table.
+struct MediaRoutingTable {
     private(set) var routes: [UInt64: MediaRoute] = [:]
-    private var sessionByToken: [MediaToken: UInt64] = [:]
+    private var sessionByUfrag: [String: UInt64] = [:]
     private var sessionByAddress: [SocketAddress: UInt64] = [:]
-    /// Per room, its bound members: kept ready so a packet's fan-out is one lookup and no allocation.
+    /// Per room, its members with a selected address: kept ready so a packet's fan-out is one lookup.
     private var fanouts: [RoomKey: [MediaDestination]] = [:]
+    /// Sessions whose DTLS handshake may need a retransmission: the timer looks at these only.
+    private(set) var handshaking: Set<UInt64> = []
 
-    enum Decision: Sendable {
+    enum Decision {
         case forward(MediaForwarding)
         case drop(MediaDropReason)
     }
 
-    mutating func admit(_ route: MediaRoute) {
-        revoke(session: route.session)
-        var route = route
-        route.address = nil
-        routes[route.session] = route
-        sessionByToken[route.token] = route.session
+    mutating func admit(_ admission: MediaAdmission, certificate: DTLSCertificate) throws(TransportError) {
+        revoke(session: admission.session)
+        let connection = try ServerMediaConnection(
+            local: admission.local, remoteUfrag: admission.remoteUfrag,
+            remoteFingerprint: admission.remoteFingerprint, certificate: certificate)
+        routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil)
+        sessionByUfrag[admission.local.ufrag] = admission.session
     }
 
     mutating func setPublishing(session: UInt64, audio: Bool, video: Bool) {
-        routes[session]?.publishesAudio = audio
-        routes[session]?.publishesVideo = video
+        routes[session]?.admission.publishesAudio = audio
+        routes[session]?.admission.publishesVideo = video
     }
 
-    /// The session is gone: its token and address stop working at once.
+    /// The session is gone: its credentials and address stop working at once.
     mutating func revoke(session: UInt64) {
         guard let route = routes.removeValue(forKey: session) else { return }
-        sessionByToken[route.token] = nil
+        sessionByUfrag[route.admission.local.ufrag] = nil
+        handshaking.remove(session)
         if let address = route.address {
             sessionByAddress[address] = nil
             removeDestination(session: session, room: route.room)
         }
     }
 
-    /// Latches `address` for the token's session; a session re-binding from elsewhere (new socket, NAT
-    /// rebinding) moves, and an address re-used by another session is taken from the old one.
-    /// Returns false for a token no current session holds.
-    mutating func bind(token: MediaToken, from address: SocketAddress) -> Bool {
-        guard let session = sessionByToken[token], var route = routes[session] else { return false }
-        if route.address == address { return true }
+    /// The session a STUN check names by its server ufrag.
+    func route(forUfrag ufrag: String) -> MediaRoute? {
+        sessionByUfrag[ufrag].flatMap { routes[$0] }
+    }
+
+    /// The session whose selected address is `address`: the only sender DTLS and SRTP are accepted from.
+    func route(at address: SocketAddress) -> MediaRoute? {
+        sessionByAddress[address].flatMap { routes[$0] }
+    }
+
+    /// A valid check made `address` the session's selected address (first nomination, or the client moved).
+    /// An address re-used by another session is taken from it.
+    mutating func select(session: UInt64, address: SocketAddress) {
+        guard var route = routes[session], route.address != address else { return }
         if let previousOwner = sessionByAddress[address], previousOwner != session, var other = routes[previousOwner] {
             other.address = nil
             routes[previousOwner] = other
@@ -55,21 +68,25 @@ struct MediaRoutingTable: Sendable {
         route.address = address
         routes[session] = route
         sessionByAddress[address] = session
-        fanouts[route.room, default: []].append(MediaDestination(session: session, address: address))
-        return true
+        fanouts[route.room, default: []].append(
+            MediaDestination(session: session, address: address, connection: route.connection))
     }
 
-    func route(from address: SocketAddress, _ datagram: MediaDatagram) -> Decision {
-        guard let session = sessionByAddress[address], let route = routes[session] else { return .drop(.unbound) }
+    mutating func setHandshaking(_ session: UInt64, _ waiting: Bool) {
+        if waiting { handshaking.insert(session) } else { handshaking.remove(session) }
+    }
+
+    /// Where a decrypted packet of `route`'s member goes.
+    func forwarding(from route: MediaRoute, _ datagram: MediaDatagram) -> Decision {
         let rejection: MediaDropReason?
         switch datagram {
         case .rtp(let ssrc): rejection = route.admits(ssrc: ssrc, isRTCP: false)
         case .rtcp(let ssrc): rejection = route.admits(ssrc: ssrc, isRTCP: true)
-        case .bind, .malformed: rejection = .malformed
+        case .malformed: rejection = .malformed
         }
         if let rejection { return .drop(rejection) }
         return .forward(MediaForwarding(
-            sender: session, recordingName: route.recordingName, destinations: fanouts[route.room] ?? []))
+            sender: route.session, recordingName: route.admission.recordingName, destinations: fanouts[route.room] ?? []))
     }
 
     private mutating func removeDestination(session: UInt64, room: RoomKey) {
@@ -78,5 +95,5 @@ struct MediaRoutingTable: Sendable {
         fanouts[room] = destinations.isEmpty ? nil : destinations
     }
 
-    var boundCount: Int { sessionByAddress.count }
+    var selectedCount: Int { sessionByAddress.count }
 }

@@ -32,7 +32,7 @@ struct MediaService: Service {
         let (router, metrics, recorder, logger) = (router, metrics, recorder, logger)
         let channel: any Channel
         do {
-            channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await DatagramBootstrap(group: router.eventLoop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 // Bursts of video packets from many senders: ask for a large kernel buffer (capped by rmem_max).
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
@@ -55,6 +55,9 @@ struct MediaService: Service {
             throw ServerSetupError("--media: the UDP socket has no port")
         }
         endpoint.bound(port: boundPort)
+        if recorder != nil || mirror != nil {
+            logger.warning("--record/--mirror write decrypted media: debugging tools that break the confidentiality of every call on this server")
+        }
         logger.info("media socket bound", metadata: [
             "address": "\(HostPort(host: bindHost, port: port))", "record": "\(recorder?.directory ?? "-")",
             "mirror": "\(mirror.map(String.init(describing:)) ?? "-")",

@@ -1,5 +1,6 @@
 import Logging
 import TrtcCore
+import TrtcTransport
 
 /// Every room and membership. `RoomRegistry` owns the one instance behind its lock, so the order in which members see
 /// events is the order in which they happened. Replies to a session are queued from inside the lock for the same
@@ -61,14 +62,16 @@ struct RoomTable {
             return
         }
         if rooms[admission.key] == nil { metrics.rooms.increment() }
-        let token = MediaToken.random()
+        let credentials = ICECredentials.random()
         let member = RoomMember(
             userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
             video: admission.video, audio: admission.audio,
-            media: makeMediaGrant(token: token, avoiding: rooms[admission.key] ?? [:]))
+            media: makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:]))
         // Changed in place: a copy of the room's dictionary per entry would make filling a large room quadratic.
         let previous = rooms[admission.key, default: [:]].updateValue(member, forKey: admission.userId)
-        media.admit(member.mediaRoute(token: token, room: admission.key))
+        if let offer = admission.media {
+            media.admit(member.mediaAdmission(room: admission.key, local: credentials, offer: offer))
+        }
         memberships[session.id] = Membership(key: admission.key, userId: admission.userId)
         session.hasEntered.store(true, ordering: .relaxed)
         metrics.joins.increment()
@@ -280,7 +283,7 @@ struct RoomTable {
         }
     }
 
-    private func makeMediaGrant(token: MediaToken, avoiding members: [String: RoomMember]) -> MediaGrant {
+    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember]) -> MediaGrant {
         // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
         func isUsed(_ ssrc: UInt32) -> Bool {
             members.values.contains { $0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc }
@@ -294,7 +297,18 @@ struct RoomTable {
         let audioSsrc = freshSsrc()
         let videoSsrc = freshSsrc(besides: audioSsrc)
         // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
-        let port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
-        return MediaGrant(host: mediaEndpoint.host, port: port, token: token.hex, audioSsrc: audioSsrc, videoSsrc: videoSsrc)
+        var port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
+        // No host unless announced or bound elsewhere than signaling: the client then uses the host it reached
+        // signaling at, so nothing in the grant can point its media at a third party.
+        var announcedMediaHost = ""
+        if let announce = configuration.mediaAnnounce {
+            announcedMediaHost = announce.host
+            port = UInt16(clamping: announce.port)
+        } else if !["0.0.0.0", "::", configuration.listenHost].contains(mediaEndpoint.host) {
+            announcedMediaHost = mediaEndpoint.host
+        }
+        return MediaGrant(
+            host: announcedMediaHost, port: port, ufrag: credentials.ufrag, password: credentials.password,
+            fingerprint: media.certificate.fingerprint.description, audioSsrc: audioSsrc, videoSsrc: videoSsrc)
     }
 }

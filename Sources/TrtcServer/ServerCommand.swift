@@ -56,6 +56,11 @@ public struct ServerCommand: AsyncParsableCommand {
             + "as GStreamer's rtpstreamdepay reads it; string rooms as str_<percent-encoded>).", valueName: "DIR"))
     var record: String?
 
+    @Option(help: ArgumentHelp(
+        "The media address clients are told to use, when it is not the host they reach signaling at (NAT, containers).",
+        valueName: "HOST:PORT"))
+    var mediaAnnounce: String?
+
     @Option(help: ArgumentHelp("Debugging: send a copy of every received RTP packet to this UDP address.", valueName: "HOST:PORT"))
     var mirror: String?
 
@@ -74,7 +79,7 @@ public struct ServerCommand: AsyncParsableCommand {
         FileDescriptorLimit.raiseToHardLimit()
         let (configuration, banner) = try makeConfiguration()
         let started = StartedServer()
-        let (services, parts) = buildApplication(configuration, logger: logger) { port in
+        let (services, parts) = try buildApplication(configuration, logger: logger) { port in
             let mediaPort = started.parts.withLock { $0?.mediaPort } ?? configuration.mediaPort
             let text = banner.replacingOccurrences(of: "{PORT}", with: String(port))
                 .replacingOccurrences(of: "{MEDIA_PORT}", with: String(mediaPort))
@@ -141,13 +146,18 @@ public struct ServerCommand: AsyncParsableCommand {
         let mirrorAddress = try mirror.map { text in
             do { return try HostPort(parsing: text) } catch { throw ValidationError("--mirror: \(error)") }
         }
+        let announce = try (mediaAnnounce ?? file?.mediaAnnounce).map { text in
+            do { return try HostPort(parsing: text) } catch { throw ValidationError("--media-announce: \(error)") }
+        }
+        if let announce { lines.append("  announced   udp://\(announce)") }
         if let record { lines.append("  recording   RTP to \(record)/") }
         if let mirrorAddress { lines.append("  mirroring   RTP to udp://\(mirrorAddress)") }
         let configuration = ServerConfiguration(
             listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
             departureTimeout: departure, enterTimeout: enter, requestHeadTimeout: requestHead,
-            maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress)
+            maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress,
+            mediaAnnounce: announce)
         return (configuration, lines.joined(separator: "\n"))
     }
 

@@ -8,6 +8,9 @@ public struct ServerConfiguration: Sendable {
     /// Host the media socket binds to and that clients are told to send RTP to.
     public var mediaHost: String
     public var mediaPort: Int
+    /// `--media-announce HOST:PORT`: what clients are told to send media to when it is not where the server
+    /// listens (NAT, containers). Without it they use the host they reach signaling at (docs/protocol.md §2).
+    public var mediaAnnounce: HostPort?
     /// sdkAppId → secret key (UserSig verification).
     public var apps: [UInt32: String]
     /// SecretId → SecretKey (TC3 verification of the server API).
@@ -45,7 +48,7 @@ public struct ServerConfiguration: Sendable {
                 maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024,
                 signalingSendBufferBytes: Int = 64 * 1024, enterTimeout: Duration = .seconds(10),
                 requestHeadTimeout: Duration = .seconds(10), maxConnections: Int = 20_000, maxConnectionsPerIP: Int = 256,
-                recordDirectory: String? = nil, mirror: HostPort? = nil) {
+                recordDirectory: String? = nil, mirror: HostPort? = nil, mediaAnnounce: HostPort? = nil) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.mediaHost = mediaHost ?? listenHost
@@ -63,6 +66,7 @@ public struct ServerConfiguration: Sendable {
         self.maxConnectionsPerIP = maxConnectionsPerIP
         self.recordDirectory = recordDirectory
         self.mirror = mirror
+        self.mediaAnnounce = mediaAnnounce
     }
 
     var departureTimeoutMs: Int64 {

@@ -30,8 +30,8 @@ import TrtcRTP
                 let bob = try await clients[1].enter("bob", room: .string("rec room"))
                 return try await withUDPSockets(2) { sockets in
                     let (a, b) = (sockets[0], sockets[1])
-                    try await a.bind(alice.media)
-                    try await b.bind(bob.media)
+                    try await a.connect(alice.media)
+                    try await b.connect(bob.media)
                     let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: Self.width, height: Self.height, bitrateKbps: 300))
                     var packetizer = try VP8Packetizer(ssrc: alice.media.videoSsrc, payloadType: RTPPayloadType.vp8)
                     var sent: [[UInt8]] = []

@@ -153,6 +153,29 @@ struct ServerConfigurationTests {
         await generated.stop()
     }
 
+    @Test("--media-announce HOST:PORT: the banner and every grant name it; without it the grant names no host")
+    func mediaAnnounce() async throws {
+        let state = try BuiltProducts.temporaryDirectory("trtc-announce")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let server = try await Self.start([
+            "--listen", "127.0.0.1:0", "--media", "127.0.0.1:0", "--state-dir", state.path,
+            "--app", "1400000301:announce-key", "--media-announce", "198.51.100.7:40000",
+        ])
+        defer { Task { await server.stop() } }
+        #expect(server.value("announced") == "udp://198.51.100.7:40000", "\(server.banner)")
+        let entered = try Self.entered(try await Self.enter(try server.url, "user", sdkAppId: 1_400_000_301, key: "announce-key"))
+        #expect(entered.media.host == "198.51.100.7" && entered.media.port == 40000)
+        await server.stop()
+
+        let plain = try await Self.start([
+            "--listen", "127.0.0.1:0", "--media", "127.0.0.1:0", "--state-dir", state.path, "--app", "1400000301:announce-key",
+        ])
+        defer { Task { await plain.stop() } }
+        let unannounced = try Self.entered(try await Self.enter(try plain.url, "user", sdkAppId: 1_400_000_301, key: "announce-key"))
+        #expect(unannounced.media.host.isEmpty && unannounced.media.port != 0)
+        await plain.stop()
+    }
+
     @Test("repeated --app and --api-credential: every application admits its users, every credential signs API calls")
     func repeatedFlags() async throws {
         let state = try BuiltProducts.temporaryDirectory("trtc-repeated")
@@ -201,7 +224,7 @@ struct ServerConfigurationTests {
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { await client.pump() }
                     let alice = try await client.enter("alice", video: true, userSig: sig, sdkAppId: server.sdkAppId)
-                    try await sender.bind(alice.media)
+                    try await sender.connect(alice.media)
                     let first = try MediaForwardingTests.rtp(ssrc: alice.media.videoSsrc, sequence: 1)
                     try await sender.send(first, to: alice.media)
                     #expect(try await mirror.receive() == first)
@@ -258,7 +281,7 @@ struct ServerConfigurationTests {
             let app = try #require(server.value("sdkAppId").flatMap { UInt32($0) })
             let entered = try Self.entered(try await Self.enter(try server.url, "defaults", sdkAppId: app, key: try #require(server.value("secretKey"))))
             #expect(entered.departureTimeoutMs == 5000)
-            #expect(entered.media.host == "127.0.0.1" && entered.media.port == 7801)
+            #expect(entered.media.host.isEmpty && entered.media.port == 7801, "the media socket is on the signaling host: not announced")
             await server.stop()
         } else {
             let process = try ChildProcess(BuiltProducts.executable("trtc-server"), ["--log-level", "warning"], environment: environment)

@@ -77,11 +77,12 @@ final class TestClient: Sendable {
     @discardableResult
     func enter(_ userId: String, room: RoomName = .numeric(1), scene: Scene = .rtc, role: Role = .anchor,
                video: Bool = false, audio: Bool = false, userSig: String? = nil,
-               sdkAppId: UInt32 = TestServer.sdkAppId, heartbeat: Bool = true) async throws -> ServerMessage.Entered {
+               sdkAppId: UInt32 = TestServer.sdkAppId, heartbeat: Bool = true,
+               media: MediaOffer? = TestMedia.identity.offer) async throws -> ServerMessage.Entered {
         let request = EnterRequest(seq: channel.makeSeq(), sdkAppId: sdkAppId, userId: userId,
                                    userSig: userSig ?? TestServer.userSig(userId, sdkAppId: sdkAppId,
                                                                          key: sdkAppId == TestServer.sdkAppId ? TestServer.secretKey : TestServer.otherSecretKey),
-                                   room: room, scene: scene, role: role, video: video, audio: audio)
+                                   room: room, scene: scene, role: role, video: video, audio: audio, media: media)
         send(.enter(request))
         switch try await next() {
         case .entered(let entered):

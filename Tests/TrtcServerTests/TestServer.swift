@@ -62,7 +62,7 @@ func withTestServer<T: Sendable>(
         departureTimeout: departureTimeout, recordDirectory: recordDirectory, mirror: mirror,
         maxQueuedMessagesPerSession: maxQueuedMessagesPerSession, signalingSendBufferBytes: signalingSendBufferBytes)
     configure(&configuration)
-    let (services, parts) = buildApplication(configuration, logger: logger) { port in
+    let (services, parts) = try buildApplication(configuration, logger: logger) { port in
         portSink.yield(port)
     }
     let group = ServiceGroup(configuration: .init(services: services, logger: logger))

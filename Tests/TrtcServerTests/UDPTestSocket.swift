@@ -2,37 +2,66 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TrtcCore
+import TrtcHarness
 import TrtcHarnessTesting
+import TrtcTransport
 
-/// A client-side UDP socket on loopback for media tests: sends datagrams, queues what arrives.
-/// Bind answers ("TRTA") are queued apart, so a late answer to a repeated bind never looks like media.
+/// The media identity every test client offers in `enter`: one certificate and ufrag for the whole test run is
+/// enough (the server gives each session its own credentials), and an immutable one is shared safely.
+enum TestMedia {
+    static let identity: MediaPeerIdentity = {
+        do { return try MediaPeerIdentity() } catch { fatalError("cannot create the test DTLS certificate: \(error)") }
+    }()
+}
+
+/// A client-side UDP socket on loopback for media tests. `connect(_:)` runs the real client side of the media
+/// connection (ICE checks, DTLS, SRTP: `ClientMediaConnection`) with `TestMedia.identity`; afterwards `send`
+/// protects and `receive` returns decrypted packets. Before `connect`, or with `sendRaw`, bytes go as they are, and
+/// what cannot be decrypted is queued as it arrived (so a test sees anything the server should not have sent).
 final class UDPTestSocket: Sendable {
     private final class Inbox: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
         let datagrams = Mutex<[[UInt8]]>([])
-        let bindAnswers = Mutex<[[UInt8]]>([])
-        /// Every bind answer that ever arrived, also those taken from `bindAnswers` or discarded.
-        let bindAnswersReceived = Atomic<Int>(0)
+        /// STUN answers and DTLS flights that arrived (the connection's own traffic).
+        let controlReceived = Atomic<Int>(0)
+        let connection = Mutex<ClientMediaConnection?>(nil)
+        let bytesReceived = Atomic<Int>(0)
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
-            if bytes.starts(with: Array("TRTA".utf8)) {
-                bindAnswers.withLock { $0.append(bytes) }
-                bindAnswersReceived.add(1, ordering: .relaxed)
-            } else {
+            let envelope = unwrapInboundIn(data)
+            var bytes = Array(envelope.data.readableBytesView)
+            bytesReceived.add(bytes.count, ordering: .relaxed)
+            let kind = bytes.withUnsafeBytes { DatagramClass($0) }
+            let replies: [[UInt8]]? = connection.withLock { connection -> [[UInt8]]? in
+                guard let connection else { return nil }
+                switch kind {
+                case .stun:
+                    _ = bytes.withUnsafeBytes { connection.receiveSTUN($0, now: .now) }
+                    return []
+                case .dtls:
+                    return bytes.withUnsafeBytes { connection.receiveDTLS($0, now: .now) }.outgoing
+                case .rtp, .rtcp:
+                    guard connection.state == .secure, let length = try? bytes.withUnsafeMutableBytes({ raw in
+                        kind == .rtcp ? try connection.unprotectRTCP(raw.baseAddress!, length: raw.count)
+                            : try connection.unprotectRTP(raw.baseAddress!, length: raw.count)
+                    }) else { return nil }
+                    bytes.removeLast(bytes.count - length)
+                    return nil
+                case .unknown:
+                    return nil
+                }
+            }
+            guard let replies else {
                 datagrams.withLock { $0.append(bytes) }
+                return
+            }
+            controlReceived.add(1, ordering: .relaxed)
+            for reply in replies {
+                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: reply))), promise: nil)
             }
         }
     }
-
-    /// Bind datagrams sent by `bind(_:)` (it repeats them until answered, as clients do).
-    let bindsSent = Atomic<Int>(0)
-    /// Datagrams of any kind sent.
-    private let datagramsSent = Atomic<Int>(0)
-
-    /// How long a bind that must not be answered is given to be answered anyway: loopback answers take
-    /// microseconds, so an answer that is coming arrives well within it, also on a loaded machine.
-    static let unansweredBindWait = Duration.milliseconds(300)
 
     private let channel: any Channel
     private let inbox: Inbox
@@ -42,29 +71,115 @@ final class UDPTestSocket: Sendable {
         self.inbox = inbox
     }
 
-    static func open() async throws -> UDPTestSocket {
+    static func open(host: String = "127.0.0.1") async throws -> UDPTestSocket {
         let inbox = Inbox()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(inbox) }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
         return UDPTestSocket(channel: channel, inbox: inbox)
     }
 
     var port: Int { channel.localAddress?.port ?? 0 }
 
-    func send(_ bytes: [UInt8], to port: UInt16, host: String = "127.0.0.1") async throws {
+    /// STUN answers and DTLS datagrams received so far.
+    var controlDatagramsReceived: Int { inbox.controlReceived.load(ordering: .relaxed) }
+
+    /// Runs checks and the DTLS handshake towards the grant's address until the connection is secure.
+    func connect(_ grant: MediaGrant, timeout: Duration = .seconds(5)) async throws {
+        guard let remote = ICECredentials(ufrag: grant.ufrag, password: grant.password),
+              let fingerprint = CertificateFingerprint(grant.fingerprint)
+        else { throw TestFailure("the grant's media credentials are not valid: \(grant)") }
+        let connection = try ClientMediaConnection(
+            local: TestMedia.identity.credentials, remote: remote, remoteFingerprint: fingerprint,
+            certificate: TestMedia.identity.certificate)
+        inbox.connection.withLock { $0 = connection }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (due, state) = inbox.connection.withLock { ($0?.poll(now: .now) ?? [], $0?.state) }
+            for datagram in due { try await sendRaw(datagram, to: grant) }
+            switch state {
+            case .secure?: return
+            case .failed(let reason)?: throw TestFailure("media connection failed: \(reason)")
+            default: try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        throw TestFailure("media connection not secure within \(timeout)")
+    }
+
+    /// Keeps the connection's consent fresh (checks are due every few seconds): call in long waits.
+    func refreshConsent(_ grant: MediaGrant) async throws {
+        let due = inbox.connection.withLock { $0?.poll(now: .now) ?? [] }
+        for datagram in due { try await sendRaw(datagram, to: grant) }
+    }
+
+    /// Protects `bytes` (RTP or RTCP) once connected; as they are before.
+    func send(_ bytes: [UInt8], to grant: MediaGrant) async throws {
+        try await sendRaw(protect(bytes) ?? bytes, to: grant)
+    }
+
+    /// The SRTP/SRTCP datagram `send` would send now (nil before the connection is secure).
+    func protect(_ bytes: [UInt8]) -> [UInt8]? {
+        let isRTCP = bytes.count >= 2 && (192...223).contains(bytes[1])
+        var datagram = bytes + [UInt8](repeating: 0, count: ClientMediaConnection.maxProtectionOverhead)
+        return inbox.connection.withLock { connection -> [UInt8]? in
+            guard let connection, connection.state == .secure else { return nil }
+            guard let length = try? datagram.withUnsafeMutableBytes({ raw in
+                isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: bytes.count, capacity: raw.count)
+                    : try connection.protectRTP(raw.baseAddress!, length: bytes.count, capacity: raw.count)
+            }) else { return nil }
+            return Array(datagram[0..<length])
+        }
+    }
+
+    /// Continues `other`'s media connection from this socket (a client that moved to a new address).
+    func takeConnection(from other: UDPTestSocket) {
+        let connection = other.inbox.connection.withLock { connection in
+            defer { connection = nil }
+            return connection
+        }
+        inbox.connection.withLock { $0 = connection }
+    }
+
+    /// Makes a check of a connection that uses `password` instead of the grant's (it fails integrity at the server).
+    static func forgedCheck(_ grant: MediaGrant) throws -> [UInt8] {
+        guard let wrong = ICECredentials(ufrag: grant.ufrag, password: String(repeating: "x", count: 24)),
+              let fingerprint = CertificateFingerprint(grant.fingerprint)
+        else { throw TestFailure("bad grant") }
+        let forger = try ClientMediaConnection(
+            local: TestMedia.identity.credentials, remote: wrong, remoteFingerprint: fingerprint,
+            certificate: TestMedia.identity.certificate)
+        guard let check = forger.poll(now: .now).first else { throw TestFailure("no check to forge") }
+        return check
+    }
+
+    /// The checks a connection of this grant sends first (a valid one, as an eavesdropper would capture it).
+    static func capturedCheck(_ grant: MediaGrant) throws -> [UInt8] {
+        guard let remote = ICECredentials(ufrag: grant.ufrag, password: grant.password),
+              let fingerprint = CertificateFingerprint(grant.fingerprint)
+        else { throw TestFailure("bad grant") }
+        let client = try ClientMediaConnection(
+            local: TestMedia.identity.credentials, remote: remote, remoteFingerprint: fingerprint,
+            certificate: TestMedia.identity.certificate)
+        guard let check = client.poll(now: .now).first else { throw TestFailure("no check") }
+        return check
+    }
+
+    /// Bytes received so far of any kind (for amplification measurements).
+    var bytesReceived: Int { inbox.bytesReceived.load(ordering: .relaxed) }
+
+    /// Sends bytes as they are (to the grant's port on loopback, or `host`).
+    func sendRaw(_ bytes: [UInt8], to grant: MediaGrant, host: String = "127.0.0.1") async throws {
+        try await sendRaw(bytes, to: grant.port, host: grant.host.isEmpty ? host : grant.host)
+    }
+
+    func sendRaw(_ bytes: [UInt8], to port: UInt16, host: String = "127.0.0.1") async throws {
         let address = try SocketAddress(ipAddress: host, port: Int(port))
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
-        datagramsSent.add(1, ordering: .relaxed)
     }
 
-    func send(_ bytes: [UInt8], to grant: MediaGrant) async throws {
-        try await send(bytes, to: grant.port, host: grant.host)
-    }
-
-    /// The next datagram, in arrival order.
+    /// The next media datagram (decrypted when it could be), in arrival order.
     func receive(timeout: Duration = .seconds(2)) async throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -75,61 +190,16 @@ final class UDPTestSocket: Sendable {
         throw TestFailure("no datagram within \(timeout)")
     }
 
-    /// Fails if anything arrives within `duration`.
+    /// Fails if any media datagram arrives within `duration`.
     func expectNothing(for duration: Duration = .milliseconds(200)) async throws {
         try await Task.sleep(for: duration)
         let pending = inbox.datagrams.withLock { $0 }
         if !pending.isEmpty { throw TestFailure("\(pending.count) unexpected datagrams, first \(pending[0].prefix(16))") }
     }
 
-    /// Runs `send`, which must send at least one datagram, waits `unansweredBindWait` and fails if a bind answer
-    /// arrived meanwhile. Late answers still owed to repeats of earlier `bind(_:)` calls (one per bind datagram)
-    /// are allowed for; queued answers to earlier binds are discarded.
-    func expectNoBindAnswer(after send: () async throws -> Void) async throws {
-        inbox.bindAnswers.withLock { $0.removeAll() }
-        let answersBefore = inbox.bindAnswersReceived.load(ordering: .relaxed)
-        let owed = max(0, bindsSent.load(ordering: .relaxed) - answersBefore)
-        let sentBefore = datagramsSent.load(ordering: .relaxed)
-        try await send()
-        guard datagramsSent.load(ordering: .relaxed) > sentBefore else {
-            throw TestFailure("expectNoBindAnswer: nothing was sent, so no answer could be missing")
-        }
-        try await Task.sleep(for: Self.unansweredBindWait)
-        let answers = inbox.bindAnswersReceived.load(ordering: .relaxed) - answersBefore
-        if answers > owed { throw TestFailure("\(answers - owed) unexpected bind answers") }
-    }
-
-    /// Sends the bind datagram of docs/protocol.md §2 until the server answers; returns the answer.
-    @discardableResult
-    func bind(_ grant: MediaGrant, timeout: Duration = .seconds(2)) async throws -> [UInt8] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            try await send(Self.bindDatagram(token: grant.token), to: grant)
-            bindsSent.add(1, ordering: .relaxed)
-            let retry = ContinuousClock.now + .milliseconds(250)
-            while ContinuousClock.now < retry {
-                if let answer = inbox.bindAnswers.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return answer }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-        }
-        throw TestFailure("no bind answer within \(timeout)")
-    }
-
-    static func bindDatagram(token: String, magic: String = "TRTB", version: UInt8 = 1) -> [UInt8] {
-        Array(magic.utf8) + [version] + hexBytes(token)
-    }
-
-    static func hexBytes(_ hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
-    }
-
     func close() async {
+        let goodbye = inbox.connection.withLock { $0?.close() ?? [] }
+        _ = goodbye  // the server learns of the end from signaling; no close_notify needed in tests
         try? await channel.close()
     }
 }

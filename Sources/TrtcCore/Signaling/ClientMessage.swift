@@ -21,9 +21,12 @@ public struct EnterRequest: Sendable, Equatable {
     public var role: Role
     public var video: Bool
     public var audio: Bool
+    /// The client's side of the media connection; nil for a signaling-only member.
+    public var media: MediaOffer?
 
     public init(seq: UInt32, sdkAppId: Int64?, userId: String?, userSig: String?, roomId: Int64?, strRoomId: String?,
-                scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false) {
+                scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
+                media: MediaOffer? = nil) {
         self.seq = seq
         self.sdkAppId = sdkAppId
         self.userId = userId
@@ -34,10 +37,12 @@ public struct EnterRequest: Sendable, Equatable {
         self.role = role
         self.video = video
         self.audio = audio
+        self.media = media
     }
 
     public init(seq: UInt32, sdkAppId: UInt32, userId: String, userSig: String, room: RoomName,
-                scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false) {
+                scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
+                media: MediaOffer? = nil) {
         var roomId: Int64?
         var strRoomId: String?
         switch room {
@@ -45,7 +50,7 @@ public struct EnterRequest: Sendable, Equatable {
         case .string(let id): strRoomId = id
         }
         self.init(seq: seq, sdkAppId: Int64(sdkAppId), userId: userId, userSig: userSig, roomId: roomId,
-                  strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio)
+                  strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio, media: media)
     }
 }
 
@@ -74,7 +79,10 @@ extension ClientMessage {
                 scene: scene,
                 role: try message.role("role") ?? .anchor,
                 video: try message.bool("video") ?? false,
-                audio: try message.bool("audio") ?? false))
+                audio: try message.bool("audio") ?? false,
+                media: try message.fields["media"].flatMap { value throws(SignalingError) in
+                    value == .null ? nil : try MediaOffer(value, seq: seq)
+                }))
         case "leave":
             return .leave(seq: try message.requireSeq())
         case "heartbeat":
@@ -113,6 +121,7 @@ extension ClientMessage {
             if let v = request.userSig { fields["userSig"] = .string(v) }
             if let v = request.roomId { fields["roomId"] = .integer(v) }
             if let v = request.strRoomId { fields["strRoomId"] = .string(v) }
+            if let v = request.media { fields["media"] = v.json }
             return .object(fields)
         case .leave(let seq):
             return .object(["type": .string("leave"), "seq": .integer(Int64(seq))])
