@@ -186,7 +186,7 @@ static void advance_handshake(cst_dtls *dtls) {
 }
 
 cst_dtls *cst_dtls_new(cst_certificate *certificate, cst_dtls_role role, const uint8_t remote_fingerprint[32],
-                       char *error, size_t error_capacity) {
+                       const char *srtp_profiles, char *error, size_t error_capacity) {
     cst_format(error, error_capacity, "%s", "");
     pthread_once(&queue_method_once, make_queue_method);
     if (queue_method == NULL) {
@@ -207,6 +207,14 @@ cst_dtls *cst_dtls_new(cst_certificate *certificate, cst_dtls_role role, const u
     BIO *outgoing = BIO_new(queue_method);
     if (dtls->ssl == NULL || incoming == NULL || outgoing == NULL) {
         cst_format_openssl_error(error, error_capacity, "SSL_new");
+        BIO_free(incoming);
+        BIO_free(outgoing);
+        cst_dtls_free(dtls);
+        return NULL;
+    }
+    // Returns 0 on success, unlike its neighbours.
+    if (srtp_profiles != NULL && SSL_set_tlsext_use_srtp(dtls->ssl, srtp_profiles) != 0) {
+        cst_format_openssl_error(error, error_capacity, "SRTP profiles");
         BIO_free(incoming);
         BIO_free(outgoing);
         cst_dtls_free(dtls);

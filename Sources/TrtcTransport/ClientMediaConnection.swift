@@ -23,9 +23,10 @@ public final class ClientMediaConnection {
     public private(set) var state: State = .checking
 
     public init(local: ICECredentials, remote: ICECredentials, remoteFingerprint: CertificateFingerprint,
-                certificate: DTLSCertificate) throws(TransportError) {
+                certificate: DTLSCertificate, srtpProfiles: [SRTPProfile] = SRTPProfile.allCases) throws(TransportError) {
         ice = ICEControllingChecker(local: local, remote: remote)
-        channel = try SecureChannel(certificate: certificate, role: .client, remoteFingerprint: remoteFingerprint)
+        channel = try SecureChannel(certificate: certificate, role: .client, remoteFingerprint: remoteFingerprint,
+                                srtpProfiles: srtpProfiles)
     }
 
     /// Datagrams due at `now`: a connectivity check (every 50 ms until one succeeds, then every 2.5 s ± 20 % for

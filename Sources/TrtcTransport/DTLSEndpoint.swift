@@ -15,11 +15,14 @@ final class DTLSEndpoint {
     private let certificate: DTLSCertificate
     private(set) var nextTimeout: ContinuousClock.Instant?
 
-    init(certificate: DTLSCertificate, role: Role, remoteFingerprint: CertificateFingerprint) throws(TransportError) {
+    init(certificate: DTLSCertificate, role: Role, remoteFingerprint: CertificateFingerprint,
+         srtpProfiles: [SRTPProfile]) throws(TransportError) {
+        guard !srtpProfiles.isEmpty else { throw TransportError(.dtls, "no SRTP protection profile to offer") }
         var error = [CChar](repeating: 0, count: 256)
+        let profiles = srtpProfiles.map(\.rawValue).joined(separator: ":")
         let handle = remoteFingerprint.sha256.withUnsafeBufferPointer { fingerprint in
             cst_dtls_new(certificate.handle, role == .client ? CST_DTLS_ROLE_CLIENT : CST_DTLS_ROLE_SERVER,
-                         fingerprint.baseAddress, &error, error.count)
+                         fingerprint.baseAddress, profiles, &error, error.count)
         }
         guard let handle else { throw TransportError(.dtls, "cannot set up DTLS: " + String(cCharArray: error)) }
         self.handle = handle

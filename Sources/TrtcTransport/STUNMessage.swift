@@ -162,7 +162,7 @@ public struct STUNMessage: Sendable, Equatable {
         var header = [datagram[0], datagram[1], UInt8(lengthUpToIntegrity >> 8), UInt8(truncatingIfNeeded: lengthUpToIntegrity)]
         var hmac = HMAC<Insecure.SHA1>(key: key)
         hmac.update(data: header)
-        hmac.update(bufferPointer: UnsafeRawBufferPointer(rebasing: datagram[4..<offset]))
+        hmac.update(data: UnsafeRawBufferPointer(rebasing: datagram[4..<offset]))
         let expected = hmac.finalize()
         header.removeAll()
         return expected.withUnsafeBytes { mac in

@@ -10,10 +10,10 @@ final class SecureChannel {
     /// The DTLS state the last event reported, so each change is reported once.
     private var reportedState = CST_DTLS_HANDSHAKING
 
-    init(certificate: DTLSCertificate, role: DTLSEndpoint.Role, remoteFingerprint: CertificateFingerprint)
-        throws(TransportError)
-    {
-        dtls = try DTLSEndpoint(certificate: certificate, role: role, remoteFingerprint: remoteFingerprint)
+    init(certificate: DTLSCertificate, role: DTLSEndpoint.Role, remoteFingerprint: CertificateFingerprint,
+         srtpProfiles: [SRTPProfile]) throws(TransportError) {
+        dtls = try DTLSEndpoint(certificate: certificate, role: role, remoteFingerprint: remoteFingerprint,
+                                srtpProfiles: srtpProfiles)
     }
 
     var nextTimeout: ContinuousClock.Instant? { dtls.nextTimeout }

@@ -21,9 +21,10 @@ public final class ServerMediaConnection {
     private let channel: SecureChannel
 
     public init(local: ICECredentials, remoteUfrag: String, remoteFingerprint: CertificateFingerprint,
-                certificate: DTLSCertificate) throws(TransportError) {
+                certificate: DTLSCertificate, srtpProfiles: [SRTPProfile] = SRTPProfile.allCases) throws(TransportError) {
         ice = ICELiteResponder(local: local, remoteUfrag: remoteUfrag)
-        channel = try SecureChannel(certificate: certificate, role: .server, remoteFingerprint: remoteFingerprint)
+        channel = try SecureChannel(certificate: certificate, role: .server, remoteFingerprint: remoteFingerprint,
+                                srtpProfiles: srtpProfiles)
     }
 
     public var local: ICECredentials { ice.local }

@@ -56,10 +56,12 @@ typedef enum {
     CST_SRTP_PROFILE_AEAD_AES_128_GCM = 7,
 } cst_srtp_profile;
 
-/// A new association presenting `certificate` (retained) that accepts only a peer certificate whose SHA-256
-/// equals `remote_fingerprint`. Nothing is sent until `cst_dtls_start` (client) or the first datagram (server).
+/// A new association presenting `certificate` (its context is retained) that accepts only a peer certificate
+/// whose SHA-256 equals `remote_fingerprint`. `srtp_profiles` ("SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80",
+/// in preference order) narrows the default list, NULL keeps it. Nothing is sent until `cst_dtls_start`
+/// (client) or the first datagram (server).
 cst_dtls *cst_dtls_new(cst_certificate *certificate, cst_dtls_role role, const uint8_t remote_fingerprint[32],
-                       char *error, size_t error_capacity);
+                       const char *srtp_profiles, char *error, size_t error_capacity);
 
 void cst_dtls_free(cst_dtls *dtls);
 
