@@ -85,10 +85,12 @@ let package = Package(
         .target(name: "TrtcClient", dependencies: ["TrtcCore", "TrtcSignalingClient"]),
 
         // Benchmarks (trtc-bench): the logic in a library, one subcommand per part (server; later daemon, media).
+        // recvmmsg/sendmmsg and CPU pinning for `trtc-bench sfu`'s raw forwarder (need _GNU_SOURCE).
+        .target(name: "CBenchSupport"),
         .target(
             name: "TrtcBenchmarks",
             dependencies: [
-                "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract", "TrtcHarness",
+                "CBenchSupport", "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract", "TrtcHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

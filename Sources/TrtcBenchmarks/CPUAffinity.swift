@@ -1,3 +1,4 @@
+import CBenchSupport
 import Foundation
 import Glibc
 
@@ -11,13 +12,9 @@ enum CPUAffinity {
         let directory = "/proc/\(pid.map(String.init) ?? "self")/task"
         let threads = try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { Int32($0) }
         for thread in threads {
-            var mask = cpu_set_t()
-            withUnsafeMutableBytes(of: &mask) { bytes in
-                bytes.initializeMemory(as: UInt8.self, repeating: 0)
-                bytes[cpu / 8] |= UInt8(1 << (cpu % 8))
-            }
-            guard sched_setaffinity(thread, MemoryLayout<cpu_set_t>.size, &mask) == 0 || errno == ESRCH else {
-                throw BenchFailure("sched_setaffinity(\(thread), cpu \(cpu)): \(String(cString: strerror(errno)))")
+            let error = trtc_bench_pin_thread(thread, Int32(cpu))
+            guard error == 0 || error == ESRCH else {
+                throw BenchFailure("sched_setaffinity(\(thread), cpu \(cpu)): \(String(cString: strerror(error)))")
             }
         }
     }

@@ -92,17 +92,11 @@ struct SFUBenchmark: Sendable {
         if CPUAffinity.cpuCount > 1 { try CPUAffinity.pin(pid: process.pid, cpu: forwarderCPU) }
         let senders = try (0..<scenario.publishers).map { _ in try PlainUDPSocket(connectedTo: port) }
         defer { for sender in senders { sender.close() } }
-        let packets = (0..<scenario.publishers).map { index in
-            { (sequence: UInt16) -> [UInt8] in
-                Self.packet(ssrc: UInt32(index + 1), sequence: sequence)
-            }
-        }
-        let forwarded = { () -> Int in
-            process.output.last { $0.hasPrefix("forwarded ") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        }
         return try await measure(scenario, forwarder: "raw", pid: process.pid,
-                                 send: { index, sequence in senders[index].send(packets[index](sequence)) },
-                                 packetsOut: { forwarded() })
+                                 send: { index, sequence in senders[index].send(Self.packet(ssrc: UInt32(index + 1), sequence: sequence)) },
+                                 packetsOut: {
+                                     process.output.last { $0.hasPrefix("forwarded ") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+                                 })
     }
 
     // MARK: trtc-server
@@ -112,11 +106,11 @@ struct SFUBenchmark: Sendable {
         let server = try await ServerProcess.start(launcher, departureTimeout: 120, logLevel: "error")
         defer { Task { await server.stop() } }
         if CPUAffinity.cpuCount > 1 { try CPUAffinity.pin(pid: server.pid, cpu: forwarderCPU) }
-        let finished = Atomic<Bool>(false)
+        let finished = StopFlag()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             let peers = try await SFUMembers.enter(scenario, server: server, finished: finished, group: &group)
             defer {
-                finished.store(true, ordering: .relaxed)
+                finished.set()
                 for peer in peers { peer.close() }
             }
             let result = try await measure(scenario, forwarder: "trtc-server SRTP", pid: server.pid,
@@ -207,18 +201,19 @@ final class PlainUDPSocket: Sendable {
     let port: UInt16
 
     init(connectedTo destination: UInt16? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchFailure("socket: \(String(cString: strerror(errno)))") }
-        var local = RawForwarderCommand.loopback(port: 0)
-        _ = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let socketFd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard socketFd >= 0 else { throw BenchFailure("socket: \(String(cString: strerror(errno)))") }
+        var local = PlainUDPSocket.loopback(port: 0)
+        _ = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         var bound = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        port = UInt16(bigEndian: bound.sin_port)
+        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFd, $0, &length) } }
         if let destination {
-            var remote = RawForwarderCommand.loopback(port: destination)
-            _ = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            var remote = PlainUDPSocket.loopback(port: destination)
+            _ = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
+        fd = socketFd
+        port = UInt16(bigEndian: bound.sin_port)
     }
 
     func send(_ bytes: [UInt8]) {
@@ -226,13 +221,28 @@ final class PlainUDPSocket: Sendable {
     }
 
     func close() { Glibc.close(fd) }
+
+    static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+}
+
+/// Set once when the members of a scenario may leave.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }
 
 /// The members of one scenario at trtc-server: each a signaling connection held open with heartbeats, in the
 /// caller's task group, until `finished` is set.
 enum SFUMembers {
     /// Adds one task per member to `group`; returns their connected media peers, in member order (publishers first).
-    static func enter(_ scenario: SFUScenario, server: ServerProcess, finished: Atomic<Bool>,
+    static func enter(_ scenario: SFUScenario, server: ServerProcess, finished: StopFlag,
                       group: inout ThrowingTaskGroup<Void, any Error>) async throws -> [SecureMediaPeer] {
         let (grants, grantSink) = AsyncThrowingStream.makeStream(of: (Int, MediaGrant, MediaPeerIdentity).self)
         var logger = Logger(label: "sfu-bench")
@@ -255,7 +265,7 @@ enum SFUMembers {
                             if case .error(let error) = message { throw BenchFailure("\(userId) refused: \(error)") }
                         }
                         var step = 0
-                        while !finished.load(ordering: .relaxed) {
+                        while !finished.isSet {
                             if step % 10 == 0 { channel.send(.heartbeat) }
                             step += 1
                             try await Task.sleep(for: .milliseconds(100))

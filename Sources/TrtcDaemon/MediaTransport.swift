@@ -187,7 +187,7 @@ final class MediaTransport: Sendable {
             }
             let untilDeadline = max(.zero, nextDeadline - ContinuousClock.now)
             let untilReport = nextReport - MonotonicClock.now
-            let waitMs = max(1, Int32(clamping: min(untilDeadline, untilReport) / .milliseconds(1)))
+            let waitMs = max(1, Int32(clamping: Int64(min(untilDeadline, untilReport) / .milliseconds(1))))
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
             guard ready > 0, fds[0].revents & Int16(POLLIN) != 0 else { continue }

@@ -121,7 +121,7 @@ public final class SecureMediaPeer: Sendable {
                 return connection.nextDeadline
             }
             let wait = min(deadline, nextDeadline) - ContinuousClock.now
-            let waitMs = packets.isEmpty ? max(0, Int32(clamping: wait / .milliseconds(1))) : 0
+            let waitMs = packets.isEmpty ? max(0, Int32(clamping: Int64(wait / .milliseconds(1)))) : 0
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&descriptor, 1, waitMs) > 0 else {
                 if !packets.isEmpty { break }

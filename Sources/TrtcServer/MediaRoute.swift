@@ -21,7 +21,7 @@ struct MediaAdmission: Sendable {
 
 /// One session's media state as the datagram path sees it. Lives on the media event loop only.
 struct MediaRoute {
-    let admission: MediaAdmission
+    var admission: MediaAdmission
     /// ICE-lite responder, DTLS server and SRTP contexts of this member.
     let connection: ServerMediaConnection
     /// The address its last valid nominating check came from: the only one media is taken from and sent to.

@@ -54,10 +54,12 @@ struct JSONParserTests {
         let messages: [String] = [
             ServerMessage.hello(protocolVersion: 1, server: "trtc-server/0.1.0").text,
             ServerMessage.entered(.init(seq: 7, userId: "bob", room: .string("r-1"), members: members,
-                                        media: MediaGrant(host: "127.0.0.1", port: 4000, token: "00ff", audioSsrc: 1, videoSsrc: 4_294_967_295),
+                                        media: MediaGrant(host: "127.0.0.1", port: 4000, ufrag: "u+/1", password: "pw", fingerprint: "sha-256 00:FF",
+                                                          audioSsrc: 1, videoSsrc: 4_294_967_295),
                                         heartbeatMs: 1250, departureTimeoutMs: 5000)).text,
             ServerMessage.exit(reason: .roomDismissed, message: "dismissed \"quoted\" \\ é 😀\n").text,
-            ClientMessage.enter(EnterRequest(seq: 1, sdkAppId: 1_400_000_001, userId: "u", userSig: "eJw*-_", room: .numeric(123))).text,
+            ClientMessage.enter(EnterRequest(seq: 1, sdkAppId: 1_400_000_001, userId: "u", userSig: "eJw*-_", room: .numeric(123),
+                                             media: MediaOffer(ufrag: "abcd", fingerprint: "sha-256 AB:CD"))).text,
             ClientMessage.heartbeat.text,
         ]
         for text in messages {

@@ -11,7 +11,8 @@ struct RoomStateMachineTests {
     static let start = ContinuousClock.now
     static let params = EnterParameters(sdkAppId: 1_400_000_001, userId: "alice", userSig: "sig", room: .numeric(8888))
     static let live = EnterParameters(sdkAppId: 1_400_000_001, userId: "alice", userSig: "sig", room: .numeric(8888), scene: .live, role: .audience)
-    static let grant = MediaGrant(host: "127.0.0.1", port: 7801, token: String(repeating: "ab", count: 16), audioSsrc: 11, videoSsrc: 12)
+    static let grant = MediaGrant(host: "", port: 7801, ufrag: "srvufrag", password: String(repeating: "p", count: 24),
+                                  fingerprint: "sha-256 " + Array(repeating: "AB", count: 32).joined(separator: ":"), audioSsrc: 11, videoSsrc: 12)
 
     static func entered(_ members: [MemberInfo] = []) -> ServerMessage {
         .entered(.init(seq: 1, userId: "alice", room: .numeric(8888), members: members, media: grant, heartbeatMs: 1000, departureTimeoutMs: 5000))

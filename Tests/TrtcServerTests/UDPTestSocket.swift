@@ -14,6 +14,11 @@ enum TestMedia {
     }()
 }
 
+/// Holds a media connection; shared by reference when a connection moves to another socket.
+final class ConnectionSlot: Sendable {
+    let connection = Mutex<ClientMediaConnection?>(nil)
+}
+
 /// A client-side UDP socket on loopback for media tests. `connect(_:)` runs the real client side of the media
 /// connection (ICE checks, DTLS, SRTP: `ClientMediaConnection`) with `TestMedia.identity`; afterwards `send`
 /// protects and `receive` returns decrypted packets. Before `connect`, or with `sendRaw`, bytes go as they are, and
@@ -25,7 +30,9 @@ final class UDPTestSocket: Sendable {
         let datagrams = Mutex<[[UInt8]]>([])
         /// STUN answers and DTLS flights that arrived (the connection's own traffic).
         let controlReceived = Atomic<Int>(0)
-        let connection = Mutex<ClientMediaConnection?>(nil)
+        /// The socket's media connection, in a shareable holder so that another socket can continue it (`takeConnection`).
+        let slots = Mutex(ConnectionSlot())
+        var slot: ConnectionSlot { slots.withLock { $0 } }
         let bytesReceived = Atomic<Int>(0)
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -33,7 +40,7 @@ final class UDPTestSocket: Sendable {
             var bytes = Array(envelope.data.readableBytesView)
             bytesReceived.add(bytes.count, ordering: .relaxed)
             let kind = bytes.withUnsafeBytes { DatagramClass($0) }
-            let replies: [[UInt8]]? = connection.withLock { connection -> [[UInt8]]? in
+            let replies: [[UInt8]]? = slot.connection.withLock { connection -> [[UInt8]]? in
                 guard let connection else { return nil }
                 switch kind {
                 case .stun:
@@ -91,13 +98,14 @@ final class UDPTestSocket: Sendable {
         guard let remote = ICECredentials(ufrag: grant.ufrag, password: grant.password),
               let fingerprint = CertificateFingerprint(grant.fingerprint)
         else { throw TestFailure("the grant's media credentials are not valid: \(grant)") }
-        let connection = try ClientMediaConnection(
-            local: TestMedia.identity.credentials, remote: remote, remoteFingerprint: fingerprint,
-            certificate: TestMedia.identity.certificate)
-        inbox.connection.withLock { $0 = connection }
+        try inbox.slot.connection.withLock {
+            $0 = try ClientMediaConnection(
+                local: TestMedia.identity.credentials, remote: remote, remoteFingerprint: fingerprint,
+                certificate: TestMedia.identity.certificate)
+        }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let (due, state) = inbox.connection.withLock { ($0?.poll(now: .now) ?? [], $0?.state) }
+            let (due, state) = inbox.slot.connection.withLock { ($0?.poll(now: .now) ?? [], $0?.state) }
             for datagram in due { try await sendRaw(datagram, to: grant) }
             switch state {
             case .secure?: return
@@ -110,7 +118,7 @@ final class UDPTestSocket: Sendable {
 
     /// Keeps the connection's consent fresh (checks are due every few seconds): call in long waits.
     func refreshConsent(_ grant: MediaGrant) async throws {
-        let due = inbox.connection.withLock { $0?.poll(now: .now) ?? [] }
+        let due = inbox.slot.connection.withLock { $0?.poll(now: .now) ?? [] }
         for datagram in due { try await sendRaw(datagram, to: grant) }
     }
 
@@ -123,7 +131,7 @@ final class UDPTestSocket: Sendable {
     func protect(_ bytes: [UInt8]) -> [UInt8]? {
         let isRTCP = bytes.count >= 2 && (192...223).contains(bytes[1])
         var datagram = bytes + [UInt8](repeating: 0, count: ClientMediaConnection.maxProtectionOverhead)
-        return inbox.connection.withLock { connection -> [UInt8]? in
+        return inbox.slot.connection.withLock { connection -> [UInt8]? in
             guard let connection, connection.state == .secure else { return nil }
             guard let length = try? datagram.withUnsafeMutableBytes({ raw in
                 isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: bytes.count, capacity: raw.count)
@@ -135,11 +143,9 @@ final class UDPTestSocket: Sendable {
 
     /// Continues `other`'s media connection from this socket (a client that moved to a new address).
     func takeConnection(from other: UDPTestSocket) {
-        let connection = other.inbox.connection.withLock { connection in
-            defer { connection = nil }
-            return connection
-        }
-        inbox.connection.withLock { $0 = connection }
+        let shared = other.inbox.slot
+        other.inbox.slots.withLock { $0 = ConnectionSlot() }
+        inbox.slots.withLock { $0 = shared }
     }
 
     /// Makes a check of a connection that uses `password` instead of the grant's (it fails integrity at the server).
@@ -198,7 +204,7 @@ final class UDPTestSocket: Sendable {
     }
 
     func close() async {
-        let goodbye = inbox.connection.withLock { $0?.close() ?? [] }
+        let goodbye = inbox.slot.connection.withLock { $0?.close() ?? [] }
         _ = goodbye  // the server learns of the end from signaling; no close_notify needed in tests
         try? await channel.close()
     }
