@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import TrtcRTP
 import TrtcTransport
 
 /// The media socket's pipeline (docs/protocol.md §2): demultiplexes by first byte (RFC 7983), answers connectivity
@@ -176,6 +177,14 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         case .drop(let reason):
             metrics.drop(reason)
         case .forward(let forwarding):
+            if isRTCP, answerNACKs(bytes, from: route, forwarding, context: context) { return }
+            if case .rtp(let ssrc) = datagram, ssrc == route.admission.videoSsrc,
+               let sequence = bytes.getInteger(at: bytes.readerIndex + 2, endianness: .big, as: UInt16.self) {
+                // A copy of its own: a slice would keep the whole receive buffer of its read burst alive.
+                var kept = context.channel.allocator.buffer(capacity: bytes.readableBytes)
+                kept.writeImmutableBuffer(bytes)
+                route.videoCache.insert(kept, sequence: sequence)
+            }
             fanOut(bytes, isRTCP: isRTCP, forwarding, context: context)
             if case .rtp(let ssrc) = datagram {
                 recorder?.record(bytes, recordingName: forwarding.recordingName, ssrc: ssrc)
@@ -185,6 +194,66 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 }
             }
         }
+    }
+
+    /// A compound of generic NACKs only (what receivers send on loss) is the server's to answer: packets it has are
+    /// sent again to the asker from the sender's cache; the rest are asked of their sender in a NACK of its own.
+    /// Returns false for any other RTCP (forwarded to the room unchanged).
+    private func answerNACKs(_ plain: ByteBuffer, from asker: MediaRoute, _ forwarding: MediaForwarding,
+                             context: ChannelHandlerContext) -> Bool {
+        guard let packets = try? RTCPPacket.parseCompound(Array(plain.readableBytesView)), !packets.isEmpty else { return false }
+        var nacks: [RTCPGenericNACK] = []
+        for packet in packets {
+            guard case .genericNACK(let nack) = packet else { return false }
+            nacks.append(nack)
+        }
+        guard let askerAddress = asker.address else { return true }
+        for nack in nacks {
+            guard let owner = forwarding.owner(ofVideo: nack.mediaSSRC), owner.session != asker.session else { continue }
+            var missing: [UInt16] = []
+            for sequence in nack.sequenceNumbers {
+                if let cached = owner.videoCache.packet(sequence) {
+                    if sendProtected(cached, isRTCP: false, to: askerAddress, connection: asker.connection, context: context) {
+                        metrics.retransmittedFromCache.increment()
+                    }
+                } else {
+                    missing.append(sequence)
+                }
+            }
+            if !missing.isEmpty {
+                let forward = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC, sequenceNumbers: missing)
+                if sendProtected(ByteBuffer(bytes: forward.serialized()), isRTCP: true, to: owner.address,
+                                 connection: owner.connection, context: context) {
+                    metrics.nacksForwarded.increment()
+                }
+            }
+        }
+        return true
+    }
+
+    /// Protects one packet for one receiver and queues it; false if it could not be sent.
+    private func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
+                               connection: ServerMediaConnection, context: ChannelHandlerContext) -> Bool {
+        guard connection.isSecure, context.channel.isWritable else { return false }
+        let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
+        var copy = context.channel.allocator.buffer(capacity: capacity)
+        do {
+            try copy.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
+                let length = plain.withUnsafeReadableBytes { source in
+                    raw.copyMemory(from: source)
+                    return source.count
+                }
+                return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
+                    : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
+            }
+        } catch {
+            return false
+        }
+        metrics.packetsOut.increment()
+        metrics.bytesOut.increment(by: Int64(copy.readableBytes))
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: copy)), promise: nil)
+        needsFlush = true
+        return true
     }
 
     /// One protected copy per receiver with a live connection.

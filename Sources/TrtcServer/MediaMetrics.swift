@@ -9,6 +9,8 @@ final class MediaMetrics: Sendable {
     let checksAnswered: Counter
     let handshakes: Counter
     let handshakeFailures: Counter
+    let retransmittedFromCache: Counter
+    let nacksForwarded: Counter
     let recorderDropped: Counter
     let boundSessions: Gauge
     private let dropped: [MediaDropReason: Counter]
@@ -23,6 +25,8 @@ final class MediaMetrics: Sendable {
         checksAnswered = registry.makeCounter(descriptor: .init(metricName: "trtc_media_checks_answered_total", unitName: "", helpText: "Valid ICE connectivity checks answered"))
         handshakes = registry.makeCounter(descriptor: .init(metricName: "trtc_media_dtls_handshakes_total", unitName: "", helpText: "DTLS handshakes completed"))
         handshakeFailures = registry.makeCounter(descriptor: .init(metricName: "trtc_media_dtls_failures_total", unitName: "", helpText: "DTLS handshakes failed (bad fingerprint, protocol errors)"))
+        retransmittedFromCache = registry.makeCounter(descriptor: .init(metricName: "trtc_media_retransmissions_total", unitName: "", helpText: "Video packets sent again from the server's cache in answer to a NACK"))
+        nacksForwarded = registry.makeCounter(descriptor: .init(metricName: "trtc_media_nacks_forwarded_total", unitName: "", helpText: "NACKs passed to the sender for packets the server does not have"))
         boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]

@@ -26,6 +26,8 @@ struct MediaRoute {
     let connection: ServerMediaConnection
     /// The address its last valid nominating check came from: the only one media is taken from and sent to.
     var address: SocketAddress?
+    /// Its recent video packets, for NACKs from the others.
+    let videoCache = VideoPacketCache()
 
     var session: UInt64 { admission.session }
     var room: RoomKey { admission.room }
@@ -46,6 +48,8 @@ struct MediaDestination {
     let session: UInt64
     let address: SocketAddress
     let connection: ServerMediaConnection
+    let videoSsrc: UInt32
+    let videoCache: VideoPacketCache
 }
 
 /// What to do with an accepted packet: send it to `destinations` except the sender's own.
@@ -53,4 +57,9 @@ struct MediaForwarding {
     let sender: UInt64
     let recordingName: String
     let destinations: [MediaDestination]
+
+    /// The member whose video SSRC is `ssrc`, among the room's connected members.
+    func owner(ofVideo ssrc: UInt32) -> MediaDestination? {
+        destinations.first { $0.videoSsrc == ssrc }
+    }
 }

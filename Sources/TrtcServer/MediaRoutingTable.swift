@@ -69,7 +69,8 @@ struct MediaRoutingTable {
         routes[session] = route
         sessionByAddress[address] = session
         fanouts[route.room, default: []].append(
-            MediaDestination(session: session, address: address, connection: route.connection))
+            MediaDestination(session: session, address: address, connection: route.connection,
+                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache))
     }
 
     mutating func setHandshaking(_ session: UInt64, _ waiting: Bool) {

@@ -94,9 +94,9 @@ import TrtcTransport
                         #expect(try await Self.dropped(server, reason) == count, "\(reason)")
                     }
 
-                    // Once alice publishes audio (acked), it flows.
+                    // Once alice publishes audio (acked), it flows (a new sequence number: SRTP refuses replays).
                     #expect(try await clients[0].request { .publish(seq: $0, video: nil, audio: true) } == .ack(seq: 2))
-                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, payloadType: RTPPayloadType.opus)
+                    let audio = try Self.rtp(ssrc: alice.media.audioSsrc, sequence: 2, payloadType: RTPPayloadType.opus)
                     try await a.send(audio, to: alice.media)
                     #expect(try await b.receive() == audio)
                 }
@@ -209,6 +209,41 @@ import TrtcTransport
                     #expect(sockets[0].controlDatagramsReceived == 0)
                     let unknownUfrag = try await Self.dropped(server, "unknown-ufrag")
                     #expect(unknownUfrag > 0)
+                }
+            }
+        }
+    }
+}
+
+extension MediaForwardingTests {
+    @Test func nacksAreAnsweredFromTheCacheOrAskedOfTheSender() async throws {
+        try await withTestServer { server in
+            try await withClients(2, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob")
+                try await withUDPSockets(2) { sockets in
+                    let (a, b) = (sockets[0], sockets[1])
+                    try await a.connect(alice.media)
+                    // Bob's media is not connected yet: these reach only the server (and its cache).
+                    var sent: [UInt16: [UInt8]] = [:]
+                    for sequence: UInt16 in 1...5 {
+                        let packet = try Self.rtp(ssrc: alice.media.videoSsrc, sequence: sequence, payload: Array(repeating: UInt8(sequence), count: 50))
+                        sent[sequence] = packet
+                        try await a.send(packet, to: alice.media)
+                    }
+                    try await b.connect(bob.media)
+                    let nack = RTCPGenericNACK(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc, sequenceNumbers: [2, 3, 9])
+                    try await b.send(nack.serialized(), to: bob.media)
+                    // 2 and 3 come from the server's cache, as alice sent them.
+                    #expect(Set([try await b.receive(), try await b.receive()]) == Set([sent[2]!, sent[3]!]))
+                    // 9 was never sent: alice is asked for it, and for nothing else.
+                    let asked = try RTCPPacket.parseCompound(try await a.receive())
+                    #expect(asked == [.genericNACK(RTCPGenericNACK(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc, sequenceNumbers: [9]))])
+                    let nine = try Self.rtp(ssrc: alice.media.videoSsrc, sequence: 9)
+                    try await a.send(nine, to: alice.media)
+                    #expect(try await b.receive() == nine)
+                    #expect(try await server.metric("trtc_media_retransmissions_total") == 2)
+                    #expect(try await server.metric("trtc_media_nacks_forwarded_total") == 1)
                 }
             }
         }
