@@ -22,6 +22,10 @@ public final class ServerMediaConnection {
 
     public init(local: ICECredentials, remoteUfrag: String, remoteFingerprint: CertificateFingerprint,
                 certificate: DTLSCertificate, srtpProfiles: [SRTPProfile] = SRTPProfile.allCases) throws(TransportError) {
+        // The ufrag comes from the peer over signaling and is echoed in USERNAME: ice-chars only (RFC 8445 5.3).
+        guard ICECredentials.isICEText(remoteUfrag, lengths: 4...256) else {
+            throw TransportError(.invalidParameter, "ICE ufrag of the peer is not 4-256 ice-chars")
+        }
         ice = ICELiteResponder(local: local, remoteUfrag: remoteUfrag)
         channel = try SecureChannel(certificate: certificate, role: .server, remoteFingerprint: remoteFingerprint,
                                 srtpProfiles: srtpProfiles)

@@ -17,6 +17,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case noRoom
         /// Another libsrtp failure.
         case srtp
+        /// An argument the peer or the caller supplied is invalid (e.g. an ICE ufrag outside the ice-char set).
+        case invalidParameter
     }
 
     public let kind: Kind
@@ -32,7 +34,7 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     /// How a server counts a packet dropped for this error.
     public var dropReason: TransportDropReason {
         switch kind {
-        case .certificate, .dtls, .srtp, .noRoom: .srtpFailure
+        case .certificate, .dtls, .srtp, .noRoom, .invalidParameter: .srtpFailure
         case .notSecure: .dtlsNotReady
         case .srtpAuthentication: .srtpAuthentication
         case .srtpReplay: .srtpReplay
