@@ -305,7 +305,7 @@ import TrtcTransport
         #expect(lost == 1)
         #expect(link.server.isSecure && link.client.isSecure)
         #expect(elapsed >= .milliseconds(90), "recovered by a retransmission timer, took \(elapsed)")
-        #expect(elapsed < .seconds(2), "the first retransmission comes after ~100 ms, took \(elapsed)")
+        #expect(elapsed < .milliseconds(800), "the first retransmission comes after ~100 ms (OpenSSL alone: 1 s), took \(elapsed)")
         print("handshake with the server's first flight lost once: \(elapsed)")
     }
 
