@@ -57,7 +57,7 @@ public enum TransportDropReason: String, Sendable, CaseIterable {
     case badFingerprint
     /// The peer claims to be controlled too (it must be controlling: this side is ICE-lite).
     case roleConflict
-    /// A transaction id seen in one of the recent checks: a replay.
+    /// A transaction id of one of the last 64 accepted checks, from another address or more than 10 s later.
     case replayedTransaction
     /// From an address that never passed a connectivity check.
     case unconsentedAddress

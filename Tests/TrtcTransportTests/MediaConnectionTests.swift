@@ -200,7 +200,7 @@ import TrtcTransport
         #expect(corrupted.withUnsafeBytes { link.server.receiveSTUN($0, from: link.clientAddress, now: now) } == .drop(.badFingerprint))
     }
 
-    @Test func replayedCheckIsDropped() throws {
+    @Test func replayedCheckIsDroppedAndARetransmissionOnlyReanswered() throws {
         let link = try MediaLink()
         let now = ContinuousClock.now
         let check = try #require(link.client.poll(now: now).first)
@@ -212,11 +212,19 @@ import TrtcTransport
         #expect(answer.count <= check.count)
         #expect(answer.withUnsafeBytes { link.client.receiveSTUN($0, now: now) })
         #expect(!answer.withUnsafeBytes { link.client.receiveSTUN($0, now: now) }, "a response is accepted once")
-        let later = now + .seconds(1)
         let attacker = TransportAddress(ip: [203, 0, 113, 9], port: 4444)
-        #expect(check.withUnsafeBytes { link.server.receiveSTUN($0, from: link.clientAddress, now: later) } == .drop(.replayedTransaction))
-        #expect(check.withUnsafeBytes { link.server.receiveSTUN($0, from: attacker, now: later) } == .drop(.replayedTransaction))
+        #expect(check.withUnsafeBytes { link.server.receiveSTUN($0, from: attacker, now: now + .seconds(1)) } == .drop(.replayedTransaction))
         #expect(link.server.selectedAddress == link.clientAddress, "a replay moves nothing")
+        // From its own address soon after, it is a STUN retransmission: the same answer, but no fresh consent.
+        let retransmission = check.withUnsafeBytes { link.server.receiveSTUN($0, from: link.clientAddress, now: now + .seconds(5)) }
+        #expect(retransmission == .answer(answer, selected: true))
+        #expect(!link.server.hasConsent(now: now + .seconds(30)), "consent still counts from the first arrival")
+        #expect(check.withUnsafeBytes { link.server.receiveSTUN($0, from: link.clientAddress, now: now + .seconds(11)) } == .drop(.replayedTransaction))
+        // A retransmission from another address does not move the selection either.
+        let second = try #require(link.client.poll(now: now + .seconds(3)).first)
+        _ = second.withUnsafeBytes { link.server.receiveSTUN($0, from: link.clientAddress, now: now + .seconds(3)) }
+        #expect(second.withUnsafeBytes { link.server.receiveSTUN($0, from: attacker, now: now + .seconds(4)) } == .drop(.replayedTransaction))
+        #expect(link.server.selectedAddress == link.clientAddress)
     }
 
     @Test func dtlsBeforeAnySelectedAddressIsIgnored() throws {
