@@ -4,8 +4,10 @@ import TrtcTransport
 /// A client and a server media connection wired back to back in memory: datagrams are delivered in order,
 /// each classified by its first byte as the real sockets will, with a hook to lose some.
 final class MediaLink {
-    enum Direction {
+    enum Direction: Sendable, CustomStringConvertible {
         case toServer, toClient
+
+        var description: String { self == .toServer ? "to the server" : "to the client" }
     }
 
     static let serverCertificate = try! DTLSCertificate.generate()
@@ -22,6 +24,7 @@ final class MediaLink {
     /// Every STUN answer with the size of the request it answers.
     var answerSizes: [(request: Int, answer: Int)] = []
     var dtlsDatagrams: [Direction: Int] = [:]
+    var largestDTLSDatagram = 0
     /// Returns true to lose a datagram.
     var lose: (Direction, [UInt8]) -> Bool = { _, _ in false }
     private var queue: [(Direction, [UInt8])] = []
@@ -52,7 +55,10 @@ final class MediaLink {
         while !queue.isEmpty {
             let (direction, datagram) = queue.removeFirst()
             let kind = datagram.withUnsafeBytes { DatagramClass($0) }
-            if kind == .dtls { dtlsDatagrams[direction, default: 0] += 1 }
+            if kind == .dtls {
+                dtlsDatagrams[direction, default: 0] += 1
+                largestDTLSDatagram = max(largestDTLSDatagram, datagram.count)
+            }
             if lose(direction, datagram) { continue }
             datagram.withUnsafeBytes { bytes in
                 switch (direction, kind) {
