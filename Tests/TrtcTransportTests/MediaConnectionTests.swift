@@ -123,6 +123,31 @@ import TrtcTransport
         #expect(first.bytes == again.bytes)
     }
 
+    /// libsrtp trusts the buffer to hold the trailer: protection with exactly the profile's overhead as room must
+    /// not touch a byte after it (checked with a canary), for RTP and RTCP of many lengths.
+    @Test(arguments: SRTPProfile.allCases)
+    func protectionWritesExactlyTheOverhead(profile: SRTPProfile) throws {
+        let link = try MediaLink(clientProfiles: [profile])
+        link.connect()
+        try #require(link.client.isSecure)
+        for rtcp in [false, true] {
+            let overhead = rtcp ? profile.rtcpOverhead : profile.rtpOverhead
+            for payload in stride(from: 0, through: 1188, by: 37) {
+                var packet = rtcp ? TestPacket.senderReport(packetCount: UInt8(truncatingIfNeeded: payload))
+                    : TestPacket.rtp(sequenceNumber: UInt16(payload), payloadLength: payload)
+                if rtcp { packet = TestPacket(packet.bytes + [UInt8](repeating: 0, count: payload & ~3)) }
+                let length = packet.length
+                packet.buffer = Array(packet.buffer[..<length]) + [UInt8](repeating: 0xee, count: overhead + 64)
+                try packet.apply { pointer, length, _ throws(TransportError) in
+                    try rtcp ? link.client.protectRTCP(pointer, length: length, capacity: length + overhead)
+                        : link.client.protectRTP(pointer, length: length, capacity: length + overhead)
+                }
+                #expect(packet.length == length + overhead)
+                #expect(packet.buffer[(length + overhead)...].allSatisfy { $0 == 0xee }, "rtcp \(rtcp), \(length) bytes")
+            }
+        }
+    }
+
     @Test func srtpBeforeTheHandshakeIsRefused() throws {
         let link = try MediaLink()
         var packet = TestPacket.rtp(sequenceNumber: 1)
