@@ -34,7 +34,9 @@ import TrtcTransport
         let end = clock.now + .seconds(30)
         while peer.isRunning, clock.now < end {
             for datagram in server.handleTimeout(now: clock.now) { socket.send(datagram, to: server.selectedAddress) }
-            guard var (datagram, source) = socket.receive(timeoutMilliseconds: 20) else { continue }
+            guard let received = socket.receive(timeoutMilliseconds: 20) else { continue }
+            var datagram = received.0
+            let source = received.1
             let now = clock.now
             switch datagram.withUnsafeBytes({ DatagramClass($0) }) {
             case .stun:
