@@ -145,7 +145,8 @@ let package = Package(
             name: "TrtcTransport",
             dependencies: ["CSecureTransport", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "TrtcTransportTests", dependencies: ["TrtcTransport"]),
+        // TrtcHarness to run aiortc (Scripts/aiortc_peer.py), the independent peer of the interop test.
+        .testTarget(name: "TrtcTransportTests", dependencies: ["TrtcTransport", "TrtcHarness"], exclude: ["Scripts"]),
 
         // libdbus-1, driven from one owner thread per connection; D-Bus server and client for trtcd and trtcctl.
         .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),

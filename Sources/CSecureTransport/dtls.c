@@ -173,7 +173,13 @@ static void settle(cst_dtls *dtls, int result) {
             if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
             else if (error == SSL_ERROR_SYSCALL) snprintf(reason, sizeof reason, "%s", "handshake timed out or transport error");
             ERR_clear_error();
-            fail(dtls, "DTLS handshake failed: %s", reason);
+            if (code != 0 && ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE) {
+                // The usual cause: the peer was told another fingerprint for us (a stale or mixed-up signaling value).
+                fail(dtls, "DTLS handshake failed: the peer refused our certificate (bad_certificate alert; does it "
+                           "have our current fingerprint?): %s", reason);
+            } else {
+                fail(dtls, "DTLS handshake failed: %s", reason);
+            }
         }
     }
 }

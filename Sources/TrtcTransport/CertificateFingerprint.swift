@@ -14,7 +14,10 @@ public struct CertificateFingerprint: Sendable, Hashable, CustomStringConvertibl
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         for pair in pairs {
-            guard pair.utf8.count == 2, let byte = UInt8(pair, radix: 16) else { return nil }
+            // Hex digits only: UInt8(_:radix:) would also take "+1".
+            guard pair.utf8.count == 2, pair.utf8.allSatisfy(\.isHexDigit), let byte = UInt8(pair, radix: 16) else {
+                return nil
+            }
             bytes.append(byte)
         }
         sha256 = bytes
@@ -31,5 +34,14 @@ public struct CertificateFingerprint: Sendable, Hashable, CustomStringConvertibl
             let hex = String(byte, radix: 16, uppercase: true)
             return byte < 16 ? "0" + hex : hex
         }.joined(separator: ":")
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+        default: false
+        }
     }
 }

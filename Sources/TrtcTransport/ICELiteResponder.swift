@@ -8,6 +8,9 @@ import Crypto
 /// larger than its request, so the port cannot be used to amplify traffic toward a spoofed source.
 struct ICELiteResponder {
     static let consentLifetime: Duration = .seconds(30)
+    /// How long a request may be retransmitted with its transaction id (RFC 8489: 39.5 s at the default RTO of
+    /// 500 ms; ICE agents give up far sooner, aioice after ~8 s).
+    static let retransmissionWindow: Duration = .seconds(10)
 
     enum Outcome: Equatable {
         case answer([UInt8], selected: Bool)
@@ -53,7 +56,15 @@ struct ICELiteResponder {
         guard request.hasValidIntegrity(in: datagram, key: integrityKey) else { return .drop(.badIntegrity) }
         // A lite agent is always controlled: a peer that is not controlling cannot nominate anything.
         guard request.iceControlled == nil, request.iceControlling != nil else { return .drop(.roleConflict) }
-        guard !recentTransactions.contains(request.transactionID) else { return .drop(.replayedTransaction) }
+        if let earlier = recentTransactions.entry(for: request.transactionID) {
+            // A client whose answer was lost retransmits the same request (aioice does, RFC 8489 6.2.1): the same
+            // answer to the same address, but no consent or selection from it, since a replayer could send it
+            // too. From anywhere else, or later, it is a replay.
+            guard earlier.address == address, now - earlier.time < Self.retransmissionWindow else {
+                return .drop(.replayedTransaction)
+            }
+            return .answer(earlier.answer, selected: selectedAddress == address)
+        }
 
         let response = STUNMessage(
             messageClass: .successResponse, transactionID: request.transactionID,
@@ -61,7 +72,7 @@ struct ICELiteResponder {
         ).encoded(integrityKey: integrityKey, fingerprint: true)
         guard response.count <= datagram.count else { return .drop(.amplification) }
 
-        recentTransactions.insert(request.transactionID)
+        recentTransactions.insert(.init(id: request.transactionID, address: address, time: now, answer: response))
         if request.useCandidate || (selectedAddress != nil && selectedAddress != address) {
             selectedAddress = address
         }

@@ -1,6 +1,15 @@
-/// The last `capacity` transaction ids of accepted checks, to refuse a check replayed from anywhere.
+/// The last `capacity` accepted checks: their transaction ids, where they came from, when, and the answer sent.
+/// A repeated id is a replay unless it is a STUN retransmission (same address, shortly after), which gets the
+/// same answer again (RFC 8489 6.3.4) and nothing else.
 struct RecentTransactionIDs {
-    private var ring: [STUNTransactionID] = []
+    struct Entry {
+        let id: STUNTransactionID
+        let address: TransportAddress
+        let time: ContinuousClock.Instant
+        let answer: [UInt8]
+    }
+
+    private var ring: [Entry] = []
     private var next = 0
     let capacity: Int
 
@@ -10,13 +19,13 @@ struct RecentTransactionIDs {
         ring.reserveCapacity(capacity)
     }
 
-    func contains(_ id: STUNTransactionID) -> Bool { ring.contains(id) }
+    func entry(for id: STUNTransactionID) -> Entry? { ring.first { $0.id == id } }
 
-    mutating func insert(_ id: STUNTransactionID) {
+    mutating func insert(_ entry: Entry) {
         if ring.count < capacity {
-            ring.append(id)
+            ring.append(entry)
         } else {
-            ring[next] = id
+            ring[next] = entry
             next = (next + 1) % capacity
         }
     }

@@ -22,6 +22,10 @@ public final class ServerMediaConnection {
 
     public init(local: ICECredentials, remoteUfrag: String, remoteFingerprint: CertificateFingerprint,
                 certificate: DTLSCertificate, srtpProfiles: [SRTPProfile] = SRTPProfile.allCases) throws(TransportError) {
+        // The ufrag comes from the peer over signaling and is echoed in USERNAME: ice-chars only (RFC 8445 5.3).
+        guard ICECredentials.isICEText(remoteUfrag, lengths: 4...256) else {
+            throw TransportError(.invalidParameter, "ICE ufrag of the peer is not 4-256 ice-chars")
+        }
         ice = ICELiteResponder(local: local, remoteUfrag: remoteUfrag)
         channel = try SecureChannel(certificate: certificate, role: .server, remoteFingerprint: remoteFingerprint,
                                 srtpProfiles: srtpProfiles)
@@ -36,10 +40,12 @@ public final class ServerMediaConnection {
         ICELiteResponder.localUfrag(ofBindingRequest: datagram)
     }
 
-    /// Verifies FINGERPRINT, USERNAME, MESSAGE-INTEGRITY (keyed by the local password), the peer's controlling
-    /// role, and that the transaction id is not one of the last 64 accepted. USE-CANDIDATE, or any valid check
-    /// once an address was selected, moves the selection to the sender. Unauthenticated requests are dropped,
-    /// never answered, and no answer is larger than its request.
+    /// Verifies FINGERPRINT, USERNAME, MESSAGE-INTEGRITY (keyed by the local password) and the peer's controlling
+    /// role. USE-CANDIDATE, or any valid check once an address was selected, moves the selection to the sender.
+    /// Unauthenticated requests are dropped, never answered, and no answer is larger than its request.
+    /// The last 64 accepted transaction ids are remembered: a repeated one from another address, or more than 10 s
+    /// later, is a replay (dropped); from the same address within 10 s it is a STUN retransmission and gets the
+    /// same answer again, without refreshing consent or moving the selection.
     public func receiveSTUN(_ datagram: UnsafeRawBufferPointer, from address: TransportAddress,
                             now: ContinuousClock.Instant) -> STUNOutcome {
         switch ice.receive(datagram, from: address, now: now) {

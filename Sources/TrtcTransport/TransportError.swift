@@ -17,6 +17,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case noRoom
         /// Another libsrtp failure.
         case srtp
+        /// An argument the peer or the caller supplied is invalid (e.g. an ICE ufrag outside the ice-char set).
+        case invalidParameter
     }
 
     public let kind: Kind
@@ -32,7 +34,7 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     /// How a server counts a packet dropped for this error.
     public var dropReason: TransportDropReason {
         switch kind {
-        case .certificate, .dtls, .srtp, .noRoom: .srtpFailure
+        case .certificate, .dtls, .srtp, .noRoom, .invalidParameter: .srtpFailure
         case .notSecure: .dtlsNotReady
         case .srtpAuthentication: .srtpAuthentication
         case .srtpReplay: .srtpReplay
@@ -55,7 +57,7 @@ public enum TransportDropReason: String, Sendable, CaseIterable {
     case badFingerprint
     /// The peer claims to be controlled too (it must be controlling: this side is ICE-lite).
     case roleConflict
-    /// A transaction id seen in one of the recent checks: a replay.
+    /// A transaction id of one of the last 64 accepted checks, from another address or more than 10 s later.
     case replayedTransaction
     /// From an address that never passed a connectivity check.
     case unconsentedAddress
