@@ -39,6 +39,10 @@ struct DaemonBenchResults: Sendable {
             rows.append(latencyRow("D-Bus `ExitRoom` call → reply", enterExit.exitReply, targeted: false))
             rows.append(latencyRow("`ExitRoom` call → the other member's client gets `RemoteUserLeaveRoom(u, 0)` (via its own trtcd)",
                                    enterExit.exitSeenByMember, targeted: true))
+            let secure = enterExit.mediaSecureAfterReply
+            rows.append(Row(measure: "`EnterRoom` reply → media connection secure (ICE check + DTLS handshake, as the server counts it), p50 / p99",
+                            result: "\(secure.p50.formattedMilliseconds) / \(secure.p99.formattedMilliseconds)",
+                            target: "p50 ≤ 20 ms", met: secure.p50 <= .milliseconds(20)))
         }
         if let removal {
             rows.append(latencyRow("`RemoveUser` API call (ServerAPIClient, TC3) → removed user's client gets `ExitRoom(1)`",

@@ -73,7 +73,7 @@ struct DaemonBenchmark {
 
         try await enter(member)
         results.signalingAlone = try await measureSignalingAlone(server: server, member: member)
-        results.enterExit = try await measureEnterExit(measured: measured, member: member)
+        results.enterExit = try await measureEnterExit(measured: measured, member: member, server: server)
         results.residentInRoom = try await measureResidentInRoom(measured: measured, member: member)
         results.removal = try await measureRemoval(measured: measured, member: member, server: server)
         try await Task.sleep(for: .milliseconds(500))
