@@ -231,10 +231,21 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         return true
     }
 
-    /// Protects one packet for one receiver and queues it; false if it could not be sent.
+    /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.
     private func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                connection: ServerMediaConnection, context: ChannelHandlerContext) -> Bool {
-        guard connection.isSecure, context.channel.isWritable else { return false }
+        guard connection.isSecure, context.channel.isWritable,
+              let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection, context: context)
+        else { return false }
+        metrics.packetsOut.increment()
+        metrics.bytesOut.increment(by: Int64(bytes))
+        return true
+    }
+
+    /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address`; its size, or nil when
+    /// protecting failed. The caller counts it.
+    private func writeProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
+                                connection: ServerMediaConnection, context: ChannelHandlerContext) -> Int? {
         let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var copy = context.channel.allocator.buffer(capacity: capacity)
         do {
@@ -247,19 +258,16 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
             }
         } catch {
-            return false
+            return nil
         }
-        metrics.packetsOut.increment()
-        metrics.bytesOut.increment(by: Int64(copy.readableBytes))
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: copy)), promise: nil)
         needsFlush = true
-        return true
+        return copy.readableBytes
     }
 
     /// One protected copy per receiver with a live connection.
     private func fanOut(_ plain: ByteBuffer, isRTCP: Bool, _ forwarding: MediaForwarding, context: ChannelHandlerContext) {
         let now = ContinuousClock.now
-        let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var sent: Int64 = 0
         var bytesSent: Int64 = 0
         for destination in forwarding.destinations where destination.session != forwarding.sender {
@@ -274,23 +282,12 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 metrics.drop(.congested)
                 continue
             }
-            var copy = context.channel.allocator.buffer(capacity: capacity)
-            do {
-                try copy.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
-                    let length = plain.withUnsafeReadableBytes { source in
-                        raw.copyMemory(from: source)
-                        return source.count
-                    }
-                    return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
-                        : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
-                }
-            } catch {
-                logger.debug("media protect failed", metadata: ["session": "\(destination.session)", "error": "\(error)"])
+            guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection, context: context) else {
+                logger.debug("media protect failed", metadata: ["session": "\(destination.session)"])
                 continue
             }
-            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: destination.address, data: copy)), promise: nil)
+            bytesSent += Int64(bytes)
             sent += 1
-            bytesSent += Int64(copy.readableBytes)
         }
         if sent > 0 {
             metrics.packetsOut.increment(by: sent)

@@ -57,8 +57,8 @@ import TrtcServer
                     // check of another connection of alice's (replayed), a check for an unknown ufrag, a DTLS
                     // ClientHello-like record, and plain RTP.
                     var sent: [[UInt8]] = []
-                    sent.append(try UDPTestSocket.forgedCheck(alice.media))
-                    let capturedCheck = try UDPTestSocket.capturedCheck(alice.media)
+                    sent.append(try UDPTestSocket.firstCheck(alice.media, password: String(repeating: "x", count: 24)))
+                    let capturedCheck = try UDPTestSocket.firstCheck(alice.media)
                     try await a.sendRaw(capturedCheck, to: alice.media)  // seen once from alice's address
                     sent.append(capturedCheck)
                     var unknown = capturedCheck

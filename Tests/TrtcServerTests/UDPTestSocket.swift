@@ -148,21 +148,10 @@ final class UDPTestSocket: Sendable {
         inbox.slots.withLock { $0 = shared }
     }
 
-    /// Makes a check of a connection that uses `password` instead of the grant's (it fails integrity at the server).
-    static func forgedCheck(_ grant: MediaGrant) throws -> [UInt8] {
-        guard let wrong = ICECredentials(ufrag: grant.ufrag, password: String(repeating: "x", count: 24)),
-              let fingerprint = CertificateFingerprint(grant.fingerprint)
-        else { throw TestFailure("bad grant") }
-        let forger = try ClientMediaConnection(
-            local: TestMedia.identity.credentials, remote: wrong, remoteFingerprint: fingerprint,
-            certificate: TestMedia.identity.certificate)
-        guard let check = forger.poll(now: .now).first else { throw TestFailure("no check to forge") }
-        return check
-    }
-
-    /// The checks a connection of this grant sends first (a valid one, as an eavesdropper would capture it).
-    static func capturedCheck(_ grant: MediaGrant) throws -> [UInt8] {
-        guard let remote = ICECredentials(ufrag: grant.ufrag, password: grant.password),
+    /// The first check a fresh connection of this grant sends: valid as an eavesdropper would capture it, or with
+    /// `password` instead of the grant's (it then fails integrity at the server).
+    static func firstCheck(_ grant: MediaGrant, password: String? = nil) throws -> [UInt8] {
+        guard let remote = ICECredentials(ufrag: grant.ufrag, password: password ?? grant.password),
               let fingerprint = CertificateFingerprint(grant.fingerprint)
         else { throw TestFailure("bad grant") }
         let client = try ClientMediaConnection(
