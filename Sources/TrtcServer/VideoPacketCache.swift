@@ -6,14 +6,17 @@ import NIOCore
 final class VideoPacketCache {
     static let capacity = 512
 
-    private var slots: [(sequence: UInt16, packet: ByteBuffer)?] = Array(repeating: nil, count: capacity)
+    /// Allocated with the first packet: members who never publish video cost nothing here. At most `capacity`
+    /// packets of ≤ 1500 bytes (≈ 2 s of 720p video, ≤ 750 KiB per publisher).
+    private var slots: [(sequence: UInt16, packet: ByteBuffer)?] = []
 
     func insert(_ packet: ByteBuffer, sequence: UInt16) {
+        if slots.isEmpty { slots = Array(repeating: nil, count: Self.capacity) }
         slots[Int(sequence) % Self.capacity] = (sequence, packet)
     }
 
     func packet(_ sequence: UInt16) -> ByteBuffer? {
-        guard let slot = slots[Int(sequence) % Self.capacity], slot.sequence == sequence else { return nil }
+        guard !slots.isEmpty, let slot = slots[Int(sequence) % Self.capacity], slot.sequence == sequence else { return nil }
         return slot.packet
     }
 }
