@@ -36,7 +36,7 @@ public struct DaemonService: Service {
         let (publishSyncs, publishSyncSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (vanished, vanishedSink) = AsyncStream.makeStream(of: UInt64.self)
         let media = LocalMedia(logger: logger)
-        let controller = RoomController(defaultServer: configuration.server, events: events, media: media, sessionJobs: jobSink,
+        let controller = RoomController(defaultServer: configuration.server, tls: configuration.tls, events: events, media: media, sessionJobs: jobSink,
                                         publishSyncJobs: publishSyncSink, logger: logger)
         do {
             try await bus.requestName(RoomBus.name)
