@@ -1,3 +1,4 @@
+import Foundation
 import NIOSSL
 
 /// `--tls-cert` / `--tls-key`: the listener's certificate chain and key (PEM), checked at start-up so that a bad file
@@ -5,6 +6,10 @@ import NIOSSL
 public enum ServerTLS {
     /// The TLS context every accepted connection's `NIOSSLServerHandler` is made from.
     public static func context(certificateFile: String, keyFile: String) throws(ServerSetupError) -> NIOSSLContext {
+        // NIOSSL reports a missing file as a bad certificate; say which it is.
+        for (file, what) in [(certificateFile, "certificate"), (keyFile, "key")] where !FileManager.default.isReadableFile(atPath: file) {
+            throw ServerSetupError("cannot read the TLS \(what) \(file): no such file or not readable")
+        }
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificateFile)

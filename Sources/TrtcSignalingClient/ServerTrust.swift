@@ -1,3 +1,4 @@
+import Foundation
 import NIOSSL
 import Synchronization
 
@@ -18,11 +19,13 @@ public final class ServerTrust: Sendable {
     /// Trusts exactly the certificates in `caFile` (PEM). Throws a clear message if the file cannot be read or holds
     /// no certificate, so a daemon refuses to start rather than fail every entry.
     public init(caFile: String) throws(ServerTrustError) {
+        // NIOSSL reports a missing file as a bad certificate; say which it is.
+        guard FileManager.default.isReadableFile(atPath: caFile) else {
+            throw ServerTrustError("cannot read the CA file \(caFile): no such file or not readable")
+        }
         let certificates: [NIOSSLCertificate]
         do {
             certificates = try NIOSSLCertificate.fromPEMFile(caFile)
-        } catch NIOSSLError.noSuchFilesystemObject {
-            throw ServerTrustError("cannot read the CA file \(caFile): no such file")
         } catch {
             throw ServerTrustError("cannot read the CA file \(caFile): not a PEM certificate file (\(error))")
         }

@@ -47,8 +47,8 @@ struct SignalingTLSTests {
             #expect(error.message.hasPrefix("[-3308] "), "\(error)", sourceLocation: sourceLocation)
             #expect(error.message.contains(reason), "\(error)", sourceLocation: sourceLocation)
         }
+        try await client.waitFor("EnterRoom") { $0 == [.int64(-3308)] }
         #expect(try await client.property("State") == .string("idle"), sourceLocation: sourceLocation)
-        try await client.waitFor("EnterRoom") { $0 == [.int32(-3308)] }
     }
 
     @Test("a certificate from an unknown CA: ConnectFailed, untrusted")
@@ -82,8 +82,8 @@ struct SignalingTLSTests {
         }
     }
 
-    @Test("the valid certificate by IP address (no SNI; IP subjectAltName), by name and by IPv6 address, CA from TRTC_CA_FILE",
-          arguments: ["127.0.0.1", "localhost", "[::1]"])
+    @Test("the valid certificate by IP address (no SNI; IP subjectAltName) and by name, CA from TRTC_CA_FILE",
+          arguments: ["127.0.0.1", "localhost"])
     func valid(_ host: String) async throws {
         let pki = try await TestPKI.shared()
         try await withDaemon(certificate: .valid, trustingTestCA: false, environment: ["TRTC_CA_FILE": pki.caFile]) { server, client, _ in
@@ -103,7 +103,7 @@ struct SignalingTLSTests {
                                            environment: bus.environment, name: "trtcd")
             let status = try await process.waitForExit(timeout: .seconds(10))
             #expect(status == 1)
-            #expect(process.errorOutput.contains("trtcd: cannot read the CA file /nonexistent/ca.pem: no such file"),
+            #expect(process.errorOutput.contains("trtcd: cannot read the CA file /nonexistent/ca.pem: no such file or not readable"),
                     "\(process.errorOutput)")
         }
     }

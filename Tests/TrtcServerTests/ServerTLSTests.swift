@@ -24,9 +24,10 @@ struct ServerTLSTests {
         let pki = try await TestPKI.shared()
         let cert = pki.certificateFile(.valid)
         let cases: [([String], String)] = [
-            (["--tls-cert", "/nonexistent.pem", "--tls-key", pki.serverKey], "cannot read the TLS certificate /nonexistent.pem: no such file"),
-            (["--tls-cert", pki.serverKey, "--tls-key", pki.serverKey], "holds no PEM certificate"),
-            (["--tls-cert", cert, "--tls-key", "/nonexistent.key"], "cannot read the TLS key /nonexistent.key: no such file"),
+            (["--tls-cert", "/nonexistent.pem", "--tls-key", pki.serverKey],
+             "cannot read the TLS certificate /nonexistent.pem: no such file or not readable"),
+            (["--tls-cert", pki.serverKey, "--tls-key", pki.serverKey], "cannot read the TLS certificate \(pki.serverKey): not a PEM certificate"),
+            (["--tls-cert", cert, "--tls-key", "/nonexistent.key"], "cannot read the TLS key /nonexistent.key: no such file or not readable"),
             (["--tls-cert", cert, "--tls-key", cert], "cannot read the TLS key \(cert): not a PEM private key"),
             (["--tls-cert", cert, "--tls-key", pki.directory.appendingPathComponent("ca.key").path], "does not fit the certificate"),
             (["--tls-cert", cert], "--tls-cert needs --tls-key"),
@@ -97,8 +98,8 @@ struct ServerTLSTests {
             #expect(trusted.stdout.contains("FailedOperation.RoomNotExist"), "\(trusted)")
             // The same call trusting another CA fails the handshake: verification is on.
             let other = try await sdk(TestPKI.shared().directory.appendingPathComponent("other-ca.pem").path)
-            #expect(other.status != 0 && other.status != 3, "\(other)")
-            #expect((other.stdout + other.stderr).contains("CERTIFICATE_VERIFY_FAILED"), "\(other)")
+            #expect(other.status == 3, "\(other)")
+            #expect(other.stdout.contains("ClientNetworkError") && other.stdout.contains("CERTIFICATE_VERIFY_FAILED"), "\(other)")
         }
     }
 }
