@@ -72,8 +72,8 @@ let package = Package(
         ),
 
         // Clients of trtc-server: signaling (trtcd) and the server API (trtcctl); also used by tests and the benchmark.
-        // The signaling client is its own module so that trtcd does not link the API client's FoundationNetworking;
-        // TrtcClient re-exports it.
+        // The signaling client is its own module so that trtcd links only what it needs (trust, URLs, the WebSocket
+        // channel); TrtcClient adds the server-API client (NIO + NIOSSL) and re-exports it.
         .target(
             name: "TrtcSignalingClient",
             dependencies: [

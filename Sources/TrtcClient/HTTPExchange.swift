@@ -22,9 +22,21 @@ package enum HTTPExchange {
     static let deadline = TimeAmount.seconds(30)
     static let maxBodyBytes = 1 << 20
 
+    /// A refused certificate throws the reason (wrong host, expired, untrusted), as for signaling.
     package static func perform(
         _ method: HTTPMethod, _ url: ServerURL, headers: [(String, String)] = [], body: [UInt8] = [],
         trust: ServerTrust = .systemTrust, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> Response {
+        do {
+            return try await exchange(method, url, headers: headers, body: body, trust: trust, eventLoopGroup: eventLoopGroup)
+        } catch {
+            throw await TLSFailure.explain(error, url: url, tls: trust, eventLoopGroup: eventLoopGroup) ?? error
+        }
+    }
+
+    private static func exchange(
+        _ method: HTTPMethod, _ url: ServerURL, headers: [(String, String)], body: [UInt8], trust: ServerTrust,
+        eventLoopGroup: any EventLoopGroup
     ) async throws -> Response {
         let tls = url.secure ? try trust.context() : nil
         let channel = try await ClientBootstrap(group: eventLoopGroup)

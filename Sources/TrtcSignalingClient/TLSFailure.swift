@@ -6,8 +6,8 @@ import NIOSSL
 /// Turns a failed TLS handshake into a sentence that says why: the certificate is for another host, expired, or
 /// not issued by a trusted CA. BoringSSL reports the last two alike (CERTIFICATE_VERIFY_FAILED), so for those one
 /// more handshake fetches the server's certificate without trusting it, only to read its dates; nothing is sent.
-enum TLSFailure {
-    static func explain(_ error: any Error, url: ServerURL, tls: ServerTrust,
+package enum TLSFailure {
+    package static func explain(_ error: any Error, url: ServerURL, tls: ServerTrust,
                         eventLoopGroup: any EventLoopGroup) async -> (any Error)? {
         if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
             return SignalingClient.ConnectError(description:
