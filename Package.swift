@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // zlib, for the compressed UserSig document.
@@ -58,6 +59,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,19 +72,32 @@ let package = Package(
         ),
 
         // Clients of trtc-server: signaling (trtcd) and the server API (trtcctl); also used by tests and the benchmark.
-        // The signaling client is its own module so that trtcd does not link the API client's FoundationNetworking;
-        // TrtcClient re-exports it.
+        // The signaling client is its own module so that trtcd links only what it needs (trust, URLs, the WebSocket
+        // channel); TrtcClient adds the server-API client (NIO + NIOSSL) and re-exports it.
         .target(
             name: "TrtcSignalingClient",
             dependencies: [
                 "TrtcCore",
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "WSCore", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .target(name: "TrtcClient", dependencies: ["TrtcCore", "TrtcSignalingClient"]),
+        .target(
+            name: "TrtcClient",
+            dependencies: [
+                "TrtcCore", "TrtcSignalingClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
 
         // Benchmarks (trtc-bench): the logic in a library, one subcommand per part (server; later daemon, media).
         // recvmmsg/sendmmsg and CPU pinning for `trtc-bench sfu`'s raw forwarder (need _GNU_SOURCE).
@@ -210,7 +225,7 @@ let package = Package(
         // What tests and benchmarks run: child processes (output awaited, deadlines, kill on release), private
         // dbus-daemon buses, trtc-server and trtcd processes, the private PipeWire of scripts/pipewire-test-env.
         // trtc-bench ships it, so it never imports Testing; TrtcHarnessTesting holds what does.
-        .target(name: "TrtcHarness", dependencies: ["TrtcCore", "TrtcDBus", "TrtcDBusContract", "TrtcTransport"]),
+        .target(name: "TrtcHarness", dependencies: ["TrtcCore", "TrtcClient", "TrtcDBus", "TrtcDBusContract", "TrtcTransport"]),
         .target(name: "TrtcHarnessTesting", dependencies: ["TrtcHarness"], path: "Tests/TrtcHarnessTesting"),
         .testTarget(name: "TrtcHarnessTests", dependencies: ["TrtcHarness", "TrtcHarnessTesting"]),
 

@@ -26,7 +26,7 @@ extension LivePublishBenchmark {
         let viewerBus = try await PrivateBus.start()
         let viewer: DaemonProcess
         do {
-            viewer = try await DaemonProcess.start(URL(fileURLWithPath: trtcdPath), on: viewerBus, server: server.url,
+            viewer = try await DaemonProcess.start(URL(fileURLWithPath: trtcdPath), on: viewerBus, server: server.url, trustingTestCA: false,
                                                    environment: pipeWire.exports)
         } catch {
             await viewerBus.stop()

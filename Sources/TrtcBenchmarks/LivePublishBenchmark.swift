@@ -56,9 +56,9 @@ final class LivePublishBenchmark {
         let bus = try await PrivateBus.start()
         self.bus = bus
         let credentials = ServerCredentials.random()
-        let server = try await ServerProcess.start(launcher, credentials: credentials, departureTimeout: 5)
+        let server = try await ServerProcess.start(launcher, certificate: nil, credentials: credentials, departureTimeout: 5)
         self.server = server
-        daemon = try await DaemonProcess.start(URL(fileURLWithPath: trtcdPath), on: bus, server: server.url,
+        daemon = try await DaemonProcess.start(URL(fileURLWithPath: trtcdPath), on: bus, server: server.url, trustingTestCA: false,
                                                environment: pipeWire.exports)
         connection = try await BusConnection.connect(address: bus.address)
         try await call("EnterRoom", [.variantDictionary([

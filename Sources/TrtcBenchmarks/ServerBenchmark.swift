@@ -46,7 +46,7 @@ struct ServerBenchmark {
     /// Runs `body` against a fresh server process that is stopped afterwards, also when `body` fails.
     func withServer<T>(_ body: (ServerProcess, ClientFleet) async throws -> T) async throws -> T {
         let server = try await ServerProcess.start(
-            options.launcher, credentials: credentials, departureTimeout: options.departureTimeoutSeconds,
+            options.launcher, certificate: nil, credentials: credentials, departureTimeout: options.departureTimeoutSeconds,
             timeout: .milliseconds(Int64(options.serverStartTimeoutSeconds * 1000)))
         log("  server pid \(server.pid), bench pid \(getpid()), port \(server.port)")
         let fleet = ClientFleet(server: server.url)

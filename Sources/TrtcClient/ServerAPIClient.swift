@@ -1,8 +1,6 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import TrtcCore
+import TrtcSignalingClient
 
 /// Calls trtc-server's (or Tencent Cloud's) TRTC server API with TC3-HMAC-SHA256 signing.
 public struct ServerAPIClient: Sendable {
@@ -17,19 +15,25 @@ public struct ServerAPIClient: Sendable {
         public let description: String
     }
 
-    /// `http://HOST:PORT` (or `HOST:PORT`).
+    /// `http://HOST:PORT`, `https://HOST:PORT` (or `HOST:PORT`).
     public let endpoint: URL
     public let secretId: String
     public let secretKey: String
+    /// How an `https://` endpoint's certificate is verified.
+    public let trust: ServerTrust
+    private let target: ServerURL
 
-    public init(endpoint: String, secretId: String, secretKey: String) throws {
+    public init(endpoint: String, secretId: String, secretKey: String, trust: ServerTrust = .systemTrust) throws {
         let text = endpoint.contains("://") ? endpoint : "http://" + endpoint
-        guard let url = URL(string: text), url.host != nil else {
+        guard let url = URL(string: text), url.host != nil, url.scheme == "http" || url.scheme == "https",
+              let target = try? ServerURL(text) else {
             throw CallError(description: "\(endpoint.debugDescription) is not an http(s) endpoint")
         }
         self.endpoint = url
+        self.target = target
         self.secretId = secretId
         self.secretKey = secretKey
+        self.trust = trust
     }
 
     var hostHeader: String { endpoint.port.map { "\(endpoint.host!):\($0)" } ?? endpoint.host! }
@@ -57,15 +61,10 @@ public struct ServerAPIClient: Sendable {
 
     /// Sends a request with these headers (tests of malformed requests use it directly).
     public func send(payload: [UInt8], headers: [String: String]) async throws -> Outcome {
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(payload)
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
-            throw CallError(description: "server answered HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
-        return try Self.parse(Array(data))
+        let response = try await HTTPExchange.perform(
+            .POST, target, headers: headers.sorted { $0.key < $1.key }, body: payload, trust: trust)
+        guard response.status == 200 else { throw CallError(description: "server answered HTTP \(response.status)") }
+        return try Self.parse(response.body)
     }
 
     static func parse(_ data: [UInt8]) throws -> Outcome {

@@ -14,6 +14,11 @@ struct APIOptions: ParsableArguments {
     @Option(name: .customLong("secret-key"), help: ArgumentHelp("API SecretKey (default $TRTC_API_SECRET_KEY).", valueName: "KEY"))
     var secretKey: String?
 
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp(
+        "PEM file of the CAs an https endpoint's certificate must chain to, instead of the system trust store (default $TRTC_CA_FILE).",
+        valueName: "FILE"))
+    var caFile: String?
+
     @Option(name: .customLong("sdk-app-id"), help: ArgumentHelp("The application (default $TRTC_SDK_APP_ID).", valueName: "N"))
     var sdkAppId: String?
 
@@ -27,8 +32,14 @@ struct APIOptions: ParsableArguments {
         guard let secretKey = EnvironmentDefaults.value(secretKey, or: EnvironmentDefaults.apiSecretKey) else {
             throw ValidationError("no API SecretKey: give --secret-key or set \(EnvironmentDefaults.apiSecretKey)")
         }
+        let trust: ServerTrust
         do {
-            return try ServerAPIClient(endpoint: endpoint, secretId: secretId, secretKey: secretKey)
+            trust = try ServerTrust.trusting(caFile: EnvironmentDefaults.value(caFile, or: EnvironmentDefaults.caFile))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        do {
+            return try ServerAPIClient(endpoint: endpoint, secretId: secretId, secretKey: secretKey, trust: trust)
         } catch {
             throw ValidationError("--endpoint: \(error)")
         }

@@ -8,6 +8,7 @@ enum EnvironmentDefaults {
     static let apiEndpoint = "TRTC_API_ENDPOINT"
     static let secretId = "TRTC_SECRET_ID"
     static let apiSecretKey = "TRTC_API_SECRET_KEY"
+    static let caFile = "TRTC_CA_FILE"
 
     /// The flag's value if given, else the variable's, else nil.
     static func value(_ flag: String?, or variable: String) -> String? {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+import TrtcSignalingClient
 
 /// `trtcd [--server URL] [--log-level LEVEL]` (SPEC §3). The executable's main only calls this.
 public struct DaemonCommand: AsyncParsableCommand {
@@ -12,6 +13,11 @@ public struct DaemonCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Default room server, ws://HOST:PORT or wss://HOST:PORT (env TRTC_SERVER).", valueName: "URL"))
     var server: String?
+
+    @Option(help: ArgumentHelp(
+        "PEM file of the CAs that wss:// servers' certificates must chain to, instead of the system trust store (env TRTC_CA_FILE).",
+        valueName: "FILE"))
+    var caFile: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -33,6 +39,15 @@ public struct DaemonCommand: AsyncParsableCommand {
         guard serverURL.hasPrefix("ws://") || serverURL.hasPrefix("wss://") else {
             throw ValidationError("--server must be ws://HOST:PORT or wss://HOST:PORT, not \(serverURL.debugDescription)")
         }
+        // An empty variable counts as unset, as for TRTC_SERVER's users elsewhere.
+        let caPath = caFile ?? environment["TRTC_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let tls: ServerTrust
+        do {
+            tls = try ServerTrust.trusting(caFile: caPath)
+        } catch {
+            FileHandle.standardError.write(Data("trtcd: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
         let journal = JournalLogHandler.stderrIsJournal()
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = journal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
@@ -40,7 +55,7 @@ public struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "trtcd")
-        let service = DaemonService(configuration: DaemonConfiguration(server: serverURL), logger: logger)
+        let service = DaemonService(configuration: DaemonConfiguration(server: serverURL, tls: tls), logger: logger)
         // The service traps SIGTERM/SIGINT itself (see DaemonService) and returns when done: that ends the group.
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

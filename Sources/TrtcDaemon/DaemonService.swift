@@ -43,7 +43,7 @@ public struct DaemonService: Service {
         } catch {
             throw DaemonStartError("cannot create the DTLS certificate for media: \(error)")
         }
-        let controller = RoomController(defaultServer: configuration.server, events: events, media: media,
+        let controller = RoomController(defaultServer: configuration.server, tls: configuration.tls, events: events, media: media,
                                         mediaCertificate: certificate, sessionJobs: jobSink,
                                         publishSyncJobs: publishSyncSink, logger: logger)
         do {

@@ -11,6 +11,8 @@ import TrtcTransport
 /// D-Bus calls, room sessions and device events all come through here, one at a time (an actor).
 actor RoomController {
     let defaultServer: String
+    /// How `wss://` servers are verified (DaemonConfiguration.tls).
+    let tls: ServerTrust
     let events: RoomEvents
     let logger: Logger
     let media: LocalMedia
@@ -31,9 +33,10 @@ actor RoomController {
     private var pending: [UInt32: CheckedContinuation<ServerMessage?, Never>] = [:]
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(defaultServer: String, events: RoomEvents, media: LocalMedia, mediaCertificate: DTLSCertificate,
+    init(defaultServer: String, tls: ServerTrust, events: RoomEvents, media: LocalMedia, mediaCertificate: DTLSCertificate,
          sessionJobs: AsyncStream<RoomSession>.Continuation, publishSyncJobs: AsyncStream<Void>.Continuation, logger: Logger) {
         self.defaultServer = defaultServer
+        self.tls = tls
         self.events = events
         self.media = media
         self.mediaCertificate = mediaCertificate
@@ -163,7 +166,7 @@ actor RoomController {
             case .startSession(let entryId, let server):
                 // ExitRoom may have ended the entry while the caller watch was set up.
                 guard machine.isCurrent(entryId) else { break }
-                sessionJobs.yield(RoomSession(id: entryId, server: server, controller: self, logger: logger))
+                sessionJobs.yield(RoomSession(id: entryId, server: server, tls: tls, controller: self, logger: logger))
             case .sendEnter(var request):
                 guard let current = channel?.channel else { break }
                 request.seq = current.makeSeq()

@@ -8,6 +8,7 @@ import TrtcCore
 struct RoomSession: Sendable {
     let id: UInt64
     let server: String
+    let tls: ServerTrust
     let controller: RoomController
     let logger: Logger
 
@@ -27,7 +28,7 @@ struct RoomSession: Sendable {
     private func connectOnce() async -> SessionOutcome {
         let timing = SessionTiming()
         do {
-            return try await SignalingClient.withConnection(server: server, logger: logger) { channel in
+            return try await SignalingClient.withConnection(server: server, tls: tls, logger: logger) { channel in
                 guard await controller.sessionConnected(id, channel) else { return .finished }
                 return await withTaskGroup(of: SessionOutcome?.self) { group in
                     group.addTask { await relay(channel, timing) }
@@ -53,7 +54,13 @@ struct RoomSession: Sendable {
         do {
             for try await message in channel.messages {
                 timing.heard()
-                if case .entered(let entered) = message { timing.configure(entered) }
+                if case .entered(let entered) = message {
+                    timing.configure(entered)
+                    if entered.droppedMembers > 0 {
+                        logger.warning("the server listed members with invalid userIds; left out",
+                                       metadata: ["count": "\(entered.droppedMembers)"])
+                    }
+                }
                 if let outcome = await controller.sessionMessage(id, message, on: channel) { return outcome }
             }
             return timing.everHeard ? .lost("the server closed the connection") : .connectFailed("the server closed the connection")

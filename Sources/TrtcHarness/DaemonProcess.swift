@@ -8,12 +8,14 @@ public final class DaemonProcess: Sendable {
 
     /// Starts trtcd with `server` as its default room server. Its environment is ours with the bus as session bus,
     /// plus `environment`; with `inheritingEnvironment` false, only the bus address, PATH and `environment`.
+    /// `trustingTestCA`: `--ca-file` names the test PKI's CA, which signs every TLS `ServerProcess`.
     public static func start(_ executable: URL = BuiltProducts.executable("trtcd"), on bus: PrivateBus, server: String,
-                             logLevel: String = "debug", extraArguments: [String] = [],
+                             logLevel: String = "debug", trustingTestCA: Bool = true, extraArguments: [String] = [],
                              environment: [String: String] = [:], inheritingEnvironment: Bool = true,
                              timeout: Duration = .seconds(20)) async throws -> DaemonProcess {
         let base = inheritingEnvironment ? bus.environment : bus.addressEnvironment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
-        let process = try ChildProcess(executable, ["--server", server, "--log-level", logLevel] + extraArguments,
+        let trust = trustingTestCA ? ["--ca-file", try await TestPKI.shared().caFile] : []
+        let process = try ChildProcess(executable, ["--server", server, "--log-level", logLevel] + trust + extraArguments,
                                        environment: base.merging(environment) { $1 }, name: "trtcd")
         do {
             try await bus.waitForOwner(of: RoomBus.name, process: process, timeout: timeout)

@@ -12,10 +12,10 @@ import TrtcCore
 ///         SecretKey  …
 ///       applications: 1400000001
 enum ServerBanner {
-    /// `  signaling   ws://127.0.0.1:PORT/trtc/v1/signal` → PORT.
+    /// `  signaling   ws://127.0.0.1:PORT/trtc/v1/signal` (or `wss://`) → PORT.
     static func signalingPort(inLine line: String) -> Int? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("signaling"), let scheme = trimmed.range(of: "ws://"),
+        guard trimmed.hasPrefix("signaling"), let scheme = trimmed.range(of: "://"),
               let pathStart = trimmed.range(of: Signaling.path) else { return nil }
         let authority = trimmed[scheme.upperBound..<pathStart.lowerBound]
         guard let colon = authority.lastIndex(of: ":") else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import TrtcClient
 import TrtcCore
 
 /// A `trtc-server` process on free loopback ports: its own resident memory and CPU, apart from its clients'.
@@ -34,16 +35,30 @@ public final class ServerProcess: ServerHTTPEndpoint, Sendable {
     public var secretKey: String { credentials.secretKey }
     public var secretId: String { credentials.secretId }
     public var apiSecretKey: String { credentials.apiSecretKey }
-    public var url: String { "ws://127.0.0.1:\(port)" }
+    /// The CA that signed its certificate (`TestPKI.caFile`); nil when it speaks plaintext.
+    public let caFile: String?
+    public var secure: Bool { caFile != nil }
+    /// What a client in the test process verifies it with (the test CA; the system store when plaintext).
+    public let trust: ServerTrust
+    public var url: String { url(host: "127.0.0.1") }
+    /// The signaling URL through another name of this host (`localhost`, `[::1]` are in the test certificate).
+    public func url(host: String) -> String { "\(secure ? "wss" : "ws")://\(host):\(port)" }
     /// The server API's endpoint.
-    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "\(secure ? "https" : "http")://127.0.0.1:\(port)" }
+    public var httpBase: String { endpoint }
 
     /// Starts the server and returns once its banner has been printed. `credentials` nil: the development
     /// credentials it keeps in `stateDir` (a fresh directory unless given). `departureTimeout` in seconds.
+    /// `certificate`: TLS with that certificate of the test PKI (by default the valid one); nil: plaintext.
     public static func start(_ launcher: Launcher = .built, port: Int = 0, stateDir: URL? = nil,
+                             certificate: TestPKI.Certificate? = .valid,
                              credentials: ServerCredentials? = nil, departureTimeout: Double? = nil,
                              logLevel: String = "warning", extraArguments: [String] = [],
                              timeout: Duration = .seconds(20)) async throws -> ServerProcess {
+        let pki = certificate == nil ? nil : try await TestPKI.shared()
+        let tlsArguments = certificate.flatMap { certificate in
+            pki.map { ["--tls-cert", $0.certificateFile(certificate), "--tls-key", $0.serverKey] }
+        } ?? []
         let state = try stateDir ?? BuiltProducts.temporaryDirectory("trtc-server-state")
         let process = try ChildProcess(
             launcher.executable,
@@ -51,7 +66,7 @@ public final class ServerProcess: ServerHTTPEndpoint, Sendable {
                 + ["--listen", "127.0.0.1:\(port)", "--media", "127.0.0.1:0", "--state-dir", state.path]
                 + (credentials?.serverArguments ?? [])
                 + (departureTimeout.map { ["--departure-timeout", String($0)] } ?? [])
-                + ["--log-level", logLevel] + extraArguments,
+                + tlsArguments + ["--log-level", logLevel] + extraArguments,
             name: "trtc-server")
         do {
             let signaling = try await process.waitForLine(containing: "signaling", timeout: timeout)
@@ -62,7 +77,7 @@ public final class ServerProcess: ServerHTTPEndpoint, Sendable {
             if let credentials { used = credentials } else {
                 used = try await ServerBanner.developmentCredentials(of: process, timeout: timeout)
             }
-            return ServerProcess(process: process, port: realPort, credentials: used, stateDir: state,
+            return ServerProcess(process: process, port: realPort, credentials: used, caFile: pki?.caFile, stateDir: state,
                                  ownsStateDir: stateDir == nil)
         } catch {
             await process.stop()
@@ -71,8 +86,11 @@ public final class ServerProcess: ServerHTTPEndpoint, Sendable {
         }
     }
 
-    private init(process: ChildProcess, port: Int, credentials: ServerCredentials, stateDir: URL, ownsStateDir: Bool) {
+    private init(process: ChildProcess, port: Int, credentials: ServerCredentials, caFile: String?, stateDir: URL,
+                 ownsStateDir: Bool) {
         self.process = process
+        self.caFile = caFile
+        self.trust = (try? ServerTrust.trusting(caFile: caFile)) ?? .systemTrust
         self.port = port
         self.credentials = credentials
         self.stateDir = stateDir

@@ -52,10 +52,12 @@ public func buildApplication(
     }
     router.get("/healthz") { _, _ -> Response in
         let stats = registry.stats
-        let body = JSONCoding.print(.object([
+        var fields: [String: JSONValue] = [
             "status": .string("ok"), "rooms": .integer(Int64(stats.rooms)), "users": .integer(Int64(stats.users)),
             "connections": .integer(Int64(stats.connections)),
-        ]))
+        ]
+        if let warning = configuration.plaintextWarning { fields["warning"] = .string(warning) }
+        let body = JSONCoding.print(.object(fields))
         return jsonResponse(body)
     }
     router.get("/metrics") { _, _ -> Response in
@@ -66,7 +68,8 @@ public func buildApplication(
     let app = Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            SignalingServerChannel(responder: responder, messages: signaling, mediaEndpoint: mediaEndpoint, limiter: limiter)
+            SignalingServerChannel(
+                responder: responder, messages: signaling, mediaEndpoint: mediaEndpoint, limiter: limiter, tls: configuration.tls)
         },
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "trtc-server"),
         onServerRunning: { channel in

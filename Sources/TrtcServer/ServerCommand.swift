@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 import TrtcCore
@@ -64,6 +65,15 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Debugging: send a copy of every received RTP packet to this UDP address.", valueName: "HOST:PORT"))
     var mirror: String?
 
+    @Option(help: ArgumentHelp("PEM certificate chain of the listener: serve wss:// and https:// (with --tls-key).", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
+    @Flag(help: "Allow --listen on a non-loopback address without TLS (UserSigs and API requests travel in clear).")
+    var insecurePlaintext = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -78,6 +88,9 @@ public struct ServerCommand: AsyncParsableCommand {
         // One descriptor per signaling connection: the default soft limit would cap the server at ~1000 clients.
         FileDescriptorLimit.raiseToHardLimit()
         let (configuration, banner) = try makeConfiguration()
+        if let warning = configuration.plaintextWarning {
+            FileHandle.standardError.write(Data("trtc-server: warning: \(warning)\n".utf8))
+        }
         let started = StartedServer()
         let (services, parts) = try buildApplication(configuration, logger: logger) { port in
             let mediaPort = started.parts.withLock { $0?.mediaPort } ?? configuration.mediaPort
@@ -113,9 +126,21 @@ public struct ServerCommand: AsyncParsableCommand {
             credentialTable[id] = key
         }
 
+        let tls = try Self.tls(certificate: tlsCert ?? file?.tlsCert, key: tlsKey ?? file?.tlsKey)
+        var plaintextWarning: String?
+        if tls == nil, !ListenExposure.isLoopback(listenAddress.host) {
+            guard insecurePlaintext || file?.insecurePlaintext == true else {
+                throw ServerSetupError(
+                    "--listen \(listenAddress) is not a loopback address: give --tls-cert and --tls-key, "
+                        + "or --insecure-plaintext to send UserSigs and server-API requests in clear")
+            }
+            plaintextWarning = "plaintext signaling and server API on the non-loopback address \(listenAddress) "
+                + "(--insecure-plaintext): UserSigs and API requests can be read and altered on the path"
+        }
+        let (ws, http) = tls == nil ? ("ws", "http") : ("wss", "https")
         var lines = ["trtc-server \(TrtcServerVersion.string)",
-                     "  signaling   ws://\(HostPort(host: listenAddress.host, port: -1))\(Signaling.path)",
-                     "  server API  http://\(HostPort(host: listenAddress.host, port: -1))/  (TC3-HMAC-SHA256, service trtc, version 2019-07-22)",
+                     "  signaling   \(ws)://\(HostPort(host: listenAddress.host, port: -1))\(Signaling.path)",
+                     "  server API  \(http)://\(HostPort(host: listenAddress.host, port: -1))/  (TC3-HMAC-SHA256, service trtc, version 2019-07-22)",
                      "  media       udp://\(HostPort(host: mediaAddress.host, port: -2))"]
         lines = lines.map { $0.replacingOccurrences(of: ":-1", with: ":{PORT}").replacingOccurrences(of: ":-2", with: ":{MEDIA_PORT}") }
         if appTable.isEmpty || credentialTable.isEmpty {
@@ -157,8 +182,18 @@ public struct ServerCommand: AsyncParsableCommand {
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
             departureTimeout: departure, enterTimeout: enter, requestHeadTimeout: requestHead,
             maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress,
-            mediaAnnounce: announce)
+            mediaAnnounce: announce, tls: tls, plaintextWarning: plaintextWarning)
         return (configuration, lines.joined(separator: "\n"))
+    }
+
+    /// Both of `--tls-cert` and `--tls-key`, or neither.
+    private static func tls(certificate: String?, key: String?) throws -> NIOSSLContext? {
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return try ServerTLS.context(certificateFile: certificate, keyFile: key)
+        case (nil, _): throw ValidationError("--tls-key needs --tls-cert")
+        case (_, nil): throw ValidationError("--tls-cert needs --tls-key")
+        }
     }
 
     /// A timeout flag's value: 0 < s ≤ 3600, fractions allowed.

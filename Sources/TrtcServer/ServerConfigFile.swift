@@ -16,6 +16,11 @@ public struct ServerConfigFile: Codable, Sendable {
     public var requestHeadTimeoutSeconds: Double?
     public var maxConnections: Int?
     public var maxConnectionsPerIp: Int?
+    /// PEM certificate chain and key of the listener (`--tls-cert`, `--tls-key`).
+    public var tlsCert: String?
+    public var tlsKey: String?
+    /// `--insecure-plaintext`: allow a non-loopback listener without TLS.
+    public var insecurePlaintext: Bool?
 
     public static func load(_ path: String) throws -> ServerConfigFile {
         let data: Data

@@ -1,3 +1,4 @@
+import NIOSSL
 import TrtcCore
 
 /// Everything trtc-server is told at start-up (flags, config file, state dir), already validated.
@@ -41,6 +42,11 @@ public struct ServerConfiguration: Sendable {
     public var recordDirectory: String?
     /// `--mirror HOST:PORT`: every accepted RTP packet is also sent there.
     public var mirror: HostPort?
+    /// `--tls-cert`/`--tls-key`: the listener speaks TLS only (`wss://`, `https://`); nil: plaintext.
+    public var tls: NIOSSLContext?
+    /// Set when plaintext was allowed on a non-loopback address (`--insecure-plaintext`): logged at start-up and
+    /// reported by /healthz, so nobody runs it that way unknowingly.
+    public var plaintextWarning: String?
 
     public init(listenHost: String = "127.0.0.1", listenPort: Int = 7800, mediaHost: String? = nil, mediaPort: Int = 7801,
                 apps: [UInt32: String] = [:], apiCredentials: [String: String] = [:],
@@ -48,7 +54,8 @@ public struct ServerConfiguration: Sendable {
                 maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024,
                 signalingSendBufferBytes: Int = 64 * 1024, enterTimeout: Duration = .seconds(10),
                 requestHeadTimeout: Duration = .seconds(10), maxConnections: Int = 20_000, maxConnectionsPerIP: Int = 256,
-                recordDirectory: String? = nil, mirror: HostPort? = nil, mediaAnnounce: HostPort? = nil) {
+                recordDirectory: String? = nil, mirror: HostPort? = nil, mediaAnnounce: HostPort? = nil,
+                tls: NIOSSLContext? = nil, plaintextWarning: String? = nil) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.mediaHost = mediaHost ?? listenHost
@@ -67,6 +74,8 @@ public struct ServerConfiguration: Sendable {
         self.recordDirectory = recordDirectory
         self.mirror = mirror
         self.mediaAnnounce = mediaAnnounce
+        self.tls = tls
+        self.plaintextWarning = plaintextWarning
     }
 
     var departureTimeoutMs: Int64 {

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 import TrtcCore
 
@@ -30,6 +31,8 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
     let messages: SignalingMessageHandler
     let mediaEndpoint: MediaEndpoint
     let limiter: ConnectionLimiter
+    /// `--tls-cert`: every connection starts with a TLS handshake (nil: plaintext).
+    let tls: NIOSSLContext?
 
     /// Headers of one request, all together.
     static let maxRequestHeadBytes = 16 * 1024
@@ -49,7 +52,10 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
         }
         let limiter = self.limiter
         channel.closeFuture.whenComplete { _ in limiter.release(peer) }
+        let tls = self.tls
         return channel.eventLoop.makeCompletedFuture {
+            // TLS below everything else; the request-head deadline below also bounds a handshake that never ends.
+            if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
             let refusal = NIOLoopBoundBox<HTTPResponse.Status?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: SignalingMessageHandler.maxMessageBytes,
@@ -74,7 +80,7 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: tls != nil))
                         // Closes a keep-alive connection whose next request head does not arrive in time.
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(
                             idleTimeout: messages.configuration.requestHeadTimeout, logger: logger))

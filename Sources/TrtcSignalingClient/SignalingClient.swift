@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import TrtcCore
 import WSClient
+import WSCore
 
 /// Connects to trtc-server's signaling endpoint. The connection lives as long as `body` runs.
 public enum SignalingClient {
@@ -20,8 +21,11 @@ public enum SignalingClient {
 
     /// Opens a connection and runs `body` with it. When `body` returns the connection is closed; when the connection
     /// ends first, `channel.messages` finishes (with the error if it failed).
+    /// `wss://` verifies the server's certificate with `tls` (host name or IP address included); a failed
+    /// verification throws a `ConnectError` that says why (wrong host, expired, untrusted).
     public static func withConnection<Result: Sendable>(
         server: String,
+        tls: ServerTrust = .systemTrust,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
         _ body: @escaping @Sendable (SignalingChannel) async throws -> Result
@@ -29,33 +33,40 @@ public enum SignalingClient {
         let (outboundTexts, outbound) = AsyncStream.makeStream(of: String.self)
         let channel = SignalingChannel(outbound: outbound)
         let url = url(forServer: server)
+        let handler: WebSocketDataHandler<SignalingConnectionChannel.Context> = { inbound, writer, _ in
+            try await withThrowingTaskGroup(of: Void.self) { connection in
+                connection.addTask {
+                    for await text in outboundTexts {
+                        try await writer.write(.text(text))
+                    }
+                    try? await writer.close(.normalClosure, reason: nil)
+                }
+                for try await message in inbound.messages(maxSize: 4 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    do {
+                        channel.inbound.yield(try ServerMessage.decode(text: text))
+                    } catch {
+                        logger.warning("undecodable server message", metadata: ["error": "\(error)"])
+                    }
+                }
+                channel.inbound.finish()
+                outbound.finish()
+                try await connection.waitForAll()
+            }
+        }
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 do {
-                    try await WebSocketClient.connect(
-                        url: url,
-                        configuration: .init(maxFrameSize: 4 << 20, closeTimeout: .seconds(2)),
-                        eventLoopGroup: eventLoopGroup, logger: logger
-                    ) { inbound, writer, _ in
-                        try await withThrowingTaskGroup(of: Void.self) { connection in
-                            connection.addTask {
-                                for await text in outboundTexts {
-                                    try await writer.write(.text(text))
-                                }
-                                try? await writer.close(.normalClosure, reason: nil)
-                            }
-                            for try await message in inbound.messages(maxSize: 4 << 20) {
-                                guard case .text(let text) = message else { continue }
-                                do {
-                                    channel.inbound.yield(try ServerMessage.decode(text: text))
-                                } catch {
-                                    logger.warning("undecodable server message", metadata: ["error": "\(error)"])
-                                }
-                            }
-                            channel.inbound.finish()
-                            outbound.finish()
-                            try await connection.waitForAll()
-                        }
+                    let target = try ServerURL(url)
+                    let connection = ClientConnection(
+                        SignalingConnectionChannel(
+                            url: target, tls: target.secure ? try tls.context() : nil, maxFrameSize: 4 << 20,
+                            closeTimeout: .seconds(2), handler: handler),
+                        address: .hostname(target.host, port: target.port), eventLoopGroup: eventLoopGroup, logger: logger)
+                    do {
+                        try await connection.run()
+                    } catch {
+                        throw await TLSFailure.explain(error, url: target, tls: tls, eventLoopGroup: eventLoopGroup) ?? error
                     }
                     channel.inbound.finish()
                 } catch {

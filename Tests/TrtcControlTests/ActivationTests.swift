@@ -36,7 +36,8 @@ struct ActivationTests {
 
         try await withRoomServer { server in
             try await withPrivateBus(serviceDirectory: home + "/.local/share/dbus-1/services",
-                                     environment: ["TRTC_SERVER": server.url, "XDG_RUNTIME_DIR": runtime]) { bus in
+                                     environment: ["TRTC_SERVER": server.url, "TRTC_CA_FILE": server.process.caFile ?? "",
+                                                   "XDG_RUNTIME_DIR": runtime]) { bus in
                 let connection = try await BusConnection.connect(address: bus.address)
                 #expect(try await connection.nameOwner(of: "org.trtcd.Trtc1") == nil, "trtcd runs before any call")
 

@@ -54,7 +54,7 @@ func withMembers<T: Sendable>(_ userIds: [String], in room: RoomName, on server:
     guard let userId = userIds.first else { return try await body([]) }
     var logger = Logger(label: "trtcctl-test-member")
     logger.logLevel = .critical
-    return try await SignalingClient.withConnection(server: server.url, logger: logger) { channel in
+    return try await SignalingClient.withConnection(server: server.url, tls: server.process.trust, logger: logger) { channel in
         let member = RoomMember(userId: userId, channel: channel)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await member.pump() }

@@ -19,7 +19,7 @@ struct RoomServer: Sendable {
     /// trtcctl's environment for the server API of this server.
     var apiEnvironment: [String: String] {
         ["TRTC_API_ENDPOINT": endpoint, "TRTC_SECRET_ID": Self.secretId, "TRTC_API_SECRET_KEY": Self.apiSecretKey,
-         "TRTC_SDK_APP_ID": String(Self.sdkAppId)]
+         "TRTC_SDK_APP_ID": String(Self.sdkAppId), "TRTC_CA_FILE": process.caFile ?? ""]
     }
 
     static func start() async throws -> RoomServer {

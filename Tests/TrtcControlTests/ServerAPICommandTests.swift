@@ -5,9 +5,10 @@ import TrtcHarness
 /// `trtcctl server …` against a real trtc-server process with real members in the room.
 @Suite("trtcctl server (server API)")
 struct ServerAPICommandTests {
+    /// The endpoint is https (the test CA's certificate), trusted through `--ca-file`.
     static func flags(_ server: RoomServer) -> [String] {
         ["--endpoint", server.endpoint, "--secret-id", RoomServer.secretId, "--secret-key", RoomServer.apiSecretKey,
-         "--sdk-app-id", String(RoomServer.sdkAppId)]
+         "--sdk-app-id", String(RoomServer.sdkAppId), "--ca-file", server.process.caFile ?? ""]
     }
 
     @Test("remove-user --room: the named users get ExitRoom(1), the others RemoteUserLeaveRoom(user, 2)")
@@ -86,5 +87,21 @@ struct ServerAPICommandTests {
              "--sdk-app-id", "1400000001"])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.hasPrefix("trtcctl: DismissRoom at http://127.0.0.1:1 failed: "), "\(run)")
+    }
+
+    @Test("https: without the test CA the certificate is untrusted (exit 1, the reason); with TRTC_CA_FILE it works")
+    func httpsTrust() async throws {
+        try await withRoomServer { server in
+            #expect(server.endpoint.hasPrefix("https://"))
+            let arguments = ["server", "dismiss", "--room", "9"]
+            var environment = server.apiEnvironment
+            environment["TRTC_CA_FILE"] = nil
+            let untrusted = try await CommandRun.trtcctl(arguments, environment: environment)
+            #expect(untrusted.status == 1, "\(untrusted)")
+            #expect(untrusted.stderr.contains("TLS: untrusted: the server's certificate is not issued by a CA in the system trust store"),
+                    "\(untrusted)")
+            let trusted = try await CommandRun.trtcctl(arguments, environment: server.apiEnvironment)
+            #expect(trusted.status == 1 && trusted.stderr.contains("FailedOperation.RoomNotExist"), "\(trusted)")
+        }
     }
 }

@@ -16,6 +16,15 @@ struct TccliTests {
         var environment = ProcessInfo.processInfo.environment
         environment["PYENV_ROOT"] = environment["PYENV_ROOT"] ?? NSHomeDirectory() + "/.pyenv"
         environment["HOME"] = home.path
+        if let caFile = server.process.caFile {
+            // tccli has no CA option: Tencent's SDK verifies with certifi's bundle (it passes certifi.where() to
+            // requests, so REQUESTS_CA_BUNDLE is not read). A stand-in certifi first on the path names the test CA.
+            let shim = home.appendingPathComponent("certifi")
+            try FileManager.default.createDirectory(at: shim, withIntermediateDirectories: true)
+            try "def where():\n    return \(caFile.debugDescription)\n\ndef contents():\n    return open(where()).read()\n"
+                .write(to: shim.appendingPathComponent("__init__.py"), atomically: true, encoding: .utf8)
+            environment["PYTHONPATH"] = home.path
+        }
         return try await CommandRun.run("/usr/bin/env", ["tccli", "trtc", action] + parameters + [
             "--endpoint", server.endpoint, "--secretId", RoomServer.secretId, "--secretKey", RoomServer.apiSecretKey,
             "--region", "ap-guangzhou",

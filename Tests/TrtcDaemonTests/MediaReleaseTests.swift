@@ -15,7 +15,8 @@ struct MediaReleaseTests {
     func forcedExits() async throws {
         try await withMediaRoom(users: 3) { room in
             let (alice, bob, other) = (room.clients[0], room.clients[1], room.clients[2])
-            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
+            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey,
+                                          trust: room.server.trust)
             let app = Int64(room.server.sdkAppId)
 
             /// Alice publishes camera and microphone in `roomId`; bob sees it. Returns the watch on alice's exit.

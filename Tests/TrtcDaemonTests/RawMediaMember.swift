@@ -14,7 +14,7 @@ enum RawMediaMember {
     ) async throws -> T {
         let sig = UserSig.generate(sdkAppId: room.server.sdkAppId, userId: userId, secretKey: room.server.secretKey, expire: 600)
         let identity = try MediaPeerIdentity()
-        return try await SignalingClient.withConnection(server: room.server.url, logger: Logger(label: "test")) { channel in
+        return try await SignalingClient.withConnection(server: room.server.url, tls: room.server.trust, logger: Logger(label: "test")) { channel in
             channel.send(.enter(EnterRequest(seq: 1, sdkAppId: room.server.sdkAppId, userId: userId, userSig: sig,
                                              room: .numeric(roomId), scene: .rtc, role: .anchor, video: video, audio: audio,
                                              media: identity.offer)))

@@ -25,8 +25,7 @@ struct ReconnectTests {
             #expect(order == ["ConnectionLost", "TryToReconnect", "ConnectionRecovery"])
             #expect(try await client.property("State") == .string("in-room"))
             // The new server knows the user again.
-            let health = try String(contentsOf: URL(string: "\(restarted.endpoint)/healthz")!, encoding: .utf8)
-            #expect(health.contains("\"users\":1"))
+            #expect(try await restarted.health().users == 1)
             await restarted.stop()
             client.subscription.cancel()
             await client.connection.close()

@@ -55,7 +55,8 @@ struct RoomExitTests {
             let (alice, bob) = (room.clients[0], room.clients[1])
             try await alice.enter("alice", room: .numeric(77), server: room.server)
             try await bob.enter("bob", room: .numeric(77), server: room.server)
-            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
+            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey,
+                                          trust: room.server.trust)
             let outcome = try await api.call("RemoveUser", .object([
                 "SdkAppId": .integer(Int64(room.server.sdkAppId)), "RoomId": .integer(77), "UserIds": .array([.string("bob")])]))
             #expect(outcome == .success(requestId: outcome.requestId))
@@ -76,7 +77,8 @@ struct RoomExitTests {
             for (index, client) in room.clients.enumerated() {
                 try await client.enter("user\(index)", room: .string("meeting-1"), server: room.server)
             }
-            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey)
+            let api = try ServerAPIClient(endpoint: room.server.endpoint, secretId: room.server.secretId, secretKey: room.server.apiSecretKey,
+                                          trust: room.server.trust)
             let outcome = try await api.call("DismissRoomByStrRoomId", .object([
                 "SdkAppId": .integer(Int64(room.server.sdkAppId)), "RoomId": .string("meeting-1")]))
             #expect(outcome.requestId.count == 36)

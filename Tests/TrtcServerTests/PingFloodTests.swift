@@ -11,7 +11,8 @@ struct PingFloodTests {
     @Test("is disconnected at the outbox limit, and the server's memory stays bounded")
     func pingFlood() async throws {
         // Deadlines far away: only the outbox limit may end the connection.
-        let server = try await ServerProcess.start(extraArguments: ["--enter-timeout", "600", "--departure-timeout", "600"])
+        // Plaintext: the flood is written on a raw TCP socket.
+        let server = try await ServerProcess.start(certificate: nil, extraArguments: ["--enter-timeout", "600", "--departure-timeout", "600"])
         do {
             let flooder = try RawWebSocket(port: server.port, path: Signaling.path, receiveBuffer: 4096)
             #expect(flooder.isUpgraded)

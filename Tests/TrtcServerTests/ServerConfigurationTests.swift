@@ -219,7 +219,7 @@ struct ServerConfigurationTests {
             logger.logLevel = .error
             let url = server.url
             let sig = UserSig.generate(sdkAppId: server.sdkAppId, userId: "alice", secretKey: server.secretKey, expire: 600)
-            try await SignalingClient.withConnection(server: url, logger: logger) { channel in
+            try await SignalingClient.withConnection(server: url, tls: server.trust, logger: logger) { channel in
                 let client = TestClient(channel: channel)
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { await client.pump() }

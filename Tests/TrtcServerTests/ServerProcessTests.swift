@@ -21,14 +21,15 @@ struct ServerProcessTests {
         logger.logLevel = .error
         let url = server.url
         let key = server.secretKey
-        try await SignalingClient.withConnection(server: url, logger: logger) { channel in
+        try await SignalingClient.withConnection(server: url, tls: server.trust, logger: logger) { channel in
             let client = TestClient(channel: channel)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { await client.pump() }
                 let sig = UserSig.generate(sdkAppId: 1_400_000_001, userId: "dev", secretKey: key, expire: 600)
                 try await client.enter("dev", userSig: sig)
                 // The API works with the printed credential.
-                let api = try ServerAPIClient(endpoint: server.endpoint, secretId: server.secretId, secretKey: server.apiSecretKey)
+                let api = try ServerAPIClient(endpoint: server.endpoint, secretId: server.secretId, secretKey: server.apiSecretKey,
+                                              trust: server.trust)
                 #expect(try await api.call("DismissRoom", .object(["SdkAppId": .integer(1_400_000_001), "RoomId": .integer(99)])).code
                         == "FailedOperation.RoomNotExist")
                 server.process.signal(SIGTERM)

@@ -31,7 +31,7 @@ public struct MemberInfo: Sendable, Equatable {
     init(_ value: JSONValue) throws(SignalingError) {
         let fields = try MessageFields(value)
         guard let userId = try fields.string("userId") else { throw .badMessage("member without userId") }
-        self.init(userId: userId, role: try fields.role("role") ?? .anchor,
+        self.init(userId: try ServerMessage.checkedUserId(userId), role: try fields.role("role") ?? .anchor,
                   video: try fields.bool("video") ?? false, audio: try fields.bool("audio") ?? false,
                   videoSsrc: try fields.ssrc("videoSsrc"), audioSsrc: try fields.ssrc("audioSsrc"))
     }

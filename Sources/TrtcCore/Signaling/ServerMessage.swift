@@ -27,9 +27,12 @@ public enum ServerMessage: Sendable, Equatable {
         public var media: MediaGrant
         public var heartbeatMs: Int
         public var departureTimeoutMs: Int
+        /// Members the server listed with an invalid userId, left out of `members` (security finding M5).
+        public var droppedMembers: Int
 
         public init(seq: UInt32, userId: String, room: RoomName, members: [MemberInfo], media: MediaGrant,
-                    heartbeatMs: Int, departureTimeoutMs: Int) {
+                    heartbeatMs: Int, departureTimeoutMs: Int, droppedMembers: Int = 0) {
+            self.droppedMembers = droppedMembers
             self.seq = seq
             self.userId = userId
             self.room = room
@@ -113,21 +116,28 @@ extension ServerMessage {
                           server: try m.string("server") ?? "")
         case "entered":
             let room: RoomName
-            if let id = try m.integer("roomId"), let id32 = UInt32(exactly: id) {
-                room = .numeric(id32)
+            if let id = try m.integer("roomId") {
+                room = .numeric(try checked { () throws(TrtcError) in try Identifiers.roomId(id) })
             } else {
-                room = .string(try need(m.string("strRoomId"), "roomId"))
+                let text = try need(m.string("strRoomId"), "roomId")
+                room = .string(try checked { () throws(TrtcError) in try Identifiers.strRoomId(text) })
             }
             guard case .array(let rawMembers) = m.fields["members"] ?? .array([]) else {
                 throw .badMessage("members must be an array")
             }
+            // One bad member must not stop our own entry: it is left out and counted.
             var members: [MemberInfo] = []
-            for raw in rawMembers { members.append(try MemberInfo(raw)) }
+            var dropped = 0
+            for raw in rawMembers {
+                do { members.append(try MemberInfo(raw)) } catch { dropped += 1 }
+            }
             return .entered(Entered(
-                seq: try m.requireSeq(), userId: try need(m.string("userId"), "userId"), room: room, members: members,
+                seq: try m.requireSeq(), userId: try checkedUserId(try need(m.string("userId"), "userId")), room: room,
+                members: members,
                 media: try MediaGrant(try need(m.fields["media"], "media")),
                 heartbeatMs: Int(try need(m.integer("heartbeatMs"), "heartbeatMs")),
-                departureTimeoutMs: Int(try need(m.integer("departureTimeoutMs"), "departureTimeoutMs"))))
+                departureTimeoutMs: Int(try need(m.integer("departureTimeoutMs"), "departureTimeoutMs")),
+                droppedMembers: dropped))
         case "error":
             let kind = SignalingError.Kind(rawValue: try m.string("kind") ?? "") ?? .refused
             let code = try need(m.integer("code"), "code")
@@ -136,16 +146,16 @@ extension ServerMessage {
         case "ack":
             return .ack(seq: try m.requireSeq())
         case "userEnter":
-            return .userEnter(userId: try need(m.string("userId"), "userId"), role: try m.role("role") ?? .anchor)
+            return .userEnter(userId: try checkedUserId(try need(m.string("userId"), "userId")), role: try m.role("role") ?? .anchor)
         case "userLeave":
             let raw = try need(m.integer("reason"), "reason")
             guard let reason = LeaveReason(rawValue: Int32(clamping: raw)) else { throw .badMessage("unknown leave reason \(raw)") }
-            return .userLeave(userId: try need(m.string("userId"), "userId"), reason: reason)
+            return .userLeave(userId: try checkedUserId(try need(m.string("userId"), "userId")), reason: reason)
         case "userVideo":
-            return .userVideo(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"),
+            return .userVideo(userId: try checkedUserId(try need(m.string("userId"), "userId")), available: try need(m.bool("available"), "available"),
                               ssrc: try m.ssrc("ssrc"))
         case "userAudio":
-            return .userAudio(userId: try need(m.string("userId"), "userId"), available: try need(m.bool("available"), "available"),
+            return .userAudio(userId: try checkedUserId(try need(m.string("userId"), "userId")), available: try need(m.bool("available"), "available"),
                               ssrc: try m.ssrc("ssrc"))
         case "exit":
             let raw = try need(m.integer("reason"), "reason")
@@ -160,3 +170,21 @@ extension ServerMessage {
         }
     }
 }
+
+extension ServerMessage {
+    /// Ids from the server obey the rules of ids from local callers (security finding M5): they become D-Bus strings,
+    /// PipeWire node names and log fields, where a NUL, a newline or 4 KiB of text would do harm. A message that
+    /// breaks them is a bad message, which trtcd logs and ignores.
+    static func checkedUserId(_ value: String) throws(SignalingError) -> String {
+        try checked { () throws(TrtcError) in try Identifiers.userId(value) }
+    }
+
+    static func checked<T>(_ check: () throws(TrtcError) -> T) throws(SignalingError) -> T {
+        do {
+            return try check()
+        } catch {
+            throw .badMessage("invalid id from the server: \(error.message)")
+        }
+    }
+}
+

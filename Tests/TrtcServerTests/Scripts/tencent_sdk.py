@@ -2,21 +2,27 @@
 """Calls trtc-server with Tencent's own SDKs, unchanged: the official TRTC server-API SDK
 (tencentcloud-sdk-python-trtc) and the official UserSig library (tls-sig-api-v2).
 
-  tencent_sdk.py api ENDPOINT SECRET_ID SECRET_KEY ACTION JSON   -> prints {"RequestId":…} or {"Code":…,"Message":…}
+  tencent_sdk.py api ENDPOINT SECRET_ID SECRET_KEY ACTION JSON [CA_FILE]
+                                                                 -> prints {"RequestId":…} or {"Code":…,"Message":…}
+     (with CA_FILE: https, the server's certificate verified against that CA with the SDK's own `certification` option)
   tencent_sdk.py usersig SDKAPPID KEY USERID [EXPIRE]            -> prints a UserSig made by Tencent's library
 """
 import json
 import sys
 
 
-def api(endpoint, secret_id, secret_key, action, body):
+def api(endpoint, secret_id, secret_key, action, body, ca_file=None):
     from tencentcloud.common import credential
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
     from tencentcloud.common.profile.client_profile import ClientProfile
     from tencentcloud.common.profile.http_profile import HttpProfile
     from tencentcloud.trtc.v20190722 import models, trtc_client
 
-    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint))
+    if ca_file:
+        http = HttpProfile(protocol="https", endpoint=endpoint, certification=ca_file)
+    else:
+        http = HttpProfile(protocol="http", endpoint=endpoint)
+    profile = ClientProfile(httpProfile=http)
     client = trtc_client.TrtcClient(credential.Credential(secret_id, secret_key), "ap-guangzhou", profile)
     request = getattr(models, action + "Request")()
     request.from_json_string(body)
