@@ -28,6 +28,9 @@ struct DaemonBenchCommand: AsyncParsableCommand {
     @Option(help: "trtcd's --log-level during the run.")
     var daemonLogLevel = "warning"
 
+    @Flag(help: "Signaling and the server API in plaintext (ws://, http://) instead of TLS with a test CA made by openssl.")
+    var plaintext = false
+
     @Option(help: "Also write the results (markdown) to this file (created or replaced).")
     var output: String?
 
@@ -60,14 +63,16 @@ struct DaemonBenchCommand: AsyncParsableCommand {
         let machine = MachineDescription.current()
         log("trtc-bench daemon on \(machine.summary); trtcd: \(trtcdPath); server: \(launcher.description)")
         let options = DaemonBenchmark.Options(
-            iterations: iterations, warmup: warmup, trtcdPath: trtcdPath, daemonLogLevel: daemonLogLevel, launcher: launcher)
+            iterations: iterations, warmup: warmup, trtcdPath: trtcdPath, daemonLogLevel: daemonLogLevel, launcher: launcher,
+            tls: !plaintext)
         let results = try await DaemonBenchmark(options: options, log: log).run()
         let report = """
             ## trtcd
 
             \(machine.markdown)
             - processes: trtc-server (\(launcher.description)), per simulated user a private dbus-daemon and a trtcd \
-            (\(trtcdPath), --log-level \(daemonLogLevel)); D-Bus clients (TrtcDBus) and the API client in trtc-bench; loopback
+            (\(trtcdPath), --log-level \(daemonLogLevel)); D-Bus clients (TrtcDBus) and the API client in trtc-bench; loopback; \
+            signaling \(plaintext ? "ws:// and http:// (plaintext)" : "wss:// and https:// (TLS, a test CA made with openssl)")
             - \(iterations) measured cycles of each kind after \(warmup) warm-up cycles; times from the call being \
             made to the reply or to the signal reaching the client
 

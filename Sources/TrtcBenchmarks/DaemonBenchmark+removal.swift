@@ -13,7 +13,7 @@ extension DaemonBenchmark {
     /// The measured user enters, the server API removes it (TC3-signed RemoveUser), until it sees ExitRoom(1).
     func measureRemoval(measured: User, member: User, server: ServerProcess) async throws -> RemovalResult {
         let api = try ServerAPIClient(endpoint: server.endpoint, secretId: credentials.secretId,
-                                      secretKey: credentials.apiSecretKey)
+                                      secretKey: credentials.apiSecretKey, trust: server.trust)
         let body = JSONValue.object([
             "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(Self.roomId)),
             "UserIds": .array([.string(measured.userId)]),

@@ -16,7 +16,7 @@ extension DaemonBenchmark {
         for round in 0..<(options.warmup + options.iterations) {
             let leaveMark = member.client.signals.count
             let start = ContinuousClock.now
-            let entered: ContinuousClock.Instant = try await SignalingClient.withConnection(server: server.url, logger: logger) {
+            let entered: ContinuousClock.Instant = try await SignalingClient.withConnection(server: server.url, tls: server.trust, logger: logger) {
                 channel in
                 channel.send(.enter(EnterRequest(
                     seq: channel.makeSeq(), sdkAppId: Int64(credentials.sdkAppId), userId: userId, userSig: userSig,

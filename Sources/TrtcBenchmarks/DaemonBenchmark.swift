@@ -16,6 +16,8 @@ struct DaemonBenchmark {
         var daemonLogLevel = "warning"
         var departureTimeoutSeconds = 5.0
         var launcher: ServerProcess.Launcher
+        /// wss:// and https:// with the test PKI's certificate (trtcd given its CA), else plaintext.
+        var tls = true
     }
 
     /// One simulated user: bus, daemon, client.
@@ -34,9 +36,9 @@ struct DaemonBenchmark {
     let log: @Sendable (String) -> Void
 
     func run() async throws -> DaemonBenchResults {
-        // Plaintext, as the figures in docs/benchmarks.md were measured (and trtc-bench needs no openssl).
         let server = try await ServerProcess.start(
-            options.launcher, certificate: nil, credentials: credentials, departureTimeout: options.departureTimeoutSeconds)
+            options.launcher, certificate: options.tls ? .valid : nil, credentials: credentials,
+            departureTimeout: options.departureTimeoutSeconds)
         log("  server pid \(server.pid), port \(server.port)")
         var users: [User] = []
         do {
@@ -89,7 +91,7 @@ struct DaemonBenchmark {
         do {
             let daemon = try await DaemonProcess.start(
                 URL(fileURLWithPath: options.trtcdPath), on: bus, server: server.url, logLevel: options.daemonLogLevel,
-                trustingTestCA: false)
+                trustingTestCA: options.tls)
             do {
                 return User(userId: userId, bus: bus, daemon: daemon, client: try await DaemonBusClient.connect(bus))
             } catch {

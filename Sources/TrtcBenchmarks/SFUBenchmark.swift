@@ -103,7 +103,7 @@ struct SFUBenchmark: Sendable {
 
     private func runServer(_ scenario: SFUScenario) async throws -> SFUResult {
         log("\(scenario): trtc-server (SRTP)")
-        let server = try await ServerProcess.start(launcher, departureTimeout: 120, logLevel: "error")
+        let server = try await ServerProcess.start(launcher, certificate: nil, departureTimeout: 120, logLevel: "error")
         defer { Task { await server.stop() } }
         if CPUAffinity.cpuCount > 1 { try CPUAffinity.pin(pid: server.pid, cpu: forwarderCPU) }
         let finished = StopFlag()
