@@ -86,7 +86,17 @@ struct SFUBenchmark: Sendable {
         let process = try ChildProcess(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                                        ["sfu", "raw-forwarder", "--destinations", sinks.map { String($0.port) }.joined(separator: ",")],
                                        name: "raw-forwarder")
-        defer { Task { await process.stop() } }
+        do {
+            let result = try await measureRaw(scenario, process: process)
+            await process.stop()
+            return result
+        } catch {
+            await process.stop()
+            throw error
+        }
+    }
+
+    private func measureRaw(_ scenario: SFUScenario, process: ChildProcess) async throws -> SFUResult {
         let portLine = try await process.waitForLine(containing: "port ")
         guard let port = UInt16(portLine.split(separator: " ").last ?? "") else { throw BenchFailure("raw forwarder said \(portLine)") }
         if CPUAffinity.cpuCount > 1 { try CPUAffinity.pin(pid: process.pid, cpu: forwarderCPU) }
@@ -104,7 +114,17 @@ struct SFUBenchmark: Sendable {
     private func runServer(_ scenario: SFUScenario) async throws -> SFUResult {
         log("\(scenario): trtc-server (SRTP)")
         let server = try await ServerProcess.start(launcher, certificate: nil, departureTimeout: 120, logLevel: "error")
-        defer { Task { await server.stop() } }
+        do {
+            let result = try await measureServer(scenario, server: server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private func measureServer(_ scenario: SFUScenario, server: ServerProcess) async throws -> SFUResult {
         if CPUAffinity.cpuCount > 1 { try CPUAffinity.pin(pid: server.pid, cpu: forwarderCPU) }
         let finished = StopFlag()
         return try await withThrowingTaskGroup(of: Void.self) { group in

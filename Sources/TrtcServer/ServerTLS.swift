@@ -28,6 +28,8 @@ public enum ServerTLS {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        // A closed signaling connection is done: do not hold it (and its slot) 5 s for the peer's close_notify.
+        configuration.shutdownTimeout = .milliseconds(250)
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {

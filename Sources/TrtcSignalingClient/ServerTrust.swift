@@ -53,6 +53,9 @@ public final class ServerTrust: Sendable {
             configuration.trustRoots = roots
             configuration.certificateVerification = .fullVerification
             configuration.minimumTLSVersion = .tlsv12
+            // After the server's WebSocket close the connection is done: waiting NIOSSL's default 5 s for a
+            // close_notify the server may not send delayed every exit and daemon shutdown by 5 s.
+            configuration.shutdownTimeout = .milliseconds(250)
             let context = try NIOSSLContext(configuration: configuration)
             cached = context
             return context

@@ -29,7 +29,7 @@ struct ServerIdValidationTests {
 
     private func entered(userId: String = "alice", room: String = #""roomId":7"#, members: String) -> String {
         #"{"type":"entered","seq":1,"userId":"\#(userId)",\#(room),"members":[\#(members)],"#
-            + #""media":{"host":"127.0.0.1","port":7801,"token":"00112233445566778899aabbccddeeff","audioSsrc":1,"videoSsrc":2},"#
+            + #""media":{"host":"","port":7801,"ufrag":"abcd","password":"0123456789abcdefghijklmn","fingerprint":"sha-256 00:11","audioSsrc":1,"videoSsrc":2},"#
             + #""heartbeatMs":1250,"departureTimeoutMs":5000}"#
     }
 
