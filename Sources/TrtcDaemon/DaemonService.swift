@@ -3,7 +3,6 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import TrtcCore
-import TrtcTransport
 import TrtcDBus
 import TrtcDBusContract
 
@@ -37,14 +36,8 @@ public struct DaemonService: Service {
         let (publishSyncs, publishSyncSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (vanished, vanishedSink) = AsyncStream.makeStream(of: UInt64.self)
         let media = LocalMedia(logger: logger)
-        let certificate: DTLSCertificate
-        do {
-            certificate = try DTLSCertificate.generate()
-        } catch {
-            throw DaemonStartError("cannot create the DTLS certificate for media: \(error)")
-        }
         let controller = RoomController(defaultServer: configuration.server, tls: configuration.tls, events: events, media: media,
-                                        mediaCertificate: certificate, sessionJobs: jobSink,
+                                        sessionJobs: jobSink,
                                         publishSyncJobs: publishSyncSink, logger: logger)
         do {
             try await bus.requestName(RoomBus.name)

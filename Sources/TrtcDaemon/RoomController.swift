@@ -16,8 +16,9 @@ actor RoomController {
     let events: RoomEvents
     let logger: Logger
     let media: LocalMedia
-    /// This process's DTLS certificate; its fingerprint goes in every `enter` (docs/protocol.md §2).
-    let mediaCertificate: DTLSCertificate
+    /// This process's DTLS certificate; its fingerprint goes in every `enter` (docs/protocol.md §2). Made at the first
+    /// entry, not at start: an idle trtcd does not need OpenSSL's pages resident.
+    private var mediaCertificate: DTLSCertificate?
     /// The ICE credentials offered in the last `enter`, for the media connection of the grant that answers it.
     private var mediaCredentials = ICECredentials.random()
     private let sessionJobs: AsyncStream<RoomSession>.Continuation
@@ -33,16 +34,28 @@ actor RoomController {
     private var pending: [UInt32: CheckedContinuation<ServerMessage?, Never>] = [:]
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(defaultServer: String, tls: ServerTrust, events: RoomEvents, media: LocalMedia, mediaCertificate: DTLSCertificate,
+    init(defaultServer: String, tls: ServerTrust, events: RoomEvents, media: LocalMedia,
          sessionJobs: AsyncStream<RoomSession>.Continuation, publishSyncJobs: AsyncStream<Void>.Continuation, logger: Logger) {
         self.defaultServer = defaultServer
         self.tls = tls
         self.events = events
         self.media = media
-        self.mediaCertificate = mediaCertificate
         self.sessionJobs = sessionJobs
         self.publishSyncJobs = publishSyncJobs
         self.logger = logger
+    }
+
+    /// The DTLS certificate, made once; nil (the entry goes on without media, said in the log) if OpenSSL fails.
+    private func certificateForMedia() -> DTLSCertificate? {
+        if let mediaCertificate { return mediaCertificate }
+        do {
+            let certificate = try DTLSCertificate.generate()
+            mediaCertificate = certificate
+            return certificate
+        } catch {
+            logger.error("cannot create the DTLS certificate; entering without media", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     // MARK: D-Bus methods
@@ -172,7 +185,9 @@ actor RoomController {
                 request.seq = current.makeSeq()
                 // Fresh credentials per entry: a re-entry's checks must not pass for the old session's.
                 mediaCredentials = ICECredentials.random()
-                request.media = MediaOffer(ufrag: mediaCredentials.ufrag, fingerprint: mediaCertificate.fingerprint.description)
+                if let certificate = certificateForMedia() {
+                    request.media = MediaOffer(ufrag: mediaCredentials.ufrag, fingerprint: certificate.fingerprint.description)
+                }
                 current.send(.enter(request))
             case .sendLeave:
                 if let current = channel?.channel { current.send(.leave(seq: current.makeSeq())) }
@@ -193,7 +208,10 @@ actor RoomController {
                 await perform(machine.devicesReleased())
             case .attachMedia(let grant, let server):
                 do {
-                    try await media.attach(grant: grant, local: mediaCredentials, certificate: mediaCertificate,
+                    guard let certificate = mediaCertificate else {
+                        throw TrtcError(.connectFailed, "no DTLS certificate, so no media connection")
+                    }
+                    try await media.attach(grant: grant, local: mediaCredentials, certificate: certificate,
                                            signalingHost: URL(string: server)?.host)
                 } catch {
                     logger.error("cannot open the media transport; not publishing", metadata: ["error": "\(error)"])
