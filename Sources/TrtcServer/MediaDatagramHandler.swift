@@ -177,7 +177,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         case .drop(let reason):
             metrics.drop(reason)
         case .forward(let forwarding):
-            if isRTCP, answerNACKs(bytes, from: route, forwarding, context: context) { return }
+            if isRTCP, answerFeedback(bytes, from: route, forwarding, context: context) { return }
             if case .rtp(let ssrc) = datagram, ssrc == route.admission.videoSsrc,
                let sequence = bytes.getInteger(at: bytes.readerIndex + 2, endianness: .big, as: UInt16.self) {
                 // A copy of its own: a slice would keep the whole receive buffer of its read burst alive.
@@ -196,39 +196,74 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         }
     }
 
-    /// A compound of generic NACKs only (what receivers send on loss) is the server's to answer: packets it has are
-    /// sent again to the asker from the sender's cache; the rest are asked of their sender in a NACK of its own.
-    /// Returns false for any other RTCP (forwarded to the room unchanged).
-    private func answerNACKs(_ plain: ByteBuffer, from asker: MediaRoute, _ forwarding: MediaForwarding,
-                             context: ChannelHandlerContext) -> Bool {
+    /// A compound of feedback only (generic NACKs and PLIs: what receivers send on loss) is the server's to answer,
+    /// within the asker's room and budget. NACKed packets in the publisher's cache are sent again to the asker (at
+    /// most `FeedbackBudget.maxNACKNumbers` distinct numbers per NACK, within the asker's retransmission budget); the
+    /// rest are asked of the publisher in a NACK of the server's making. PLIs for one publisher are merged: at most one
+    /// per `FeedbackBudget.keyframeInterval` reaches it, and only it. Returns false for any other RTCP (forwarded to the
+    /// room unchanged).
+    private func answerFeedback(_ plain: ByteBuffer, from asker: MediaRoute, _ forwarding: MediaForwarding,
+                                context: ChannelHandlerContext) -> Bool {
         guard let packets = try? RTCPPacket.parseCompound(Array(plain.readableBytesView)), !packets.isEmpty else { return false }
-        var nacks: [RTCPGenericNACK] = []
         for packet in packets {
-            guard case .genericNACK(let nack) = packet else { return false }
-            nacks.append(nack)
+            switch packet {
+            case .genericNACK, .pictureLossIndication: continue
+            default: return false
+            }
         }
         guard let askerAddress = asker.address else { return true }
-        for nack in nacks {
-            guard let owner = forwarding.owner(ofVideo: nack.mediaSSRC), owner.session != asker.session else { continue }
-            var missing: [UInt16] = []
-            for sequence in nack.sequenceNumbers {
-                if let cached = owner.videoCache.packet(sequence) {
-                    if sendProtected(cached, isRTCP: false, to: askerAddress, connection: asker.connection, context: context) {
-                        metrics.retransmittedFromCache.increment()
-                    }
-                } else {
-                    missing.append(sequence)
+        let now = ContinuousClock.now
+        for packet in packets {
+            switch packet {
+            case .genericNACK(let nack):
+                guard let owner = forwarding.owner(ofVideo: nack.mediaSSRC), owner.session != asker.session else {
+                    metrics.feedbackForUnknownStreams.increment()
+                    continue
                 }
-            }
-            if !missing.isEmpty {
-                let forward = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC, sequenceNumbers: missing)
-                if sendProtected(ByteBuffer(bytes: forward.serialized()), isRTCP: true, to: owner.address,
+                answer(nack, of: owner, to: asker, at: askerAddress, now: now, context: context)
+            case .pictureLossIndication(let pli):
+                guard let owner = forwarding.owner(ofVideo: pli.mediaSSRC), owner.session != asker.session else {
+                    metrics.feedbackForUnknownStreams.increment()
+                    continue
+                }
+                guard owner.feedback.admitKeyframeRequest(now: now) else {
+                    metrics.keyframeRequestsMerged.increment()
+                    continue
+                }
+                if sendProtected(ByteBuffer(bytes: pli.serialized()), isRTCP: true, to: owner.address,
                                  connection: owner.connection, context: context) {
-                    metrics.nacksForwarded.increment()
+                    metrics.keyframeRequestsForwarded.increment()
                 }
+            default:
+                continue
             }
         }
         return true
+    }
+
+    private func answer(_ nack: RTCPGenericNACK, of owner: MediaDestination, to asker: MediaRoute, at address: SocketAddress,
+                        now: ContinuousClock.Instant, context: ChannelHandlerContext) {
+        var seen = Set<UInt16>()
+        var missing: [UInt16] = []
+        for sequence in nack.sequenceNumbers where seen.count < FeedbackBudget.maxNACKNumbers && seen.insert(sequence).inserted {
+            guard let cached = owner.videoCache.packet(sequence) else {
+                missing.append(sequence)
+                continue
+            }
+            guard asker.feedback.spendRetransmission(now: now) else {
+                metrics.retransmissionsOverBudget.increment()
+                continue
+            }
+            if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection, context: context) {
+                metrics.retransmittedFromCache.increment()
+            }
+        }
+        guard !missing.isEmpty else { return }
+        let forward = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC, sequenceNumbers: missing)
+        if sendProtected(ByteBuffer(bytes: forward.serialized()), isRTCP: true, to: owner.address,
+                         connection: owner.connection, context: context) {
+            metrics.nacksForwarded.increment()
+        }
     }
 
     /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.

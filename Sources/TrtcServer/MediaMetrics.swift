@@ -11,6 +11,10 @@ final class MediaMetrics: Sendable {
     let handshakeFailures: Counter
     let retransmittedFromCache: Counter
     let nacksForwarded: Counter
+    let retransmissionsOverBudget: Counter
+    let keyframeRequestsForwarded: Counter
+    let keyframeRequestsMerged: Counter
+    let feedbackForUnknownStreams: Counter
     let recorderDropped: Counter
     let boundSessions: Gauge
     private let dropped: [MediaDropReason: Counter]
@@ -27,6 +31,11 @@ final class MediaMetrics: Sendable {
         handshakeFailures = registry.makeCounter(descriptor: .init(metricName: "trtc_media_dtls_failures_total", unitName: "", helpText: "DTLS handshakes failed (bad fingerprint, protocol errors)"))
         retransmittedFromCache = registry.makeCounter(descriptor: .init(metricName: "trtc_media_retransmissions_total", unitName: "", helpText: "Video packets sent again from the server's cache in answer to a NACK"))
         nacksForwarded = registry.makeCounter(descriptor: .init(metricName: "trtc_media_nacks_forwarded_total", unitName: "", helpText: "NACKs passed to the sender for packets the server does not have"))
+        retransmissionsOverBudget = registry.makeCounter(descriptor: .init(metricName: "trtc_media_retransmissions_refused_total", unitName: "", helpText: "NACKed packets not sent again because the asker's retransmission budget was spent"))
+        let keyframeHelp = "Key-frame requests (RTCP PLI) from receivers: forwarded to the publisher, or merged into one forwarded less than 300 ms before"
+        keyframeRequestsForwarded = registry.makeCounter(descriptor: .init(metricName: "trtc_media_keyframe_requests_total", unitName: "", helpText: keyframeHelp), labels: [("outcome", "forwarded")])
+        keyframeRequestsMerged = registry.makeCounter(descriptor: .init(metricName: "trtc_media_keyframe_requests_total", unitName: "", helpText: keyframeHelp), labels: [("outcome", "merged")])
+        feedbackForUnknownStreams = registry.makeCounter(descriptor: .init(metricName: "trtc_media_feedback_unknown_stream_total", unitName: "", helpText: "PLIs and NACKs naming a video SSRC of nobody else in the asker's room (dropped)"))
         boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]

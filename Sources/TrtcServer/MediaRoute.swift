@@ -28,6 +28,8 @@ struct MediaRoute {
     var address: SocketAddress?
     /// Its recent video packets, for NACKs from the others.
     let videoCache = VideoPacketCache()
+    /// Its feedback's budget, and its video's last key-frame request.
+    let feedback = FeedbackBudget()
 
     var session: UInt64 { admission.session }
     var room: RoomKey { admission.room }
@@ -50,6 +52,7 @@ struct MediaDestination {
     let connection: ServerMediaConnection
     let videoSsrc: UInt32
     let videoCache: VideoPacketCache
+    let feedback: FeedbackBudget
 }
 
 /// What to do with an accepted packet: send it to `destinations` except the sender's own.

@@ -70,7 +70,7 @@ struct MediaRoutingTable {
         sessionByAddress[address] = session
         fanouts[route.room, default: []].append(
             MediaDestination(session: session, address: address, connection: route.connection,
-                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache))
+                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback))
     }
 
     mutating func setHandshaking(_ session: UInt64, _ waiting: Bool) {

@@ -249,3 +249,92 @@ extension MediaForwardingTests {
         }
     }
 }
+
+/// The SFU's RTCP feedback policy: key-frame requests merged per publisher, NACKs bounded by what they name and by
+/// the asker's budget.
+@Suite struct MediaFeedbackPolicyTests {
+    @Test func keyframeRequestsAreMergedAndReachOnlyThePublisher() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob")
+                let carol = try await clients[2].enter("carol")
+                try await withUDPSockets(3) { sockets in
+                    let (a, b, c) = (sockets[0], sockets[1], sockets[2])
+                    try await a.connect(alice.media)
+                    try await b.connect(bob.media)
+                    try await c.connect(carol.media)
+                    // Ten requests within a few milliseconds from two receivers: one key frame is asked of alice.
+                    for _ in 0..<5 {
+                        try await b.send(RTCPPictureLossIndication(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc).serialized(), to: bob.media)
+                        try await c.send(RTCPPictureLossIndication(senderSSRC: carol.media.videoSsrc, mediaSSRC: alice.media.videoSsrc).serialized(), to: carol.media)
+                    }
+                    let first = try RTCPPacket.parseCompound(try await a.receive())
+                    guard case .pictureLossIndication(let pli)? = first.first else { throw TestFailure("not a PLI: \(first)") }
+                    #expect(pli.mediaSSRC == alice.media.videoSsrc)
+                    try await a.expectNothing(for: .milliseconds(150))
+                    // Nobody but the publisher hears about it.
+                    try await b.expectNothing(for: .zero)
+                    try await c.expectNothing(for: .zero)
+                    // 300 ms later the next request goes through.
+                    try await Task.sleep(for: .milliseconds(200))
+                    try await b.send(RTCPPictureLossIndication(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc).serialized(), to: bob.media)
+                    _ = try await a.receive()
+                    // A request for a stream nobody in the room sends is dropped.
+                    try await b.send(RTCPPictureLossIndication(senderSSRC: bob.media.videoSsrc, mediaSSRC: 0xDEAD_BEEF).serialized(), to: bob.media)
+                    try await a.expectNothing(for: .milliseconds(100))
+                    #expect(try await server.metric(#"trtc_media_keyframe_requests_total{outcome="forwarded"}"#) == 2)
+                    #expect(try await server.metric(#"trtc_media_keyframe_requests_total{outcome="merged"}"#) == 9)
+                    #expect(try await server.metric("trtc_media_feedback_unknown_stream_total") == 1)
+                }
+            }
+        }
+    }
+
+    @Test func aNACKCostsAtMostThePacketsItNamesWithinTheAskersBudget() async throws {
+        try await withTestServer { server in
+            try await withClients(2, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob")
+                try await withUDPSockets(2) { sockets in
+                    let (a, b) = (sockets[0], sockets[1])
+                    try await a.connect(alice.media)
+                    for sequence: UInt16 in 1...5 {
+                        try await a.send(try MediaForwardingTests.rtp(ssrc: alice.media.videoSsrc, sequence: sequence), to: alice.media)
+                    }
+                    try await b.connect(bob.media)
+                    // Repeated numbers cost one packet each; of 300 numbers only the first 100 are considered.
+                    try await b.send(RTCPGenericNACK(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc,
+                                                     sequenceNumbers: [2, 2, 2, 3, 3]).serialized(), to: bob.media)
+                    _ = try await b.receive()
+                    _ = try await b.receive()
+                    try await b.expectNothing(for: .milliseconds(100))
+                    var many = RTCPPacket.serializeCompound([])
+                    for chunk in stride(from: 1000, to: 1300, by: 100) {
+                        many += RTCPGenericNACK(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc,
+                                                sequenceNumbers: (chunk..<chunk + 100).map { UInt16($0) }).serialized()
+                    }
+                    try await b.send(many, to: bob.media)
+                    var askedOfAlice = 0
+                    while let datagram = try? await a.receive(timeout: .milliseconds(300)) {
+                        for case .genericNACK(let nack) in try RTCPPacket.parseCompound(datagram) { askedOfAlice += nack.sequenceNumbers.count }
+                    }
+                    #expect(askedOfAlice == 300, "three NACKs of 100 numbers each, none cached: passed on as they are")
+                    #expect(try await server.metric("trtc_media_retransmissions_total") == 2)
+
+                    // A flood of NACKs for cached packets: at most the budget (a burst of 400, then 200/s) is sent.
+                    let started = ContinuousClock.now
+                    let nack = RTCPGenericNACK(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc, sequenceNumbers: [1, 2, 3, 4, 5])
+                    for _ in 0..<200 { try await b.send(nack.serialized(), to: bob.media) }
+                    try await Task.sleep(for: .milliseconds(200))
+                    let elapsed = Double((ContinuousClock.now - started) / .milliseconds(1)) / 1000
+                    let sent = try await server.metric("trtc_media_retransmissions_total") - 2
+                    let refused = try await server.metric("trtc_media_retransmissions_refused_total")
+                    #expect(sent + refused == 1000, "every named packet either sent or refused")
+                    #expect(Double(sent) <= 400 + 200 * elapsed + 1, "sent \(sent) in \(elapsed) s")
+                    #expect(refused > 0)
+                }
+            }
+        }
+    }
+}
