@@ -28,7 +28,7 @@ extension DaemonBenchmark {
             let removedMark = measured.client.signals.count
             let leaveMark = member.client.signals.count
             let start = ContinuousClock.now
-            let outcome = try await api.call("RemoveUser", body)
+            let outcome = try await api.callUnique("RemoveUser", body, serial: apiSerial)
             let answered = ContinuousClock.now
             guard case .success = outcome else { throw BenchFailure("RemoveUser failed: \(outcome)") }
             let removed = try await measured.client.signals.first(

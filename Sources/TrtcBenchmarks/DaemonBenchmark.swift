@@ -33,12 +33,14 @@ struct DaemonBenchmark {
 
     let options: Options
     let credentials = ServerCredentials.random()
+    /// Makes each API request unique (trtc-server refuses replays).
+    let apiSerial = RequestSerial()
     let log: @Sendable (String) -> Void
 
     func run() async throws -> DaemonBenchResults {
         let server = try await ServerProcess.start(
             options.launcher, certificate: options.tls ? .valid : nil, credentials: credentials,
-            departureTimeout: options.departureTimeoutSeconds)
+            departureTimeout: options.departureTimeoutSeconds, extraArguments: ["--api-rate-limit", "0"])
         log("  server pid \(server.pid), port \(server.port)")
         var users: [User] = []
         do {

@@ -51,8 +51,8 @@ extension ServerBenchmark {
                 // CLOCK_MONOTONIC seconds, to line the measured window up with `perf record -k CLOCK_MONOTONIC`.
                 let windowStart = MonotonicClock.now / .seconds(1)
                 let start = ContinuousClock.now
-                let outcome = try await api.call("DismissRoom", .object([
-                    "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room))]))
+                let outcome = try await api.callUnique("DismissRoom", .object([
+                    "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(Int64(room))]), serial: apiSerial)
                 guard case .success = outcome else { throw BenchFailure("DismissRoom failed: \(outcome)") }
                 var told = Set<Int>()
                 var last = start

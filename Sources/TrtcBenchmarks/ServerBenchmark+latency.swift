@@ -70,10 +70,10 @@ extension ServerBenchmark {
     /// A few API calls on a room that does not exist, so the HTTP client's and server's first-call costs are not measured.
     func warmUp(_ api: ServerAPIClient) async throws {
         for _ in 0..<Self.warmUpRequests {
-            let outcome = try await api.call("RemoveUser", .object([
+            let outcome = try await api.callUnique("RemoveUser", .object([
                 "SdkAppId": .integer(Int64(credentials.sdkAppId)), "RoomId": .integer(999_999),
                 "UserIds": .array([.string("nobody")]),
-            ]))
+            ]), serial: apiSerial)
             guard case .failure(code: "FailedOperation.RoomNotExist", _, _) = outcome else {
                 throw BenchFailure("the server API answered \(outcome) to a call on a room that does not exist")
             }
@@ -84,7 +84,7 @@ extension ServerBenchmark {
     func removeUser(_ client: Int, room: UInt32, api: ServerAPIClient, fleet: ClientFleet)
         async throws -> (notified: Duration, response: Duration) {
         try await removeUser(client, fleet: fleet) {
-            let outcome = try await api.call("RemoveUser", removeUserBody(client, room: room))
+            let outcome = try await api.callUnique("RemoveUser", removeUserBody(client, room: room), serial: apiSerial)
             guard case .success = outcome else { throw BenchFailure("RemoveUser of client \(client) failed: \(outcome)") }
         }
     }

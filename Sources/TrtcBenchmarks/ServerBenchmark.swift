@@ -31,6 +31,8 @@ struct ServerBenchmark {
 
     let options: Options
     let credentials = ServerCredentials.random()
+    /// Makes each API request unique (trtc-server refuses replays).
+    let apiSerial = RequestSerial()
     let log: @Sendable (String) -> Void
 
     func run() async throws -> ServerBenchResults {
@@ -47,6 +49,7 @@ struct ServerBenchmark {
     func withServer<T>(_ body: (ServerProcess, ClientFleet) async throws -> T) async throws -> T {
         let server = try await ServerProcess.start(
             options.launcher, certificate: nil, credentials: credentials, departureTimeout: options.departureTimeoutSeconds,
+            extraArguments: ["--api-rate-limit", "0"],
             timeout: .milliseconds(Int64(options.serverStartTimeoutSeconds * 1000)))
         log("  server pid \(server.pid), bench pid \(getpid()), port \(server.port)")
         let fleet = ClientFleet(server: server.url)

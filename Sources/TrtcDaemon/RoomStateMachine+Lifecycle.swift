@@ -56,18 +56,22 @@ extension RoomStateMachine {
         audioMuted = false
         var actions: [RoomAction] = [.setProperties([.localVideo: false, .localAudio: false])]
         guard case .exiting(let current, let cause) = state else { return actions }
+        var told: [RoomAction]
         switch cause {
         case .exitRoom:
-            actions.append(.emit(.exitRoom(.exitRoom)))
-            actions.append(.log(.info, "exited room \(current.params.roomText)"))
+            told = [.emit(.exitRoom(.exitRoom)), .log(.info, "exited room \(current.params.roomText)")]
         case .forced(let reason):
-            actions.append(.emit(.exitRoom(reason)))
+            told = [.emit(.exitRoom(reason))]
         case .entryCancelled:
-            actions += failEnter(current, TrtcdError.cancelled("ExitRoom was called while entering"), code: Int64(TrtcdError.cancelledCode))
+            told = failEnter(current, TrtcdError.cancelled("ExitRoom was called while entering"), code: Int64(TrtcdError.cancelledCode))
         }
-        // The release closed the transport and the remote streams already: nothing is awaited between the signal
-        // and `State` becoming idle, so a client that reads State on the signal sees idle.
-        return actions + clear(mediaReleased: true)
+        // The release closed the transport and the remote streams already. The properties go back to idle before
+        // the signal, so a client that reads State when the signal arrives sees idle; ExitRoom's reply (among the
+        // rest of `clear`) comes after the signal.
+        let cleared = clear(mediaReleased: true)
+        let properties = cleared.filter { if case .setProperties = $0 { true } else { false } }
+        let rest = cleared.filter { if case .setProperties = $0 { false } else { true } }
+        return actions + properties + told + rest
     }
 
     /// The caller of a `bindToCaller` entry left the bus: exit as if it had called ExitRoom.

@@ -42,7 +42,9 @@ public func buildApplication(
     let parts = TrtcServerParts(configuration: configuration, metrics: metrics, registry: registry, mediaEndpoint: mediaEndpoint)
     let signaling = SignalingMessageHandler(
         configuration: configuration, registry: registry, metrics: metrics, sessionIds: SessionIdGenerator(), logger: logger)
-    let api = ServerAPI(configuration: configuration, registry: registry, metrics: metrics, logger: logger)
+    let api = ServerAPI(
+        configuration: configuration, registry: registry, metrics: metrics, logger: logger,
+        requestGuard: APIRequestGuard(requestsPerSecond: configuration.apiRequestsPerSecond, window: configuration.apiTimestampTolerance))
 
     let limiter = ConnectionLimiter(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerIP)
 

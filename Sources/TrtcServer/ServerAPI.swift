@@ -12,6 +12,7 @@ struct ServerAPI: Sendable {
     let registry: RoomRegistry
     let metrics: ServerMetrics
     let logger: Logger
+    let requestGuard: APIRequestGuard
 
     /// A request as received: lowercased header names (the Host header included) and the raw body.
     struct Request: Sendable {
@@ -49,8 +50,9 @@ struct ServerAPI: Sendable {
         guard let timestamp = Int(rawTimestamp.trimmingCharacters(in: .whitespaces)) else {
             throw APIError("AuthFailure.SignatureFailure", "X-TC-Timestamp \(rawTimestamp.prefix(32).debugDescription) is not a unix time")
         }
+        let secretId: String
         do {
-            _ = try TC3.verify(
+            secretId = try TC3.verify(
                 authorization: request.headers["authorization"], method: request.method, path: request.path,
                 query: request.query, headers: request.headers, payload: request.body, timestamp: timestamp,
                 now: now, service: Self.service, secretKey: { configuration.apiCredentials[$0] })
@@ -68,6 +70,9 @@ struct ServerAPI: Sendable {
                 throw APIError("AuthFailure.SignatureFailure", "the signature does not match the request")
             }
         }
+        // Verified, so the Authorization header parses and its signature is the request's.
+        let signature = (try? TC3Authorization(parsing: request.headers["authorization"] ?? ""))?.signature.lowercased() ?? ""
+        try requestGuard.admit(secretId: secretId, signature: signature, timestamp: timestamp, now: now)
     }
 
     private func perform(action: String, request: Request) async throws(APIError) {

@@ -57,6 +57,11 @@ public struct ServerCommand: AsyncParsableCommand {
             + "as GStreamer's rtpstreamdepay reads it; string rooms as str_<percent-encoded>).", valueName: "DIR"))
     var record: String?
 
+    @Option(name: .customLong("api-rate-limit"), help: ArgumentHelp(
+        "Server-API requests per second per SecretId, RequestLimitExceeded beyond; 0 for no limit (default 20, as Tencent's).",
+        valueName: "N"))
+    var apiRateLimit: Int?
+
     @Option(help: ArgumentHelp(
         "The media address clients are told to use, when it is not the host they reach signaling at (NAT, containers).",
         valueName: "HOST:PORT"))
@@ -171,6 +176,8 @@ public struct ServerCommand: AsyncParsableCommand {
         let mirrorAddress = try mirror.map { text in
             do { return try HostPort(parsing: text) } catch { throw ValidationError("--mirror: \(error)") }
         }
+        let apiRate = apiRateLimit ?? file?.apiRateLimit ?? 20
+        guard apiRate >= 0 else { throw ValidationError("--api-rate-limit must be 0 (no limit) or more") }
         let announce = try (mediaAnnounce ?? file?.mediaAnnounce).map { text in
             do { return try HostPort(parsing: text) } catch { throw ValidationError("--media-announce: \(error)") }
         }
@@ -180,7 +187,7 @@ public struct ServerCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
-            departureTimeout: departure, enterTimeout: enter, requestHeadTimeout: requestHead,
+            departureTimeout: departure, apiRequestsPerSecond: apiRate, enterTimeout: enter, requestHeadTimeout: requestHead,
             maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress,
             mediaAnnounce: announce, tls: tls, plaintextWarning: plaintextWarning)
         return (configuration, lines.joined(separator: "\n"))

@@ -8,6 +8,7 @@ public struct ServerConfigFile: Codable, Sendable {
     public var listen: String?
     public var media: String?
     public var mediaAnnounce: String?
+    public var apiRateLimit: Int?
     public var apps: [App]?
     public var apiCredentials: [Credential]?
     public var stateDir: String?

@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var apiTimestampTolerance: Int
     /// Largest server-API request body.
     public var maxAPIBodyBytes: Int
+    /// Server-API requests per second per SecretId (`RequestLimitExceeded` beyond); 0 for no limit.
+    public var apiRequestsPerSecond: Int
     /// Messages a slow client may have queued before it is disconnected.
     public var maxQueuedMessagesPerSession: Int
     /// The kernel send buffer of each signaling connection (SO_SNDBUF). Fixed rather than autotuned (up to 4 MiB on
@@ -51,7 +53,7 @@ public struct ServerConfiguration: Sendable {
     public init(listenHost: String = "127.0.0.1", listenPort: Int = 7800, mediaHost: String? = nil, mediaPort: Int = 7801,
                 apps: [UInt32: String] = [:], apiCredentials: [String: String] = [:],
                 departureTimeout: Duration = .seconds(5), apiTimestampTolerance: Int = 300,
-                maxAPIBodyBytes: Int = 64 * 1024, maxQueuedMessagesPerSession: Int = 1024,
+                maxAPIBodyBytes: Int = 64 * 1024, apiRequestsPerSecond: Int = 20, maxQueuedMessagesPerSession: Int = 1024,
                 signalingSendBufferBytes: Int = 64 * 1024, enterTimeout: Duration = .seconds(10),
                 requestHeadTimeout: Duration = .seconds(10), maxConnections: Int = 20_000, maxConnectionsPerIP: Int = 256,
                 recordDirectory: String? = nil, mirror: HostPort? = nil, mediaAnnounce: HostPort? = nil,
@@ -65,6 +67,7 @@ public struct ServerConfiguration: Sendable {
         self.departureTimeout = departureTimeout
         self.apiTimestampTolerance = apiTimestampTolerance
         self.maxAPIBodyBytes = maxAPIBodyBytes
+        self.apiRequestsPerSecond = apiRequestsPerSecond
         self.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession
         self.signalingSendBufferBytes = signalingSendBufferBytes
         self.enterTimeout = enterTimeout

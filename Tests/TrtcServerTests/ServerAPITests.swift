@@ -76,7 +76,9 @@ struct ServerAPIForcedExitTests {
                     #expect(last == .exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
                     try await client.waitClosed()
                 }
-                let again = try await server.api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(9)]))
+                // Signed for another second than the first call, which the replay cache would refuse as a replay.
+                let again = try await server.api.call("DismissRoom", body(["SdkAppId": app, "RoomId": .integer(9)]),
+                                                      timestamp: Int(Date().timeIntervalSince1970) + 100)
                 #expect(again.code == "FailedOperation.RoomNotExist")
             }
         }
@@ -170,4 +172,5 @@ struct ServerAPIErrorTests {
 extension ServerAPIClient.Outcome {
     var isSuccess: Bool { if case .success = self { true } else { false } }
     var code: String? { if case .failure(let code, _, _) = self { code } else { nil } }
+    var message: String? { if case .failure(_, let message, _) = self { message } else { nil } }
 }
