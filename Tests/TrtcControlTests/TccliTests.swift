@@ -58,6 +58,9 @@ struct TccliTests {
                 #expect(try Self.requestId(dismissed).count == 36, "\(dismissed)")
                 #expect(try await stayer.waitForExit() == .roomDismissed)
 
+                // The same request signed in the same second would be the same request twice (a replay, refused):
+                // a second later it is a new one.
+                try await Task.sleep(for: .milliseconds(1050))
                 let again = try await Self.tccli(server, "DismissRoom" + suffix, target)
                 #expect(again.status != 0, "\(again)")
                 #expect((again.stdout + again.stderr).contains("code:FailedOperation.RoomNotExist"), "\(again)")
