@@ -44,6 +44,8 @@ struct TencentSDKTests {
                 #expect(strStatus == 0)
                 #expect(try await c[2].next() == .exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
 
+                // The first DismissRoom again, a second later (in the same second it would be a replay, refused).
+                try await Task.sleep(for: .milliseconds(1050))
                 let (errorStatus, error) = try await callAPI(server, "DismissRoom", "{\"SdkAppId\": \(TestServer.sdkAppId), \"RoomId\": 8888}")
                 #expect(errorStatus == 3)
                 #expect(error["Code"] == .string("FailedOperation.RoomNotExist"))
