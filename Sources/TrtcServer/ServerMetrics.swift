@@ -15,6 +15,7 @@ public final class ServerMetrics: Sendable {
     let messagesIn: Counter
     let messagesOut: Counter
     let badMessages: Counter
+    let stateChangesRefused: Counter
     let connections: Gauge
     let refusedServerFull: Counter
     let refusedAddressFull: Counter
@@ -45,6 +46,7 @@ public final class ServerMetrics: Sendable {
         messagesIn = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_messages_total", unitName: "", helpText: messageHelp), labels: [("direction", "in")])
         messagesOut = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_messages_total", unitName: "", helpText: messageHelp), labels: [("direction", "out")])
         badMessages = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_bad_messages_total", unitName: "", helpText: "Signaling messages answered with an error"))
+        stateChangesRefused = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_state_changes_refused_total", unitName: "", helpText: "enter, publish and switchRole refused because the session asked for more than 10 per second"))
         let apiHelp = "Server API requests, by result"
         apiOK = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "ok")])
         apiFailed = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "error")])

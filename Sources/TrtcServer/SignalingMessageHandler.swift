@@ -80,6 +80,11 @@ struct SignalingMessageHandler: Sendable {
             reject(error, session)
             return
         }
+        if let seq = message.stateChangeSeq, !session.stateChanges.withLock({ $0.spend() }) {
+            metrics.stateChangesRefused.increment()
+            reject(.refused("too many room state changes: at most \(Int(StateChangeBudget.perSecond)) per second (bursts of \(Int(StateChangeBudget.burst)))", seq: seq), session)
+            return
+        }
         switch message {
         case .heartbeat:
             session.send(Self.pongPayload)
@@ -105,6 +110,17 @@ struct SignalingMessageHandler: Sendable {
         metrics.badMessages.increment()
         logger.debug("rejected", metadata: ["session": "\(session.id)", "code": "\(error.code)", "error": "\(error.message)"])
         session.send(.error(error))
+    }
+}
+
+extension ClientMessage {
+    /// The seq of a message that changes room state (what others are told of), nil for the others.
+    var stateChangeSeq: UInt32? {
+        switch self {
+        case .enter(let request): request.seq
+        case .publish(let seq, _, _), .switchRole(let seq, _): seq
+        case .leave, .heartbeat: nil
+        }
     }
 }
 

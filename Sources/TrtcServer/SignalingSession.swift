@@ -37,6 +37,8 @@ final class SignalingSession: Sendable {
     /// Set once an `enter` was admitted (its UserSig verified): from then on control frames count as signs of life
     /// too, and the enter deadline no longer applies.
     let hasEntered = Synchronization.Atomic<Bool>(false)
+    /// Room state changes this session may still ask for (enter, publish, switchRole).
+    let stateChanges = Synchronization.Mutex(StateChangeBudget())
     private let channel: any Channel
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
