@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     public var apiTimestampTolerance: Int
     /// Largest server-API request body.
     public var maxAPIBodyBytes: Int
+    /// Room state changes (enter, publish, switchRole) per second per signaling session, bursts of twice that;
+    /// more are refused. 0 for no limit (tests that use toggles as a traffic source).
+    public var stateChangesPerSecond = 10
     /// Server-API requests per second per SecretId (`RequestLimitExceeded` beyond); 0 for no limit.
     public var apiRequestsPerSecond: Int
     /// Messages a slow client may have queued before it is disconnected.

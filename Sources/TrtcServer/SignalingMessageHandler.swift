@@ -21,7 +21,7 @@ struct SignalingMessageHandler: Sendable {
     func openSession(channel: any Channel) -> SignalingSession {
         let session = SignalingSession(
             id: sessionIds.next(), channel: channel, maxQueuedMessages: configuration.maxQueuedMessagesPerSession,
-            metrics: metrics)
+            stateChangesPerSecond: configuration.stateChangesPerSecond, metrics: metrics)
         metrics.connections.increment()
         session.send(Self.helloText)
         registry.register(session)
@@ -82,7 +82,7 @@ struct SignalingMessageHandler: Sendable {
         }
         if let seq = message.stateChangeSeq, !session.stateChanges.withLock({ $0.spend() }) {
             metrics.stateChangesRefused.increment()
-            reject(.refused("too many room state changes: at most \(Int(StateChangeBudget.perSecond)) per second (bursts of \(Int(StateChangeBudget.burst)))", seq: seq), session)
+            reject(.refused("too many room state changes: at most \(configuration.stateChangesPerSecond) per second (bursts of \(2 * configuration.stateChangesPerSecond))", seq: seq), session)
             return
         }
         switch message {

@@ -38,14 +38,15 @@ final class SignalingSession: Sendable {
     /// too, and the enter deadline no longer applies.
     let hasEntered = Synchronization.Atomic<Bool>(false)
     /// Room state changes this session may still ask for (enter, publish, switchRole).
-    let stateChanges = Synchronization.Mutex(StateChangeBudget())
+    let stateChanges: Synchronization.Mutex<StateChangeBudget>
     private let channel: any Channel
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
     private let metrics: ServerMetrics
 
-    init(id: UInt64, channel: any Channel, maxQueuedMessages: Int, metrics: ServerMetrics) {
+    init(id: UInt64, channel: any Channel, maxQueuedMessages: Int, stateChangesPerSecond: Int = 10, metrics: ServerMetrics) {
         self.id = id
+        self.stateChanges = Synchronization.Mutex(StateChangeBudget(perSecond: stateChangesPerSecond))
         self.channel = channel
         self.maxQueuedMessages = maxQueuedMessages
         self.metrics = metrics

@@ -1,17 +1,24 @@
 /// How many room state changes (enter, publish, switchRole) one signaling session may ask for: each reaches every
 /// other member of the room, so an unthrottled toggle loop is an amplifier (security finding M3). A token bucket:
-/// `perSecond` on average, bursts of `burst`. Used on the session's event loop only, behind the session's lock.
+/// `perSecond` on average, bursts of twice that (`ServerConfiguration.stateChangesPerSecond`; 0: no limit).
+/// Used behind the session's lock.
 struct StateChangeBudget {
-    static let perSecond = 10.0
-    static let burst = 20.0
+    let perSecond: Double
+    var burst: Double { 2 * perSecond }
 
-    private var tokens = StateChangeBudget.burst
+    private var tokens: Double
     private var refilled: ContinuousClock.Instant?
 
+    init(perSecond: Int) {
+        self.perSecond = Double(perSecond)
+        tokens = 2 * Double(perSecond)
+    }
+
     mutating func spend(now: ContinuousClock.Instant = .now) -> Bool {
+        guard perSecond > 0 else { return true }
         if let refilled {
             let seconds = Double((now - refilled) / .microseconds(1)) / 1e6
-            tokens = min(Self.burst, tokens + seconds * Self.perSecond)
+            tokens = min(burst, tokens + seconds * perSecond)
         }
         refilled = now
         guard tokens >= 1 else { return false }

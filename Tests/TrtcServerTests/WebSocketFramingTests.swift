@@ -66,8 +66,9 @@ struct WebSocketFramingTests {
     @Test("a member that stops reading is disconnected once its queue overflows; the room keeps working")
     func slowReader() async throws {
         // A long departure timeout, so that only the full queue can end the connection; small buffers, so it fills fast.
+        // Toggles are the traffic source here, so their rate limit is off (SignalingRateLimitTests tests it).
         try await withTestServer(departureTimeout: .seconds(60), maxQueuedMessagesPerSession: 16,
-                                 signalingSendBufferBytes: 4096) { server in
+                                 signalingSendBufferBytes: 4096, configure: { $0.stateChangesPerSecond = 0 }) { server in
             try await withClients(1, server) { clients in
                 let busy = clients[0]
                 try await busy.enter("busy")
