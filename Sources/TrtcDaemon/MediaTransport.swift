@@ -112,28 +112,15 @@ final class MediaTransport: Sendable {
 
     /// Protects one RTP or RTCP packet and sends it, unless closed or not yet secure; never blocks.
     func send(_ packet: [UInt8]) {
-        let isRTCP = RTCPPacket.isRTCP(packet)
-        var datagram = packet
-        datagram.append(contentsOf: repeatElement(0, count: ClientMediaConnection.maxProtectionOverhead))
         state.withLock { state in
-            guard !state.closed, state.connection.state == .secure else {
+            guard !state.closed, let datagram = state.connection.protect(packet) else {
                 sendDrops.add(1, ordering: .relaxed)
                 return
             }
-            let length: Int
-            do {
-                length = try datagram.withUnsafeMutableBytes { raw in
-                    isRTCP ? try state.connection.protectRTCP(raw.baseAddress!, length: packet.count, capacity: raw.count)
-                        : try state.connection.protectRTP(raw.baseAddress!, length: packet.count, capacity: raw.count)
-                }
-            } catch {
-                sendDrops.add(1, ordering: .relaxed)
-                return
-            }
-            let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, length, Int32(MSG_DONTWAIT)) }
-            if sent == length {
+            let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if sent == datagram.count {
                 packetsSent.add(1, ordering: .relaxed)
-                bytesSent.add(length, ordering: .relaxed)
+                bytesSent.add(datagram.count, ordering: .relaxed)
             } else {
                 sendDrops.add(1, ordering: .relaxed)
             }
@@ -219,32 +206,17 @@ final class MediaTransport: Sendable {
     }
 
     private func receive(_ buffer: inout [UInt8], count: Int, receptions: inout ReceptionLedger) {
-        let kind = buffer.withUnsafeBytes { DatagramClass(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        switch kind {
-        case .stun:
-            state.withLock { state in
-                _ = buffer.withUnsafeBytes { state.connection.receiveSTUN(UnsafeRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
+        let received = state.withLock { state in
+            let received = buffer.withUnsafeMutableBytes {
+                state.connection.receive(UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), now: .now)
+            }
+            if case .control(let replies) = received {
+                for datagram in replies { sendRaw(datagram) }
                 noteStateLocked(&state)
             }
-        case .dtls:
-            state.withLock { state in
-                let result = buffer.withUnsafeBytes { state.connection.receiveDTLS(UnsafeRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
-                for datagram in result.outgoing { sendRaw(datagram) }
-                noteStateLocked(&state)
-            }
-        case .rtp, .rtcp:
-            let plainLength: Int? = state.withLock { state in
-                guard state.connection.state == .secure else { return nil }
-                return try? buffer.withUnsafeMutableBytes { raw in
-                    kind == .rtcp ? try state.connection.unprotectRTCP(raw.baseAddress!, length: count)
-                        : try state.connection.unprotectRTP(raw.baseAddress!, length: count)
-                }
-            }
-            guard let plainLength else { return }
-            handleMedia(Array(buffer[0..<plainLength]), receptions: &receptions)
-        case .unknown:
-            break
+            return received
         }
+        if case .media(let length, _) = received { handleMedia(Array(buffer[0..<length]), receptions: &receptions) }
     }
 
     private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger) {

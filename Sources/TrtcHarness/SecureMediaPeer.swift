@@ -93,16 +93,8 @@ public final class SecureMediaPeer: Sendable {
 
     /// Protects an RTP or RTCP packet and sends it.
     public func send(_ packet: [UInt8]) {
-        let isRTCP = packet.count >= 2 && (192...223).contains(packet[1])
-        var datagram = packet + [UInt8](repeating: 0, count: ClientMediaConnection.maxProtectionOverhead)
-        let length = connection.withLock { connection in
-            try? datagram.withUnsafeMutableBytes { raw in
-                isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: packet.count, capacity: raw.count)
-                    : try connection.protectRTP(raw.baseAddress!, length: packet.count, capacity: raw.count)
-            }
-        }
-        guard let length else { return }
-        sendRaw(Array(datagram[0..<length]))
+        guard let datagram = connection.withLock({ $0.protect(packet) }) else { return }
+        sendRaw(datagram)
     }
 
     /// Sends bytes as they are.
@@ -136,25 +128,17 @@ public final class SecureMediaPeer: Sendable {
     }
 
     private func handle(_ buffer: inout [UInt8], count: Int) -> [UInt8]? {
-        let kind = buffer.withUnsafeBytes { DatagramClass(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        return connection.withLock { connection -> [UInt8]? in
-            switch kind {
-            case .stun:
-                _ = buffer.withUnsafeBytes { connection.receiveSTUN(UnsafeRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
-                return nil
-            case .dtls:
-                let result = buffer.withUnsafeBytes { connection.receiveDTLS(UnsafeRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
-                for datagram in result.outgoing { sendRaw(datagram) }
-                return nil
-            case .rtp, .rtcp:
-                guard let length = try? buffer.withUnsafeMutableBytes({ raw in
-                    kind == .rtcp ? try connection.unprotectRTCP(raw.baseAddress!, length: count)
-                        : try connection.unprotectRTP(raw.baseAddress!, length: count)
-                }) else { return nil }
-                return Array(buffer[0..<length])
-            case .unknown:
-                return nil
-            }
+        let received = connection.withLock { connection in
+            buffer.withUnsafeMutableBytes { connection.receive(UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), now: .now) }
+        }
+        switch received {
+        case .control(let replies):
+            for datagram in replies { sendRaw(datagram) }
+            return nil
+        case .media(let length, _):
+            return Array(buffer[0..<length])
+        case .dropped:
+            return nil
         }
     }
 

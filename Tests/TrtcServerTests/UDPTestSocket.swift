@@ -39,27 +39,17 @@ final class UDPTestSocket: Sendable {
             let envelope = unwrapInboundIn(data)
             var bytes = Array(envelope.data.readableBytesView)
             bytesReceived.add(bytes.count, ordering: .relaxed)
-            let kind = bytes.withUnsafeBytes { DatagramClass($0) }
-            let replies: [[UInt8]]? = slot.connection.withLock { connection -> [[UInt8]]? in
-                guard let connection else { return nil }
-                switch kind {
-                case .stun:
-                    _ = bytes.withUnsafeBytes { connection.receiveSTUN($0, now: .now) }
-                    return []
-                case .dtls:
-                    return bytes.withUnsafeBytes { connection.receiveDTLS($0, now: .now) }.outgoing
-                case .rtp, .rtcp:
-                    guard connection.state == .secure, let length = try? bytes.withUnsafeMutableBytes({ raw in
-                        kind == .rtcp ? try connection.unprotectRTCP(raw.baseAddress!, length: raw.count)
-                            : try connection.unprotectRTP(raw.baseAddress!, length: raw.count)
-                    }) else { return nil }
-                    bytes.removeLast(bytes.count - length)
-                    return nil
-                case .unknown:
-                    return nil
-                }
+            let received = slot.connection.withLock { connection in
+                bytes.withUnsafeMutableBytes { connection?.receive($0, now: .now) }
             }
-            guard let replies else {
+            let replies: [[UInt8]]
+            switch received {
+            case .control(let answers)?:
+                replies = answers
+            case .media(let length, _)?:
+                datagrams.withLock { $0.append(Array(bytes[0..<length])) }
+                return
+            case .dropped?, nil:
                 datagrams.withLock { $0.append(bytes) }
                 return
             }
@@ -129,16 +119,7 @@ final class UDPTestSocket: Sendable {
 
     /// The SRTP/SRTCP datagram `send` would send now (nil before the connection is secure).
     func protect(_ bytes: [UInt8]) -> [UInt8]? {
-        let isRTCP = bytes.count >= 2 && (192...223).contains(bytes[1])
-        var datagram = bytes + [UInt8](repeating: 0, count: ClientMediaConnection.maxProtectionOverhead)
-        return inbox.slot.connection.withLock { connection -> [UInt8]? in
-            guard let connection, connection.state == .secure else { return nil }
-            guard let length = try? datagram.withUnsafeMutableBytes({ raw in
-                isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: bytes.count, capacity: raw.count)
-                    : try connection.protectRTP(raw.baseAddress!, length: bytes.count, capacity: raw.count)
-            }) else { return nil }
-            return Array(datagram[0..<length])
-        }
+        inbox.slot.connection.withLock { $0?.protect(bytes) }
     }
 
     /// Continues `other`'s media connection from this socket (a client that moved to a new address).
