@@ -1,3 +1,5 @@
+import TrtcCore
+
 /// How many rooms each user (sdkAppId + userId) may enter per minute: with one valid UserSig a client could otherwise
 /// enter room after room and read each one's members from `entered` (room enumeration, docs/security.md H3). A token
 /// bucket per user, `perMinute` in bursts of as many. Only new rooms count: entering a room the user is in (a reconnect,
