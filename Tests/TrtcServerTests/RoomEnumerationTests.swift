@@ -29,7 +29,7 @@ struct RoomEnumerationTests {
                 // 5 per minute: one new room every 12 s. (A fresh connection: an unentered one is closed after 10 s.)
                 try await Task.sleep(for: .seconds(12.5))
                 try await withClients(1, server) { later in
-                    try await later[0].enter("walker", room: .numeric(7))
+                    _ = try await later[0].enter("walker", room: .numeric(7))
                 }
                 #expect(try await server.metric("trtc_room_entries_throttled_total") == 1)
             }
