@@ -32,6 +32,10 @@ struct EnterCommand: AsyncParsableCommand {
             help: ArgumentHelp("Make the UserSig locally with the app's secret key (default $TRTC_SECRET_KEY).", valueName: "KEY"))
     var secretKey: String?
 
+    @Option(name: .customLong("private-map-key"),
+            help: ArgumentHelp("The room's privateMapKey (permission ticket) your business server issued.", valueName: "KEY"))
+    var privateMapKey: String?
+
     @Option(help: "Application scene.")
     var scene: Scene = .rtc
 
@@ -72,8 +76,11 @@ struct EnterCommand: AsyncParsableCommand {
                 """)
         }
         let server = EnvironmentDefaults.value(server, or: EnvironmentDefaults.server)
+        if let privateMapKey, privateMapKey.isEmpty {
+            throw ValidationError("[\(TrtcErrorCode.invalidPrivateMapKey.rawValue)] privateMapKey is empty")
+        }
         return EnterParameters(sdkAppId: sdkAppId, userId: userId, userSig: userSig, room: room, scene: scene,
-                               role: role, server: server)
+                               role: role, server: server, privateMapKey: privateMapKey)
     }
 
     func run() async throws {

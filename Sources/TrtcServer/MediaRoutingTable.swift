@@ -70,7 +70,8 @@ struct MediaRoutingTable {
         sessionByAddress[address] = session
         fanouts[route.room, default: []].append(
             MediaDestination(session: session, address: address, connection: route.connection,
-                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback))
+                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback,
+                             receivesAudio: route.admission.receivesAudio, receivesVideo: route.admission.receivesVideo))
     }
 
     mutating func setHandshaking(_ session: UInt64, _ waiting: Bool) {
@@ -86,8 +87,11 @@ struct MediaRoutingTable {
         case .malformed: rejection = .malformed
         }
         if let rejection { return .drop(rejection) }
+        var kind: MediaKind?
+        if case .rtp(let ssrc) = datagram { kind = ssrc == route.admission.audioSsrc ? .audio : .video }
         return .forward(MediaForwarding(
-            sender: route.session, recordingName: route.admission.recordingName, destinations: fanouts[route.room] ?? []))
+            sender: route.session, recordingName: route.admission.recordingName, destinations: fanouts[route.room] ?? [],
+            kind: kind))
     }
 
     private mutating func removeDestination(session: UInt64, room: RoomKey) {

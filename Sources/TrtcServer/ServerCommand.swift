@@ -79,6 +79,15 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Allow --listen on a non-loopback address without TLS (UserSigs and API requests travel in clear).")
     var insecurePlaintext = false
 
+    @Option(name: .customLong("require-private-map-key"), help: ArgumentHelp(
+        "Entering a room of this app needs a privateMapKey, whose privileges then rule entering, publishing and receiving (repeatable).",
+        valueName: "SDKAPPID"))
+    var requirePrivateMapKey: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "Entries per user into rooms it is not in, per minute (default 30, bursts of as many; 0: no limit).", valueName: "N"))
+    var roomEntriesPerMinute: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -164,7 +173,23 @@ public struct ServerCommand: AsyncParsableCommand {
                 lines.append("    SecretKey  \(dev.apiSecretKey)")
             }
         }
+        // The file's apps and the flags; an --app flag for an app of the file replaces its key, not its rules.
+        var requiringKey = Set((file?.apps ?? []).filter { $0.requirePrivateMapKey == true }.map(\.sdkAppId))
+        for text in requirePrivateMapKey {
+            guard let number = Int64(text) else {
+                throw ValidationError("--require-private-map-key: \(text.debugDescription) is not an sdkAppId")
+            }
+            requiringKey.insert(try Identifiers.sdkAppIdChecked(number))
+        }
+        if let unknown = requiringKey.subtracting(appTable.keys).min() {
+            throw ValidationError("--require-private-map-key: sdkAppId \(unknown) is not an application of this server")
+        }
+        if !requiringKey.isEmpty {
+            lines.append("  privateMapKey required: \(requiringKey.sorted().map(String.init).joined(separator: ", "))")
+        }
         lines.append("  applications: \(appTable.keys.sorted().map(String.init).joined(separator: ", "))")
+        let roomEntries = roomEntriesPerMinute ?? file?.roomEntriesPerMinute ?? 30
+        guard roomEntries >= 0 else { throw ValidationError("--room-entries-per-minute must be 0 (no limit) or more") }
 
         let departure = try Self.seconds(departureTimeout ?? file?.departureTimeoutSeconds ?? 5, "--departure-timeout")
         let enter = try Self.seconds(enterTimeout ?? file?.enterTimeoutSeconds ?? 10, "--enter-timeout")
@@ -184,12 +209,14 @@ public struct ServerCommand: AsyncParsableCommand {
         if let announce { lines.append("  announced   udp://\(announce)") }
         if let record { lines.append("  recording   RTP to \(record)/") }
         if let mirrorAddress { lines.append("  mirroring   RTP to udp://\(mirrorAddress)") }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
             departureTimeout: departure, apiRequestsPerSecond: apiRate, enterTimeout: enter, requestHeadTimeout: requestHead,
             maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress,
             mediaAnnounce: announce, tls: tls, plaintextWarning: plaintextWarning)
+        configuration.appsRequiringPrivateMapKey = requiringKey
+        configuration.roomEntriesPerMinute = roomEntries
         return (configuration, lines.joined(separator: "\n"))
     }
 

@@ -2,7 +2,12 @@ import Foundation
 
 /// The `--config FILE` document (JSON). Flags given on the command line win over it.
 public struct ServerConfigFile: Codable, Sendable {
-    public struct App: Codable, Sendable { public var sdkAppId: UInt32; public var secretKey: String }
+    public struct App: Codable, Sendable {
+        public var sdkAppId: UInt32
+        public var secretKey: String
+        /// Entering needs a privateMapKey for the room (Tencent's "advanced permission control"; docs/security.md H3).
+        public var requirePrivateMapKey: Bool?
+    }
     public struct Credential: Codable, Sendable { public var secretId: String; public var secretKey: String }
 
     public var listen: String?
@@ -17,6 +22,8 @@ public struct ServerConfigFile: Codable, Sendable {
     public var requestHeadTimeoutSeconds: Double?
     public var maxConnections: Int?
     public var maxConnectionsPerIp: Int?
+    /// `--room-entries-per-minute`: distinct room entries per user and minute (room enumeration).
+    public var roomEntriesPerMinute: Int?
     /// PEM certificate chain and key of the listener (`--tls-cert`, `--tls-key`).
     public var tlsCert: String?
     public var tlsKey: String?

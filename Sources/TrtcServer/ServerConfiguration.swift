@@ -14,6 +14,12 @@ public struct ServerConfiguration: Sendable {
     public var mediaAnnounce: HostPort?
     /// sdkAppId → secret key (UserSig verification).
     public var apps: [UInt32: String]
+    /// Apps whose rooms need a privateMapKey to enter (config `requirePrivateMapKey`); entering, publishing and
+    /// receiving then follow its privilege bits. A key given to another app's room is checked and honoured too.
+    public var appsRequiringPrivateMapKey: Set<UInt32> = []
+    /// Entries per user (sdkAppId + userId) into rooms it is not in, per minute, in bursts of the same number; more
+    /// are refused, so that one UserSig cannot walk the room space (room enumeration, docs/security.md H3). 0: no limit.
+    public var roomEntriesPerMinute = 30
     /// SecretId → SecretKey (TC3 verification of the server API).
     public var apiCredentials: [String: String]
     /// A member silent for longer than this is removed and the others are told reason 1.
