@@ -54,7 +54,8 @@ public func buildApplication(
     }
     // Operators' endpoints: on this host (a local Prometheus, a health check, a reverse proxy that decides), unless
     // --public-metrics; other peers get 404 as for any unknown path (security L1).
-    let operatorsOnly = { (context: ServerRequestContext) in configuration.publicMetrics || context.peerIsLoopback }
+    let publicMetrics = configuration.publicMetrics
+    let operatorsOnly: @Sendable (ServerRequestContext) -> Bool = { publicMetrics || $0.peerIsLoopback }
     router.get("/healthz") { _, context -> Response in
         guard operatorsOnly(context) else { return Response(status: .notFound) }
         let stats = registry.stats

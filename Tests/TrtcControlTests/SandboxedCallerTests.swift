@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrtcCore
 import TrtcHarness
+import TrtcHarnessTesting
 
 /// Security M6: camera and microphone for sandboxed callers only with the portal's grant, and `bindToCaller` on
 /// StartLocal*. Real processes throughout: trtcctl put (before it connects) into a cgroup named as Flatpak's or

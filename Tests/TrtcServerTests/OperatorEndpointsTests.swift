@@ -3,6 +3,7 @@ import Testing
 import TrtcClient
 import TrtcCore
 import TrtcHarness
+import TrtcHarnessTesting
 import TrtcServer
 
 /// Security L1: /metrics and /healthz are the operator's; on a listener other hosts reach they answer only peers on
