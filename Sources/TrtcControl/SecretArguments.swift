@@ -24,9 +24,13 @@ enum SecretArguments {
 
     /// The file's content without trailing line breaks; an unreadable or empty file is a usage error.
     static func read(_ path: String, fileFlagName: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        // A secret is short: at most 64 KiB are read (a FIFO or /dev/null works too).
+        guard let handle = FileHandle(forReadingAtPath: path),
+              let data = try? handle.read(upToCount: 64 * 1024) ?? Data(),
+              let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("\(fileFlagName): cannot read \(path)")
         }
+        try? handle.close()
         var value = Substring(text)
         while let last = value.last, last == "\n" || last == "\r" { value = value.dropLast() }
         guard !value.isEmpty else { throw ValidationError("\(fileFlagName): \(path) is empty") }

@@ -57,7 +57,7 @@ struct UsageTests {
         (["usersig", "--user", "alice", "--sdk-app-id", "1", "--secret-key-file", "/nonexistent/key"], "--secret-key-file: cannot read /nonexistent/key"),
         (["usersig", "--user", "alice", "--sdk-app-id", "1", "--secret-key-file", "/dev/null"], "--secret-key-file: /dev/null is empty"),
         (["enter", "--room", "1", "--user", "alice", "--sdk-app-id", "1", "--user-sig-file", "/nonexistent/sig"], "--user-sig-file: cannot read"),
-        (["enter", "--room", "1", "--user", "alice", "--user-sig-file", "/dev/null"] + key, "either --user-sig or --secret-key"),
+        (["enter", "--room", "1", "--user", "alice", "--user-sig-file", "/etc/os-release"] + key, "either --user-sig or --secret-key"),
         (["server", "dismiss", "--room", "1", "--secret-id", "i", "--secret-key-file", "/nonexistent/api", "--sdk-app-id", "1"],
          "--secret-key-file: cannot read /nonexistent/api"),
     ]
