@@ -101,12 +101,22 @@ struct RoomMethodHandler: Sendable {
     private func bindCapture(_ kind: CaptureCallerBindings.Kind, to sender: String, if bind: Bool) async throws {
         let generation = captureBindings.captureStarted(kind)
         guard bind else { return }
-        let watch = try await bus.watchNameVanished(sender) { [captureBindings, controller, logger] in
-            guard captureBindings.callerLeft(kind, generation: generation) else { return }
-            Task {
-                logger.info("the caller that bound the \(kind == .video ? "camera" : "microphone") left the bus; closing it")
-                if kind == .video { await controller.stopLocalVideo() } else { await controller.stopLocalAudio() }
+        let close: @Sendable () async -> Void = { [controller] in
+            if kind == .video { await controller.stopLocalVideo() } else { await controller.stopLocalAudio() }
+        }
+        let watch: DBusNameWatch
+        do {
+            watch = try await bus.watchNameVanished(sender) { [captureBindings, logger] in
+                guard captureBindings.callerLeft(kind, generation: generation) else { return }
+                Task {
+                    logger.info("the caller that bound the \(kind == .video ? "camera" : "microphone") left the bus; closing it")
+                    await close()
+                }
             }
+        } catch {
+            // The capture must not outlive a caller that asked for the binding: without a watch it closes now.
+            if captureBindings.callerLeft(kind, generation: generation) { await close() }
+            throw error
         }
         captureBindings.bind(kind, generation: generation, watch: watch)
     }
