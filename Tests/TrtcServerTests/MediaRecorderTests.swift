@@ -119,4 +119,21 @@ import TrtcRTP
             #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o600)
         }
     }
+
+    @Test("security L4: a recording file left from an earlier run with a wider mode is made 0600 and started anew")
+    func earlierFileMadePrivate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trtc-record-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("1-5-u-99.rtp")
+        #expect(FileManager.default.createFile(atPath: file.path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644]))
+        let recorder = MediaRecorder(directory: directory.path, metrics: ServerMetrics().media, logger: Logger(label: "test"))
+        try recorder.prepare()
+        let running = Task { await recorder.run() }
+        recorder.record(ByteBuffer(bytes: [7]), recordingName: "1-5-u", ssrc: 99)
+        recorder.finish()
+        await running.value
+        #expect([UInt8](try Data(contentsOf: file)) == [0, 1, 7])
+        #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o600)
+    }
 }
