@@ -11,8 +11,12 @@ struct UserSigCommand: AsyncParsableCommand {
     @Option(name: .customLong("sdk-app-id"), help: ArgumentHelp("The application (default $TRTC_SDK_APP_ID).", valueName: "N"))
     var sdkAppId: String?
 
-    @Option(name: .customLong("secret-key"), help: ArgumentHelp("The app's secret key (default $TRTC_SECRET_KEY).", valueName: "KEY"))
+    @Option(name: .customLong("secret-key"), help: ArgumentHelp(
+        "The app's secret key (default $TRTC_SECRET_KEY; visible in ps: prefer --secret-key-file).", valueName: "KEY"))
     var secretKey: String?
+
+    @Option(name: .customLong("secret-key-file"), help: ArgumentHelp("Read the app's secret key from FILE.", valueName: "FILE"))
+    var secretKeyFile: String?
 
     @Option(name: .customLong("user"), parsing: .unconditional, help: ArgumentHelp("The userId.", valueName: "ID"))
     var user: String
@@ -46,8 +50,9 @@ struct UserSigCommand: AsyncParsableCommand {
     func inputs() throws -> Inputs {
         let sdkAppId = try IdentifierArguments.sdkAppId(sdkAppId)
         let userId = try IdentifierArguments.userId(user)
-        guard let key = EnvironmentDefaults.value(secretKey, or: EnvironmentDefaults.secretKey) else {
-            throw ValidationError("no secret key: give --secret-key KEY or set \(EnvironmentDefaults.secretKey)")
+        guard let key = try SecretArguments.value(secretKey, flagName: "--secret-key", file: secretKeyFile,
+                                                  fileFlagName: "--secret-key-file", variable: EnvironmentDefaults.secretKey) else {
+            throw ValidationError("no secret key: give --secret-key-file FILE or set \(EnvironmentDefaults.secretKey)")
         }
         guard expire > 0 else { throw ValidationError("--expire must be a positive number of seconds, not \(expire)") }
         var inputs = Inputs(sdkAppId: sdkAppId, userId: userId, secretKey: key)
@@ -65,6 +70,9 @@ struct UserSigCommand: AsyncParsableCommand {
 
     func run() async throws {
         let inputs = try inputs()
+        if secretKey != nil {
+            SecretArguments.warnAboutCommandLine([("--secret-key", "--secret-key-file FILE or \(EnvironmentDefaults.secretKey)")])
+        }
         let text = if let ticket = inputs.ticket {
             PrivateMapKey.generate(sdkAppId: inputs.sdkAppId, userId: inputs.userId, secretKey: inputs.secretKey,
                                    room: ticket.room, privileges: ticket.privileges, expire: expire)

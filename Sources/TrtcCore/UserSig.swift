@@ -33,6 +33,9 @@ public enum UserSig {
         return TencentBase64.encode(Zlib.compress(Array(document.tencentJSON.utf8)))
     }
 
+    /// How far in the future a UserSig's `TLS.time` may lie (clock skew between issuer and server), in seconds.
+    public static let maximumClockSkew = 300
+
     /// Checks a UserSig the way Tencent's server does. Throws -3320 when it is empty, and -100018 with a message saying
     /// why otherwise: malformed, made for another user, for another app, bad signature, or expired.
     public static func verify(_ userSig: String, sdkAppId: UInt32, userId: String, secretKey: String,
@@ -71,6 +74,11 @@ public enum UserSig {
         let (age, overflow) = current.subtractingReportingOverflow(document.time)
         if overflow || age > document.expire {
             throw failure("\(name) expired at \(document.expiresAt) (issued \(document.time), valid \(document.expire) s); now is \(current)")
+        }
+        // Stricter than Tencent (security L5): a UserSig issued further in the future than clocks plausibly differ
+        // would be valid for longer than its `expire` says.
+        if age < -Int64(maximumClockSkew) {
+            throw failure("\(name) is issued at \(document.time), more than \(maximumClockSkew) s after the server's clock")
         }
         return document
     }

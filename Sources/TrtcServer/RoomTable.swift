@@ -112,7 +112,7 @@ struct RoomTable {
             metrics.users.increment()
             announceChange(from: nil, to: member, in: admission.key)
         }
-        logger.info("entered", metadata: [
+        logger.debug("entered", metadata: [
             "room": "\(admission.key)", "user": "\(admission.userId)", "session": "\(session.id)",
             "replaced": "\(previous != nil)",
         ])
@@ -127,7 +127,7 @@ struct RoomTable {
         metrics.leaves.increment()
         session.send(.ack(seq: seq))
         session.close()
-        logger.info("left", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
+        logger.debug("left", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
     }
 
     mutating func switchRole(seq: UInt32, role: Role, session: SignalingSession) {
@@ -195,7 +195,7 @@ struct RoomTable {
             metrics.timeouts.increment()
             // A connection that is open but silent is closed: its client will notice and come back.
             member.session.close(goingAway: true)
-            logger.info("departure timeout", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
+            logger.debug("departure timeout", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
         }
         // A connection that is in no room (never entered, or left) and has gone silent is closed as well: otherwise an
         // idle connection would hold its socket and memory for good.
@@ -218,7 +218,7 @@ struct RoomTable {
             member.session.close()
             removeMember(Membership(key: key, userId: userId), reason: .removedByServer)
             metrics.kicksRemoved.increment()
-            logger.info("removed by API", metadata: ["room": "\(key)", "user": "\(userId)"])
+            logger.debug("removed by API", metadata: ["room": "\(key)", "user": "\(userId)"])
         }
         return .done
     }

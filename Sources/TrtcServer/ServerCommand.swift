@@ -88,6 +88,9 @@ public struct ServerCommand: AsyncParsableCommand {
         "Entries per user into rooms it is not in, per minute (default 30, bursts of as many; 0: no limit).", valueName: "N"))
     var roomEntriesPerMinute: Int?
 
+    @Flag(help: "Answer /metrics and /healthz from any address (default: only from this host).")
+    var publicMetrics = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -102,7 +105,7 @@ public struct ServerCommand: AsyncParsableCommand {
         // One descriptor per signaling connection: the default soft limit would cap the server at ~1000 clients.
         FileDescriptorLimit.raiseToHardLimit()
         let (configuration, banner) = try makeConfiguration()
-        if let warning = configuration.plaintextWarning {
+        for warning in [argvSecretWarning, configuration.plaintextWarning].compactMap({ $0 }) {
             FileHandle.standardError.write(Data("trtc-server: warning: \(warning)\n".utf8))
         }
         let started = StartedServer()
@@ -122,7 +125,7 @@ public struct ServerCommand: AsyncParsableCommand {
     /// Turns flags, config file and state dir into a configuration and the start-up banner.
     public func makeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> (ServerConfiguration, String) {
-        let file = try config.map(ServerConfigFile.load)
+        let file = try (config ?? Self.credentialConfigFile(environment)).map(ServerConfigFile.load)
         let listenAddress = try HostPort(parsing: listen ?? file?.listen ?? "127.0.0.1:7800")
         let mediaAddress = try HostPort(parsing: media ?? file?.media ?? "\(HostPort(host: listenAddress.host, port: 7801))")
 
@@ -160,17 +163,19 @@ public struct ServerCommand: AsyncParsableCommand {
         if appTable.isEmpty || credentialTable.isEmpty {
             let dir = stateDir ?? file?.stateDir
             let stateURL = dir.map { URL(fileURLWithPath: $0) } ?? DevelopmentCredentials.defaultStateDir(environment: environment)
-            let dev = try DevelopmentCredentials.loadOrCreate(stateDir: stateURL)
-            lines.append("  development credentials (kept in \(stateURL.path)/credentials.json):")
+            let (dev, created) = try DevelopmentCredentials.loadOrCreate(stateDir: stateURL)
+            // The keys are printed only when they are made: the banner usually ends in a journal (security M2).
+            lines.append("  development credentials (kept in \(stateURL.path)/credentials.json)"
+                + (created ? ", made now; the keys are printed only this once:" : "; keys not printed again:"))
             if appTable.isEmpty {
                 appTable[dev.sdkAppId] = dev.secretKey
                 lines.append("    sdkAppId   \(dev.sdkAppId)")
-                lines.append("    secretKey  \(dev.secretKey)")
+                if created { lines.append("    secretKey  \(dev.secretKey)") }
             }
             if credentialTable.isEmpty {
                 credentialTable[dev.secretId] = dev.apiSecretKey
                 lines.append("    SecretId   \(dev.secretId)")
-                lines.append("    SecretKey  \(dev.apiSecretKey)")
+                if created { lines.append("    SecretKey  \(dev.apiSecretKey)") }
             }
         }
         // The file's apps and the flags; an --app flag for an app of the file replaces its key, not its rules.
@@ -217,7 +222,27 @@ public struct ServerCommand: AsyncParsableCommand {
             mediaAnnounce: announce, tls: tls, plaintextWarning: plaintextWarning)
         configuration.appsRequiringPrivateMapKey = requiringKey
         configuration.roomEntriesPerMinute = roomEntries
+        configuration.publicMetrics = publicMetrics || file?.publicMetrics == true
         return (configuration, lines.joined(separator: "\n"))
+    }
+
+    /// The configuration file systemd hands over as a credential (`LoadCredential=trtc-server.json` in the system
+    /// unit): used when `--config` is not given, so that secrets never need to be on the command line.
+    static func credentialConfigFile(_ environment: [String: String]) -> String? {
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else { return nil }
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(credentialName).path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The credential's name (its file in `$CREDENTIALS_DIRECTORY`).
+    public static let credentialName = "trtc-server.json"
+
+    /// Secrets given as flags are readable by every local user (ps, /proc/PID/cmdline): said at start-up.
+    public var argvSecretWarning: String? {
+        let flags = (apps.isEmpty ? [] : ["--app"]) + (apiCredentials.isEmpty ? [] : ["--api-credential"])
+        guard !flags.isEmpty else { return nil }
+        return "\(flags.joined(separator: " and ")) put secret keys on the command line, where every local user can read "
+            + "them (ps); use --config FILE (mode 0600) or the \(Self.credentialName) credential instead"
     }
 
     /// Both of `--tls-cert` and `--tls-key`, or neither.

@@ -29,6 +29,8 @@ public struct ServerConfigFile: Codable, Sendable {
     public var tlsKey: String?
     /// `--insecure-plaintext`: allow a non-loopback listener without TLS.
     public var insecurePlaintext: Bool?
+    /// `--public-metrics`: /metrics and /healthz for every peer, not only this host's.
+    public var publicMetrics: Bool?
 
     public static func load(_ path: String) throws -> ServerConfigFile {
         let data: Data

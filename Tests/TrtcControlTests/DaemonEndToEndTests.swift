@@ -99,7 +99,7 @@ struct DaemonEndToEndTests {
     @Test("refusals by trtcd exit 1 naming the D-Bus error and the TRTC code")
     func refusals() async throws {
         try await withDaemonSession { session in
-            let wrongKey = try await session.trtcctl(["enter", "--room", "7", "--user", "dave", "--secret-key", "not-the-key"])
+            let wrongKey = try await session.trtcctl(["enter", "--room", "7", "--user", "dave"], environment: ["TRTC_SECRET_KEY": "not-the-key"])
             #expect(wrongKey.status == 1, "\(wrongKey)")
             #expect(wrongKey.stderr.hasPrefix("trtcctl: org.trtcd.Trtc1.Error.AuthFailed: [-100018] "), "\(wrongKey)")
 
