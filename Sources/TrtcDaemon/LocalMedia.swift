@@ -64,6 +64,39 @@ final class LocalMedia: @unchecked Sendable {
     var videoStatistics: PublisherStatistics? { publishers.withLock { $0.video?.statistics } }
     var audioStatistics: PublisherStatistics? { publishers.withLock { $0.audio?.statistics } }
 
+    // MARK: statistics
+
+    /// The counters `Statistics` is computed from, copied out of their owners (each under its own lock, one at a
+    /// time; nothing waits). `remoteAudioSsrcs` come from the room machine, which alone keeps them.
+    func statisticsCounters(time: Duration, processCPU: Duration, systemCPU: SystemCPUTimes?, onlineCores: Int,
+                            remoteAudioSsrcs: [String: UInt32]) -> MediaCounters {
+        let current = link.withLock { $0 }
+        let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
+        let (receivers, videoSsrcs) = remote.withLock { routing in
+            (routing.videoReceivers.filter { $0.key.streamType == "main" }, routing.videoSsrcs)
+        }
+        var counters = MediaCounters(time: time, processCPU: processCPU, systemCPU: systemCPU, onlineCores: onlineCores)
+        if let transport = current.transport {
+            counters.transport = MediaCounters.Transport(
+                generation: ObjectIdentifier(transport), bound: transport.isBound, roundTrip: transport.roundTrip,
+                bytesSent: transport.bytesSent.load(ordering: .relaxed), bytesReceived: transport.bytesReceived.load(ordering: .relaxed),
+                reception: transport.reception)
+        }
+        counters.video = videoPublisher?.statistics
+        counters.audio = audioPublisher?.statistics
+        counters.sendingVideo = current.sendVideo && videoPublisher != nil
+        counters.sendingAudio = current.sendAudio && audioPublisher != nil
+        for (key, receiver) in receivers { counters.remoteVideo[key.userId] = receiver.statistics }
+        counters.remoteVideoSsrcs = videoSsrcs
+        counters.remoteAudioSsrcs = remoteAudioSsrcs
+        return counters
+    }
+
+    /// The uplink loss receivers reported: Opus protects against it with in-band FEC (`OpusLossPolicy`).
+    func setAudioExpectedLoss(percent: Int) {
+        publishers.withLock { $0.audio }?.setExpectedLoss(percent: percent)
+    }
+
     // MARK: devices
 
     /// Opens the camera (replacing an open one). Throws DeviceUnavailable (-1301) or InvalidArgument.

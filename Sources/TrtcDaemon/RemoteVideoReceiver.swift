@@ -38,6 +38,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private let queue: DispatchQueue
     private let firstPicture = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
+    /// What `Statistics` reads: written by `queue` after each picture, copied out by the statistics tick.
+    private let rendering = Mutex(RemoteVideoStatistics())
     // Owned by `queue`.
     private var depacketizer = VP8Depacketizer()
     private var decoder: VP8Decoder?
@@ -80,6 +82,9 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         }
         return try result.get()
     }
+
+    /// Pictures shown so far, their last size and freezes (cumulative; the reader takes differences).
+    var statistics: RemoteVideoStatistics { rendering.withLock { $0 } }
 
     /// The node's id, once open.
     var nodeId: UInt32? { queue.sync { source?.nodeId } }
@@ -155,6 +160,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 try source.push(picture.scaled(width: source.width, height: source.height))
             }
             if picturesDecoded == 1 { firstPicture.signal() }
+            let now = MonotonicClock.now
+            rendering.withLock {
+                $0.freezes.rendered(at: now)
+                $0.width = picture.width
+                $0.height = picture.height
+            }
             if picturesDecoded % Self.statisticsEveryPictures == 0 {
                 // Totals, so a reader can take differences (trtc-bench media does).
                 logger.debug("remote video receiving", metadata: [

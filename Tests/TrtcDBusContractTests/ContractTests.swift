@@ -38,6 +38,8 @@ struct ContractTests {
             .enterRoom(result: 12), .exitRoom(.roomDismissed), .remoteUserEnterRoom(userId: "bob"),
             .remoteUserLeaveRoom(userId: "bob", reason: .timedOut), .userVideoAvailable(userId: "bob", available: true),
             .userAudioAvailable(userId: "bob", available: false), .connectionLost, .tryToReconnect, .connectionRecovery,
+            .statistics(StatisticsContractTests.sample), .statistics(RoomStatistics()),
+            .networkQuality(local: .excellent, remote: ["bob": .good, "carol": .unknown]), .networkQuality(local: .down, remote: [:]),
         ]
         #expect(Set(samples.map(\.member)) == Set(RoomSignal.members))
         for signal in samples {

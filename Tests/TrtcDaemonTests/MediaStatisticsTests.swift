@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TrtcCore
+import TrtcDBus
+import TrtcDBusContract
+import TrtcHarness
+import TrtcHarnessTesting
+import TrtcRTP
+
+@Suite("trtcd statistics: Statistics and NetworkQuality every 2 s in a room, receiver reports every second", .serialized)
+struct MediaStatisticsTests {
+    static let camera: [String: DBusValue] = [
+        "camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(320), "height": .uint32(240), "fps": .uint32(15),
+        "bitrate": .uint32(300),
+    ]
+
+    /// Arrival times (monotonic) of `member` signals at `client`, sampled every 10 ms for `duration`.
+    static func arrivals(of member: String, at client: RoomClient, for duration: Duration) async throws -> [Duration] {
+        var times: [Duration] = []
+        var seen = client.signals.count { $0.member == member }
+        let end = MonotonicClock.now + duration
+        while MonotonicClock.now < end {
+            let count = client.signals.count { $0.member == member }
+            if count > seen { times += Array(repeating: MonotonicClock.now, count: count - seen) }
+            seen = count
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return times
+    }
+
+    static func latestStatistics(_ client: RoomClient) throws -> RoomStatistics {
+        let signal = try #require(client.signals.last { $0.member == "Statistics" })
+        guard case .statistics(let statistics)? = RoomSignal(member: signal.member, arguments: signal.arguments) else {
+            throw TestFailure("Statistics signal that does not read back: \(signal)")
+        }
+        return statistics
+    }
+
+    static func latestQuality(_ client: RoomClient) throws -> (local: NetworkQuality, remote: [String: NetworkQuality]) {
+        let signal = try #require(client.signals.last { $0.member == "NetworkQuality" })
+        guard case .networkQuality(let local, let remote)? = RoomSignal(member: signal.member, arguments: signal.arguments) else {
+            throw TestFailure("NetworkQuality signal that does not read back: \(signal)")
+        }
+        return (local, remote)
+    }
+
+    @Test("two trtcds publishing the test camera and microphone, each showing the other: plausible statistics every ~2 s, quality 1–2 on loopback, the property holds the latest, nothing after ExitRoom")
+    func statisticsInARoom() async throws {
+        try await withMediaRoom(users: 2) { room in
+            let (alice, bob) = (room.clients[0], room.clients[1])
+            for client in [alice, bob] {
+                try await client.startVideo(Self.camera)
+                try await client.startAudio(["microphone": .string(PipeWireTestEnvironment.microphoneName), "bitrate": .uint32(24)])
+            }
+            #expect(try await alice.property("Statistics") == .variantDictionary([:]), "nothing before entering")
+            try await alice.enter("alice", room: .numeric(31), server: room.server)
+            try await bob.enter("bob", room: .numeric(31), server: room.server)
+            try await alice.waitFor("UserVideoAvailable") { $0 == [.string("bob"), .boolean(true)] }
+            try await bob.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+            _ = try await alice.call("StartRemoteVideo", [.string("bob"), .string("main")])
+            _ = try await bob.call("StartRemoteVideo", [.string("alice"), .string("main")])
+
+            // Let media settle (the first interval may still include the handshake), then watch for 7 s.
+            try await Task.sleep(for: .seconds(3))
+            let times = try await Self.arrivals(of: "Statistics", at: alice, for: .seconds(7))
+            let gaps = zip(times.dropFirst(), times).map { ($0 - $1) / .milliseconds(1) }
+            #expect((3...4).contains(times.count), "every ~2 s: \(times.count) in 7 s")
+            #expect(gaps.allSatisfy { (1500.0...2600.0).contains($0) }, "gaps \(gaps) ms")
+
+            for (client, me, other) in [(alice, "alice", "bob"), (bob, "bob", "alice")] {
+                let statistics = try Self.latestStatistics(client)
+                #expect(statistics.rtt > 0 && statistics.rtt < 50, "\(me): rtt \(statistics.rtt) ms on loopback")
+                #expect(statistics.sentKbps > 50 && statistics.receivedKbps > 50, "\(me): \(statistics)")
+                #expect(statistics.sentBytes > 50_000 && statistics.receivedBytes > 50_000)
+                #expect(statistics.upLoss <= 5 && statistics.downLoss <= 5, "\(me): loopback loses (almost) nothing")
+                #expect(statistics.appCpu != nil && statistics.systemCpu != nil)
+                let local = try #require(statistics.local.first, "\(me): no local stream")
+                #expect(local.streamType == "main" && local.width == 320 && local.height == 240, "\(me): \(local)")
+                #expect((5...20).contains(local.frameRate), "\(me): sending \(local.frameRate) fps of 15")
+                #expect(local.videoBitrate > 30 && local.audioSampleRate == 48_000 && local.audioBitrate > 5, "\(me): \(local)")
+                let remote = try #require(statistics.remote.first { $0.userId == other }, "\(me): no entry for \(other)")
+                #expect(remote.width == 320 && remote.height == 240, "\(me) shows \(other) at what is sent: \(remote)")
+                #expect((5...20).contains(remote.frameRate), "\(me): \(other)'s \(remote.frameRate) fps")
+                #expect(remote.videoBitrate > 30 && remote.audioBitrate > 5 && remote.audioSampleRate == 48_000, "\(me): \(remote)")
+                #expect(remote.finalLoss <= 5)
+
+                let quality = try Self.latestQuality(client)
+                #expect((1...2).contains(quality.local.rawValue), "\(me): local quality \(quality.local)")
+                #expect(quality.remote.keys.sorted() == [other])
+                #expect((1...2).contains(quality.remote[other]?.rawValue ?? 0), "\(me): \(other)'s quality \(quality.remote)")
+
+                // The property is the last signal's value (it may have been renewed since the signal was read).
+                let property = try await client.property("Statistics")
+                let held = try RoomStatistics(try #require(property.stringKeyedDictionary))
+                #expect(held.rtt > 0 && held.local.first?.width == 320, "\(me): property \(held)")
+            }
+            // The property changes quietly: no PropertiesChanged carries it.
+            let announced = alice.signals.filter { $0.member == "PropertiesChanged" }
+                .compactMap { $0.arguments.count > 1 ? $0.arguments[1].stringKeyedDictionary : nil }
+            #expect(announced.allSatisfy { $0["Statistics"] == nil })
+
+            try await alice.exit()
+            let after = alice.signals.count
+            #expect(try await alice.property("Statistics") == .variantDictionary([:]), "cleared on exit")
+            try await Task.sleep(for: .seconds(3))
+            #expect(!alice.signals.dropFirst(after).contains { $0.member == "Statistics" || $0.member == "NetworkQuality" })
+            try await bob.exit()
+        }
+    }
+
+    @Test("receiver reports come every second for video; audio blocks ride on every fifth")
+    func receiverReportInterval() async throws {
+        try await withMediaRoom(users: 1) { room in
+            let alice = room.clients[0]
+            try await alice.enter("alice", room: .numeric(32), server: room.server)
+            let reports = try await RawMediaMember.with(room, userId: "carol", roomId: 32, video: true, audio: true) {
+                media, socket -> [(time: Duration, video: Bool, audio: Bool)] in
+                try await alice.waitFor("UserVideoAvailable") { $0 == [.string("carol"), .boolean(true)] }
+                var found: [(time: Duration, video: Bool, audio: Bool)] = []
+                let end = MonotonicClock.now + .seconds(6.5)
+                var sequence: UInt16 = 0
+                while MonotonicClock.now < end {
+                    for ssrc in [media.videoSsrc, media.audioSsrc] {
+                        let payloadType = ssrc == media.videoSsrc ? RTPPayloadType.vp8 : RTPPayloadType.opus
+                        let packet = try RTPPacket(payloadType: payloadType, sequenceNumber: sequence, timestamp: UInt32(sequence) * 960,
+                                                   ssrc: ssrc, payload: [0x10, 0x00, 0x00])
+                        socket.send(packet.serialized())
+                    }
+                    sequence &+= 1
+                    for datagram in socket.receive(timeoutMs: 20) where RTCPPacket.isRTCP(datagram) {
+                        for case .receiverReport(let report) in (try? RTCPPacket.parseCompound(datagram)) ?? [] {
+                            let ssrcs = Set(report.reportBlocks.map(\.ssrc))
+                            found.append((MonotonicClock.now, ssrcs.contains(media.videoSsrc), ssrcs.contains(media.audioSsrc)))
+                        }
+                    }
+                }
+                return found
+            }
+            let video = reports.filter(\.video).map(\.time)
+            let gaps = zip(video.dropFirst(), video).map { ($0 - $1) / .milliseconds(1) }
+            #expect(video.count >= 5, "\(video.count) reports about carol's video in 6.5 s")
+            #expect(gaps.allSatisfy { (700.0...1400.0).contains($0) }, "gaps \(gaps) ms")
+            let audio = reports.filter(\.audio).count
+            #expect((1...2).contains(audio), "\(audio) of \(reports.count) reports carry carol's audio")
+            try await alice.exit()
+        }
+    }
+}
