@@ -108,6 +108,41 @@ struct MediaStatisticsTests {
         }
     }
 
+    @Test("a receiver reporting 20 % loss of our audio: upLoss 20, local quality very bad (5), and Opus is told 20 %")
+    func reportedLossReachesStatisticsAndOpus() async throws {
+        try await withMediaRoom(users: 1) { room in
+            let alice = room.clients[0]
+            try await alice.startAudio(["microphone": .string(PipeWireTestEnvironment.microphoneName)])
+            try await alice.enter("alice", room: .numeric(33), server: room.server)
+            try await RawMediaMember.with(room, userId: "carol", roomId: 33, video: false, audio: false) { media, socket in
+                var aliceAudio: UInt32?
+                let end = MonotonicClock.now + .seconds(7)
+                var nextReport = MonotonicClock.now
+                while MonotonicClock.now < end {
+                    for datagram in socket.receive(timeoutMs: 50) where !RTCPPacket.isRTCP(datagram) {
+                        if let packet = try? RTPPacket(parsing: datagram), packet.payloadType == RTPPayloadType.opus { aliceAudio = packet.ssrc }
+                    }
+                    // 51/256 lost (20 %), as a receiver of alice's audio would report it, twice a second.
+                    if let aliceAudio, MonotonicClock.now >= nextReport {
+                        nextReport = MonotonicClock.now + .milliseconds(500)
+                        let report = try RTCPReceiverReport(ssrc: media.videoSsrc, reportBlocks: [
+                            RTCPReportBlock(ssrc: aliceAudio, fractionLost: 51, cumulativeLost: 100, extendedHighestSequenceNumber: 500),
+                        ])
+                        socket.send(report.serialized())
+                    }
+                }
+                #expect(aliceAudio != nil, "carol received alice's audio")
+            }
+            let statistics = try Self.latestStatistics(alice)
+            #expect(statistics.upLoss == 20, "\(statistics)")
+            #expect(try Self.latestQuality(alice).local == .veryBad)
+            let log = room.daemons[0].logTail(1_000_000)
+            #expect(log.split(separator: "\n").contains { $0.contains("opus expected loss") && $0.contains("percent=20") },
+                    "no 'opus expected loss' 20 % in trtcd's log")
+            try await alice.exit()
+        }
+    }
+
     @Test("receiver reports come every second for video; audio blocks ride on every fifth")
     func receiverReportInterval() async throws {
         try await withMediaRoom(users: 1) { room in
