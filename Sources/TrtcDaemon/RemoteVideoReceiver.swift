@@ -201,9 +201,9 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 try source.push(picture.scaled(width: source.width, height: source.height))
             }
             if picturesDecoded == 1 { firstPicture.signal() }
-            let now = MonotonicClock.now
+            let shownAt = MonotonicClock.now
             rendering.withLock {
-                $0.freezes.rendered(at: now)
+                $0.freezes.rendered(at: shownAt)
                 $0.width = picture.width
                 $0.height = picture.height
             }
