@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrtcCodecs
 import TrtcCore
 import TrtcDBus
 import TrtcDBusContract
@@ -105,6 +106,46 @@ struct MediaStatisticsTests {
             try await Task.sleep(for: .seconds(3))
             #expect(!alice.signals.dropFirst(after).contains { $0.member == "Statistics" || $0.member == "NetworkQuality" })
             try await bob.exit()
+        }
+    }
+
+    @Test("a member's video pausing 700 ms between 30 fps runs: the shown stream reports a freeze of about that long")
+    func freezeOfAShownStream() async throws {
+        try await withMediaRoom(users: 1) { room in
+            let alice = room.clients[0]
+            try await alice.enter("alice", room: .numeric(34), server: room.server)
+            // The raw member sends no heartbeats: all of this fits in the server's 5 s departure timeout.
+            let statistics = try await RawMediaMember.with(room, userId: "dave", roomId: 34, video: true, audio: false) { media, socket in
+                try await alice.waitFor("UserVideoAvailable") { $0 == [.string("dave"), .boolean(true)] }
+                // Shown from the start: StartRemoteVideo returns at the first picture, sent meanwhile.
+                async let shown = alice.call("StartRemoteVideo", [.string("dave"), .string("main")])
+                var configuration = VP8EncoderConfiguration(width: 160, height: 120, bitrateKbps: 300)
+                configuration.frameDropping = false
+                let encoder = try VP8Encoder(configuration: configuration)
+                var packetizer = try VP8Packetizer(ssrc: media.videoSsrc, payloadType: RTPPayloadType.vp8)
+                for index in 0..<36 {
+                    // Key frames now and then at first, since the receiver may open after the first one.
+                    let frames = try encoder.encode(try I420Frame(width: 160, height: 120, luma: UInt8(40 + index)),
+                                                    forceKeyframe: index < 12 && index % 4 == 0)
+                    for frame in frames {
+                        for packet in packetizer.packetize(frame) { socket.send(packet.serialized()) }
+                    }
+                    try await Task.sleep(for: index == 17 ? .milliseconds(700) : .milliseconds(33))
+                }
+                _ = try await shown
+                // The next Statistics has the count; read it before dave is gone.
+                let sent = alice.signals.count { $0.member == "Statistics" }
+                try await waitUntil("a Statistics after the last picture", timeout: .seconds(3)) {
+                    alice.signals.count { $0.member == "Statistics" } > sent
+                }
+                return try Self.latestStatistics(alice)
+            }
+            let dave = try #require(statistics.remote.first { $0.userId == "dave" }, "\(statistics)")
+            #expect(dave.width == 160 && dave.height == 120, "\(dave)")
+            #expect(dave.videoFreezeCount >= 1, "\(dave)")
+            #expect(dave.videoTotalBlockTime >= 650, "the pause counts as frozen time: \(dave)")
+            #expect(dave.videoBlockRate > 0 && dave.videoBlockRate < 100, "\(dave)")
+            try await alice.exit()
         }
     }
 
