@@ -44,11 +44,12 @@ extension RoomStateMachine {
         case .userEnter(let userId, _):
             guard current.remote[userId] == nil else { return ([], nil) }
             updateEntry { $0.remote[userId] = RemoteUser(video: false, audio: false) }
-            return ([.emit(.remoteUserEnterRoom(userId: userId)), remoteUsersProperty()], nil)
+            // The property first: a client that reads it when the signal arrives sees the member already.
+            return ([remoteUsersProperty(), .emit(.remoteUserEnterRoom(userId: userId))], nil)
         case .userLeave(let userId, let reason):
             guard current.remote[userId] != nil else { return ([], nil) }
             updateEntry { $0.remote[userId] = nil }
-            return (remoteUserGone(userId) + [.emit(.remoteUserLeaveRoom(userId: userId, reason: reason)), remoteUsersProperty()], nil)
+            return (remoteUserGone(userId) + [remoteUsersProperty(), .emit(.remoteUserLeaveRoom(userId: userId, reason: reason))], nil)
         case .userVideo(let userId, let available, let ssrc):
             guard let before = current.remote[userId] else { return ([], nil) }
             updateEntry { $0.remote[userId]?.video = available }
