@@ -33,6 +33,8 @@ struct MediaRoute {
     let videoCache = VideoPacketCache()
     /// Its feedback's budget, and its video's last key-frame request.
     let feedback = FeedbackBudget()
+    /// The server's own NACKs and receiver reports for what it publishes (uplink repair).
+    let uplink = UplinkFeedback()
 
     var session: UInt64 { admission.session }
     var room: RoomKey { admission.room }
@@ -56,6 +58,7 @@ struct MediaDestination {
     let videoSsrc: UInt32
     let videoCache: VideoPacketCache
     let feedback: FeedbackBudget
+    let uplink: UplinkFeedback
     let receivesAudio: Bool
     let receivesVideo: Bool
 
