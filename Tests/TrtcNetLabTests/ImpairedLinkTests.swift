@@ -50,7 +50,8 @@ import TrtcNetLab
         #expect(times == times.sorted(), "no packet overtakes an earlier one")
         let delays = times.enumerated().map { ($0.element - .milliseconds(2) * $0.offset) / .milliseconds(1) }
         let mean = delays.reduce(0, +) / Double(delays.count)
-        #expect(mean > 50 && mean < 75, "mean one-way delay \(mean) ms")
+        // Keeping order holds a packet behind a slower predecessor, which raises the mean (74 ms with this seed).
+        #expect(mean > 50 && mean < 80, "mean one-way delay \(mean) ms")
         #expect(delays.min()! >= 0)
     }
 
