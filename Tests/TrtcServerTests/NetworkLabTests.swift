@@ -79,7 +79,8 @@ import TrtcRTP
                     let lost = try await relay.statistics(.downlink).dropped[.loss, default: 0]
                     let resent = try await server.metric("trtc_media_retransmissions_total")
                     print("downlink repair: \(lost) of \(try await relay.statistics(.downlink).packets) lost on the relay, \(nacks) NACKs, \(resent) resent by the server")
-                    #expect(received == sent, "every packet reached bob, as alice sent it")
+                    let missing = sent.keys.filter { received[$0] != sent[$0] }.sorted()
+                    #expect(missing == [], "every packet reached bob, as alice sent it")
                     #expect(lost >= 10, "the relay lost packets (seeded: \(lost))")
                     #expect(resent >= lost && resent <= lost + 10, "the server resent what was lost (and what was lost again)")
                     // Alice was never asked: no NACK reached her, none was forwarded.
@@ -106,10 +107,10 @@ import TrtcRTP
                     let (a, b) = (sockets[0], sockets[1])
                     try await a.connect(aliceGrant)
                     try await b.connect(bob.media)
-                    try await relay.update(.uplink, ImpairmentProfile(parsing: "loss=10%,delay=15ms"))
-                    try await relay.update(.downlink, ImpairmentProfile(parsing: "delay=15ms"))
-                    // Alice keeps what she sent and answers the server's NACKs from it, as trtcd does.
-                    var history = RTPRetransmissionHistory()
+                    // Alice keeps what she sent and answers the server's NACKs from it, as trtcd does (trtcd resends a
+                    // packet at most 3 times; alice as often as the server asks, so a packet whose resends the relay
+                    // loses three times in a row, which happens in about one run in four, does not fail the test).
+                    var history = RTPRetransmissionHistory(maximumResends: 5)  // the server asks up to 5 times
                     var nackedBy: Set<UInt32> = []
                     var reports: [RTCPReceiverReport] = []
                     func answer(_ datagrams: [[UInt8]]) async throws {
@@ -133,10 +134,16 @@ import TrtcRTP
                         sent[sequence] = packet
                         history.store(sequenceNumber: sequence, datagram: packet)
                         try await a.send(packet, to: aliceGrant)
+                        if sequence == 1 {
+                            // Loss from the second packet on: nobody can know a stream's first packet is missing.
+                            try await Task.sleep(for: .milliseconds(20))
+                            try await relay.update(.uplink, ImpairmentProfile(parsing: "loss=10%,delay=15ms"))
+                            try await relay.update(.downlink, ImpairmentProfile(parsing: "delay=15ms"))
+                        }
                         try await answer(await Self.drain(a, for: .milliseconds(5)))
                     }
                     // The tail: the last losses are asked for after the stream stopped (the server's retry timer).
-                    try await answer(await Self.drain(a, for: .milliseconds(600)))
+                    for _ in 0..<30 { try await answer(await Self.drain(a, for: .milliseconds(20))) }
                     var received: [UInt16: [UInt8]] = [:]
                     for datagram in await Self.drain(b, for: .milliseconds(200)) {
                         if let sequence = Self.sequence(of: datagram) { received[sequence] = datagram }
@@ -144,8 +151,10 @@ import TrtcRTP
                     let lost = try await relay.statistics(.uplink).dropped[.loss, default: 0]
                     let repaired = try await server.metric(#"trtc_media_uplink_packets_total{outcome="repaired"}"#)
                     let requested = try await server.metric(#"trtc_media_uplink_packets_total{outcome="requested"}"#)
-                    print("uplink repair: \(lost) lost on the relay (requests and answers included), \(requested) asked for, \(repaired) repaired; \(reports.count) receiver reports")
-                    #expect(received == sent, "bob got every packet without asking")
+                    let serverPLIs = try await server.metric(#"trtc_media_keyframe_requests_total{outcome="server"}"#)
+                    print("uplink repair: \(lost) lost on the relay (requests and answers included), \(requested) asked for, \(repaired) repaired, \(serverPLIs) key frames asked by the server; \(reports.count) receiver reports")
+                    let missing = sent.keys.filter { received[$0] != sent[$0] }.sorted()
+                    #expect(missing == [], "bob got every packet, as alice sent it, without asking")
                     #expect(lost >= 10, "the relay lost packets (seeded: \(lost))")
                     #expect(repaired >= 20)
                     #expect(try await server.metric(#"trtc_media_uplink_packets_total{outcome="unrepaired"}"#) == 0)
@@ -258,8 +267,10 @@ import TrtcRTP
                     let lostInOutage = try await relay.statistics(.uplink).dropped[.outage, default: 0]
                     let firstAfter = arrived.first { sentAt[$0]! >= outageEnd }
                     print("outage: \(lostInOutage) packets lost in the outage, \(arrived.count) of \(sequence) reached bob, first after the outage #\(firstAfter.map(String.init) ?? "none"), server PLIs \(plis.count)")
-                    #expect(lostInOutage >= 80, "about 100 packets sent into the outage")
-                    #expect(arrived.count == Int(sequence) - lostInOutage, "everything outside the outage reached bob")
+                    // What bob misses is one run of packets from the first sent into the outage (#51) on, about 2 s worth.
+                    let missing = (1...sequence).filter { !arrived.contains($0) }
+                    #expect(missing.first == 51 && missing == Array(51..<51 + UInt16(missing.count)), "\(missing)")
+                    #expect(missing.count >= 80 && missing.count <= 110 && lostInOutage >= missing.count)
                     // The first packet sent after the outage got through (the session and its consent survived).
                     let first = try #require(firstAfter)
                     #expect(sentAt[first]! < outageEnd + .milliseconds(100))
