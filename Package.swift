@@ -240,7 +240,14 @@ let package = Package(
             ]
         ),
         .target(name: "TrtcHarnessTesting", dependencies: ["TrtcHarness"], path: "Tests/TrtcHarnessTesting"),
-        .testTarget(name: "TrtcHarnessTests", dependencies: ["TrtcHarness", "TrtcHarnessTesting"]),
+        .testTarget(
+            name: "TrtcHarnessTests",
+            dependencies: [
+                "TrtcHarness", "TrtcHarnessTesting", "TrtcNetLab",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
 
         .testTarget(
             name: "TrtcDaemonTests",
