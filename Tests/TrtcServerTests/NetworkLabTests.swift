@@ -43,16 +43,18 @@ import TrtcRTP
     @Test("a packet lost between the SFU and a receiver is resent from the SFU's cache; the publisher never hears of it")
     func downlinkLossIsRepairedByTheServer() async throws {
         try await withTestServer { server in
-            try await withClients(2, server) { clients in
+            try await withClients(3, server) { clients in
                 let alice = try await clients[0].enter("alice", video: true)
                 let bob = try await clients[1].enter("bob")
+                let carol = try await clients[2].enter("carol")
                 let relay = try await ImpairmentRelay.start(port: Int(bob.media.port), seed: Self.seed)
                 defer { Task { try? await relay.close() } }
                 let bobGrant = Self.viaRelay(bob.media, relay)
-                try await withUDPSockets(2) { sockets in
-                    let (a, b) = (sockets[0], sockets[1])
+                try await withUDPSockets(3) { sockets in
+                    let (a, b, c) = (sockets[0], sockets[1], sockets[2])
                     try await a.connect(alice.media)
                     try await b.connect(bobGrant)
+                    try await c.connect(carol.media)
                     // From now on 10 % of what the server sends bob is lost, with 20 ms ± 5 ms one way.
                     try await relay.update(.downlink, ImpairmentProfile(parsing: "loss=10%,delay=20ms,jitter=5ms"))
                     var sent: [UInt16: [UInt8]] = [:]
@@ -89,6 +91,40 @@ import TrtcRTP
                         #expect(!packets.contains { if case .genericNACK = $0 { true } else { false } }, "\(packets)")
                     }
                     #expect(try await server.metric("trtc_media_nacks_forwarded_total") == 0)
+                    // Carol, on a clean path, got each packet once: the resends went to bob alone.
+                    let carols = await Self.drain(c, for: .milliseconds(100)).compactMap(Self.sequence(of:))
+                    #expect(carols == Array(1...200))
+                }
+            }
+        }
+    }
+
+    @Test("the server NACKs a gap in a publisher's video at once, and a receiver's NACK for that packet is not passed on")
+    func theServersOwnNACKAndAReceiversNACKForTheSamePacket() async throws {
+        try await withTestServer { server in
+            try await withClients(2, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob")
+                try await withUDPSockets(2) { sockets in
+                    let (a, b) = (sockets[0], sockets[1])
+                    try await a.connect(alice.media)
+                    try await b.connect(bob.media)
+                    // Alice's packet 3 never leaves her: the server asks for it as soon as 4 arrives.
+                    for sequence: UInt16 in [1, 2, 4] { try await a.send(try Self.video(alice.media.videoSsrc, sequence), to: alice.media) }
+                    let asked = try RTCPPacket.parseCompound(try await a.receive())
+                    #expect(asked == [.genericNACK(RTCPGenericNACK(senderSSRC: 0, mediaSSRC: alice.media.videoSsrc, sequenceNumbers: [3]))])
+                    // Bob asks for 3 too: the server is already on it, so alice hears nothing more.
+                    #expect(await Self.drain(b, for: .milliseconds(50)).compactMap(Self.sequence(of:)) == [1, 2, 4])
+                    try await b.send(RTCPGenericNACK(senderSSRC: bob.media.videoSsrc, mediaSSRC: alice.media.videoSsrc, sequenceNumbers: [3]).serialized(),
+                                     to: bob.media)
+                    try await Task.sleep(for: .milliseconds(20))
+                    #expect(try await server.metric("trtc_media_nacks_covered_total") == 1)
+                    #expect(try await server.metric("trtc_media_nacks_forwarded_total") == 0)
+                    // Alice answers; bob gets 3 without another request.
+                    try await a.send(try Self.video(alice.media.videoSsrc, 3), to: alice.media)
+                    #expect(try await b.receive() == (try Self.video(alice.media.videoSsrc, 3)))
+                    #expect(try await server.metric(#"trtc_media_uplink_packets_total{outcome="repaired"}"#) == 1)
+                    #expect(try await server.metric("trtc_media_uplink_nacks_total") == 1, "answered before the retry (150 ms)")
                 }
             }
         }
