@@ -31,7 +31,7 @@ public func buildApplication(
     // The media socket's event loop owns every media connection; the registry queues membership changes onto it.
     let mediaRouter = MediaRouter(
         eventLoop: MultiThreadedEventLoopGroup.singleton.next(), certificate: try DTLSCertificate.generate(),
-        metrics: metrics.media, logger: logger)
+        memberLimits: configuration.memberMediaLimits, metrics: metrics.media, logger: logger)
     let registry = RoomRegistry(
         configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger)
     let media = MediaService(

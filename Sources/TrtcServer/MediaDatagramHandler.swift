@@ -179,6 +179,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             metrics.drop(MediaDropReason(unprotectError: error))
             return
         }
+        guard route.ingress.admit(isRTCP: isRTCP, bytes: plainLength, now: .now) else {
+            metrics.drop(.rateLimited)
+            return
+        }
         bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)
         let datagram = MediaDatagram(bytes)
         switch router.withTable({ $0.forwarding(from: route, datagram) }) {

@@ -33,6 +33,8 @@ struct MediaRoute {
     let videoCache = VideoPacketCache()
     /// Its feedback's budget, and its video's last key-frame request.
     let feedback = FeedbackBudget()
+    /// What it may send (packets and bits per second), spent after decryption.
+    let ingress: MemberMediaBudget
     /// The server's own NACKs and receiver reports for what it publishes (uplink repair).
     let uplink = UplinkFeedback()
 

@@ -4,6 +4,8 @@ import TrtcTransport
 /// Who may send media from where, and to whom it goes. The registry changes membership through `MediaRouter`, which
 /// applies it on the media event loop; connectivity checks select addresses. Only that loop touches the table.
 struct MediaRoutingTable {
+    /// Each member's media rate limits.
+    let memberLimits: MemberMediaLimits
     private(set) var routes: [UInt64: MediaRoute] = [:]
     private var sessionByUfrag: [String: UInt64] = [:]
     private var sessionByAddress: [SocketAddress: UInt64] = [:]
@@ -13,6 +15,10 @@ struct MediaRoutingTable {
     private(set) var handshaking: Set<UInt64> = []
     /// Sessions whose media the server has received: the uplink tick (NACK retries, receiver reports) visits these.
     private(set) var uplinks: Set<UInt64> = []
+
+    init(memberLimits: MemberMediaLimits) {
+        self.memberLimits = memberLimits
+    }
 
     enum Decision {
         case forward(MediaForwarding)
@@ -24,7 +30,8 @@ struct MediaRoutingTable {
         let connection = try ServerMediaConnection(
             local: admission.local, remoteUfrag: admission.remoteUfrag,
             remoteFingerprint: admission.remoteFingerprint, certificate: certificate)
-        routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil)
+        routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil,
+                                              ingress: MemberMediaBudget(memberLimits))
         sessionByUfrag[admission.local.ufrag] = admission.session
     }
 

@@ -62,6 +62,18 @@ public struct ServerCommand: AsyncParsableCommand {
         valueName: "N"))
     var apiRateLimit: Int?
 
+    @Option(name: .customLong("member-rtp-rate"), help: ArgumentHelp(
+        "RTP packets per second one member may send (bursts of twice that); 0 for no limit (default 1500).", valueName: "N"))
+    var memberRTPRate: Int?
+
+    @Option(name: .customLong("member-bitrate"), help: ArgumentHelp(
+        "RTP kbit/s one member may send (bursts of 2 s worth); 0 for no limit (default 10000).", valueName: "KBIT"))
+    var memberBitrate: Int?
+
+    @Option(name: .customLong("member-rtcp-rate"), help: ArgumentHelp(
+        "RTCP packets per second one member may send (bursts of twice that); 0 for no limit (default 100).", valueName: "N"))
+    var memberRTCPRate: Int?
+
     @Option(help: ArgumentHelp(
         "The media address clients are told to use, when it is not the host they reach signaling at (NAT, containers).",
         valueName: "HOST:PORT"))
@@ -223,6 +235,15 @@ public struct ServerCommand: AsyncParsableCommand {
         configuration.appsRequiringPrivateMapKey = requiringKey
         configuration.roomEntriesPerMinute = roomEntries
         configuration.publicMetrics = publicMetrics || file?.publicMetrics == true
+        let standard = MemberMediaLimits.standard
+        let memberLimits = MemberMediaLimits(
+            rtpPacketsPerSecond: memberRTPRate ?? file?.memberRtpRate ?? standard.rtpPacketsPerSecond,
+            rtpBitsPerSecond: (memberBitrate ?? file?.memberBitrateKbps ?? standard.rtpBitsPerSecond / 1000) * 1000,
+            rtcpPacketsPerSecond: memberRTCPRate ?? file?.memberRtcpRate ?? standard.rtcpPacketsPerSecond)
+        guard memberLimits.rtpPacketsPerSecond >= 0, memberLimits.rtpBitsPerSecond >= 0, memberLimits.rtcpPacketsPerSecond >= 0 else {
+            throw ValidationError("--member-rtp-rate, --member-bitrate and --member-rtcp-rate must be 0 (no limit) or more")
+        }
+        configuration.memberMediaLimits = memberLimits
         return (configuration, lines.joined(separator: "\n"))
     }
 

@@ -14,6 +14,10 @@ public struct ServerConfigFile: Codable, Sendable {
     public var media: String?
     public var mediaAnnounce: String?
     public var apiRateLimit: Int?
+    /// `--member-rtp-rate`, `--member-bitrate` (kbit/s), `--member-rtcp-rate`: what one member may send.
+    public var memberRtpRate: Int?
+    public var memberBitrateKbps: Int?
+    public var memberRtcpRate: Int?
     public var apps: [App]?
     public var apiCredentials: [Credential]?
     public var stateDir: String?

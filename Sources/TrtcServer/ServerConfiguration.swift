@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     /// Room state changes (enter, publish, switchRole) per second per signaling session, bursts of twice that;
     /// more are refused. 0 for no limit (tests that use toggles as a traffic source).
     public var stateChangesPerSecond = 10
+    /// What each member may send the SFU (`--member-rtp-rate`, `--member-bitrate`, `--member-rtcp-rate`); beyond it
+    /// packets are dropped and counted (`rate-limited`).
+    public var memberMediaLimits = MemberMediaLimits.standard
     /// `--public-metrics`: /metrics and /healthz answer every peer; otherwise only peers on this host (security L1).
     public var publicMetrics = false
     /// Server-API requests per second per SecretId (`RequestLimitExceeded` beyond); 0 for no limit.
