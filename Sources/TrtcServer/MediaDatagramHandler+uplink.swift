@@ -35,6 +35,13 @@ extension MediaDatagramHandler {
         }
     }
 
+    /// A video packet of `route`'s member that arrived but was dropped by its rate limit: not a loss, so the server
+    /// must not ask for it again (that would only feed the limit more).
+    func noteRateLimitedVideo(_ plain: ByteBuffer, of route: MediaRoute, context: ChannelHandlerContext) {
+        guard plain.getInteger(at: plain.readerIndex + 8, endianness: .big, as: UInt32.self) == route.admission.videoSsrc else { return }
+        repairUplink(plain, ssrc: route.admission.videoSsrc, of: route, context: context)
+    }
+
     /// Sender reports in a member's RTCP: their time goes into the server's next receiver report (LSR/DLSR).
     func noteSenderReports(_ plain: ByteBuffer, of route: MediaRoute) {
         // Only compounds that start with an SR are parsed (senders send one every few seconds).

@@ -181,6 +181,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         }
         guard route.ingress.admit(isRTCP: isRTCP, bytes: plainLength, now: .now) else {
             metrics.drop(.rateLimited)
+            if !isRTCP { noteRateLimitedVideo(bytes, of: route, context: context) }
             return
         }
         bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)

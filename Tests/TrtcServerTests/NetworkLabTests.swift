@@ -130,6 +130,23 @@ import TrtcRTP
         }
     }
 
+    @Test("video the publisher's rate limit dropped arrived: the server does not ask for it again")
+    func rateLimitedPacketsAreNotAskedFor() async throws {
+        try await withTestServer(configure: MemberMediaRateLimitTests.limited) { server in
+            try await withClients(1, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                try await withUDPSockets(1) { sockets in
+                    let a = sockets[0]
+                    try await a.connect(alice.media)
+                    for sequence: UInt16 in 1...300 { try await a.send(try Self.video(alice.media.videoSsrc, sequence), to: alice.media) }
+                    try await a.expectNothing(for: .milliseconds(300))
+                    #expect(try await MediaForwardingTests.dropped(server, "rate-limited") >= 100)
+                    #expect(try await server.metric("trtc_media_uplink_nacks_total") == 0)
+                }
+            }
+        }
+    }
+
     @Test("a packet lost between the publisher and the SFU is asked for by the SFU and reaches the receivers, who ask for nothing")
     func uplinkLossIsRepairedOnItsOwnHop() async throws {
         try await withTestServer { server in
@@ -156,8 +173,6 @@ import TrtcRTP
                                 case .genericNACK(let nack) where nack.mediaSSRC == alice.media.videoSsrc:
                                     nackedBy.insert(nack.senderSSRC)
                                     for resend in history.resend(nack.sequenceNumbers) { try await a.send(resend, to: aliceGrant) }
-                                case .receiverReport(let report):
-                                    reports.append(report)
                                 default:
                                     break
                                 }
@@ -180,6 +195,9 @@ import TrtcRTP
                     }
                     // The tail: the last losses are asked for after the stream stopped (the server's retry timer).
                     for _ in 0..<30 { try await answer(await Self.drain(a, for: .milliseconds(20))) }
+                    for datagram in a.takeServerReports() {
+                        for case .receiverReport(let report) in try RTCPPacket.parseCompound(datagram) { reports.append(report) }
+                    }
                     var received: [UInt16: [UInt8]] = [:]
                     for datagram in await Self.drain(b, for: .milliseconds(200)) {
                         if let sequence = Self.sequence(of: datagram) { received[sequence] = datagram }
