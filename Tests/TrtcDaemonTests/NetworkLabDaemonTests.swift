@@ -59,4 +59,43 @@ struct NetworkLabDaemonTests {
             try await alice.exit()
         }
     }
+
+    @Test("a 2 s outage on trtcd's path: its video reaches the server again at once, and the server's key-frame request brings a key frame")
+    func aTwoSecondOutageRecoversWithAKeyFrame() async throws {
+        let mediaPort = try Self.freeUDPPort()
+        let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=10ms"),
+                                                    downlink: try ImpairmentProfile(parsing: "delay=10ms"), seed: 12)
+        defer { Task { try? await relay.close() } }
+        try await withMediaRoom(users: 1, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
+            let alice = room.clients[0]
+            try await alice.startVideo(["camera": .string(PipeWireTestEnvironment.cameraName), "width": .uint32(160), "height": .uint32(120),
+                                        "fps": .uint32(15)])
+            try await alice.enter("alice", room: .numeric(42), server: room.server)
+            try await MediaReconnectTests.waitForFrames(room, user: "alice", count: 10)
+            func recordedCount() throws -> Int { try room.recorded(user: "alice", payloadType: RTPPayloadType.vp8)?.packets.count ?? 0 }
+            let keyframesBefore = try MediaKeyframeTests.keyframes(room)
+
+            try await relay.outage(for: .seconds(2))
+            try await Task.sleep(for: .milliseconds(200))  // what was in flight has landed
+            let atStart = try recordedCount()
+            try await Task.sleep(for: .milliseconds(1700))
+            let atEnd = try recordedCount()
+            #expect(atEnd == atStart, "nothing reached the server during the outage")
+
+            // Frames flow again, and the server asked for a key frame instead of the ~2 s of packets in the gap.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline, try MediaKeyframeTests.keyframes(room) == keyframesBefore {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let recovered = try recordedCount()
+            let serverRequests = try await room.metric(#"trtc_media_keyframe_requests_total{outcome="server"}"#) ?? 0
+            let asked = try await room.metric(#"trtc_media_uplink_packets_total{outcome="requested"}"#) ?? 0
+            print("trtcd outage: \(atStart) packets before, \(recovered - atEnd) after, key frames \(keyframesBefore) → \(try MediaKeyframeTests.keyframes(room)), server key-frame requests \(Int(serverRequests)), packets asked for \(Int(asked))")
+            #expect(recovered > atEnd, "video reaches the server again")
+            #expect(try MediaKeyframeTests.keyframes(room) > keyframesBefore, "a key frame after the outage")
+            #expect(serverRequests == 1)
+            #expect(asked == 0, "no NACKs for the packets sent into the outage")
+            try await alice.exit()
+        }
+    }
 }
