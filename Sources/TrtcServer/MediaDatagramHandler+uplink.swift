@@ -38,7 +38,9 @@ extension MediaDatagramHandler {
     /// A video packet of `route`'s member that arrived but was dropped by its rate limit: not a loss, so the server
     /// must not ask for it again (that would only feed the limit more).
     func noteRateLimitedVideo(_ plain: ByteBuffer, of route: MediaRoute, context: ChannelHandlerContext) {
-        guard plain.getInteger(at: plain.readerIndex + 8, endianness: .big, as: UInt32.self) == route.admission.videoSsrc else { return }
+        guard route.admission.publishesVideo,
+              plain.getInteger(at: plain.readerIndex + 8, endianness: .big, as: UInt32.self) == route.admission.videoSsrc
+        else { return }
         repairUplink(plain, ssrc: route.admission.videoSsrc, of: route, context: context)
     }
 
