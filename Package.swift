@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "TrtcBenchmarks",
             dependencies: [
-                "CBenchSupport", "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract", "TrtcHarness",
+                "CBenchSupport", "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract", "TrtcHarness", "TrtcNetLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -224,18 +224,38 @@ let package = Package(
             dependencies: ["TrtcDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // The network lab's impairment model (issue 12): seeded, I/O-free value types (Gilbert–Elliott loss, delay and
+        // jitter, a capacity with a drop-tail queue and a schedule, outages); TrtcHarness's ImpairmentRelay puts it
+        // on UDP. No dependencies, so it is unit-tested without sockets.
+        .target(name: "TrtcNetLab"),
+        .testTarget(name: "TrtcNetLabTests", dependencies: ["TrtcNetLab"]),
+
         // What tests and benchmarks run: child processes (output awaited, deadlines, kill on release), private
         // dbus-daemon buses, trtc-server and trtcd processes, the private PipeWire of scripts/pipewire-test-env.
         // trtc-bench ships it, so it never imports Testing; TrtcHarnessTesting holds what does.
-        .target(name: "TrtcHarness", dependencies: ["TrtcCore", "TrtcClient", "TrtcDBus", "TrtcDBusContract", "TrtcTransport"]),
+        .target(
+            name: "TrtcHarness",
+            dependencies: [
+                "TrtcCore", "TrtcClient", "TrtcDBus", "TrtcDBusContract", "TrtcTransport", "TrtcNetLab",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TrtcHarnessTesting", dependencies: ["TrtcHarness"], path: "Tests/TrtcHarnessTesting"),
-        .testTarget(name: "TrtcHarnessTests", dependencies: ["TrtcHarness", "TrtcHarnessTesting"]),
+        .testTarget(
+            name: "TrtcHarnessTests",
+            dependencies: [
+                "TrtcHarness", "TrtcHarnessTesting", "TrtcNetLab",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
 
         .testTarget(
             name: "TrtcDaemonTests",
             dependencies: [
                 "TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP",
-                "TrtcCodecs", "TrtcPipeWire",
+                "TrtcCodecs", "TrtcPipeWire", "TrtcNetLab",
             ],
             exclude: ["Scripts"]
         ),
@@ -247,7 +267,7 @@ let package = Package(
             name: "TrtcServerTests",
             dependencies: [
                 // TrtcCodecs for tests only: real VP8 RTP from the encoder (trtc-server itself links no codec).
-                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP", "TrtcCodecs", "TrtcTransport",
+                "TrtcServer", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP", "TrtcCodecs", "TrtcTransport", "TrtcNetLab",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -17,13 +17,15 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     /// How often DTLS retransmission deadlines are looked at (OpenSSL's first one is 1 s).
     static let timerInterval = TimeAmount.milliseconds(20)
 
-    private let router: MediaRouter
-    private let metrics: MediaMetrics
+    let router: MediaRouter
+    let metrics: MediaMetrics
     private let recorder: MediaRecorder?
     private let mirror: SocketAddress?
     private let logger: Logger
-    private var needsFlush = false
+    var needsFlush = false
     private var timer: RepeatedTask?
+    /// NACK retries and receiver reports towards publishers (MediaDatagramHandler+uplink.swift).
+    private var uplinkTimer: RepeatedTask?
 
     init(router: MediaRouter, metrics: MediaMetrics, recorder: MediaRecorder?, mirror: SocketAddress?, logger: Logger) {
         self.router = router
@@ -39,11 +41,17 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             let (handler, context) = loopBound.value
             handler.retransmitDue(context: context)
         }
+        uplinkTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.uplinkTickInterval, delay: Self.uplinkTickInterval) { _ in
+            let (handler, context) = loopBound.value
+            handler.uplinkTick(context: context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        uplinkTimer?.cancel()
+        uplinkTimer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -173,6 +181,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         }
         guard route.ingress.admit(isRTCP: isRTCP, bytes: plainLength, now: .now) else {
             metrics.drop(.rateLimited)
+            if !isRTCP { noteRateLimitedVideo(bytes, of: route, context: context) }
             return
         }
         bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)
@@ -181,6 +190,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         case .drop(let reason):
             metrics.drop(reason)
         case .forward(let forwarding):
+            if isRTCP { noteSenderReports(bytes, of: route) }
             if isRTCP, answerFeedback(bytes, from: route, forwarding, context: context) { return }
             if case .rtp(let ssrc) = datagram, ssrc == route.admission.videoSsrc,
                let sequence = bytes.getInteger(at: bytes.readerIndex + 2, endianness: .big, as: UInt16.self) {
@@ -190,6 +200,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 route.videoCache.insert(kept, sequence: sequence)
             }
             fanOut(bytes, isRTCP: isRTCP, forwarding, context: context)
+            if case .rtp(let ssrc) = datagram { repairUplink(bytes, ssrc: ssrc, of: route, context: context) }
             if case .rtp(let ssrc) = datagram {
                 recorder?.record(bytes, recordingName: forwarding.recordingName, ssrc: ssrc)
                 if let mirror, context.channel.isWritable {
@@ -260,7 +271,12 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         var missing: [UInt16] = []
         for sequence in nack.sequenceNumbers where seen.count < FeedbackBudget.maxNACKNumbers && seen.insert(sequence).inserted {
             guard let cached = owner.videoCache.packet(sequence) else {
-                missing.append(sequence)
+                // Lost on the publisher's hop and already asked for by the server: it reaches everyone when it comes.
+                if owner.uplink.repair.isRepairing(sequence) {
+                    metrics.nacksCoveredByUplinkRepair.increment()
+                } else {
+                    missing.append(sequence)
+                }
                 continue
             }
             guard asker.feedback.spendRetransmission(now: now) else {
@@ -280,7 +296,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     }
 
     /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.
-    private func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
+    func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                connection: ServerMediaConnection, context: ChannelHandlerContext) -> Bool {
         guard connection.isSecure, context.channel.isWritable,
               let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection, context: context)

@@ -16,6 +16,13 @@ final class MediaMetrics: Sendable {
     let keyframeRequestsMerged: Counter
     let feedbackForUnknownStreams: Counter
     let recorderDropped: Counter
+    let keyframeRequestsByServer: Counter
+    let nacksCoveredByUplinkRepair: Counter
+    let uplinkNACKs: Counter
+    let uplinkPacketsRequested: Counter
+    let uplinkRepaired: Counter
+    let uplinkUnrepaired: Counter
+    let uplinkReports: Counter
     let boundSessions: Gauge
     private let dropped: [MediaDropReason: Counter]
 
@@ -35,6 +42,14 @@ final class MediaMetrics: Sendable {
         let keyframeHelp = "Key-frame requests (RTCP PLI) from receivers: forwarded to the publisher, or merged into one forwarded less than 300 ms before"
         keyframeRequestsForwarded = registry.makeCounter(descriptor: .init(metricName: "trtc_media_keyframe_requests_total", unitName: "", helpText: keyframeHelp), labels: [("outcome", "forwarded")])
         keyframeRequestsMerged = registry.makeCounter(descriptor: .init(metricName: "trtc_media_keyframe_requests_total", unitName: "", helpText: keyframeHelp), labels: [("outcome", "merged")])
+        keyframeRequestsByServer = registry.makeCounter(descriptor: .init(metricName: "trtc_media_keyframe_requests_total", unitName: "", helpText: keyframeHelp), labels: [("outcome", "server")])
+        nacksCoveredByUplinkRepair = registry.makeCounter(descriptor: .init(metricName: "trtc_media_nacks_covered_total", unitName: "", helpText: "Packets receivers NACKed that the server was already asking the publisher for (not passed on)"))
+        uplinkNACKs = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_nacks_total", unitName: "", helpText: "NACKs the server sent publishers for video lost on their uplink"))
+        let uplinkHelp = "Video packets lost on a publisher's uplink: asked for (each request), repaired (arrived after a request), unrepaired (given up)"
+        uplinkPacketsRequested = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_packets_total", unitName: "", helpText: uplinkHelp), labels: [("outcome", "requested")])
+        uplinkRepaired = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_packets_total", unitName: "", helpText: uplinkHelp), labels: [("outcome", "repaired")])
+        uplinkUnrepaired = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_packets_total", unitName: "", helpText: uplinkHelp), labels: [("outcome", "unrepaired")])
+        uplinkReports = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_reports_total", unitName: "", helpText: "Receiver reports the server sent publishers"))
         feedbackForUnknownStreams = registry.makeCounter(descriptor: .init(metricName: "trtc_media_feedback_unknown_stream_total", unitName: "", helpText: "PLIs and NACKs naming a video SSRC of nobody else in the asker's room (dropped)"))
         boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))

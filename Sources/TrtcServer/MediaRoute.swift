@@ -35,6 +35,8 @@ struct MediaRoute {
     let feedback = FeedbackBudget()
     /// What it may send (packets and bits per second), spent after decryption.
     let ingress: MemberMediaBudget
+    /// The server's own NACKs and receiver reports for what it publishes (uplink repair).
+    let uplink = UplinkFeedback()
 
     var session: UInt64 { admission.session }
     var room: RoomKey { admission.room }
@@ -58,6 +60,7 @@ struct MediaDestination {
     let videoSsrc: UInt32
     let videoCache: VideoPacketCache
     let feedback: FeedbackBudget
+    let uplink: UplinkFeedback
     let receivesAudio: Bool
     let receivesVideo: Bool
 

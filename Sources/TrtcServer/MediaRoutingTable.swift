@@ -13,6 +13,8 @@ struct MediaRoutingTable {
     private var fanouts: [RoomKey: [MediaDestination]] = [:]
     /// Sessions whose DTLS handshake may need a retransmission: the timer looks at these only.
     private(set) var handshaking: Set<UInt64> = []
+    /// Sessions whose media the server has received: the uplink tick (NACK retries, receiver reports) visits these.
+    private(set) var uplinks: Set<UInt64> = []
 
     init(memberLimits: MemberMediaLimits) {
         self.memberLimits = memberLimits
@@ -43,6 +45,7 @@ struct MediaRoutingTable {
         guard let route = routes.removeValue(forKey: session) else { return }
         sessionByUfrag[route.admission.local.ufrag] = nil
         handshaking.remove(session)
+        uplinks.remove(session)
         if let address = route.address {
             sessionByAddress[address] = nil
             removeDestination(session: session, room: route.room)
@@ -77,8 +80,13 @@ struct MediaRoutingTable {
         sessionByAddress[address] = session
         fanouts[route.room, default: []].append(
             MediaDestination(session: session, address: address, connection: route.connection,
-                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback,
+                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback, uplink: route.uplink,
                              receivesAudio: route.admission.receivesAudio, receivesVideo: route.admission.receivesVideo))
+    }
+
+    /// The session's media arrived for the first time: the uplink tick visits it from now on.
+    mutating func noteUplink(_ session: UInt64) {
+        if routes[session] != nil { uplinks.insert(session) }
     }
 
     mutating func setHandshaking(_ session: UInt64, _ waiting: Bool) {

@@ -28,12 +28,23 @@ final class UDPTestSocket: Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         typealias OutboundOut = AddressedEnvelope<ByteBuffer>
         let datagrams = Mutex<[[UInt8]]>([])
+        /// The server's own receiver reports (sender SSRC 0, every second to a publisher): kept apart, so tests that
+        /// expect particular datagrams are not disturbed by them.
+        let serverReports = Mutex<[[UInt8]]>([])
         /// STUN answers and DTLS flights that arrived (the connection's own traffic).
         let controlReceived = Atomic<Int>(0)
         /// The socket's media connection, in a shareable holder so that another socket can continue it (`takeConnection`).
         let slots = Mutex(ConnectionSlot())
         var slot: ConnectionSlot { slots.withLock { $0 } }
         let bytesReceived = Atomic<Int>(0)
+
+        private func keep(_ datagram: [UInt8]) {
+            if datagram.count >= 8, datagram[1] == 201, datagram[4..<8].allSatisfy({ $0 == 0 }) {
+                serverReports.withLock { $0.append(datagram) }
+            } else {
+                datagrams.withLock { $0.append(datagram) }
+            }
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
@@ -47,10 +58,10 @@ final class UDPTestSocket: Sendable {
             case .control(let answers)?:
                 replies = answers
             case .media(let length, _)?:
-                datagrams.withLock { $0.append(Array(bytes[0..<length])) }
+                keep(Array(bytes[0..<length]))
                 return
             case .dropped?, nil:
-                datagrams.withLock { $0.append(bytes) }
+                keep(bytes)  // SRTCP's first 8 bytes are plain: a report for a socket that lost its keys is still seen as one
                 return
             }
             controlReceived.add(1, ordering: .relaxed)
@@ -164,6 +175,14 @@ final class UDPTestSocket: Sendable {
             try await Task.sleep(for: .milliseconds(2))
         }
         throw TestFailure("no datagram within \(timeout)")
+    }
+
+    /// The server's receiver reports received so far (removed from the socket).
+    func takeServerReports() -> [[UInt8]] {
+        inbox.serverReports.withLock { reports in
+            defer { reports = [] }
+            return reports
+        }
     }
 
     /// Fails if any media datagram arrives within `duration`.
