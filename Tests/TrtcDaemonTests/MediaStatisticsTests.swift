@@ -204,7 +204,8 @@ struct MediaStatisticsTests {
                     }
                     sequence &+= 1
                     for datagram in socket.receive(timeoutMs: 20) where RTCPPacket.isRTCP(datagram) {
-                        for case .receiverReport(let report) in (try? RTCPPacket.parseCompound(datagram)) ?? [] {
+                        // trtcd's reports only: the server reports on the uplink too, from SSRC 0 (docs/protocol.md).
+                        for case .receiverReport(let report) in (try? RTCPPacket.parseCompound(datagram)) ?? [] where report.ssrc != 0 {
                             let ssrcs = Set(report.reportBlocks.map(\.ssrc))
                             found.append((MonotonicClock.now, ssrcs.contains(media.videoSsrc), ssrcs.contains(media.audioSsrc)))
                         }
