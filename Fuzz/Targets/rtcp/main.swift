@@ -16,5 +16,21 @@ fuzz { bytes in
     guard let packets = try? RTCPPacket.parseCompound(array) else { return }
     let serialized = RTCPPacket.serializeCompound(packets)
     let again = try? RTCPPacket.parseCompound(serialized)
-    fuzzExpect(again == packets, "RTCP compound does not survive serialization: \(array.prefix(64))")
+    fuzzExpect(again.map { $0.map(Meaning.init) } == packets.map(Meaning.init),
+               "RTCP compound does not survive serialization: \(array.prefix(64))")
+}
+
+/// A packet as it is meant: a generic NACK asks for a set of sequence numbers, which serializing may list in another
+/// order (a number already covered by an earlier entry's bitmask is folded into it).
+enum Meaning: Equatable {
+    case nack(sender: UInt32, media: UInt32, numbers: Set<UInt16>)
+    case packet(RTCPPacket)
+
+    init(_ packet: RTCPPacket) {
+        if case .genericNACK(let nack) = packet {
+            self = .nack(sender: nack.senderSSRC, media: nack.mediaSSRC, numbers: Set(nack.sequenceNumbers))
+        } else {
+            self = .packet(packet)
+        }
+    }
 }

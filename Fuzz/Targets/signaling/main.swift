@@ -12,6 +12,14 @@ fuzz { bytes in
     }
     if let message = try? ServerMessage.decode(text: text) {
         let again = try? ServerMessage.decode(text: message.text)
-        fuzzExpect(again == message, "ServerMessage does not survive encoding: \(message.text.prefix(200))")
+        fuzzExpect(again.map(withoutDropCount) == withoutDropCount(message),
+                   "ServerMessage does not survive encoding: \(message.text.prefix(200))")
     }
+}
+
+/// `entered`'s count of members left out is what the reader saw, not part of the message.
+func withoutDropCount(_ message: ServerMessage) -> ServerMessage {
+    guard case .entered(var entered) = message else { return message }
+    entered.droppedMembers = 0
+    return .entered(entered)
 }

@@ -14,8 +14,8 @@ fuzz { bytes in
     _ = try? TC3Authorization(parsing: authorization)
     var headers: [String: String] = [:]
     while let line = lines.popFirst(), !line.isEmpty {
-        let pair = line.split(separator: ":", maxSplits: 1)
-        headers[String(pair[0]).lowercased()] = pair.count > 1 ? String(pair[1]) : ""
+        let colon = line.firstIndex(of: ":") ?? line.endIndex
+        headers[String(line[..<colon]).lowercased()] = colon < line.endIndex ? String(line[line.index(after: colon)...]) : ""
     }
     let body = Array(lines.joined(separator: "\n").utf8)
     let now = 1_700_000_000
