@@ -282,3 +282,11 @@ if Context.environment["TRTC_FUZZ"] == "1" {
         package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
     }
 }
+
+// ThreadSanitizer builds (scripts/tsan, TRTC_TSAN=1): TRTC_TSAN swaps Synchronization.Mutex, which the sanitizer
+// cannot see on Linux, for a pthread mutex with the same interface (Sources/TrtcCore/ThreadSanitizerMutex.swift).
+if Context.environment["TRTC_TSAN"] == "1" {
+    for target in package.targets where [.regular, .executable, .test].contains(target.type) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("TRTC_TSAN")]
+    }
+}
