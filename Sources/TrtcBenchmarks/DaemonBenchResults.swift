@@ -14,6 +14,9 @@ struct DaemonBenchResults: Sendable {
 
     static let latencyTarget = Duration.milliseconds(5)
     static let residentTarget = 20 * 1_048_576
+    /// Once trtcd has been in a room: TLS, DTLS and SRTP code is resident from then on. The 20 MiB target predates
+    /// encryption; the prescribed crypto libraries alone keep ~7 MiB resident (docs/benchmarks.md, "Decision").
+    static let residentInRoomTarget = 32 * 1_048_576
 
     private typealias Row = BenchTableRow
 
@@ -26,9 +29,9 @@ struct DaemonBenchResults: Sendable {
             met: targeted ? summary.p50 <= Self.latencyTarget : nil)
     }
 
-    private func residentRow(_ measure: String, _ memory: ResidentMemory) -> Row {
+    private func residentRow(_ measure: String, _ memory: ResidentMemory, target: Int = Self.residentTarget) -> Row {
         Row(measure: measure + ": VmRSS (anonymous, PSS)", result: memory.summary,
-            target: "VmRSS ≤ \(Self.residentTarget.mebibytes)", met: memory.resident <= Self.residentTarget)
+            target: "VmRSS ≤ \(target.mebibytes)", met: memory.resident <= target)
     }
 
     private var rows: [Row] {
@@ -58,9 +61,12 @@ struct DaemonBenchResults: Sendable {
             rows.append(latencyRow("D-Bus floor: `Properties.Get(State)` call → reply", dbusRoundTrip, targeted: false))
         }
         if let residentIdle { rows.append(residentRow("trtcd RSS idle (started, never entered)", residentIdle)) }
-        if let residentInRoom { rows.append(residentRow("trtcd RSS in a room (1 s after entering, 2 members)", residentInRoom)) }
+        if let residentInRoom {
+            rows.append(residentRow("trtcd RSS in a room (1 s after entering, 2 members)", residentInRoom, target: Self.residentInRoomTarget))
+        }
         if let residentIdleAfter {
-            rows.append(residentRow("trtcd RSS idle again after \(2 * (iterations + warmup) + 1) entries", residentIdleAfter))
+            rows.append(residentRow("trtcd RSS idle again after \(2 * (iterations + warmup) + 1) entries", residentIdleAfter,
+                                    target: Self.residentInRoomTarget))
         }
         return rows
     }

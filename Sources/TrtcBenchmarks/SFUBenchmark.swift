@@ -113,7 +113,9 @@ struct SFUBenchmark: Sendable {
 
     private func runServer(_ scenario: SFUScenario) async throws -> SFUResult {
         log("\(scenario): trtc-server (SRTP)")
-        let server = try await ServerProcess.start(launcher, certificate: nil, departureTimeout: 120, logLevel: "error")
+        // The forwarding path itself is measured: no per-member rate limits (each sender floods).
+        let server = try await ServerProcess.start(launcher, certificate: nil, departureTimeout: 120, logLevel: "error",
+                                                   extraArguments: ["--member-rtp-rate", "0", "--member-bitrate", "0"])
         do {
             let result = try await measureServer(scenario, server: server)
             await server.stop()

@@ -11,8 +11,12 @@ struct APIOptions: ParsableArguments {
     @Option(name: .customLong("secret-id"), help: ArgumentHelp("API SecretId (default $TRTC_SECRET_ID).", valueName: "ID"))
     var secretId: String?
 
-    @Option(name: .customLong("secret-key"), help: ArgumentHelp("API SecretKey (default $TRTC_API_SECRET_KEY).", valueName: "KEY"))
+    @Option(name: .customLong("secret-key"), help: ArgumentHelp(
+        "API SecretKey (default $TRTC_API_SECRET_KEY; visible in ps: prefer --secret-key-file).", valueName: "KEY"))
     var secretKey: String?
+
+    @Option(name: .customLong("secret-key-file"), help: ArgumentHelp("Read the API SecretKey from FILE.", valueName: "FILE"))
+    var secretKeyFile: String?
 
     @Option(name: .customLong("ca-file"), help: ArgumentHelp(
         "PEM file of the CAs an https endpoint's certificate must chain to, instead of the system trust store (default $TRTC_CA_FILE).",
@@ -29,8 +33,12 @@ struct APIOptions: ParsableArguments {
         guard let secretId = EnvironmentDefaults.value(secretId, or: EnvironmentDefaults.secretId) else {
             throw ValidationError("no API SecretId: give --secret-id or set \(EnvironmentDefaults.secretId)")
         }
-        guard let secretKey = EnvironmentDefaults.value(secretKey, or: EnvironmentDefaults.apiSecretKey) else {
-            throw ValidationError("no API SecretKey: give --secret-key or set \(EnvironmentDefaults.apiSecretKey)")
+        guard let secretKey = try SecretArguments.value(secretKey, flagName: "--secret-key", file: secretKeyFile,
+                                                        fileFlagName: "--secret-key-file", variable: EnvironmentDefaults.apiSecretKey) else {
+            throw ValidationError("no API SecretKey: give --secret-key-file FILE or set \(EnvironmentDefaults.apiSecretKey)")
+        }
+        if self.secretKey != nil {
+            SecretArguments.warnAboutCommandLine([("--secret-key", "--secret-key-file FILE or \(EnvironmentDefaults.apiSecretKey)")])
         }
         let trust: ServerTrust
         do {

@@ -25,12 +25,24 @@ struct EnterCommand: AsyncParsableCommand {
     @Option(name: .customLong("sdk-app-id"), help: ArgumentHelp("The application (default $TRTC_SDK_APP_ID).", valueName: "N"))
     var sdkAppId: String?
 
-    @Option(name: .customLong("user-sig"), help: ArgumentHelp("The UserSig your business server issued.", valueName: "SIG"))
+    @Option(name: .customLong("user-sig"), help: ArgumentHelp(
+        "The UserSig your business server issued (visible in ps: prefer --user-sig-file or $TRTC_USER_SIG).", valueName: "SIG"))
     var userSig: String?
 
-    @Option(name: .customLong("secret-key"),
-            help: ArgumentHelp("Make the UserSig locally with the app's secret key (default $TRTC_SECRET_KEY).", valueName: "KEY"))
+    @Option(name: .customLong("user-sig-file"), help: ArgumentHelp("Read the UserSig from FILE.", valueName: "FILE"))
+    var userSigFile: String?
+
+    @Option(name: .customLong("secret-key"), help: ArgumentHelp(
+        "Make the UserSig locally with the app's secret key (default $TRTC_SECRET_KEY; visible in ps: prefer --secret-key-file).",
+        valueName: "KEY"))
     var secretKey: String?
+
+    @Option(name: .customLong("private-map-key"),
+            help: ArgumentHelp("The room's privateMapKey (permission ticket) your business server issued.", valueName: "KEY"))
+    var privateMapKey: String?
+
+    @Option(name: .customLong("secret-key-file"), help: ArgumentHelp("Read the app's secret key from FILE.", valueName: "FILE"))
+    var secretKeyFile: String?
 
     @Option(help: "Application scene.")
     var scene: Scene = .rtc
@@ -59,25 +71,38 @@ struct EnterCommand: AsyncParsableCommand {
         let sdkAppId = try IdentifierArguments.sdkAppId(sdkAppId)
         let userId = try IdentifierArguments.userId(user)
         let userSig: String
-        if let given = self.userSig {
-            guard secretKey == nil else { throw ValidationError("give either --user-sig or --secret-key, not both") }
+        // A UserSig or key given explicitly (flag or file) wins over the environment; TRTC_USER_SIG over TRTC_SECRET_KEY.
+        let givenSig = try SecretArguments.explicit(self.userSig, flagName: "--user-sig", file: userSigFile, fileFlagName: "--user-sig-file")
+        let givenKey = try SecretArguments.explicit(secretKey, flagName: "--secret-key", file: secretKeyFile, fileFlagName: "--secret-key-file")
+        if let given = givenSig {
+            guard givenKey == nil else { throw ValidationError("give either --user-sig or --secret-key (or their -file forms), not both") }
             guard !given.isEmpty else { throw ValidationError("[\(TrtcErrorCode.invalidUserSig.rawValue)] userSig is empty") }
             userSig = given
-        } else if let key = EnvironmentDefaults.value(secretKey, or: EnvironmentDefaults.secretKey) {
+        } else if let key = givenKey {
+            userSig = UserSig.generate(sdkAppId: sdkAppId, userId: userId, secretKey: key)
+        } else if let given = EnvironmentDefaults.value(nil, or: EnvironmentDefaults.userSig) {
+            userSig = given
+        } else if let key = EnvironmentDefaults.value(nil, or: EnvironmentDefaults.secretKey) {
             userSig = UserSig.generate(sdkAppId: sdkAppId, userId: userId, secretKey: key)
         } else {
             throw ValidationError("""
-                [\(TrtcErrorCode.invalidUserSig.rawValue)] no UserSig: give --user-sig SIG, or --secret-key KEY \
-                (or set \(EnvironmentDefaults.secretKey)) to make one
+                [\(TrtcErrorCode.invalidUserSig.rawValue)] no UserSig: give --user-sig-file FILE (or set \
+                \(EnvironmentDefaults.userSig)), or --secret-key-file FILE (or set \(EnvironmentDefaults.secretKey)) to make one
                 """)
         }
         let server = EnvironmentDefaults.value(server, or: EnvironmentDefaults.server)
+        if let privateMapKey, privateMapKey.isEmpty {
+            throw ValidationError("[\(TrtcErrorCode.invalidPrivateMapKey.rawValue)] privateMapKey is empty")
+        }
         return EnterParameters(sdkAppId: sdkAppId, userId: userId, userSig: userSig, room: room, scene: scene,
-                               role: role, server: server)
+                               role: role, server: server, privateMapKey: privateMapKey)
     }
 
     func run() async throws {
         let parameters = try parameters()
+        SecretArguments.warnAboutCommandLine(
+            (userSig == nil ? [] : [("--user-sig", "--user-sig-file FILE or \(EnvironmentDefaults.userSig)")])
+                + (secretKey == nil ? [] : [("--secret-key", "--secret-key-file FILE or \(EnvironmentDefaults.secretKey)")]))
         try await DaemonClient.withConnection { daemon in try await enter(parameters, daemon) }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 enum EnvironmentDefaults {
     static let sdkAppId = "TRTC_SDK_APP_ID"
     static let secretKey = "TRTC_SECRET_KEY"
+    static let userSig = "TRTC_USER_SIG"
     static let server = "TRTC_SERVER"
     static let apiEndpoint = "TRTC_API_ENDPOINT"
     static let secretId = "TRTC_SECRET_ID"

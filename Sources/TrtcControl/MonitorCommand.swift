@@ -7,8 +7,9 @@ struct MonitorCommand: AsyncParsableCommand {
         commandName: "monitor",
         abstract: "Print trtcd's signals, one line each as they arrive, until interrupted.",
         discussion: """
-            Every signal of org.trtcd.Trtc1.Room and PropertiesChanged. Works also before trtcd starts: signals \
-            appear once it runs. A note on stderr says when monitoring has begun.
+            Every signal of org.trtcd.Trtc1.Room and PropertiesChanged; in a room that includes Statistics (one \
+            summary line) and NetworkQuality every 2 s. Works also before trtcd starts: signals appear once it \
+            runs. A note on stderr says when monitoring has begun.
             """)
 
     @Flag(help: ArgumentHelp("One JSON object per line: {\"signal\":\"ExitRoom\",\"args\":[0],\"time\":\"…\"}."))

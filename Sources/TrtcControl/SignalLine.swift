@@ -1,6 +1,7 @@
 import Foundation
 import TrtcCore
 import TrtcDBus
+import TrtcDBusContract
 
 /// One line of `trtcctl monitor`: a signal of the room interface, or PropertiesChanged for it.
 struct SignalLine {
@@ -43,6 +44,9 @@ struct SignalLine {
             if let invalidated = arguments[2].stringArray, !invalidated.isEmpty {
                 words.append("invalidated=" + arguments[2].plainText)
             }
+        } else if name == "Statistics", let values = arguments.first?.stringKeyedDictionary,
+                  let statistics = try? RoomStatistics(values) {
+            words.append(StatisticsText.line(statistics))
         } else {
             words += arguments.map(\.plainText)
         }

@@ -14,7 +14,9 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        // Statistics has its own command (`trtcctl stats`): a block of numbers renewed every 2 s.
         let properties = try await DaemonClient.withConnection { daemon in try await daemon.properties() }
+            .filter { !RoomProperty.quiet.map(\.rawValue).contains($0.key) }
         if json {
             StandardStreams.writeOutput(JSONCoding.print(.object(properties.mapValues(\.jsonValue))) + "\n")
         } else {
@@ -23,7 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     /// The interface's properties in the XML's order, then any others by name.
-    static let knownOrder = RoomProperty.allCases.map(\.rawValue)
+    static let knownOrder = RoomProperty.allCases.filter { !RoomProperty.quiet.contains($0) }.map(\.rawValue)
 
     static func text(_ properties: [String: DBusValue]) -> String {
         let names = knownOrder.filter { properties[$0] != nil } + properties.keys.filter { !knownOrder.contains($0) }.sorted()

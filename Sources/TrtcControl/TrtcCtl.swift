@@ -13,7 +13,7 @@ public struct TrtcCtl: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            EnterCommand.self, ExitCommand.self, StatusCommand.self, MonitorCommand.self, VideoCommand.self,
+            EnterCommand.self, ExitCommand.self, StatusCommand.self, StatsCommand.self, MonitorCommand.self, VideoCommand.self,
             AudioCommand.self, RemoteVideoCommand.self, UserSigCommand.self, ServerAPICommand.self,
         ])
 
@@ -26,6 +26,6 @@ public struct TrtcCtl: AsyncParsableCommand {
     public func run() async throws {
         throw MissingSubcommand(
             command: Self.self,
-            message: "name a command: enter, exit, status, monitor, video, audio, remote-video, usersig or server")
+            message: "name a command: enter, exit, status, stats, monitor, video, audio, remote-video, usersig or server")
     }
 }

@@ -7,5 +7,8 @@ public enum TrtcErrorCode: Int32, Sendable, Codable, CaseIterable {
     case invalidUserId = -3319
     case invalidUserSig = -3320
     case refused = -3340
+    /// ERR_TRTC_INVALID_PRIVATE_MAPKEY: the privateMapKey is missing where required, does not verify, or does not
+    /// allow what was asked (enter, create the room, send audio or video).
+    case invalidPrivateMapKey = -100006
     case userSigCheckFailed = -100018
 }

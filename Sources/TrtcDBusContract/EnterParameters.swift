@@ -12,11 +12,14 @@ public struct EnterParameters: Sendable, Equatable {
     public var role: Role
     public var server: String?
     public var bindToCaller: Bool
+    /// Tencent's room permission ticket, passed to the server as it is (nil: none; an empty string counts as none).
+    public var privateMapKey: String?
 
-    public static let knownKeys: Set<String> = ["sdkAppId", "userId", "userSig", "roomId", "strRoomId", "scene", "role", "server", "bindToCaller"]
+    public static let knownKeys: Set<String> = ["sdkAppId", "userId", "userSig", "roomId", "strRoomId", "scene", "role", "server",
+                                                "bindToCaller", "privateMapKey"]
 
     public init(sdkAppId: UInt32, userId: String, userSig: String, room: RoomName, scene: Scene = .rtc, role: Role = .anchor,
-                server: String? = nil, bindToCaller: Bool = false) {
+                server: String? = nil, bindToCaller: Bool = false, privateMapKey: String? = nil) {
         self.sdkAppId = sdkAppId
         self.userId = userId
         self.userSig = userSig
@@ -25,6 +28,7 @@ public struct EnterParameters: Sendable, Equatable {
         self.role = role
         self.server = server
         self.bindToCaller = bindToCaller
+        self.privateMapKey = privateMapKey
     }
 
     /// The `a{sv}` EnterRoom takes (a variant dictionary).
@@ -39,6 +43,7 @@ public struct EnterParameters: Sendable, Equatable {
         }
         if let server { entries["server"] = .string(server) }
         if bindToCaller { entries["bindToCaller"] = .boolean(true) }
+        if let privateMapKey, !privateMapKey.isEmpty { entries["privateMapKey"] = .string(privateMapKey) }
         return .variantDictionary(entries)
     }
 
@@ -85,6 +90,14 @@ public struct EnterParameters: Sendable, Equatable {
                 }
                 return flag
             } ?? false
+            privateMapKey = try params["privateMapKey"].flatMap { value in
+                let text = try Self.string(value, "privateMapKey", .enterRoomParamNull)
+                // The server checks it; only what can never be a key is refused here.
+                guard text.utf8.count <= UserSig.maximumLength else {
+                    throw TrtcError(.enterRoomParamNull, "privateMapKey is \(text.utf8.count) bytes, more than \(UserSig.maximumLength)")
+                }
+                return text.isEmpty ? nil : text
+            }
         } catch let error as TrtcError {
             throw TrtcdError.invalidArgument(TrtcErrorCode(rawValue: error.code) ?? .enterRoomParamNull, error.message)
         } catch {

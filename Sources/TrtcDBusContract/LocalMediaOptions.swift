@@ -25,6 +25,16 @@ struct LocalMediaOptions {
         return text.isEmpty ? nil : text
     }
 
+    /// A boolean option (`bindToCaller`).
+    func bool(_ key: String) throws(DBusError) -> Bool? {
+        guard let value = values[key] else { return nil }
+        guard case .boolean(let flag) = value.unwrappedVariant else {
+            throw TrtcdError.invalidArgument(.enterRoomParamNull,
+                "\(method): \(key) must be a boolean (b), not \(value.unwrappedVariant.typeSignatureText)")
+        }
+        return flag
+    }
+
     /// An unsigned 32-bit option inside `range`.
     func unsigned(_ key: String, in range: ClosedRange<Int>) throws(DBusError) -> Int? {
         guard let value = values[key] else { return nil }

@@ -13,6 +13,10 @@ public enum RoomSignal: Equatable, Sendable {
     case connectionLost
     case tryToReconnect
     case connectionRecovery
+    /// About every 2 s in a room (TRTC's onStatistics).
+    case statistics(RoomStatistics)
+    /// With every `statistics`: our link and each remote user's (TRTC's onNetworkQuality), keyed by userId.
+    case networkQuality(local: NetworkQuality, remote: [String: NetworkQuality])
 
     public var member: String {
         switch self {
@@ -25,6 +29,8 @@ public enum RoomSignal: Equatable, Sendable {
         case .connectionLost: "ConnectionLost"
         case .tryToReconnect: "TryToReconnect"
         case .connectionRecovery: "ConnectionRecovery"
+        case .statistics: "Statistics"
+        case .networkQuality: "NetworkQuality"
         }
     }
 
@@ -37,6 +43,11 @@ public enum RoomSignal: Equatable, Sendable {
         case .userVideoAvailable(let userId, let available), .userAudioAvailable(let userId, let available):
             [.string(userId), .boolean(available)]
         case .connectionLost, .tryToReconnect, .connectionRecovery: []
+        case .statistics(let statistics): [statistics.dictionary]
+        case .networkQuality(let local, let remote):
+            [.int32(local.rawValue), .dictionary(key: .string, value: .int32, remote.sorted { $0.key < $1.key }.map {
+                DBusDictEntry(key: .string($0.key), value: .int32($0.value.rawValue))
+            })]
         }
     }
 
@@ -67,6 +78,20 @@ public enum RoomSignal: Equatable, Sendable {
         case "ConnectionLost" where count == 0: self = .connectionLost
         case "TryToReconnect" where count == 0: self = .tryToReconnect
         case "ConnectionRecovery" where count == 0: self = .connectionRecovery
+        case "Statistics":
+            guard count == 1, first?.signature == "a{sv}", let values = first?.stringKeyedDictionary,
+                  let statistics = try? RoomStatistics(values) else { return nil }
+            self = .statistics(statistics)
+        case "NetworkQuality":
+            guard count == 2, case .int32(let raw)? = first, let local = NetworkQuality(rawValue: raw),
+                  case .dictionary(.string, .int32, let entries)? = second else { return nil }
+            var remote: [String: NetworkQuality] = [:]
+            for entry in entries {
+                guard let userId = entry.key.string, case .int32(let level) = entry.value,
+                      let quality = NetworkQuality(rawValue: level) else { return nil }
+                remote[userId] = quality
+            }
+            self = .networkQuality(local: local, remote: remote)
         default: return nil
         }
     }
@@ -74,6 +99,6 @@ public enum RoomSignal: Equatable, Sendable {
     /// Every member name, in the order the interface XML declares them.
     public static let members = [
         "EnterRoom", "ExitRoom", "RemoteUserEnterRoom", "RemoteUserLeaveRoom", "UserVideoAvailable",
-        "UserAudioAvailable", "ConnectionLost", "TryToReconnect", "ConnectionRecovery",
+        "UserAudioAvailable", "ConnectionLost", "TryToReconnect", "ConnectionRecovery", "Statistics", "NetworkQuality",
     ]
 }

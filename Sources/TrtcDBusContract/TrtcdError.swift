@@ -10,10 +10,12 @@ public enum TrtcdError {
         DBusError(name: prefix + name, message: "[\(code)] \(message)")
     }
 
-    /// -3316…-3320 identifier problems, -100018 UserSig, -3308 connect, -3340 refused, else by name.
+    /// -3316…-3320 identifier problems, -100018 UserSig and -100006 privateMapKey, -3308 connect, -3340 refused, else
+    /// by name.
     public static func from(_ error: TrtcError) -> DBusError {
         switch error.code {
-        case TrtcErrorCode.userSigCheckFailed.rawValue: make("AuthFailed", code: error.code, error.message)
+        case TrtcErrorCode.userSigCheckFailed.rawValue, TrtcErrorCode.invalidPrivateMapKey.rawValue:
+            make("AuthFailed", code: error.code, error.message)
         case TrtcErrorCode.connectFailed.rawValue: make("ConnectFailed", code: error.code, error.message)
         case TrtcErrorCode.refused.rawValue: make("Refused", code: error.code, error.message)
         case -3320 ... -3316: make("InvalidArgument", code: error.code, error.message)

@@ -25,6 +25,10 @@ final class AudioPublisher: @unchecked Sendable {
     private var packetizer: OpusRTPPacketizer?
     private var lastSenderReport: Duration?
     private var wasLive = false
+    private var appliedLossPercent: Int?
+    /// The uplink loss Opus should protect against (`OPUS_SET_PACKET_LOSS_PERC`), set from receiver reports by the
+    /// statistics tick; -1 until measured (the encoder keeps its configured 10 %).
+    private let expectedLossPercent = Atomic<Int>(-1)
 
     init(options: LocalAudioOptions, logger: Logger) {
         self.options = options
@@ -35,6 +39,12 @@ final class AudioPublisher: @unchecked Sendable {
 
     func setTarget(_ new: PublishTarget) {
         gate.target.withLock { $0 = new }
+    }
+
+    /// Tells the encoder the measured uplink loss (applied on the encoder queue with the next buffer): in-band FEC
+    /// only helps when Opus knows loss is expected, and costs bits for nothing when there is none.
+    func setExpectedLoss(percent: Int) {
+        expectedLossPercent.store(OpusLossPolicy.encoderPercent(measured: percent), ordering: .relaxed)
     }
 
     func submit(_ frame: CapturedAudioFrame) {
@@ -66,11 +76,20 @@ final class AudioPublisher: @unchecked Sendable {
                 lastSenderReport = nil
             }
             if encoder == nil {
+                appliedLossPercent = nil
                 var configuration = OpusEncoderConfiguration()
                 configuration.bitrateKbps = options.bitrateKbps
                 encoder = try OpusEncoder(configuration: configuration)
             }
             guard let encoder else { return }
+            let loss = expectedLossPercent.load(ordering: .relaxed)
+            if loss >= 0, loss != appliedLossPercent {
+                try encoder.setExpectedPacketLoss(percent: loss)
+                if appliedLossPercent.map({ abs($0 - loss) >= 5 }) ?? true {
+                    logger.debug("opus expected loss", metadata: ["percent": "\(loss)"])
+                }
+                appliedLossPercent = loss
+            }
             // Capture is mono at 48 kHz (AudioCaptureOptions' default); anything else is mixed down.
             let mono = captured.channels == 1 ? captured.samples : Self.downmix(captured)
             var packets = 0

@@ -64,6 +64,39 @@ final class LocalMedia: @unchecked Sendable {
     var videoStatistics: PublisherStatistics? { publishers.withLock { $0.video?.statistics } }
     var audioStatistics: PublisherStatistics? { publishers.withLock { $0.audio?.statistics } }
 
+    // MARK: statistics
+
+    /// The counters `Statistics` is computed from, copied out of their owners (each under its own lock, one at a
+    /// time; nothing waits). `remoteAudioSsrcs` come from the room machine, which alone keeps them.
+    func statisticsCounters(time: Duration, processCPU: Duration, systemCPU: SystemCPUTimes?, onlineCores: Int,
+                            remoteAudioSsrcs: [String: UInt32]) -> MediaCounters {
+        let current = link.withLock { $0 }
+        let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
+        let (receivers, videoSsrcs) = remote.withLock { routing in
+            (routing.videoReceivers.filter { $0.key.streamType == "main" }, routing.videoSsrcs)
+        }
+        var counters = MediaCounters(time: time, processCPU: processCPU, systemCPU: systemCPU, onlineCores: onlineCores)
+        if let transport = current.transport {
+            counters.transport = MediaCounters.Transport(
+                generation: ObjectIdentifier(transport), bound: transport.isBound, roundTrip: transport.roundTrip,
+                bytesSent: transport.bytesSent.load(ordering: .relaxed), bytesReceived: transport.bytesReceived.load(ordering: .relaxed),
+                reception: transport.reception)
+        }
+        counters.video = videoPublisher?.statistics
+        counters.audio = audioPublisher?.statistics
+        counters.sendingVideo = current.sendVideo && videoPublisher != nil
+        counters.sendingAudio = current.sendAudio && audioPublisher != nil
+        for (key, receiver) in receivers { counters.remoteVideo[key.userId] = receiver.statistics }
+        counters.remoteVideoSsrcs = videoSsrcs
+        counters.remoteAudioSsrcs = remoteAudioSsrcs
+        return counters
+    }
+
+    /// The uplink loss receivers reported: Opus protects against it with in-band FEC (`OpusLossPolicy`).
+    func setAudioExpectedLoss(percent: Int) {
+        publishers.withLock { $0.audio }?.setExpectedLoss(percent: percent)
+    }
+
     // MARK: devices
 
     /// Opens the camera (replacing an open one). Throws DeviceUnavailable (-1301) or InvalidArgument.
@@ -151,7 +184,7 @@ final class LocalMedia: @unchecked Sendable {
             if let existing = remote.withLock({ $0.videoReceivers[key] }) {
                 if let id = existing.nodeId { return .success(id) }
                 // Its node is gone (PipeWire restarted): replace it.
-                remote.withLock { _ = $0.videoReceivers.removeValue(forKey: key) }
+                remote.withLock { $0.removeVideoReceiver(for: key) }
                 existing.stop()
             }
             let userId = key.userId
@@ -160,11 +193,11 @@ final class LocalMedia: @unchecked Sendable {
                     userId: userId, nodeName: key.nodeName, receivesStream: key.streamType == "main", loop: try pipeWire(),
                     requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) },
                     requestRetransmission: { [weak self] numbers in self?.sendNACK(forUser: userId, numbers) }, logger: logger)
-                remote.withLock { $0.videoReceivers[key] = receiver }
+                remote.withLock { $0.setVideoReceiver(receiver, for: key) }
                 do {
                     return .success(try receiver.open())
                 } catch {
-                    remote.withLock { _ = $0.videoReceivers.removeValue(forKey: key) }
+                    remote.withLock { $0.removeVideoReceiver(for: key) }
                     receiver.stop()
                     throw error
                 }
@@ -188,7 +221,7 @@ final class LocalMedia: @unchecked Sendable {
     private func closeRemoteVideosOnDeviceQueue(where matches: (RemoteVideoKey) -> Bool) {
         let receivers = remote.withLock { routing in
             let keys = routing.videoReceivers.keys.filter(matches)
-            return keys.compactMap { routing.videoReceivers.removeValue(forKey: $0) }
+            return keys.compactMap { routing.removeVideoReceiver(for: $0) }
         }
         guard !receivers.isEmpty else { return }
         for receiver in receivers { receiver.stop() }
@@ -198,8 +231,7 @@ final class LocalMedia: @unchecked Sendable {
     /// The SSRC `userId` sends video with now (nil: not publishing, or gone).
     func setRemoteVideoSsrc(userId: String, ssrc: UInt32?) {
         let restarted = remote.withLock { routing -> RemoteVideoReceiver? in
-            let previous = routing.videoSsrcs[userId]
-            routing.videoSsrcs[userId] = ssrc
+            let previous = routing.setVideoSsrc(ssrc, for: userId)
             return previous != nil && ssrc != nil && previous != ssrc ? routing.videoReceivers[.main(userId)] : nil
         }
         restarted?.streamRestarted()
@@ -214,15 +246,20 @@ final class LocalMedia: @unchecked Sendable {
             let current = remote.withLock { $0.audioReceivers[userId] }
             guard current?.ssrc != ssrc else { return }
             if let current {
-                remote.withLock { _ = $0.audioReceivers.removeValue(forKey: userId) }
+                remote.withLock { $0.removeAudioReceiver(for: userId) }
                 current.stop()
             }
             guard let ssrc else { return }
+            guard !remote.withLock({ $0.isAudioFull }) else {
+                logger.warning("remote audio not played: \(RemoteMediaRouting.maximumAudioReceivers) remote users are playing already",
+                               metadata: ["user": "\(userId)"])
+                return
+            }
             do {
                 let playback = try AudioPlayback(
                     loop: try pipeWire(), nodeName: "trtcd.remote.\(userId).audio", description: "\(userId) (trtcd remote audio)")
                 let receiver = RemoteAudioReceiver(userId: userId, ssrc: ssrc, playback: playback, logger: logger)
-                remote.withLock { $0.audioReceivers[userId] = receiver }
+                remote.withLock { $0.setAudioReceiver(receiver, for: userId) }
                 logger.info("remote audio playing", metadata: ["user": "\(userId)", "node": "\(playback.nodeId ?? 0)"])
             } catch {
                 logger.error("cannot play remote audio", metadata: ["user": "\(userId)", "error": "\(error)"])

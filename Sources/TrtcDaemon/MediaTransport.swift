@@ -44,13 +44,21 @@ final class MediaTransport: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let secureFlag = Atomic<Bool>(false)
     private let threadEnded = DispatchSemaphore(value: 0)
-    /// Every 5 s a receiver report about what arrived from the others (RFC 3550 §6.4.2).
-    static let receiverReportInterval: Duration = .seconds(5)
+    /// Every 1 s a receiver report about the video heard, so its sender learns loss (and, from LSR/DLSR, the
+    /// round trip) quickly; audio blocks ride on every 5th (RFC 3550 §6.4.2; libwebrtc's intervals).
+    static let receiverReportInterval: Duration = .seconds(1)
+    static let audioReportEvery = 5
+    /// A report block about one of our streams older than this no longer counts for `upLoss`.
+    static let lossReportLifetime: Duration = .seconds(6)
     /// A source silent this long is forgotten (it left, or entered again with new SSRCs).
     static let receptionTimeout: Duration = .seconds(30)
     let packetsSent = Atomic<Int>(0)
     let bytesSent = Atomic<Int>(0)
     let sendDrops = Atomic<Int>(0)
+    /// SRTP/SRTCP datagrams received (decrypted or not), for `receivedBytes`.
+    let bytesReceived = Atomic<Int>(0)
+    /// What the receive thread last copied out for `Statistics` (every receiver-report tick).
+    private let receptionSnapshot = Mutex(ReceptionSnapshot())
 
     /// Opens a socket towards the grant's address (no host, or a wildcard one, means `signalingHost`) and starts
     /// the connectivity checks. Throws a readable message when the grant or the address cannot be used.
@@ -105,6 +113,27 @@ final class MediaTransport: Sendable {
         thread.start()
     }
 
+    /// What `Statistics` reads of a transport: cumulative counters (the reader takes differences) and the loss others
+    /// reported about our streams.
+    struct ReceptionSnapshot: Sendable {
+        /// When the receive thread copied `sources` (monotonic).
+        var taken: Duration = .zero
+        var sources: [UInt32: ReceptionLedger.SourceCounters] = [:]
+        /// Per reporter and stream of ours: the last fraction lost (RFC 3550: /256) reported and when it arrived.
+        var reportedLoss: [ReportedLossKey: (fractionLost: UInt8, arrival: Duration)] = [:]
+    }
+
+    struct ReportedLossKey: Hashable, Sendable {
+        let reporter: UInt32
+        let ssrc: UInt32
+    }
+
+    /// A copy of the reception counters (taken at most one receiver-report interval ago).
+    var reception: ReceptionSnapshot { receptionSnapshot.withLock { $0 } }
+
+    /// The round trip of the last answered connectivity check (the server answers them itself: trtcd ↔ server).
+    var roundTrip: Duration? { state.withLock { $0.connection.roundTrip } }
+
     /// The handshake is done and the server answered a check within the consent period: media flows.
     var isBound: Bool {
         secureFlag.load(ordering: .acquiring) && state.withLock { $0.connection.hasConsent(now: .now) }
@@ -157,6 +186,7 @@ final class MediaTransport: Sendable {
         // Owned by this thread: what each other source sent us, for the receiver reports.
         var receptions = ReceptionLedger()
         var nextReport = MonotonicClock.now + Self.receiverReportInterval
+        var reportsSent = 0
         while !stopRequested.load(ordering: .acquiring) {
             let nextDeadline = state.withLock { state in
                 for datagram in state.connection.poll(now: .now) { sendRaw(datagram) }
@@ -167,9 +197,17 @@ final class MediaTransport: Sendable {
             if now >= nextReport {
                 nextReport = now + Self.receiverReportInterval
                 if secureFlag.load(ordering: .relaxed) {
-                    for report in receptions.reports(from: grant.videoSsrc, now: now, forgettingAfter: Self.receptionTimeout) {
+                    reportsSent += 1
+                    let withAudio = reportsSent % Self.audioReportEvery == 0
+                    for report in receptions.reports(from: grant.videoSsrc, now: now, forgettingAfter: Self.receptionTimeout, audio: withAudio) {
                         send(report)
                     }
+                }
+                let counters = receptions.counters
+                receptionSnapshot.withLock { snapshot in
+                    snapshot.taken = now
+                    snapshot.sources = counters
+                    snapshot.reportedLoss = snapshot.reportedLoss.filter { now - $0.value.arrival <= Self.lossReportLifetime }
                 }
             }
             let untilDeadline = max(.zero, nextDeadline - ContinuousClock.now)
@@ -182,6 +220,7 @@ final class MediaTransport: Sendable {
             for _ in 0..<64 {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 guard count > 0 else { break }
+                bytesReceived.add(count, ordering: .relaxed)
                 receive(&buffer, count: count, receptions: &receptions)
             }
         }
@@ -222,13 +261,32 @@ final class MediaTransport: Sendable {
     private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger) {
         guard RTCPPacket.isRTCP(bytes) else {
             if let packet = try? RTPPacket(parsing: bytes) {
-                receptions.record(packet, arrival: MonotonicClock.now)
+                receptions.record(packet, size: bytes.count, arrival: MonotonicClock.now)
                 handlers.rtpReceived(packet)
             }
             return
         }
         guard let packets = try? RTCPPacket.parseCompound(bytes) else { return }
-        for case .senderReport(let report) in packets { receptions.record(report, arrival: MonotonicClock.now) }
+        let arrival = MonotonicClock.now
+        for case .senderReport(let report) in packets { receptions.record(report, arrival: arrival) }
+        // Reports about our streams (from their receivers, or the server): the uplink's loss for `Statistics` and Opus.
+        var aboutUs: [(ReportedLossKey, UInt8)] = []
+        for packet in packets {
+            let (reporter, blocks): (UInt32, [RTCPReportBlock])
+            switch packet {
+            case .receiverReport(let report): (reporter, blocks) = (report.ssrc, report.reportBlocks)
+            case .senderReport(let report): (reporter, blocks) = (report.ssrc, report.reportBlocks)
+            default: continue
+            }
+            for block in blocks where block.ssrc == grant.videoSsrc || block.ssrc == grant.audioSsrc {
+                aboutUs.append((ReportedLossKey(reporter: reporter, ssrc: block.ssrc), block.fractionLost))
+            }
+        }
+        if !aboutUs.isEmpty {
+            receptionSnapshot.withLock { snapshot in
+                for (key, fraction) in aboutUs { snapshot.reportedLoss[key] = (fraction, arrival) }
+            }
+        }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()
         }

@@ -10,6 +10,9 @@ struct PublisherStatistics: Sendable {
     var packetsSent = 0
     var bytesSent = 0
     var senderReports = 0
+    /// The size of the last frame encoded (video), for `Statistics`.
+    var width = 0
+    var height = 0
     /// Capture timestamp → last packet of the frame handed to the socket, summed over sent frames.
     var totalLatency: Duration = .zero
     var maximumLatency: Duration = .zero

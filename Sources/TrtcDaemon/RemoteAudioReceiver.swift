@@ -4,6 +4,7 @@ import Synchronization
 import TrtcCodecs
 import TrtcPipeWire
 import TrtcRTP
+import TrtcCore
 
 /// One remote user's audio played to the default sink: RTP → Opus → `AudioPlayback` (SPEC §3: remote audio plays
 /// automatically unless muted).
@@ -14,6 +15,11 @@ import TrtcRTP
 final class RemoteAudioReceiver: @unchecked Sendable {
     static let samplesPerPacket = 960  // 20 ms at 48 kHz (docs/protocol.md §2)
     static let maximumConcealedPackets = 3
+    /// Packets waiting for the decoder (1 s); beyond this the oldest are dropped (security M4).
+    static let inboxCapacity = 50
+    /// Packets decoded per second at most, bursts of a second's worth: twice the 50 a sender of 20 ms packets
+    /// sends, so that a member flooding its audio SSRC costs at most that much decoding.
+    static let maximumPacketsPerSecond = 100
 
     let userId: String
     let ssrc: UInt32
@@ -21,10 +27,14 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     private let logger: Logger
     private let queue: DispatchQueue
     private let stopped = Atomic<Bool>(false)
+    private let inbox = RTPInbox(capacity: RemoteAudioReceiver.inboxCapacity)
     // Owned by `queue`.
     private var depacketizer = OpusRTPDepacketizer()
     private var decoder: OpusDecoder?
     private var decodeFailures = 0
+    private var packetBudget = TokenBucket(rate: Double(RemoteAudioReceiver.maximumPacketsPerSecond),
+                                           capacity: Double(RemoteAudioReceiver.maximumPacketsPerSecond))
+    private var packetsOverBudget = 0
 
     init(userId: String, ssrc: UInt32, playback: AudioPlayback, logger: Logger) {
         self.userId = userId
@@ -37,26 +47,42 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     /// Called on the transport's receive thread for each RTP packet of this user's audio SSRC.
     func receive(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        queue.async { [self] in process(packet) }
+        if inbox.push(packet) { queue.async { [self] in drainInbox() } }
+    }
+
+    /// One batch of waiting packets, then the queue's other work (stop) gets its turn before the next.
+    private func drainInbox() {
+        let packets = inbox.take()
+        guard !packets.isEmpty else { return }
+        for packet in packets { process(packet) }
+        queue.async { [self] in drainInbox() }
     }
 
     /// Removes the playback stream; packets still queued are dropped. Returns once the stream is gone.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        let lost = queue.sync {
+        let (lost, overBudget) = queue.sync {
             playback.stop()
             decoder = nil
-            return depacketizer.packetsLost
+            return (depacketizer.packetsLost, packetsOverBudget)
         }
         let statistics = playback.playbackStatistics
         logger.info("remote audio closed", metadata: [
             "user": "\(userId)", "samples": "\(statistics.samplesPlayed)", "underruns": "\(statistics.underruns)",
-            "lost": "\(lost)",
+            "lost": "\(lost)", "packetsDropped": "\(inbox.dropped)", "packetsOverBudget": "\(overBudget)",
         ])
     }
 
     private func process(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed), packet.payloadType == RTPPayloadType.opus else { return }
+        guard packetBudget.spend(now: .now) else {
+            packetsOverBudget += 1
+            if packetsOverBudget == 1 || packetsOverBudget % 1000 == 0 {
+                logger.warning("remote audio: more than \(Self.maximumPacketsPerSecond) packets a second arriving; dropped",
+                               metadata: ["user": "\(userId)", "dropped": "\(packetsOverBudget)"])
+            }
+            return
+        }
         do {
             guard let output = try depacketizer.receive(packet) else { return }
             if decoder == nil { decoder = try OpusDecoder(sampleRate: 48_000, channels: 1) }

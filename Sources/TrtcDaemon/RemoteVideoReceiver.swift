@@ -18,14 +18,25 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     static let defaultHeight = 480
     static let firstPictureTimeout: Duration = .milliseconds(1500)
     /// The largest picture decoded: a key frame may claim up to 16383×16383, and libvpx would allocate frame buffers
-    /// (and the node its buffers) for whatever a remote sender claims — several GB. Larger key frames are dropped.
-    static let maximumWidth = 4096
-    static let maximumHeight = 4096
-    static let maximumPixels = 3840 * 2160
+    /// (and the node its buffers) for whatever a remote sender claims — several GB. 1080p in either orientation is
+    /// TRTC's largest resolution; a 4K decoder alone holds ~60 MiB of frame buffers. Larger key frames are dropped.
+    static let maximumWidth = 1920
+    static let maximumHeight = 1920
+    static let maximumPixels = 1920 * 1088
     /// At most one key-frame request per this interval (a lost packet of a large key frame loses several frames).
     static let keyframeRequestInterval: Duration = .milliseconds(500)
     /// A debug line with the totals every this many pictures (1 s at 30 fps).
     static let statisticsEveryPictures = 30
+    /// Packets waiting for the decoder: a 1080p key frame is ~100; beyond this the oldest are dropped (security M4).
+    static let inboxCapacity = 1024
+    /// Pixels decoded per second at most, in bursts of a second's worth: 1080p at 30 fps, the largest stream TRTC
+    /// clients send; key frames count twice. A member sending more (key frames back to back) gets frames dropped
+    /// before the decoder, so that it cannot take trtcd's CPU (security M4); the decoder then waits for a key frame
+    /// within the budget.
+    static let maximumDecodedPixelsPerSecond = 1920 * 1080 * 30
+    /// CPU time per second the receiver may spend decoding, scaling and handing pictures to its node, in bursts of
+    /// a second's worth: whatever a sender's frames cost, one remote video takes at most this share of a core.
+    static let maximumCPUPerSecond = 0.3
 
     let userId: String
     let nodeName: String
@@ -38,6 +49,9 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private let queue: DispatchQueue
     private let firstPicture = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
+    private let inbox = RTPInbox(capacity: RemoteVideoReceiver.inboxCapacity)
+    /// What `Statistics` reads: written by `queue` after each picture, copied out by the statistics tick.
+    private let rendering = Mutex(RemoteVideoStatistics())
     // Owned by `queue`.
     private var depacketizer = VP8Depacketizer()
     private var decoder: VP8Decoder?
@@ -47,6 +61,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var decodeFailures = 0
     private var oversizedKeyframes = 0
     private var decodeCPU: Duration = .zero
+    private var pixelBudget = TokenBucket(rate: Double(RemoteVideoReceiver.maximumDecodedPixelsPerSecond),
+                                          capacity: Double(RemoteVideoReceiver.maximumDecodedPixelsPerSecond))
+    /// The size of the frames being decoded (the last key frame's): what an inter frame costs in the budget.
+    private var framePixels = 0
+    private var framesOverBudget = 0
+    private var cpuBudget = TokenBucket(rate: RemoteVideoReceiver.maximumCPUPerSecond, capacity: RemoteVideoReceiver.maximumCPUPerSecond)
     /// Which lost packets to ask for again (RTCP generic NACK); larger gaps wait for a key frame.
     private var nackRequester = NACKRequester()
 
@@ -81,13 +101,24 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Pictures shown so far, their last size and freezes (cumulative; the reader takes differences).
+    var statistics: RemoteVideoStatistics { rendering.withLock { $0 } }
+
     /// The node's id, once open.
     var nodeId: UInt32? { queue.sync { source?.nodeId } }
 
     /// Called on the transport's receive thread for each RTP packet of this user's video SSRC.
     func receive(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        queue.async { [self] in process(packet) }
+        if inbox.push(packet) { queue.async { [self] in drainInbox() } }
+    }
+
+    /// One batch of waiting packets, then the queue's other work (stop, restart) gets its turn before the next.
+    private func drainInbox() {
+        let packets = inbox.take()
+        guard !packets.isEmpty else { return }
+        for packet in packets { process(packet) }
+        queue.async { [self] in drainInbox() }
     }
 
     /// The user's stream changed (new SSRC after entering again): start over at the next key frame.
@@ -102,13 +133,15 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Removes the node; packets still queued are dropped. Returns once the node is gone.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        let pictures = queue.sync {
+        let (pictures, overBudget) = queue.sync {
             source?.stop()
             source = nil
             decoder = nil
-            return picturesDecoded
+            return (picturesDecoded, framesOverBudget)
         }
-        logger.info("remote video closed", metadata: ["user": "\(userId)", "pictures": "\(pictures)"])
+        logger.info("remote video closed", metadata: [
+            "user": "\(userId)", "pictures": "\(pictures)", "packetsDropped": "\(inbox.dropped)", "framesOverBudget": "\(overBudget)",
+        ])
     }
 
     // MARK: queue
@@ -133,18 +166,31 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         if frame.isKeyframe, !Self.isAcceptable(width: frame.width, height: frame.height) {
             oversizedKeyframes += 1
             if oversizedKeyframes == 1 || oversizedKeyframes % 100 == 0 {
-                logger.warning("remote video: key frame of \(frame.width ?? 0)x\(frame.height ?? 0) dropped (unreadable or larger than 4K)",
+                logger.warning("remote video: key frame of \(frame.width ?? 0)x\(frame.height ?? 0) dropped (unreadable or larger than 1080p)",
                                metadata: ["user": "\(userId)", "dropped": "\(oversizedKeyframes)"])
             }
             decoder = nil  // what follows depends on that key frame
             return
         }
         do {
-            if decoder == nil {
-                guard frame.isKeyframe else { return askForKeyframe(force: false) }
-                decoder = try VP8Decoder()
+            if decoder == nil, !frame.isKeyframe { return askForKeyframe(force: false) }
+            if frame.isKeyframe, let width = frame.width, let height = frame.height { framePixels = width * height }
+            // A key frame costs twice its pixels: intra decoding is the expensive kind, and a sender of real video
+            // sends one every few seconds, while key frames back to back are what a flood is made of.
+            let cost = Double(framePixels) * (frame.isKeyframe ? 2 : 1)
+            let now = ContinuousClock.now
+            guard cpuBudget.hasTokens(now: now), pixelBudget.spend(cost, now: now) else {
+                framesOverBudget += 1
+                if framesOverBudget == 1 || framesOverBudget % 100 == 0 {
+                    logger.warning("remote video: more than 1080p at 30 fps or 30 % of a core arriving; frames dropped before decoding",
+                                   metadata: ["user": "\(userId)", "dropped": "\(framesOverBudget)"])
+                }
+                decoder = nil  // the frames after this one refer to it: wait for a key frame
+                return
             }
+            if decoder == nil { decoder = try VP8Decoder() }
             let cpuBefore = ThreadCPUTime.now
+            defer { cpuBudget.charge(Double((ThreadCPUTime.now - cpuBefore) / .microseconds(1)) / 1e6, now: .now) }
             guard let picture = try decoder?.decode(frame.data) else { return }
             decodeCPU += ThreadCPUTime.now - cpuBefore
             picturesDecoded += 1
@@ -155,6 +201,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 try source.push(picture.scaled(width: source.width, height: source.height))
             }
             if picturesDecoded == 1 { firstPicture.signal() }
+            let shownAt = MonotonicClock.now
+            rendering.withLock {
+                $0.freezes.rendered(at: shownAt)
+                $0.width = picture.width
+                $0.height = picture.height
+            }
             if picturesDecoded % Self.statisticsEveryPictures == 0 {
                 // Totals, so a reader can take differences (trtc-bench media does).
                 logger.debug("remote video receiving", metadata: [
@@ -173,7 +225,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         }
     }
 
-    /// A key frame's claimed size is readable and at most 4K.
+    /// A key frame's claimed size is readable and at most 1080p (either orientation).
     static func isAcceptable(width: Int?, height: Int?) -> Bool {
         guard let width, let height, width > 0, height > 0 else { return false }
         return width <= maximumWidth && height <= maximumHeight && width * height <= maximumPixels

@@ -24,6 +24,9 @@ actor RoomController {
     private let sessionJobs: AsyncStream<RoomSession>.Continuation
     private let publishSyncJobs: AsyncStream<Void>.Continuation
     var machine = RoomStateMachine()
+    /// `Statistics`/`NetworkQuality` every 2 s while in the room (RoomController+Statistics).
+    var statisticsMeter = StatisticsMeter()
+    var statisticsTimer: Task<Void, Never>?
 
     // What belongs to the current entry (the machine's), keyed by its id where a late arrival must be told apart.
     private var channel: (entryId: UInt64, channel: SignalingChannel)?
@@ -232,6 +235,7 @@ actor RoomController {
                 logger.log(level: level, "\(message)")
             }
         }
+        updateStatisticsTimer()
     }
 
     /// Sends a request on the current connection and waits for its ack/error, or nil after `timeout`.

@@ -19,7 +19,10 @@ struct RoomEvents: Sendable {
 
     func properties(_ values: [RoomProperty: DBusValue]) {
         do {
-            try object.setProperties(interface: RoomBus.interface, values.byName)
+            let quiet = values.filter { RoomProperty.quiet.contains($0.key) }
+            let announced = values.filter { !RoomProperty.quiet.contains($0.key) }
+            if !announced.isEmpty { try object.setProperties(interface: RoomBus.interface, announced.byName) }
+            if !quiet.isEmpty { try object.setProperties(interface: RoomBus.interface, quiet.byName, emitChanged: false) }
         } catch {
             logger.error("cannot update properties: \(error)")
         }

@@ -11,7 +11,8 @@ extension RoomStateMachine {
     /// What we should publish now.
     func wantedPublishing() -> PublishFlags {
         guard let current = entry, current.role == .anchor else { return PublishFlags() }
-        return PublishFlags(video: videoOpen && !videoMuted, audio: audioOpen && !audioMuted)
+        return PublishFlags(video: videoOpen && !videoMuted && !current.denied.video,
+                            audio: audioOpen && !audioMuted && !current.denied.audio)
     }
 
     /// StartLocalVideo / StartLocalAudio may open a device now (NotPermitted for an audience member or while exiting).
@@ -81,6 +82,12 @@ extension RoomStateMachine {
         // A reconnect meanwhile re-entered with fresh flags; the next step re-checks against those.
         guard entry?.connection == request.connection else { return ([], true) }
         guard case .ack = answer else {
+            if case .error(let error)? = answer, error.code == TrtcErrorCode.invalidPrivateMapKey.rawValue {
+                updateEntry {
+                    if request.video == true { $0.denied.video = true }
+                    if request.audio == true { $0.denied.audio = true }
+                }
+            }
             return ([.log(.warning, "trtc-server did not accept publish: \(answer.map { "\($0)" } ?? "no answer")")], false)
         }
         updateEntry {

@@ -18,7 +18,7 @@ extension RoomStateMachine {
         let params = current.params
         return [.sendEnter(EnterRequest(seq: 0, sdkAppId: params.sdkAppId, userId: params.userId, userSig: params.userSig,
                                         room: params.room, scene: params.scene, role: current.role,
-                                        video: wanted.video, audio: wanted.audio))]
+                                        video: wanted.video, audio: wanted.audio, privateMapKey: params.privateMapKey))]
     }
 
     /// A server message on a connection of entry `entryId` (answers to requests were taken already).

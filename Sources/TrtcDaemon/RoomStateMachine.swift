@@ -20,6 +20,9 @@ struct RoomStateMachine: Sendable {
         var connectionsOpened: UInt64 = 0
         /// What the server believes we publish on the current connection (from `enter` and acknowledged `publish`).
         var announced = PublishFlags()
+        /// Kinds the server refused for the privateMapKey (no send bit): not asked for again in this entry, nor in a
+        /// re-entry, which would be refused as a whole.
+        var denied = PublishFlags()
         /// Remote users whose audio is not played (MuteRemoteAudio), also those not in the room yet.
         var remoteAudioMuted: Set<String> = []
     }

@@ -118,6 +118,8 @@ final class VideoPublisher: @unchecked Sendable {
             let latency = now - frame.timestamp
             gate.stats.withLock {
                 $0.recordSent(frames: 1, keyframes: keyframes, packets: packets, bytes: bytes, latency: latency, cpu: cpu)
+                $0.width = frame.width
+                $0.height = frame.height
             }
             if forceKeyframe && keyframes == 0 { keyframeWanted.store(true, ordering: .releasing) }
         } catch {

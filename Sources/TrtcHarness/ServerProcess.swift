@@ -75,7 +75,7 @@ public final class ServerProcess: ServerHTTPEndpoint, Sendable {
             }
             let used: ServerCredentials
             if let credentials { used = credentials } else {
-                used = try await ServerBanner.developmentCredentials(of: process, timeout: timeout)
+                used = try await ServerBanner.developmentCredentials(of: process, stateDir: state, timeout: timeout)
             }
             return ServerProcess(process: process, port: realPort, credentials: used, caFile: pki?.caFile, stateDir: state,
                                  ownsStateDir: stateDir == nil)

@@ -23,6 +23,12 @@ public struct RTPReceptionStatistics: Sendable {
         self.clockRate = clockRate
     }
 
+    /// Packets expected so far (extended highest sequence number − first + 1; RFC 3550 A.3); 0 before the first.
+    /// With `packetsReceived` it gives the loss over any interval, independently of the report blocks' intervals.
+    public var packetsExpected: UInt32 {
+        packetsReceived == 0 ? 0 : (cycles &+ UInt32(highestSequence)) &- baseSequence &+ 1
+    }
+
     /// One packet of this source, with its arrival time on a monotonic clock.
     public mutating func record(sequenceNumber: UInt16, rtpTimestamp: UInt32, arrival: Duration) {
         if packetsReceived == 0 {

@@ -12,9 +12,14 @@ struct Admission: Sendable {
     var audio: Bool
     /// The client's media offer, checked: nil for a signaling-only member.
     var media: (ufrag: String, fingerprint: CertificateFingerprint)?
+    /// What the member's verified privateMapKey allows; nil when it gave none (and its app does not require one).
+    var privileges: Privileges?
 
-    /// Validates in the order TRTC reports problems: app, room, user, signature.
-    init(_ request: EnterRequest, apps: [UInt32: String], now: Int) throws(SignalingError) {
+    /// Validates in the order TRTC reports problems: app, room, user, signature, then the privateMapKey (required by
+    /// the app, or given): it must verify for this app, user and room and allow entering, and sending what the
+    /// request publishes from the first moment. (Creating the room is checked by the table, which knows.)
+    init(_ request: EnterRequest, apps: [UInt32: String], requiringPrivateMapKey: Set<UInt32> = [], now: Int)
+        throws(SignalingError) {
         let seq = request.seq
         do {
             guard let rawAppId = request.sdkAppId else { throw TrtcError(.invalidSdkAppId, "sdkAppId is missing") }
@@ -27,6 +32,19 @@ struct Admission: Sendable {
                 throw TrtcError(.invalidSdkAppId, "sdkAppId \(sdkAppId) is not registered on this server")
             }
             try UserSig.verify(userSig, sdkAppId: sdkAppId, userId: userId, secretKey: secretKey, now: now)
+            if let key = request.privateMapKey, !key.isEmpty {
+                let privileges = try PrivateMapKey.verify(key, sdkAppId: sdkAppId, userId: userId, room: room,
+                                                          secretKey: secretKey, now: now)
+                try Self.require(.enterRoom, of: privileges, "enter the room")
+                // Roles apply to the live scene only; an audience member publishes nothing at entry.
+                if request.scene == .rtc || request.role == .anchor {
+                    if request.audio { try Self.require(.sendAudio, of: privileges, "send audio") }
+                    if request.video { try Self.require(.sendVideo, of: privileges, "send video") }
+                }
+                self.privileges = privileges
+            } else if requiringPrivateMapKey.contains(sdkAppId) {
+                throw TrtcError(.invalidPrivateMapKey, "sdkAppId \(sdkAppId) requires a privateMapKey for the room")
+            }
             self.seq = seq
             self.key = RoomKey(sdkAppId: sdkAppId, room: room)
             self.userId = userId
@@ -48,6 +66,14 @@ struct Admission: Sendable {
                 throw .badMessage("media.fingerprint must be \"sha-256\" and 32 colon-separated hex bytes", seq: seq)
             }
             self.media = (offer.ufrag, fingerprint)
+        }
+    }
+
+    /// -100006 unless `privileges` has `bit`, naming what was asked and what the key allows.
+    static func require(_ bit: Privileges, of privileges: Privileges, _ what: String) throws(TrtcError) {
+        guard privileges.contains(bit) else {
+            throw TrtcError(.invalidPrivateMapKey,
+                            "privateMapKey does not allow to \(what) (privilege \(bit.rawValue)); it allows \(privileges)")
         }
     }
 

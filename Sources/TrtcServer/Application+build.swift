@@ -31,7 +31,7 @@ public func buildApplication(
     // The media socket's event loop owns every media connection; the registry queues membership changes onto it.
     let mediaRouter = MediaRouter(
         eventLoop: MultiThreadedEventLoopGroup.singleton.next(), certificate: try DTLSCertificate.generate(),
-        metrics: metrics.media, logger: logger)
+        memberLimits: configuration.memberMediaLimits, metrics: metrics.media, logger: logger)
     let registry = RoomRegistry(
         configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger)
     let media = MediaService(
@@ -48,11 +48,16 @@ public func buildApplication(
 
     let limiter = ConnectionLimiter(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerIP)
 
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: ServerRequestContext.self)
     router.post("/") { request, context -> Response in
         await handleAPI(request, api: api, maxBytes: configuration.maxAPIBodyBytes)
     }
-    router.get("/healthz") { _, _ -> Response in
+    // Operators' endpoints: on this host (a local Prometheus, a health check, a reverse proxy that decides), unless
+    // --public-metrics; other peers get 404 as for any unknown path (security L1).
+    let publicMetrics = configuration.publicMetrics
+    let operatorsOnly: @Sendable (ServerRequestContext) -> Bool = { publicMetrics || $0.peerIsLoopback }
+    router.get("/healthz") { _, context -> Response in
+        guard operatorsOnly(context) else { return Response(status: .notFound) }
         let stats = registry.stats
         var fields: [String: JSONValue] = [
             "status": .string("ok"), "rooms": .integer(Int64(stats.rooms)), "users": .integer(Int64(stats.users)),
@@ -62,8 +67,9 @@ public func buildApplication(
         let body = JSONCoding.print(.object(fields))
         return jsonResponse(body)
     }
-    router.get("/metrics") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+    router.get("/metrics") { _, context -> Response in
+        guard operatorsOnly(context) else { return Response(status: .notFound) }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: metrics.registry.emitToString())))
     }
 

@@ -12,11 +12,12 @@ public struct DevelopmentCredentials: Codable, Sendable, Equatable {
     public var apiSecretKey: String
 
     /// Loads `credentials.json` from `stateDir`, creating the directory (0700) and file (0600) the first time.
-    public static func loadOrCreate(stateDir: URL) throws -> DevelopmentCredentials {
+    /// `created`: made just now (only then does the banner print the keys).
+    public static func loadOrCreate(stateDir: URL) throws -> (credentials: DevelopmentCredentials, created: Bool) {
         let file = stateDir.appendingPathComponent("credentials.json")
         if let data = try? Data(contentsOf: file) {
             do {
-                return try JSONDecoder().decode(DevelopmentCredentials.self, from: data)
+                return (try JSONDecoder().decode(DevelopmentCredentials.self, from: data), false)
             } catch {
                 throw ServerSetupError("\(file.path) is not a valid credentials file: \(error)")
             }
@@ -32,7 +33,7 @@ public struct DevelopmentCredentials: Codable, Sendable, Equatable {
         guard FileManager.default.createFile(atPath: file.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw ServerSetupError("cannot write \(file.path)")
         }
-        return credentials
+        return (credentials, true)
     }
 
     /// `$XDG_STATE_HOME/trtc-server`, else `~/.local/state/trtc-server`.

@@ -1,3 +1,5 @@
+import TrtcCore
+
 /// What one member's RTCP feedback may cost the SFU, and when its video last had a key frame asked for.
 /// Media loop only (like the routing table that holds it).
 final class FeedbackBudget {
@@ -11,8 +13,7 @@ final class FeedbackBudget {
     static let maxNACKNumbers = 100
 
     private var lastKeyframeRequest: ContinuousClock.Instant?
-    private var tokens = FeedbackBudget.burst
-    private var refilled: ContinuousClock.Instant?
+    private var retransmissions = TokenBucket(rate: FeedbackBudget.retransmissionsPerSecond, capacity: FeedbackBudget.burst)
 
     /// Whether a key-frame request for this member's video may be passed on now (and notes it if so).
     func admitKeyframeRequest(now: ContinuousClock.Instant) -> Bool {
@@ -23,13 +24,6 @@ final class FeedbackBudget {
 
     /// Takes one retransmission from this member's budget; false when it is spent.
     func spendRetransmission(now: ContinuousClock.Instant) -> Bool {
-        if let refilled {
-            let seconds = Double((now - refilled) / .microseconds(1)) / 1e6
-            tokens = min(Self.burst, tokens + seconds * Self.retransmissionsPerSecond)
-        }
-        refilled = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
-        return true
+        retransmissions.spend(now: now)
     }
 }

@@ -171,6 +171,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             metrics.drop(MediaDropReason(unprotectError: error))
             return
         }
+        guard route.ingress.admit(isRTCP: isRTCP, bytes: plainLength, now: .now) else {
+            metrics.drop(.rateLimited)
+            return
+        }
         bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)
         let datagram = MediaDatagram(bytes)
         switch router.withTable({ $0.forwarding(from: route, datagram) }) {
@@ -216,12 +220,21 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         for packet in packets {
             switch packet {
             case .genericNACK(let nack):
+                // Feedback about video the asker may not receive is ignored: it gets no resends, the sender no request.
+                guard asker.admission.receivesVideo else {
+                    metrics.drop(.notPermitted)
+                    continue
+                }
                 guard let owner = forwarding.owner(ofVideo: nack.mediaSSRC), owner.session != asker.session else {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
                 }
                 answer(nack, of: owner, to: asker, at: askerAddress, now: now, context: context)
             case .pictureLossIndication(let pli):
+                guard asker.admission.receivesVideo else {
+                    metrics.drop(.notPermitted)
+                    continue
+                }
                 guard let owner = forwarding.owner(ofVideo: pli.mediaSSRC), owner.session != asker.session else {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
@@ -306,6 +319,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         var sent: Int64 = 0
         var bytesSent: Int64 = 0
         for destination in forwarding.destinations where destination.session != forwarding.sender {
+            guard destination.receives(forwarding.kind) else {
+                metrics.drop(.notPermitted)
+                continue
+            }
             let connection = destination.connection
             guard connection.isSecure else { continue }
             guard connection.hasConsent(now: now) else {

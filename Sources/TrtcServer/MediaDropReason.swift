@@ -32,6 +32,10 @@ enum MediaDropReason: String, CaseIterable, Sendable {
     case answerTooLarge = "answer-too-large"
     /// A forwarded copy not sent because its receiver's consent lapsed (no valid check for 30 s).
     case consentExpired = "consent-expired"
+    /// Authentic RTP or RTCP beyond its member's rate limits (`MemberMediaLimits`).
+    case rateLimited = "rate-limited"
+    /// A copy for a receiver whose privateMapKey lacks the receive bit of its kind, or such a receiver's NACK or PLI.
+    case notPermitted = "not-permitted"
 }
 
 

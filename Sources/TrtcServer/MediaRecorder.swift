@@ -8,6 +8,8 @@ import NIOCore
 /// RFC 4571 framing (16-bit big-endian length, then the packet), the format GStreamer's `rtpstreamdepay` reads.
 /// The datagram path only queues packets; `run()` owns the files and writes them. A debugging aid: when the
 /// disk cannot keep up, packets are dropped and counted rather than slowing the forwarding down.
+/// Files are 0600 in a directory made 0700 (they hold decrypted calls); at most `maxOpenFiles` stay open, the least
+/// recently written one is closed for a new stream and reopened for appending when its stream goes on.
 final class MediaRecorder: Sendable {
     struct Packet: Sendable {
         let recordingName: String
@@ -21,9 +23,11 @@ final class MediaRecorder: Sendable {
     private let sink: AsyncStream<Packet>.Continuation
     private let metrics: MediaMetrics
     private let logger: Logger
+    let maxOpenFiles: Int
 
-    init(directory: String, metrics: MediaMetrics, logger: Logger, capacity: Int = 8192) {
+    init(directory: String, metrics: MediaMetrics, logger: Logger, capacity: Int = 8192, maxOpenFiles: Int = 32) {
         self.directory = directory
+        self.maxOpenFiles = max(1, maxOpenFiles)
         self.metrics = metrics
         self.logger = logger
         (queue, sink) = AsyncStream.makeStream(of: Packet.self, bufferingPolicy: .bufferingOldest(capacity))
@@ -34,7 +38,7 @@ final class MediaRecorder: Sendable {
         var path = directory.hasPrefix("/") ? "" : "."
         for component in directory.split(separator: "/") {
             path += "/" + component
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            if mkdir(path, 0o700) != 0 && errno != EEXIST {
                 throw ServerSetupError("--record: cannot create \(path): \(String(cString: strerror(errno)))")
             }
         }
@@ -57,26 +61,39 @@ final class MediaRecorder: Sendable {
     }
 
     func run() async {
-        var files: [String: Int32] = [:]
+        /// Open files: descriptor and when it was last written (a counter), for closing the least recent.
+        var files: [String: (descriptor: Int32, used: UInt64)] = [:]
+        var uses: UInt64 = 0
+        /// Files begun by this run: reopened for appending, not truncated.
+        var begun: Set<String> = []
         var failed: Set<String> = []
-        defer { for descriptor in files.values { close(descriptor) } }
+        defer { for file in files.values { close(file.descriptor) } }
         var frame: [UInt8] = []
         for await packet in queue {
             let name = "\(packet.recordingName)-\(packet.ssrc).rtp"
             guard !failed.contains(name) else { continue }
+            uses += 1
             let descriptor: Int32
             if let existing = files[name] {
-                descriptor = existing
+                descriptor = existing.descriptor
             } else {
+                if files.count >= maxOpenFiles, let oldest = files.min(by: { $0.value.used < $1.value.used }) {
+                    close(oldest.value.descriptor)
+                    files[oldest.key] = nil
+                }
                 let path = directory + "/" + name
-                descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                let mode = begun.contains(name) ? O_APPEND : O_TRUNC
+                descriptor = open(path, O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0o600)
                 guard descriptor >= 0 else {
                     logger.error("--record: cannot open \(path): \(String(cString: strerror(errno)))")
                     failed.insert(name)
                     continue
                 }
-                files[name] = descriptor
+                // An existing file keeps its mode through O_CREAT: the recording is private whatever was there.
+                fchmod(descriptor, 0o600)
+                begun.insert(name)
             }
+            files[name] = (descriptor, uses)
             frame.removeAll(keepingCapacity: true)
             let count = packet.bytes.count
             frame.append(UInt8(truncatingIfNeeded: count >> 8))

@@ -12,6 +12,9 @@ struct MediaAdmission: Sendable {
     let videoSsrc: UInt32
     var publishesAudio: Bool
     var publishesVideo: Bool
+    /// What the member's privateMapKey lets it receive (both without a key); fixed for the session.
+    let receivesAudio: Bool
+    let receivesVideo: Bool
     /// The server's ICE-lite credentials for this session (sent in `entered.media`).
     let local: ICECredentials
     /// From the client's `enter.media`: its ufrag and its DTLS certificate fingerprint.
@@ -30,6 +33,8 @@ struct MediaRoute {
     let videoCache = VideoPacketCache()
     /// Its feedback's budget, and its video's last key-frame request.
     let feedback = FeedbackBudget()
+    /// What it may send (packets and bits per second), spent after decryption.
+    let ingress: MemberMediaBudget
 
     var session: UInt64 { admission.session }
     var room: RoomKey { admission.room }
@@ -53,6 +58,22 @@ struct MediaDestination {
     let videoSsrc: UInt32
     let videoCache: VideoPacketCache
     let feedback: FeedbackBudget
+    let receivesAudio: Bool
+    let receivesVideo: Bool
+
+    /// May this member be sent a packet of `kind` (nil: RTCP reports, which carry no media)?
+    func receives(_ kind: MediaKind?) -> Bool {
+        switch kind {
+        case .audio?: receivesAudio
+        case .video?: receivesVideo
+        case nil: true
+        }
+    }
+}
+
+/// The kind of media an RTP packet carries, by its sender's SSRC: what a receiver needs the privilege for.
+enum MediaKind {
+    case audio, video
 }
 
 /// What to do with an accepted packet: send it to `destinations` except the sender's own.
@@ -60,6 +81,8 @@ struct MediaForwarding {
     let sender: UInt64
     let recordingName: String
     let destinations: [MediaDestination]
+    /// The RTP packet's kind; nil for RTCP.
+    var kind: MediaKind? = nil
 
     /// The member whose video SSRC is `ssrc`, among the room's connected members.
     func owner(ofVideo ssrc: UInt32) -> MediaDestination? {

@@ -13,10 +13,11 @@ final class MediaRouter: Sendable {
     private let metrics: MediaMetrics
     private let logger: Logger
 
-    init(eventLoop: any EventLoop, certificate: DTLSCertificate, metrics: MediaMetrics, logger: Logger) {
+    init(eventLoop: any EventLoop, certificate: DTLSCertificate, memberLimits: MemberMediaLimits,
+         metrics: MediaMetrics, logger: Logger) {
         self.eventLoop = eventLoop
         self.certificate = certificate
-        self.table = .makeBoxSendingValue(MediaRoutingTable(), eventLoop: eventLoop)
+        self.table = .makeBoxSendingValue(MediaRoutingTable(memberLimits: memberLimits), eventLoop: eventLoop)
         self.metrics = metrics
         self.logger = logger
     }

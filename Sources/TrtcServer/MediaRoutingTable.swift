@@ -4,6 +4,8 @@ import TrtcTransport
 /// Who may send media from where, and to whom it goes. The registry changes membership through `MediaRouter`, which
 /// applies it on the media event loop; connectivity checks select addresses. Only that loop touches the table.
 struct MediaRoutingTable {
+    /// Each member's media rate limits.
+    let memberLimits: MemberMediaLimits
     private(set) var routes: [UInt64: MediaRoute] = [:]
     private var sessionByUfrag: [String: UInt64] = [:]
     private var sessionByAddress: [SocketAddress: UInt64] = [:]
@@ -11,6 +13,10 @@ struct MediaRoutingTable {
     private var fanouts: [RoomKey: [MediaDestination]] = [:]
     /// Sessions whose DTLS handshake may need a retransmission: the timer looks at these only.
     private(set) var handshaking: Set<UInt64> = []
+
+    init(memberLimits: MemberMediaLimits) {
+        self.memberLimits = memberLimits
+    }
 
     enum Decision {
         case forward(MediaForwarding)
@@ -22,7 +28,8 @@ struct MediaRoutingTable {
         let connection = try ServerMediaConnection(
             local: admission.local, remoteUfrag: admission.remoteUfrag,
             remoteFingerprint: admission.remoteFingerprint, certificate: certificate)
-        routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil)
+        routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil,
+                                              ingress: MemberMediaBudget(memberLimits))
         sessionByUfrag[admission.local.ufrag] = admission.session
     }
 
@@ -70,7 +77,8 @@ struct MediaRoutingTable {
         sessionByAddress[address] = session
         fanouts[route.room, default: []].append(
             MediaDestination(session: session, address: address, connection: route.connection,
-                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback))
+                             videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback,
+                             receivesAudio: route.admission.receivesAudio, receivesVideo: route.admission.receivesVideo))
     }
 
     mutating func setHandshaking(_ session: UInt64, _ waiting: Bool) {
@@ -86,8 +94,11 @@ struct MediaRoutingTable {
         case .malformed: rejection = .malformed
         }
         if let rejection { return .drop(rejection) }
+        var kind: MediaKind?
+        if case .rtp(let ssrc) = datagram { kind = ssrc == route.admission.audioSsrc ? .audio : .video }
         return .forward(MediaForwarding(
-            sender: route.session, recordingName: route.admission.recordingName, destinations: fanouts[route.room] ?? []))
+            sender: route.session, recordingName: route.admission.recordingName, destinations: fanouts[route.room] ?? [],
+            kind: kind))
     }
 
     private mutating func removeDestination(session: UInt64, room: RoomKey) {

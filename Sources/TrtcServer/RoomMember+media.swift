@@ -14,6 +14,7 @@ extension RoomMember {
             recordingName: "\(room.sdkAppId)-\(MediaRecorder.fileNamePart(room))-\(userId)",
             audioSsrc: media.audioSsrc, videoSsrc: media.videoSsrc,
             publishesAudio: publishesAudio, publishesVideo: publishesVideo,
+            receivesAudio: may(.receiveAudio), receivesVideo: may(.receiveVideo),
             local: local, remoteUfrag: offer.ufrag, remoteFingerprint: offer.fingerprint)
     }
 }

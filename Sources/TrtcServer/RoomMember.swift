@@ -9,6 +9,11 @@ struct RoomMember: Sendable {
     var video: Bool
     var audio: Bool
     var media: MediaGrant
+    /// What its privateMapKey allows; nil: it entered without one (in an app that does not require one).
+    var privileges: Privileges? = nil
+
+    /// Does its privateMapKey allow `bit`? Without a key, everything is allowed.
+    func may(_ bit: Privileges) -> Bool { privileges?.contains(bit) ?? true }
 
     /// In the live scene only anchors are announced to the others; in rtc everybody is.
     var isVisible: Bool { scene == .rtc || role == .anchor }

@@ -23,6 +23,7 @@ struct RoomTable {
     private var sessions: [UInt64: SignalingSession] = [:]
     private var memberCount = 0
     private var isShuttingDown = false
+    private var roomEntries: RoomEntryBudget
 
     init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
          logger: Logger) {
@@ -31,6 +32,7 @@ struct RoomTable {
         self.media = media
         self.mediaEndpoint = mediaEndpoint
         self.logger = logger
+        self.roomEntries = RoomEntryBudget(perMinute: configuration.roomEntriesPerMinute)
     }
 
     // MARK: connections
@@ -61,12 +63,32 @@ struct RoomTable {
             session.send(.error(.refused("already in room \(current.key.room); leave first", seq: admission.seq)))
             return
         }
-        if rooms[admission.key] == nil { metrics.rooms.increment() }
+        // Flags, not the room's dictionary: holding a copy would make the in-place insertion below copy the room.
+        let roomExists = rooms[admission.key] != nil
+        if rooms[admission.key]?[admission.userId] == nil,
+           !roomEntries.spend(.init(sdkAppId: admission.key.sdkAppId, userId: admission.userId), room: admission.key.room) {
+            metrics.roomEntriesThrottled.increment()
+            session.send(.error(.refused(
+                "too many rooms entered by userId \(admission.userId): at most \(configuration.roomEntriesPerMinute) per minute",
+                seq: admission.seq)))
+            return
+        }
+        // Only here is it known whether this entry creates the room.
+        if !roomExists, let privileges = admission.privileges {
+            do {
+                try Admission.require(.createRoom, of: privileges, "create the room (\(admission.key.room) has no members)")
+            } catch {
+                metrics.permissionRefusals.increment()
+                session.send(.error(SignalingError(seq: admission.seq, error)))
+                return
+            }
+        }
+        if !roomExists { metrics.rooms.increment() }
         let credentials = ICECredentials.random()
         let member = RoomMember(
             userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
             video: admission.video, audio: admission.audio,
-            media: makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:]))
+            media: makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:]), privileges: admission.privileges)
         // Changed in place: a copy of the room's dictionary per entry would make filling a large room quadratic.
         let previous = rooms[admission.key, default: [:]].updateValue(member, forKey: admission.userId)
         if let offer = admission.media {
@@ -90,7 +112,7 @@ struct RoomTable {
             metrics.users.increment()
             announceChange(from: nil, to: member, in: admission.key)
         }
-        logger.info("entered", metadata: [
+        logger.debug("entered", metadata: [
             "room": "\(admission.key)", "user": "\(admission.userId)", "session": "\(session.id)",
             "replaced": "\(previous != nil)",
         ])
@@ -105,7 +127,7 @@ struct RoomTable {
         metrics.leaves.increment()
         session.send(.ack(seq: seq))
         session.close()
-        logger.info("left", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
+        logger.debug("left", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
     }
 
     mutating func switchRole(seq: UInt32, role: Role, session: SignalingSession) {
@@ -138,6 +160,14 @@ struct RoomTable {
             session.send(.error(.refused("an audience member cannot publish; switch to anchor first", seq: seq)))
             return
         }
+        do {
+            if video == true, !member.may(.sendVideo) { try Admission.require(.sendVideo, of: member.privileges ?? [], "send video") }
+            if audio == true, !member.may(.sendAudio) { try Admission.require(.sendAudio, of: member.privileges ?? [], "send audio") }
+        } catch {
+            metrics.permissionRefusals.increment()
+            session.send(.error(SignalingError(seq: seq, error)))
+            return
+        }
         let before = member
         if let video { member.video = video }
         if let audio { member.audio = audio }
@@ -151,6 +181,7 @@ struct RoomTable {
 
     /// Removes every member whose connection has been silent for longer than the departure timeout.
     mutating func sweep(now: Int64) {
+        roomEntries.prune()
         let limit = configuration.departureTimeoutMs
         var expired: [Membership] = []
         for (key, members) in rooms {
@@ -164,7 +195,7 @@ struct RoomTable {
             metrics.timeouts.increment()
             // A connection that is open but silent is closed: its client will notice and come back.
             member.session.close(goingAway: true)
-            logger.info("departure timeout", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
+            logger.debug("departure timeout", metadata: ["room": "\(membership.key)", "user": "\(membership.userId)"])
         }
         // A connection that is in no room (never entered, or left) and has gone silent is closed as well: otherwise an
         // idle connection would hold its socket and memory for good.
@@ -187,7 +218,7 @@ struct RoomTable {
             member.session.close()
             removeMember(Membership(key: key, userId: userId), reason: .removedByServer)
             metrics.kicksRemoved.increment()
-            logger.info("removed by API", metadata: ["room": "\(key)", "user": "\(userId)"])
+            logger.debug("removed by API", metadata: ["room": "\(key)", "user": "\(userId)"])
         }
         return .done
     }

@@ -65,7 +65,9 @@ struct ServerAPI: Sendable {
             case .secretIdNotFound(let id):
                 throw APIError("AuthFailure.SecretIdNotFound", "SecretId \(id.prefix(64).debugDescription) is not known")
             case .signatureExpired:
-                throw APIError("AuthFailure.SignatureExpire", "X-TC-Timestamp \(timestamp) is more than \(configuration.apiTimestampTolerance) s from the server's time \(now)")
+                // As Tencent's message: the server's own time is not told (security L2).
+                throw APIError("AuthFailure.SignatureExpire",
+                               "X-TC-Timestamp \(timestamp) differs from the server's time by more than \(configuration.apiTimestampTolerance) s; check the client's clock")
             case .signatureMismatch:
                 throw APIError("AuthFailure.SignatureFailure", "the signature does not match the request")
             }

@@ -62,6 +62,18 @@ public struct ServerCommand: AsyncParsableCommand {
         valueName: "N"))
     var apiRateLimit: Int?
 
+    @Option(name: .customLong("member-rtp-rate"), help: ArgumentHelp(
+        "RTP packets per second one member may send (bursts of twice that); 0 for no limit (default 1500).", valueName: "N"))
+    var memberRTPRate: Int?
+
+    @Option(name: .customLong("member-bitrate"), help: ArgumentHelp(
+        "RTP kbit/s one member may send (bursts of 2 s worth); 0 for no limit (default 10000).", valueName: "KBIT"))
+    var memberBitrate: Int?
+
+    @Option(name: .customLong("member-rtcp-rate"), help: ArgumentHelp(
+        "RTCP packets per second one member may send (bursts of twice that); 0 for no limit (default 100).", valueName: "N"))
+    var memberRTCPRate: Int?
+
     @Option(help: ArgumentHelp(
         "The media address clients are told to use, when it is not the host they reach signaling at (NAT, containers).",
         valueName: "HOST:PORT"))
@@ -79,6 +91,18 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Allow --listen on a non-loopback address without TLS (UserSigs and API requests travel in clear).")
     var insecurePlaintext = false
 
+    @Option(name: .customLong("require-private-map-key"), help: ArgumentHelp(
+        "Entering a room of this app needs a privateMapKey, whose privileges then rule entering, publishing and receiving (repeatable).",
+        valueName: "SDKAPPID"))
+    var requirePrivateMapKey: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "Entries per user into rooms it is not in, per minute (default 30, bursts of as many; 0: no limit).", valueName: "N"))
+    var roomEntriesPerMinute: Int?
+
+    @Flag(help: "Answer /metrics and /healthz from any address (default: only from this host).")
+    var publicMetrics = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -93,7 +117,7 @@ public struct ServerCommand: AsyncParsableCommand {
         // One descriptor per signaling connection: the default soft limit would cap the server at ~1000 clients.
         FileDescriptorLimit.raiseToHardLimit()
         let (configuration, banner) = try makeConfiguration()
-        if let warning = configuration.plaintextWarning {
+        for warning in [argvSecretWarning, configuration.plaintextWarning].compactMap({ $0 }) {
             FileHandle.standardError.write(Data("trtc-server: warning: \(warning)\n".utf8))
         }
         let started = StartedServer()
@@ -113,7 +137,7 @@ public struct ServerCommand: AsyncParsableCommand {
     /// Turns flags, config file and state dir into a configuration and the start-up banner.
     public func makeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> (ServerConfiguration, String) {
-        let file = try config.map(ServerConfigFile.load)
+        let file = try (config ?? Self.credentialConfigFile(environment)).map(ServerConfigFile.load)
         let listenAddress = try HostPort(parsing: listen ?? file?.listen ?? "127.0.0.1:7800")
         let mediaAddress = try HostPort(parsing: media ?? file?.media ?? "\(HostPort(host: listenAddress.host, port: 7801))")
 
@@ -151,20 +175,38 @@ public struct ServerCommand: AsyncParsableCommand {
         if appTable.isEmpty || credentialTable.isEmpty {
             let dir = stateDir ?? file?.stateDir
             let stateURL = dir.map { URL(fileURLWithPath: $0) } ?? DevelopmentCredentials.defaultStateDir(environment: environment)
-            let dev = try DevelopmentCredentials.loadOrCreate(stateDir: stateURL)
-            lines.append("  development credentials (kept in \(stateURL.path)/credentials.json):")
+            let (dev, created) = try DevelopmentCredentials.loadOrCreate(stateDir: stateURL)
+            // The keys are printed only when they are made: the banner usually ends in a journal (security M2).
+            lines.append("  development credentials (kept in \(stateURL.path)/credentials.json)"
+                + (created ? ", made now; the keys are printed only this once:" : "; keys not printed again:"))
             if appTable.isEmpty {
                 appTable[dev.sdkAppId] = dev.secretKey
                 lines.append("    sdkAppId   \(dev.sdkAppId)")
-                lines.append("    secretKey  \(dev.secretKey)")
+                if created { lines.append("    secretKey  \(dev.secretKey)") }
             }
             if credentialTable.isEmpty {
                 credentialTable[dev.secretId] = dev.apiSecretKey
                 lines.append("    SecretId   \(dev.secretId)")
-                lines.append("    SecretKey  \(dev.apiSecretKey)")
+                if created { lines.append("    SecretKey  \(dev.apiSecretKey)") }
             }
         }
+        // The file's apps and the flags; an --app flag for an app of the file replaces its key, not its rules.
+        var requiringKey = Set((file?.apps ?? []).filter { $0.requirePrivateMapKey == true }.map(\.sdkAppId))
+        for text in requirePrivateMapKey {
+            guard let number = Int64(text) else {
+                throw ValidationError("--require-private-map-key: \(text.debugDescription) is not an sdkAppId")
+            }
+            requiringKey.insert(try Identifiers.sdkAppIdChecked(number))
+        }
+        if let unknown = requiringKey.subtracting(appTable.keys).min() {
+            throw ValidationError("--require-private-map-key: sdkAppId \(unknown) is not an application of this server")
+        }
+        if !requiringKey.isEmpty {
+            lines.append("  privateMapKey required: \(requiringKey.sorted().map(String.init).joined(separator: ", "))")
+        }
         lines.append("  applications: \(appTable.keys.sorted().map(String.init).joined(separator: ", "))")
+        let roomEntries = roomEntriesPerMinute ?? file?.roomEntriesPerMinute ?? 30
+        guard roomEntries >= 0 else { throw ValidationError("--room-entries-per-minute must be 0 (no limit) or more") }
 
         let departure = try Self.seconds(departureTimeout ?? file?.departureTimeoutSeconds ?? 5, "--departure-timeout")
         let enter = try Self.seconds(enterTimeout ?? file?.enterTimeoutSeconds ?? 10, "--enter-timeout")
@@ -184,13 +226,44 @@ public struct ServerCommand: AsyncParsableCommand {
         if let announce { lines.append("  announced   udp://\(announce)") }
         if let record { lines.append("  recording   RTP to \(record)/") }
         if let mirrorAddress { lines.append("  mirroring   RTP to udp://\(mirrorAddress)") }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             listenHost: listenAddress.host, listenPort: listenAddress.port, mediaHost: mediaAddress.host,
             mediaPort: mediaAddress.port, apps: appTable, apiCredentials: credentialTable,
             departureTimeout: departure, apiRequestsPerSecond: apiRate, enterTimeout: enter, requestHeadTimeout: requestHead,
             maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress,
             mediaAnnounce: announce, tls: tls, plaintextWarning: plaintextWarning)
+        configuration.appsRequiringPrivateMapKey = requiringKey
+        configuration.roomEntriesPerMinute = roomEntries
+        configuration.publicMetrics = publicMetrics || file?.publicMetrics == true
+        let standard = MemberMediaLimits.standard
+        let memberLimits = MemberMediaLimits(
+            rtpPacketsPerSecond: memberRTPRate ?? file?.memberRtpRate ?? standard.rtpPacketsPerSecond,
+            rtpBitsPerSecond: (memberBitrate ?? file?.memberBitrateKbps ?? standard.rtpBitsPerSecond / 1000) * 1000,
+            rtcpPacketsPerSecond: memberRTCPRate ?? file?.memberRtcpRate ?? standard.rtcpPacketsPerSecond)
+        guard memberLimits.rtpPacketsPerSecond >= 0, memberLimits.rtpBitsPerSecond >= 0, memberLimits.rtcpPacketsPerSecond >= 0 else {
+            throw ValidationError("--member-rtp-rate, --member-bitrate and --member-rtcp-rate must be 0 (no limit) or more")
+        }
+        configuration.memberMediaLimits = memberLimits
         return (configuration, lines.joined(separator: "\n"))
+    }
+
+    /// The configuration file systemd hands over as a credential (`LoadCredential=trtc-server.json` in the system
+    /// unit): used when `--config` is not given, so that secrets never need to be on the command line.
+    static func credentialConfigFile(_ environment: [String: String]) -> String? {
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else { return nil }
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(credentialName).path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The credential's name (its file in `$CREDENTIALS_DIRECTORY`).
+    public static let credentialName = "trtc-server.json"
+
+    /// Secrets given as flags are readable by every local user (ps, /proc/PID/cmdline): said at start-up.
+    public var argvSecretWarning: String? {
+        let flags = (apps.isEmpty ? [] : ["--app"]) + (apiCredentials.isEmpty ? [] : ["--api-credential"])
+        guard !flags.isEmpty else { return nil }
+        return "\(flags.joined(separator: " and ")) put secret keys on the command line, where every local user can read "
+            + "them (ps); use --config FILE (mode 0600) or the \(Self.credentialName) credential instead"
     }
 
     /// Both of `--tls-cert` and `--tls-key`, or neither.

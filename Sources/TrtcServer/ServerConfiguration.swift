@@ -14,6 +14,12 @@ public struct ServerConfiguration: Sendable {
     public var mediaAnnounce: HostPort?
     /// sdkAppId → secret key (UserSig verification).
     public var apps: [UInt32: String]
+    /// Apps whose rooms need a privateMapKey to enter (config `requirePrivateMapKey`); entering, publishing and
+    /// receiving then follow its privilege bits. A key given to another app's room is checked and honoured too.
+    public var appsRequiringPrivateMapKey: Set<UInt32> = []
+    /// Entries per user (sdkAppId + userId) into rooms it is not in, per minute, in bursts of the same number; more
+    /// are refused, so that one UserSig cannot walk the room space (room enumeration, docs/security.md H3). 0: no limit.
+    public var roomEntriesPerMinute = 30
     /// SecretId → SecretKey (TC3 verification of the server API).
     public var apiCredentials: [String: String]
     /// A member silent for longer than this is removed and the others are told reason 1.
@@ -25,6 +31,11 @@ public struct ServerConfiguration: Sendable {
     /// Room state changes (enter, publish, switchRole) per second per signaling session, bursts of twice that;
     /// more are refused. 0 for no limit (tests that use toggles as a traffic source).
     public var stateChangesPerSecond = 10
+    /// What each member may send the SFU (`--member-rtp-rate`, `--member-bitrate`, `--member-rtcp-rate`); beyond it
+    /// packets are dropped and counted (`rate-limited`).
+    public var memberMediaLimits = MemberMediaLimits.standard
+    /// `--public-metrics`: /metrics and /healthz answer every peer; otherwise only peers on this host (security L1).
+    public var publicMetrics = false
     /// Server-API requests per second per SecretId (`RequestLimitExceeded` beyond); 0 for no limit.
     public var apiRequestsPerSecond: Int
     /// Messages a slow client may have queued before it is disconnected.

@@ -16,6 +16,8 @@ public final class ServerMetrics: Sendable {
     let messagesOut: Counter
     let badMessages: Counter
     let stateChangesRefused: Counter
+    let permissionRefusals: Counter
+    let roomEntriesThrottled: Counter
     let connections: Gauge
     let refusedServerFull: Counter
     let refusedAddressFull: Counter
@@ -47,6 +49,8 @@ public final class ServerMetrics: Sendable {
         messagesOut = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_messages_total", unitName: "", helpText: messageHelp), labels: [("direction", "out")])
         badMessages = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_bad_messages_total", unitName: "", helpText: "Signaling messages answered with an error"))
         stateChangesRefused = registry.makeCounter(descriptor: .init(metricName: "trtc_signaling_state_changes_refused_total", unitName: "", helpText: "enter, publish and switchRole refused because the session asked for more than 10 per second"))
+        permissionRefusals = registry.makeCounter(descriptor: .init(metricName: "trtc_private_map_key_refusals_total", unitName: "", helpText: "enter and publish refused for a missing, invalid or insufficient privateMapKey"))
+        roomEntriesThrottled = registry.makeCounter(descriptor: .init(metricName: "trtc_room_entries_throttled_total", unitName: "", helpText: "enter refused because the user entered more rooms per minute than allowed"))
         let apiHelp = "Server API requests, by result"
         apiOK = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "ok")])
         apiFailed = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "error")])

@@ -91,8 +91,11 @@ struct SignalingMessageHandler: Sendable {
         case .enter(let request):
             let admission: Admission
             do {
-                admission = try Admission(request, apps: configuration.apps, now: Int(Date().timeIntervalSince1970))
+                admission = try Admission(request, apps: configuration.apps,
+                                          requiringPrivateMapKey: configuration.appsRequiringPrivateMapKey,
+                                          now: Int(Date().timeIntervalSince1970))
             } catch {
+                if error.code == TrtcErrorCode.invalidPrivateMapKey.rawValue { metrics.permissionRefusals.increment() }
                 reject(error, session)
                 return
             }

@@ -1,3 +1,5 @@
+import TrtcCore
+
 /// How many room state changes (enter, publish, switchRole) one signaling session may ask for: each reaches every
 /// other member of the room, so an unthrottled toggle loop is an amplifier (security finding M3). A token bucket:
 /// `perSecond` on average, bursts of twice that (`ServerConfiguration.stateChangesPerSecond`; 0: no limit).
@@ -5,24 +7,15 @@
 struct StateChangeBudget {
     let perSecond: Double
     var burst: Double { 2 * perSecond }
-
-    private var tokens: Double
-    private var refilled: ContinuousClock.Instant?
+    private var bucket: TokenBucket
 
     init(perSecond: Int) {
         self.perSecond = Double(perSecond)
-        tokens = 2 * Double(perSecond)
+        bucket = TokenBucket(rate: Double(perSecond), capacity: 2 * Double(perSecond))
     }
 
     mutating func spend(now: ContinuousClock.Instant = .now) -> Bool {
         guard perSecond > 0 else { return true }
-        if let refilled {
-            let seconds = Double((now - refilled) / .microseconds(1)) / 1e6
-            tokens = min(burst, tokens + seconds * perSecond)
-        }
-        refilled = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
-        return true
+        return bucket.spend(now: now)
     }
 }

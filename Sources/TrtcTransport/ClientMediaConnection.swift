@@ -87,6 +87,10 @@ public final class ClientMediaConnection {
     /// A check was answered within the last 30 s (RFC 7675): stop sending media when false.
     public func hasConsent(now: ContinuousClock.Instant) -> Bool { ice.hasConsent(now: now) }
 
+    /// The round trip of the last answered connectivity check (checks run every 2.5 s ± 20 % for consent), nil
+    /// before the first answer. Measured against the server itself, which answers checks at once.
+    public var roundTrip: Duration? { ice.lastRoundTrip }
+
     public var isSecure: Bool { channel.isSecure }
 
     /// The negotiated SRTP profile, once secure.

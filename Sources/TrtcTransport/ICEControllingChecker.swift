@@ -17,11 +17,14 @@ struct ICEControllingChecker {
     /// Responses are authenticated with the server's password, like the requests.
     private let integrityKey: SymmetricKey
     private let tieBreaker: UInt64
-    private var outstanding: [STUNTransactionID] = []
+    /// Checks waiting for an answer, with when each was sent (for the round trip).
+    private var outstanding: [(id: STUNTransactionID, sent: ContinuousClock.Instant)] = []
     private(set) var nextCheck: ContinuousClock.Instant?
     private(set) var started: ContinuousClock.Instant?
     private(set) var firstSuccess: ContinuousClock.Instant?
     private(set) var lastSuccess: ContinuousClock.Instant?
+    /// Request to answer of the last answered check: the round trip to the server (trtcd's `rtt` statistic).
+    private(set) var lastRoundTrip: Duration?
 
     /// RFC 8445 5.1.2: type preference 110 (peer-reflexive, what the server learns us as), local preference 65535,
     /// component 1.
@@ -43,7 +46,7 @@ struct ICEControllingChecker {
         if started == nil { started = now }
         if let nextCheck, now < nextCheck { return nil }
         let id = STUNTransactionID.random()
-        outstanding.append(id)
+        outstanding.append((id, now))
         if outstanding.count > Self.outstandingLimit { outstanding.removeFirst() }
         let interval: Duration
         if firstSuccess == nil {
@@ -64,10 +67,10 @@ struct ICEControllingChecker {
     /// True for an authenticated success response to an outstanding check.
     mutating func receive(_ datagram: UnsafeRawBufferPointer, now: ContinuousClock.Instant) -> Bool {
         guard let response = STUNMessage(parsing: datagram), response.method == STUNMessage.bindingMethod,
-            response.messageClass == .successResponse, let index = outstanding.firstIndex(of: response.transactionID),
+            response.messageClass == .successResponse, let index = outstanding.firstIndex(where: { $0.id == response.transactionID }),
             response.hasValidFingerprint(in: datagram), response.hasValidIntegrity(in: datagram, key: integrityKey)
         else { return false }
-        outstanding.remove(at: index)
+        lastRoundTrip = now - outstanding.remove(at: index).sent
         if firstSuccess == nil {
             firstSuccess = now
             // Switch to the consent cadence from here.

@@ -7,13 +7,13 @@ import TrtcHarness
 struct DaemonNotRunningTests {
     static let commands: [[String]] = [
         ["status"], ["exit"], ["video", "start"], ["audio", "mute"], ["remote-video", "bob"],
-        ["enter", "--room", "1", "--user", "alice", "--sdk-app-id", "1400000001", "--secret-key", "k"],
+        ["enter", "--room", "1", "--user", "alice", "--sdk-app-id", "1400000001"],
     ]
 
     @Test("every daemon command exits 1 saying trtcd is not running", arguments: commands)
     func notRunning(_ arguments: [String]) async throws {
         try await withPrivateBus { bus in
-            let run = try await CommandRun.trtcctl(arguments, environment: bus.addressEnvironment)
+            let run = try await CommandRun.trtcctl(arguments, environment: bus.addressEnvironment.merging(["TRTC_SECRET_KEY": "k"]) { $1 })
             #expect(run.status == 1, "\(run)")
             #expect(run.stderr.hasPrefix("trtcctl: trtcd is not running"), "\(run)")
             #expect(run.stderr.contains("org.freedesktop.DBus.Error.ServiceUnknown"), "\(run)")

@@ -30,9 +30,9 @@ struct DaemonSession: Sendable {
 
 /// Runs `body` with a private bus, a trtc-server and a trtcd (default server: that trtc-server); stops all three.
 /// `daemonEnvironment` adds to (or replaces) trtcd's environment, e.g. a PipeWire session's runtime dir.
-func withDaemonSession<T: Sendable>(daemonEnvironment: [String: String] = [:],
+func withDaemonSession<T: Sendable>(daemonEnvironment: [String: String] = [:], serverArguments: [String] = [],
                                     _ body: (DaemonSession) async throws -> T) async throws -> T {
-    try await withRoomServer { server in
+    try await withRoomServer(arguments: serverArguments) { server in
         try await withPrivateBus { bus in
             let runtime = try BuiltProducts.temporaryDirectory("trtcctl-runtime")
             defer { try? FileManager.default.removeItem(at: runtime) }

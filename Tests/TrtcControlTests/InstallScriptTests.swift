@@ -116,8 +116,31 @@ struct InstallScriptTests {
     func unitsVerify() async throws {
         let run = try await CommandRun.run(Self.verifyUnits, ["--bin-dir", BuiltProducts.directory.path], environment: [:])
         #expect(run.status == 0, "\(run)")
-        #expect(run.stdout == Self.verifiedInstalledFiles.map { "verify-units: \($0) ok\n" }.joined(), "\(run)")
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let verified = Self.verifiedInstalledFiles.map { "verify-units: \($0) ok" }
+        #expect(Array(lines.prefix(verified.count)) == verified, "\(run)")
+        // Then the exposure ratings (systemd-analyze security --offline=yes) of the two installed units.
+        let exposures = lines.dropFirst(verified.count).filter { !$0.isEmpty }
+        #expect(exposures.count == 2, "\(run)")
+        #expect(exposures.first?.wholeMatch(of: /verify-units: trtc-server\.service installed system-wide \(system\) exposure (0|1)\.[0-9] \(at most 1\.5\) ok/) != nil, "\(run)")
+        #expect(exposures.last?.wholeMatch(of: /verify-units: trtcd\.service installed with --user \(user\) exposure [0-9]\.[0-9] \(at most [0-9.]+\) ok/) != nil, "\(run)")
         #expect(run.stderr.isEmpty, "\(run)")
+    }
+
+    @Test("verify-units fails when a unit loses its hardening: trtc-server above 1.5, trtcd above its baseline")
+    func unitsVerifyCatchesWeakerHardening() async throws {
+        let copy = try Self.copyOfInstallFiles()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        // Still valid units (systemd-analyze verify passes), only less confined.
+        try Self.edit(copy, "systemd/trtc-server.service", replacing: "CapabilityBoundingSet=\n", with: "")
+        try Self.edit(copy, "systemd/trtcd.service", replacing: "SystemCallFilter=~@privileged @resources @mount\n", with: "")
+        let run = try await CommandRun.run(copy.appendingPathComponent("scripts/verify-units").path,
+                                           ["--bin-dir", BuiltProducts.directory.path], environment: [:])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains(/trtc-server\.service installed system-wide \(system\): exposure [0-9.]+ is above 1\.5/), "\(run)")
+        #expect(run.stderr.contains(/trtcd\.service installed with --user \(user\): exposure [0-9.]+ is above [0-9.]+/), "\(run)")
+        #expect(run.stderr.contains("CapabilityBoundingSet=~CAP_SYS_ADMIN"), "the missing settings are listed: \(run)")
+        #expect(run.stdout.contains("trtc-server.service installed system-wide (system) ok"), "\(run)")
     }
 
     @Test("verify-units fails on a misspelt directive and on an activation file that names another unit")

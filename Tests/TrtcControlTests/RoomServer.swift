@@ -22,14 +22,14 @@ struct RoomServer: Sendable {
          "TRTC_SDK_APP_ID": String(Self.sdkAppId), "TRTC_CA_FILE": process.caFile ?? ""]
     }
 
-    static func start() async throws -> RoomServer {
-        RoomServer(process: try await ServerProcess.start(credentials: credentials, departureTimeout: 30))
+    static func start(arguments: [String] = []) async throws -> RoomServer {
+        RoomServer(process: try await ServerProcess.start(credentials: credentials, departureTimeout: 30, extraArguments: arguments))
     }
 
     func stop() async { await process.stop() }
 }
 
 /// Runs `body` with a fresh server that is stopped afterwards, also when `body` throws.
-func withRoomServer<T: Sendable>(_ body: (RoomServer) async throws -> T) async throws -> T {
-    try await withStopping(try await RoomServer.start(), stop: { await $0.stop() }, body)
+func withRoomServer<T: Sendable>(arguments: [String] = [], _ body: (RoomServer) async throws -> T) async throws -> T {
+    try await withStopping(try await RoomServer.start(arguments: arguments), stop: { await $0.stop() }, body)
 }

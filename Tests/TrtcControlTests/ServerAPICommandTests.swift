@@ -83,8 +83,8 @@ struct ServerAPICommandTests {
     @Test("an unreachable endpoint exits 1 with a message naming it")
     func unreachable() async throws {
         let run = try await CommandRun.trtcctl(
-            ["server", "dismiss", "--room", "9", "--endpoint", "http://127.0.0.1:1", "--secret-id", "a", "--secret-key", "b",
-             "--sdk-app-id", "1400000001"])
+            ["server", "dismiss", "--room", "9", "--endpoint", "http://127.0.0.1:1", "--secret-id", "a",
+             "--sdk-app-id", "1400000001"], environment: ["TRTC_API_SECRET_KEY": "b"])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.hasPrefix("trtcctl: DismissRoom at http://127.0.0.1:1 failed: "), "\(run)")
     }

@@ -53,6 +53,13 @@ struct UsageTests {
         (["server", "remove-user", "--room", "1", "alice", "b*b", "--secret-id", "i", "--secret-key", "k", "--sdk-app-id", "1"],
          "[-3319] userId \"b*b\""),
         (["server", "kick"], "Unexpected argument 'kick'"),
+        (["usersig", "--user", "alice", "--secret-key-file", "/dev/null"] + key, "give either --secret-key or --secret-key-file, not both"),
+        (["usersig", "--user", "alice", "--sdk-app-id", "1", "--secret-key-file", "/nonexistent/key"], "--secret-key-file: cannot read /nonexistent/key"),
+        (["usersig", "--user", "alice", "--sdk-app-id", "1", "--secret-key-file", "/dev/null"], "--secret-key-file: /dev/null is empty"),
+        (["enter", "--room", "1", "--user", "alice", "--sdk-app-id", "1", "--user-sig-file", "/nonexistent/sig"], "--user-sig-file: cannot read"),
+        (["enter", "--room", "1", "--user", "alice", "--user-sig-file", "/etc/os-release"] + key, "either --user-sig or --secret-key"),
+        (["server", "dismiss", "--room", "1", "--secret-id", "i", "--secret-key-file", "/nonexistent/api", "--sdk-app-id", "1"],
+         "--secret-key-file: cannot read /nonexistent/api"),
     ]
 
     @Test("a bad command line exits 2 with a message and the usage", arguments: badCommandLines)

@@ -121,6 +121,16 @@ import TrtcHarness
         #expect(try UserSig.decode(current).expire == 15_552_000)
     }
 
+    @Test("security L5: a UserSig issued up to 300 s ahead of the server's clock is accepted (skew), further ahead refused")
+    func issuedInTheFuture() throws {
+        let sig = UserSig.generate(sdkAppId: 7, userId: "u", secretKey: "k", expire: 100, time: 10_000)
+        try UserSig.verify(sig, sdkAppId: 7, userId: "u", secretKey: "k", now: 10_000 - UserSig.maximumClockSkew)
+        let early = failure { () throws(TrtcError) in try UserSig.verify(sig, sdkAppId: 7, userId: "u", secretKey: "k", now: 9_699) }
+        #expect(early == TrtcError(.userSigCheckFailed, "userSig is issued at 10000, more than 300 s after the server's clock"))
+        let far = UserSig.generate(sdkAppId: 7, userId: "u", secretKey: "k", expire: 100, time: Int(Date().timeIntervalSince1970) + 86_400)
+        #expect(failure { () throws(TrtcError) in try UserSig.verify(far, sdkAppId: 7, userId: "u", secretKey: "k") }?.code == -100018)
+    }
+
     @Test func reasonsAreNamed() throws {
         let sig = UserSig.generate(sdkAppId: 1_400_000_001, userId: "alice", secretKey: Self.key, time: Self.issued)
         func message(_ sig: String, app: UInt32 = 1_400_000_001, user: String = "alice", key: String = Self.key) -> TrtcError? {

@@ -4,7 +4,7 @@ import TrtcCore
 
 @Suite struct ValuesTests {
     @Test func errorCodes() {
-        #expect(TrtcErrorCode.allCases.map(\.rawValue) == [-3308, -3316, -3317, -3318, -3319, -3320, -3340, -100018])
+        #expect(TrtcErrorCode.allCases.map(\.rawValue) == [-3308, -3316, -3317, -3318, -3319, -3320, -3340, -100006, -100018])
         #expect(TrtcError(.refused, "room is full").code == -3340)
         #expect(TrtcError(code: -1, message: "other").knownCode == nil)
         #expect(TrtcError(code: -3308, message: "x").knownCode == .connectFailed)

@@ -38,6 +38,8 @@ struct ContractTests {
             .enterRoom(result: 12), .exitRoom(.roomDismissed), .remoteUserEnterRoom(userId: "bob"),
             .remoteUserLeaveRoom(userId: "bob", reason: .timedOut), .userVideoAvailable(userId: "bob", available: true),
             .userAudioAvailable(userId: "bob", available: false), .connectionLost, .tryToReconnect, .connectionRecovery,
+            .statistics(StatisticsContractTests.sample), .statistics(RoomStatistics()),
+            .networkQuality(local: .excellent, remote: ["bob": .good, "carol": .unknown]), .networkQuality(local: .down, remote: [:]),
         ]
         #expect(Set(samples.map(\.member)) == Set(RoomSignal.members))
         for signal in samples {
@@ -54,12 +56,17 @@ struct ContractTests {
         let samples = [
             EnterParameters(sdkAppId: 1_400_000_001, userId: "alice", userSig: "sig", room: .numeric(8888)),
             EnterParameters(sdkAppId: 1_400_000_001, userId: "bob_2", userSig: "sig", room: .string("team-a"), scene: .live,
-                            role: .audience, server: "wss://rooms.example:7800", bindToCaller: true),
+                            role: .audience, server: "wss://rooms.example:7800", bindToCaller: true, privateMapKey: "eJw1key"),
         ]
         for parameters in samples {
             let dictionary = try #require(parameters.dictionary.stringKeyedDictionary)
             #expect(try EnterParameters(dictionary) == parameters)
         }
         #expect(throws: DBusError.self) { _ = try EnterParameters(["sdkAppId": .uint32(1_400_000_001), "extra": .string("x")]) }
+        // privateMapKey: optional `s`; empty counts as absent, another type is InvalidArgument.
+        let base: [String: DBusValue] = ["sdkAppId": .uint32(1_400_000_001), "userId": .string("a"), "userSig": .string("s"),
+                                         "roomId": .uint32(1)]
+        #expect(try EnterParameters(base.merging(["privateMapKey": .string("")]) { $1 }).privateMapKey == nil)
+        #expect(throws: DBusError.self) { _ = try EnterParameters(base.merging(["privateMapKey": .uint32(1)]) { $1 }) }
     }
 }

@@ -18,7 +18,7 @@ struct MediaErrorTests {
             #expect(noMicrophone?.message.hasPrefix("[-1302]") == true, "\(String(describing: noMicrophone))")
 
             for options: [String: DBusValue] in [["colour": .string("red")], ["width": .string("640")], ["fps": .uint32(0)],
-                                                 ["bitrate": .int32(800)], ["camera": .uint32(1)]] {
+                                                 ["bitrate": .int32(800)], ["camera": .uint32(1)], ["bindToCaller": .string("yes")]] {
                 let failure = await alice.failure("StartLocalVideo", [.variantDictionary(options)])
                 #expect(failure?.name == "org.trtcd.Trtc1.Error.InvalidArgument", "\(options): \(String(describing: failure))")
             }

@@ -45,12 +45,13 @@ struct MediaRoom: Sendable {
 }
 
 /// Runs `body` in a `DaemonRoom` whose trtcds use a private PipeWire and whose server records what it accepts.
-func withMediaRoom<T: Sendable>(users: Int, _ body: @escaping @Sendable (MediaRoom) async throws -> T) async throws -> T {
+func withMediaRoom<T: Sendable>(users: Int, serverArguments: [String] = [],
+                                 _ body: @escaping @Sendable (MediaRoom) async throws -> T) async throws -> T {
     let pipeWire = try PipeWireTestEnvironment.start()
     defer { pipeWire.stop() }
     let record = try BuiltProducts.temporaryDirectory("trtc-record")
     defer { try? FileManager.default.removeItem(at: record) }
-    return try await withDaemonRoom(users: users, serverArguments: ["--record", record.path], daemonEnvironment: pipeWire.exports) { room in
+    return try await withDaemonRoom(users: users, serverArguments: ["--record", record.path] + serverArguments, daemonEnvironment: pipeWire.exports) { room in
         try await body(MediaRoom(pipeWire: pipeWire, server: room.server, recordDirectory: record, buses: room.buses,
                                  daemons: room.daemons, clients: room.clients))
     }

@@ -40,8 +40,10 @@ final class RoomClient: Sendable {
     }
 
     var signals: [Signal] { recorded.withLock { $0 } }
-    /// Room signals only (no PropertiesChanged).
-    var roomSignals: [Signal] { signals.filter { $0.member != "PropertiesChanged" } }
+    /// Signals that come every 2 s in a room whatever happens (read them from `signals`).
+    static let periodic: Set<String> = ["Statistics", "NetworkQuality"]
+    /// Room signals that report events: no PropertiesChanged, no periodic Statistics/NetworkQuality.
+    var roomSignals: [Signal] { signals.filter { $0.member != "PropertiesChanged" && !Self.periodic.contains($0.member) } }
 
     @discardableResult
     func call(_ member: String, _ arguments: [DBusValue] = [], interface: String = RoomClient.interface) async throws -> [DBusValue] {

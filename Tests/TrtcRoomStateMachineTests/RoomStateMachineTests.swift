@@ -364,6 +364,30 @@ struct RoomStateMachineTests {
         #expect(machine.publishStep().request == nil, "nothing left to tell the server")
     }
 
+    @Test("a kind refused for the privateMapKey (-100006) is not asked for again, nor in the re-entry after a loss")
+    func publishDeniedByTheKey() throws {
+        var machine = try Self.inRoom()
+        _ = machine.deviceOpened(.audio)
+        _ = machine.deviceOpened(.video)
+        let publish = try #require(machine.publishStep().request)
+        #expect(publish.audio == true && publish.video == true)
+        let refusal = SignalingError(TrtcError(.invalidPrivateMapKey, "privateMapKey does not allow to send audio"))
+        #expect(!machine.publishAnswered(publish, .error(refusal)).again)
+        #expect(machine.wantedPublishing() == PublishFlags())
+        let (actions, none) = machine.publishStep()
+        #expect(actions == [.setSending(PublishFlags())] && none == nil, "nothing sent, nothing asked")
+        _ = machine.sessionEnded(1, .lost("reset"))
+        guard case .sendEnter(let request) = machine.sessionConnected(1).first else { Issue.record("no enter"); return }
+        #expect(!request.audio && !request.video, "the re-entry must not be refused as a whole")
+
+        // Any other refusal is retried on the next change, as before.
+        var other = try Self.inRoom()
+        _ = other.deviceOpened(.audio)
+        let again = try #require(other.publishStep().request)
+        _ = other.publishAnswered(again, .error(SignalingError(TrtcError(.refused, "no"))))
+        #expect(other.wantedPublishing().audio)
+    }
+
     @Test("StartLocal* refused for an audience member and while exiting; StopLocal* stops sending that kind first")
     func localDevices() throws {
         var audience = try Self.inRoom(params: Self.live)

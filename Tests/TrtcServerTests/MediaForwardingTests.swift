@@ -338,3 +338,70 @@ extension MediaForwardingTests {
         }
     }
 }
+
+/// Per-member media rate limits at the SFU (security finding H5): authentic packets beyond a member's packets, bits
+/// or RTCP per second are dropped and counted, and only that member's.
+@Suite struct MemberMediaRateLimitTests {
+    static func limited(_ configuration: inout ServerConfiguration) {
+        configuration.memberMediaLimits = MemberMediaLimits(rtpPacketsPerSecond: 50, rtpBitsPerSecond: 400_000,
+                                                            rtcpPacketsPerSecond: 10)
+    }
+
+    /// Everything `socket` receives until it has been quiet for 300 ms.
+    static func drain(_ socket: UDPTestSocket) async -> [[UInt8]] {
+        var received: [[UInt8]] = []
+        while let datagram = try? await socket.receive(timeout: .milliseconds(300)) { received.append(datagram) }
+        return received
+    }
+
+    @Test func aFloodingMemberIsCutToItsRatesAndTheOthersAreNot() async throws {
+        try await withTestServer(configure: Self.limited) { server in
+            try await withClients(2, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true)
+                let bob = try await clients[1].enter("bob", video: true)
+                _ = try await clients[0].next()  // userEnter bob
+                try await withUDPSockets(2) { sockets in
+                    let (a, b) = (sockets[0], sockets[1])
+                    try await a.connect(alice.media)
+                    try await b.connect(bob.media)
+
+                    // 300 small packets at once: the burst (100 packets) passes, the rest is refused.
+                    let started = ContinuousClock.now
+                    for sequence in 1...300 {
+                        try await a.send(try MediaForwardingTests.rtp(ssrc: alice.media.videoSsrc, sequence: UInt16(sequence)), to: alice.media)
+                    }
+                    let elapsed = Double((ContinuousClock.now - started) / .milliseconds(1)) / 1000
+                    let packets = await Self.drain(b).count
+                    #expect(packets >= 100 && Double(packets) <= 100 + 50 * (elapsed + 0.3) + 1, "forwarded \(packets) of 300 in \(elapsed) s")
+                    let refused = try await MediaForwardingTests.dropped(server, "rate-limited")
+                    #expect(packets + refused == 300, "every packet forwarded or counted")
+
+                    // Bob's own stream is his budget, not alice's: all of it arrives.
+                    for sequence in 1...20 {
+                        try await b.send(try MediaForwardingTests.rtp(ssrc: bob.media.videoSsrc, sequence: UInt16(sequence)), to: bob.media)
+                    }
+                    #expect(await Self.drain(a).count == 20)
+
+                    // Bits: 1,000-byte packets against 400 kbit/s (a burst of 100 kB): about 100 pass of 200, after the
+                    // packet budget refilled.
+                    try await Task.sleep(for: .seconds(2.2))
+                    let bitsStarted = ContinuousClock.now
+                    for sequence in 301...400 {
+                        try await a.send(try MediaForwardingTests.rtp(ssrc: alice.media.videoSsrc, sequence: UInt16(sequence),
+                                                                      payload: Array(repeating: 9, count: 1000)), to: alice.media)
+                    }
+                    let bitsElapsed = Double((ContinuousClock.now - bitsStarted) / .milliseconds(1)) / 1000
+                    let large = await Self.drain(b).count
+                    let allowedBytes = 100_000 + 50_000 * (bitsElapsed + 0.3)
+                    #expect(large >= 50 && Double(large) * 1012 <= allowedBytes + 1012 * 2, "forwarded \(large) of 100 large packets in \(bitsElapsed) s")
+
+                    // RTCP: 60 receiver reports at once, a burst of 20 passes.
+                    for _ in 0..<60 { try await b.send(try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc), to: bob.media) }
+                    try await Task.sleep(for: .seconds(0.1))
+                    let reports = await Self.drain(a).count
+                    #expect(reports >= 20 && reports <= 25, "forwarded \(reports) of 60 reports")
+                }
+            }
+        }
+    }
+}

@@ -1,5 +1,8 @@
 import Foundation
+import Logging
+import NIOCore
 import Testing
+@testable import TrtcServer
 import TrtcCore
 import TrtcCodecs
 import TrtcHarness
@@ -70,5 +73,67 @@ import TrtcRTP
         let decoded = try Data(contentsOf: output)
         #expect(decoded.count == Self.frameCount * Self.width * Self.height * 3 / 2,
                 "GStreamer decoded \(decoded.count / (Self.width * Self.height * 3 / 2)) of \(Self.frameCount) frames")
+    }
+
+    /// Descriptors of this process open on files in `directory`.
+    static func descriptors(into directory: URL) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"))?.hasPrefix(directory.path + "/") == true
+        }.count
+    }
+
+    @Test("security L4: recordings are 0600 in a 0700 directory; 20 streams keep at most 4 files open, and a stream whose file was closed goes on appending")
+    func privateFilesAndBoundedDescriptors() async throws {
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("trtc-record-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let directory = parent.appendingPathComponent("calls")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let recorder = MediaRecorder(directory: directory.path, metrics: ServerMetrics().media, logger: Logger(label: "test"),
+                                     maxOpenFiles: 4)
+        try recorder.prepare()
+        let running = Task { await recorder.run() }
+        let streams = 20, rounds = 3
+        for round in 0..<rounds {
+            for ssrc in 0..<streams {
+                recorder.record(ByteBuffer(bytes: [UInt8(round), UInt8(ssrc)]), recordingName: "1-5-u", ssrc: UInt32(ssrc))
+            }
+        }
+        // Every packet written (each file complete), the recorder still running: what does it keep open?
+        let deadline = ContinuousClock.now + .seconds(10)
+        func complete() -> Bool {
+            (0..<streams).allSatisfy { ssrc in
+                (try? Data(contentsOf: directory.appendingPathComponent("1-5-u-\(ssrc).rtp")).count) == rounds * 4
+            }
+        }
+        while !complete(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(complete())
+        #expect(try Self.descriptors(into: directory) <= 4, "at most maxOpenFiles descriptors for \(streams) streams")
+        recorder.finish()
+        await running.value
+        #expect(try Self.descriptors(into: directory) == 0)
+
+        #expect((try FileManager.default.attributesOfItem(atPath: directory.path)[.posixPermissions] as? Int) == 0o700)
+        for ssrc in 0..<streams {
+            let file = directory.appendingPathComponent("1-5-u-\(ssrc).rtp")
+            #expect([UInt8](try Data(contentsOf: file)) == (0..<rounds).flatMap { [0, 2, UInt8($0), UInt8(ssrc)] }, "stream \(ssrc)")
+            #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o600)
+        }
+    }
+
+    @Test("security L4: a recording file left from an earlier run with a wider mode is made 0600 and started anew")
+    func earlierFileMadePrivate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trtc-record-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("1-5-u-99.rtp")
+        #expect(FileManager.default.createFile(atPath: file.path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644]))
+        let recorder = MediaRecorder(directory: directory.path, metrics: ServerMetrics().media, logger: Logger(label: "test"))
+        try recorder.prepare()
+        let running = Task { await recorder.run() }
+        recorder.record(ByteBuffer(bytes: [7]), recordingName: "1-5-u", ssrc: 99)
+        recorder.finish()
+        await running.value
+        #expect([UInt8](try Data(contentsOf: file)) == [0, 1, 7])
+        #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o600)
     }
 }

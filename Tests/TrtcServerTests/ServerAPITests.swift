@@ -116,6 +116,14 @@ struct ServerAPIErrorTests {
             let now = Int(Date().timeIntervalSince1970)
             #expect(try await server.api.call("DismissRoom", dismiss, timestamp: now - 301).code == "AuthFailure.SignatureExpire")
             #expect(try await server.api.call("DismissRoom", dismiss, timestamp: now + 400).code == "AuthFailure.SignatureExpire")
+            // Security L2: as Tencent's, the message names the request's timestamp and the window, not the server's time.
+            if case .failure(_, let message, _) = try await server.api.call("DismissRoom", dismiss, timestamp: now - 301) {
+                let later = Int(Date().timeIntervalSince1970)
+                #expect(!(now - 2...later + 2).contains { message.contains(String($0)) }, "\(message)")
+                #expect(message.contains(String(now - 301)) && message.contains("300 s"), "\(message)")
+            } else {
+                Issue.record("an expired timestamp was accepted")
+            }
             let stranger = try ServerAPIClient(endpoint: server.endpoint, secretId: "AKIDunknown", secretKey: "x")
             #expect(try await stranger.call("DismissRoom", dismiss).code == "AuthFailure.SecretIdNotFound")
             let noAuth = try await server.api.send(payload: Array("{}".utf8), headers: [

@@ -176,6 +176,39 @@ struct ServerConfigurationTests {
         await plain.stop()
     }
 
+    @Test("security M2: keys on the command line draw a warning; the systemd credential trtc-server.json in $CREDENTIALS_DIRECTORY configures apps and API credentials without argv")
+    func secretsWithoutArgv() async throws {
+        let state = try BuiltProducts.temporaryDirectory("trtc-credential-state")
+        let credentials = try BuiltProducts.temporaryDirectory("trtc-credentials")
+        defer {
+            try? FileManager.default.removeItem(at: state)
+            try? FileManager.default.removeItem(at: credentials)
+        }
+        let flags = try await Self.start(["--listen", "127.0.0.1:0", "--media", "127.0.0.1:0", "--state-dir", state.path,
+                                          "--app", "1400000401:argv-key", "--api-credential", "AKIDargv:argv-api-key"])
+        try await flags.process.waitForError(containing: "trtc-server: warning: --app and --api-credential put secret keys on the command line")
+        await flags.stop()
+
+        let document: [String: Any] = [
+            "apps": [["sdkAppId": 1_400_000_402, "secretKey": "credential-key"]],
+            "apiCredentials": [["secretId": "AKIDfromCredential", "secretKey": "credential-api-key"]],
+        ]
+        try JSONSerialization.data(withJSONObject: document).write(to: credentials.appendingPathComponent("trtc-server.json"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["CREDENTIALS_DIRECTORY"] = credentials.path
+        let server = try await Self.start(["--listen", "127.0.0.1:0", "--media", "127.0.0.1:0", "--state-dir", state.path],
+                                          environment: environment)
+        defer { Task { await server.stop() } }
+        #expect(server.value("applications:") == "1400000402", "\(server.banner)")
+        #expect(!server.banner.contains { $0.contains("development credentials") }, "\(server.banner)")
+        _ = try Self.entered(try await Self.enter(try server.url, "user", sdkAppId: 1_400_000_402, key: "credential-key"))
+        #expect(try await Self.apiCode(try server.endpoint, "AKIDfromCredential", "credential-api-key", sdkAppId: 1_400_000_402)
+                == "FailedOperation.RoomNotExist")
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!server.process.errorOutput.contains("warning"), "\(server.process.errorOutput)")
+        await server.stop()
+    }
+
     @Test("repeated --app and --api-credential: every application admits its users, every credential signs API calls")
     func repeatedFlags() async throws {
         let state = try BuiltProducts.temporaryDirectory("trtc-repeated")

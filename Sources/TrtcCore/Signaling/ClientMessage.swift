@@ -23,10 +23,12 @@ public struct EnterRequest: Sendable, Equatable {
     public var audio: Bool
     /// The client's side of the media connection; nil for a signaling-only member.
     public var media: MediaOffer?
+    /// Tencent's room permission ticket (docs/security.md H3); nil or empty when the client has none.
+    public var privateMapKey: String?
 
     public init(seq: UInt32, sdkAppId: Int64?, userId: String?, userSig: String?, roomId: Int64?, strRoomId: String?,
                 scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
-                media: MediaOffer? = nil) {
+                media: MediaOffer? = nil, privateMapKey: String? = nil) {
         self.seq = seq
         self.sdkAppId = sdkAppId
         self.userId = userId
@@ -38,11 +40,12 @@ public struct EnterRequest: Sendable, Equatable {
         self.video = video
         self.audio = audio
         self.media = media
+        self.privateMapKey = privateMapKey
     }
 
     public init(seq: UInt32, sdkAppId: UInt32, userId: String, userSig: String, room: RoomName,
                 scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
-                media: MediaOffer? = nil) {
+                media: MediaOffer? = nil, privateMapKey: String? = nil) {
         var roomId: Int64?
         var strRoomId: String?
         switch room {
@@ -50,7 +53,8 @@ public struct EnterRequest: Sendable, Equatable {
         case .string(let id): strRoomId = id
         }
         self.init(seq: seq, sdkAppId: Int64(sdkAppId), userId: userId, userSig: userSig, roomId: roomId,
-                  strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio, media: media)
+                  strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio, media: media,
+                  privateMapKey: privateMapKey)
     }
 }
 
@@ -82,7 +86,8 @@ extension ClientMessage {
                 audio: try message.bool("audio") ?? false,
                 media: try message.fields["media"].flatMap { value throws(SignalingError) in
                     value == .null ? nil : try MediaOffer(value, seq: seq)
-                }))
+                },
+                privateMapKey: try message.string("privateMapKey", code: .invalidPrivateMapKey)))
         case "leave":
             return .leave(seq: try message.requireSeq())
         case "heartbeat":
@@ -122,6 +127,7 @@ extension ClientMessage {
             if let v = request.roomId { fields["roomId"] = .integer(v) }
             if let v = request.strRoomId { fields["strRoomId"] = .string(v) }
             if let v = request.media { fields["media"] = v.json }
+            if let v = request.privateMapKey, !v.isEmpty { fields["privateMapKey"] = .string(v) }
             return .object(fields)
         case .leave(let seq):
             return .object(["type": .string("leave"), "seq": .integer(Int64(seq))])

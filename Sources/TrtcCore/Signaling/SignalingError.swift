@@ -3,7 +3,7 @@ public struct SignalingError: Error, Sendable, Equatable, CustomStringConvertibl
     public enum Kind: String, Sendable, Codable {
         /// An identifier or parameter is invalid (codes -3316 … -3320).
         case invalidArgument = "invalid-argument"
-        /// The UserSig did not verify (-100018).
+        /// The UserSig (-100018) or the privateMapKey (-100006) did not verify, or the key does not allow the request.
         case authFailed = "auth-failed"
         /// The request is well-formed but not allowed now (-3340).
         case refused
@@ -25,7 +25,7 @@ public struct SignalingError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public init(seq: UInt32? = nil, _ error: TrtcError) {
         let kind: Kind = switch error.code {
-        case TrtcErrorCode.userSigCheckFailed.rawValue: .authFailed
+        case TrtcErrorCode.userSigCheckFailed.rawValue, TrtcErrorCode.invalidPrivateMapKey.rawValue: .authFailed
         case TrtcErrorCode.refused.rawValue: .refused
         default: .invalidArgument
         }

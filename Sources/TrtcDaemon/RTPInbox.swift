@@ -1,0 +1,46 @@
+import DequeModule
+import Synchronization
+import TrtcRTP
+
+/// The packets waiting for one remote receiver's queue: at most `capacity`, the oldest dropped (and counted) when a
+/// sender outpaces the decoder, so a flooding room member costs a bounded amount of memory and the picture stays
+/// current rather than late (security finding M4). The transport's receive thread pushes; the receiver's queue takes.
+final class RTPInbox: Sendable {
+    let capacity: Int
+    private struct State {
+        var packets = Deque<RTPPacket>()
+        var drainScheduled = false
+        var dropped = 0
+    }
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Adds `packet`; true when the caller must schedule a drain (none is pending).
+    func push(_ packet: RTPPacket) -> Bool {
+        state.withLock { state in
+            if state.packets.count >= capacity {
+                state.packets.removeFirst()
+                state.dropped += 1
+            }
+            state.packets.append(packet)
+            guard !state.drainScheduled else { return false }
+            state.drainScheduled = true
+            return true
+        }
+    }
+
+    /// Everything waiting, oldest first; an empty result ends the scheduled drain (the next push schedules another).
+    func take() -> Deque<RTPPacket> {
+        state.withLock { state in
+            if state.packets.isEmpty { state.drainScheduled = false }
+            defer { state.packets.removeAll(keepingCapacity: false) }
+            return state.packets
+        }
+    }
+
+    /// Packets dropped because the receiver fell `capacity` behind.
+    var dropped: Int { state.withLock { $0.dropped } }
+}
