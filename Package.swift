@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -276,3 +277,38 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer harnesses (scripts/fuzz; docs/security.md, "Fuzzing"), only when TRTC_FUZZ=1: scripts/fuzz builds them in
+// .build/fuzz with ASan and coverage instrumentation and links libFuzzer's driver, without which they do not link.
+// One executable `fuzz-<name>` per directory Fuzz/Targets/<name>/ holding a main.swift whose first line is
+// `// fuzz-dependencies: <Target> <Target>…`: a new harness is that one file.
+if Context.environment["TRTC_FUZZ"] == "1" {
+    let root = URL(fileURLWithPath: Context.packageDirectory)
+    let targets = root.appendingPathComponent("Fuzz/Targets")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: targets.path)) ?? []).sorted()
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+    ]
+    for name in names {
+        let main = targets.appendingPathComponent(name).appendingPathComponent("main.swift")
+        guard let text = try? String(contentsOf: main, encoding: .utf8) else { continue }
+        let prefix = "// fuzz-dependencies:"
+        let line = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+        let dependencies = line.hasPrefix(prefix) ? line.dropFirst(prefix.count).split(separator: " ").map(String.init) : []
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(name)",
+            dependencies: ["FuzzSupport"] + dependencies.map { .target(name: $0) },
+            path: "Fuzz/Targets/\(name)"
+        ))
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+    }
+}
+
+// ThreadSanitizer builds (scripts/tsan, TRTC_TSAN=1): TRTC_TSAN swaps Synchronization.Mutex, which the sanitizer
+// cannot see on Linux, for a pthread mutex with the same interface (Sources/TrtcCore/ThreadSanitizerMutex.swift).
+if Context.environment["TRTC_TSAN"] == "1" {
+    for target in package.targets where [.regular, .executable, .test].contains(target.type) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("TRTC_TSAN")]
+    }
+}
