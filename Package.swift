@@ -140,7 +140,7 @@ let package = Package(
         // PipeWire: devices, camera and microphone capture, audio playback, video source nodes (I420 frames).
         .target(name: "TrtcPipeWire", dependencies: ["TrtcCodecs", "CPipeWire"]),
         // Synthetic media for tests: a test-pattern camera, tones, deterministic random numbers.
-        .target(name: "TrtcMediaTestSupport", dependencies: ["TrtcCodecs"], path: "Tests/TrtcMediaTestSupport"),
+        .target(name: "TrtcMediaTestSupport", dependencies: ["TrtcCodecs", "TrtcNetLab"], path: "Tests/TrtcMediaTestSupport"),
         .testTarget(name: "TrtcRTPTests", dependencies: ["TrtcRTP", "TrtcMediaTestSupport"]),
         .testTarget(name: "TrtcCodecsTests", dependencies: ["TrtcCodecs", "TrtcRTP", "CPageZeroFill", "TrtcMediaTestSupport", "TrtcHarness"]),
         .testTarget(

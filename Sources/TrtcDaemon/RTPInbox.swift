@@ -1,4 +1,5 @@
 import DequeModule
+import Dispatch
 import Synchronization
 import TrtcRTP
 
@@ -16,6 +17,20 @@ final class RTPInbox: Sendable {
 
     init(capacity: Int) {
         self.capacity = capacity
+    }
+
+    /// Adds `packet`, and when no drain is pending schedules one on `queue`: `process` gets the waiting packets in
+    /// batches, each batch a work item of its own so that the queue's other work (stop, restart) gets its turn.
+    func push(_ packet: RTPPacket, drainingOn queue: DispatchQueue, into process: @escaping @Sendable (RTPPacket) -> Void) {
+        guard push(packet) else { return }
+        queue.async { self.drain(on: queue, into: process) }
+    }
+
+    private func drain(on queue: DispatchQueue, into process: @escaping @Sendable (RTPPacket) -> Void) {
+        let packets = take()
+        guard !packets.isEmpty else { return }
+        for packet in packets { process(packet) }
+        queue.async { self.drain(on: queue, into: process) }
     }
 
     /// Adds `packet`; true when the caller must schedule a drain (none is pending).

@@ -47,15 +47,7 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     /// Called on the transport's receive thread for each RTP packet of this user's audio SSRC.
     func receive(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        if inbox.push(packet) { queue.async { [self] in drainInbox() } }
-    }
-
-    /// One batch of waiting packets, then the queue's other work (stop) gets its turn before the next.
-    private func drainInbox() {
-        let packets = inbox.take()
-        guard !packets.isEmpty else { return }
-        for packet in packets { process(packet) }
-        queue.async { [self] in drainInbox() }
+        inbox.push(packet, drainingOn: queue) { [self] in process($0) }
     }
 
     /// Removes the playback stream; packets still queued are dropped. Returns once the stream is gone.

@@ -110,15 +110,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Called on the transport's receive thread for each RTP packet of this user's video SSRC.
     func receive(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        if inbox.push(packet) { queue.async { [self] in drainInbox() } }
-    }
-
-    /// One batch of waiting packets, then the queue's other work (stop, restart) gets its turn before the next.
-    private func drainInbox() {
-        let packets = inbox.take()
-        guard !packets.isEmpty else { return }
-        for packet in packets { process(packet) }
-        queue.async { [self] in drainInbox() }
+        inbox.push(packet, drainingOn: queue) { [self] in process($0) }
     }
 
     /// The user's stream changed (new SSRC after entering again): start over at the next key frame.
