@@ -43,7 +43,7 @@ struct HostileAmplification {
                                          note: result.firstLine))
         }
         let upgrade = Array(
-            "GET /signaling HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8)
+            "GET \(Signaling.path) HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8)
         let upgraded = try exchange([upgrade], setup: [], quiet: 1)
         rows.append(AmplificationRow(
             input: "WebSocket upgrade (smallest valid request; answer: 101 and the server's `hello`)", bytesIn: upgraded.in,
@@ -64,6 +64,12 @@ struct HostileAmplification {
         rows.append(AmplificationRow(
             input: "server-API request with a bad signature", bytesIn: apiResult.in, bytesOut: apiResult.out,
             closed: apiResult.closed, note: apiResult.firstLine))
+        // The smallest request that reaches the API's signature check: an attacker picks the best ratio.
+        let smallest = Array("POST / HTTP/1.1\r\nAuthorization: x\r\nContent-Length: 2\r\n\r\n{}".utf8)
+        let smallestResult = try exchange([smallest], setup: [], quiet: 1)
+        rows.append(AmplificationRow(
+            input: "server-API request with a bad signature, smallest (one header, body `{}`)", bytesIn: smallestResult.in,
+            bytesOut: smallestResult.out, closed: smallestResult.closed, note: smallestResult.firstLine))
         return rows
     }
 

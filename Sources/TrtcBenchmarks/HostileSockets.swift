@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import TrtcCore
 import Synchronization
 
 /// The kinds of hostile connection `trtc-bench hostile` holds open: none of them ever authenticates.
@@ -98,7 +99,7 @@ final class HostileSockets: @unchecked Sendable {
     private static let pollReadHangUp: Int16 = 0x2000
 
     private static let trickledHead = Array(
-        "GET /signaling HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Padding: \(String(repeating: "a", count: 200))\r\n\r\n".utf8)
+        "GET \(Signaling.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Padding: \(String(repeating: "a", count: 200))\r\n\r\n".utf8)
 
     /// A masked ping with the largest payload a control frame may carry (125 bytes): the largest pong it can ask for.
     private static let pingFrame: [UInt8] = {
@@ -240,7 +241,7 @@ final class HostileSockets: @unchecked Sendable {
             sent = send(fd, &byte, 1, Int32(MSG_NOSIGNAL))
         case .pinging:
             let request = Array(
-                "GET /signaling HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8)
+                "GET \(Signaling.path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8)
             sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             // Read the 101 answer (and whatever else came with it) up to the end of its head.
             var answer: [UInt8] = []
