@@ -23,6 +23,9 @@ struct HostileBenchCommand: AsyncParsableCommand {
     @Option(help: "The server's --enter-timeout and --request-head-timeout, in seconds.")
     var deadline = 10.0
 
+    @Option(help: "The deadlines of the held phase, in seconds (longer than opening all connections takes).")
+    var holdDeadline = 600.0
+
     @Option(help: "Normal entries measured before and while the hostile connections are held.")
     var entrySamples = 20
 
@@ -66,7 +69,7 @@ struct HostileBenchCommand: AsyncParsableCommand {
         let machine = MachineDescription.current()
         log("trtc-bench hostile on \(machine.summary); server: \(launcher.description)")
         let benchmark = HostileBenchmark(
-            options: .init(connections: connections, kinds: selected, deadlineSeconds: deadline, entrySamples: entrySamples,
+            options: .init(connections: connections, kinds: selected, deadlineSeconds: deadline, holdDeadlineSeconds: holdDeadline, entrySamples: entrySamples,
                            pingPause: .milliseconds(pingPause), launcher: launcher),
             log: log)
         var results: [HostileResult] = []
@@ -74,7 +77,7 @@ struct HostileBenchCommand: AsyncParsableCommand {
         var amplification: [AmplificationRow] = []
         if !noAmplification {
             log("amplification")
-            let server = try await benchmark.startServer()
+            let server = try await benchmark.startServer(deadline: deadline)
             do {
                 amplification = try HostileAmplification(
                     port: server.port, credentials: benchmark.credentials, deadlineSeconds: deadline).run()
@@ -89,7 +92,8 @@ struct HostileBenchCommand: AsyncParsableCommand {
 
             \(machine.markdown)
             - server: \(serverBinary ?? "trtc-server run by trtc-bench as a separate process"), plaintext on 127.0.0.1, \
-            `\(benchmark.serverArguments.joined(separator: " "))` (loopback is exempt from the per-IP cap); \
+            `\(benchmark.serverArguments(deadline: deadline).joined(separator: " "))` for the deadline phase and \
+            the amplification, the same with \(holdDeadline.decimal(digits: 0)) s deadlines for the held phase (loopback is exempt from the per-IP cap); \
             hostile clients: raw sockets on one thread of trtc-bench; normal clients: trtc-bench's WebSocket clients
 
             \(Self.table(results, deadline: deadline))
@@ -101,27 +105,32 @@ struct HostileBenchCommand: AsyncParsableCommand {
 
     static func table(_ results: [HostileResult], deadline: Double) -> String {
         var lines = [
-            "| kind | opened (in) | server RSS idle → held (per connection) | peak RSS (per connection) | RSS after the deadline | normal `enter` p50 idle / held | closed by the server (life p50 / max) | server's timeout counters |",
-            "|---|---|---|---|---|---|---|---|",
+            "| kind | opened (in) | open at once | server RSS idle → held (per connection) | peak RSS | RSS after they closed | normal `enter` p50 idle / held |",
+            "|---|---|---|---|---|---|---|",
         ]
+        let kib = { (bytes: Double) in (bytes / 1024).decimal(digits: 1) + " KiB" }
         for result in results {
-            let kib = { (bytes: Double) in (bytes / 1024).decimal(digits: 1) + " KiB" }
             var kind = result.kind.description
             if result.kind == .pinging {
-                kind += "; \(Int(result.pingsPerSecond.rounded()).grouped) pings/s (125-byte payload) sent after all were open"
+                kind += "; \(Int(result.pingsPerSecond.rounded()).grouped) pings/s (125-byte payload) written while held"
             }
             let failures = result.openFailures > 0 ? ", \(result.openFailures) failed" : ""
-            let early = result.opened - result.openWhenAllOpened
-            let earlyNote = early > 0 ? "; \(early.grouped) already closed when the last was open" : ""
             lines.append(
-                "| \(kind) | \(result.opened.grouped)\(failures) (\(result.openSeconds.decimal(digits: 1)) s\(earlyNote)) "
+                "| \(kind) | \(result.opened.grouped)\(failures) (\(result.openSeconds.decimal(digits: 1)) s) | \(result.openWhenAllOpened.grouped) "
                 + "| \(result.idleRSS.mebibytes) → \(result.heldRSS.mebibytes) (\(kib(result.perConnectionHeld))) "
-                + "| \(result.peakRSS.mebibytes) (\(kib(result.perConnectionPeak))) | \(result.afterRSS.mebibytes) "
-                + "| \(result.idleEntry.p50.formattedMilliseconds) / \(result.heldEntry.p50.formattedMilliseconds) "
-                + "| \(result.closedByServer.grouped) of \(result.opened.grouped) (\(result.closedAfter.p50.formattedSeconds) / \(result.closedAfter.max.formattedSeconds)) "
+                + "| \(result.peakRSS.mebibytes) | \(result.afterRSS.mebibytes) "
+                + "| \(result.idleEntry.p50.formattedMilliseconds) / \(result.heldEntry.p50.formattedMilliseconds) |")
+        }
+        lines += ["", "| kind | opened (in) | most open at once | closed by the server | life: p50 / max | server's timeout counters |",
+                  "|---|---|---|---|---|---|"]
+        for result in results {
+            lines.append(
+                "| \(result.kind.rawValue) | \(result.deadlineOpened.grouped) (\(result.deadlineOpenSeconds.decimal(digits: 1)) s) | \(result.deadlineMostOpen.grouped) "
+                + "| \(result.closedByServer.grouped) | \(result.closedAfter.p50.formattedSeconds) / \(result.closedAfter.max.formattedSeconds) "
                 + "| request-head \(result.timeouts["request-head"] ?? 0), enter \(result.timeouts["enter"] ?? 0) |")
         }
-        return lines.joined(separator: "\n") + "\n\nDeadlines: --enter-timeout and --request-head-timeout \(deadline.decimal(digits: 0)) s."
+        return lines.joined(separator: "\n") + "\n\nSecond table: --enter-timeout and --request-head-timeout \(deadline.decimal(digits: 0)) s; "
+            + "life = from connect to the server's close seen by the client."
     }
 
     static func table(_ rows: [AmplificationRow]) -> String {

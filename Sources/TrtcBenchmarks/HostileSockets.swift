@@ -46,6 +46,7 @@ final class HostileSockets: @unchecked Sendable {
     private var _bytesSent = 0
     private var _openedAllAt: ContinuousClock.Instant?
     private var _firstError: String?
+    private var _mostOpen = 0
     private let finished = Atomic<Bool>(false)
 
     init(kind: HostileKind, port: Int, count: Int, pingPause: Duration) {
@@ -64,6 +65,8 @@ final class HostileSockets: @unchecked Sendable {
         var bytesSent: Int
         var openedAllAt: ContinuousClock.Instant?
         var firstError: String?
+        /// The most connections open at the same time so far.
+        var mostOpen: Int
         var stillOpen: Int { opened - closedTimes.count }
     }
 
@@ -71,7 +74,7 @@ final class HostileSockets: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return Snapshot(opened: _opened, openFailures: _openFailures, closedTimes: _closedTimes, pingsSent: _pingsSent,
-                        bytesSent: _bytesSent, openedAllAt: _openedAllAt, firstError: _firstError)
+                        bytesSent: _bytesSent, openedAllAt: _openedAllAt, firstError: _firstError, mostOpen: _mostOpen)
     }
 
     func start() {
@@ -187,6 +190,7 @@ final class HostileSockets: @unchecked Sendable {
                 lock.lock()
                 _opened += 1
                 _bytesSent += bytes
+                _mostOpen = max(_mostOpen, _opened - _closedTimes.count)
                 lock.unlock()
             } catch {
                 note("connection \(index): \(error)")
