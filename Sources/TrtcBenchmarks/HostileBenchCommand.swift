@@ -121,13 +121,13 @@ struct HostileBenchCommand: AsyncParsableCommand {
                 + "| \(result.peakRSS.mebibytes) | \(result.afterRSS.mebibytes) "
                 + "| \(result.idleEntry.p50.formattedMilliseconds) / \(result.heldEntry.p50.formattedMilliseconds) |")
         }
-        lines += ["", "| kind | opened (in) | most open at once | closed by the server | life: p50 / max | server's timeout counters |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["", "| kind | opened (in) | most open at once | closed by the server (seen by the client) | life: p50 / max | server's timeout counters | signaling sessions left (/healthz connections) |",
+                  "|---|---|---|---|---|---|---|"]
         for result in results {
             lines.append(
                 "| \(result.kind.rawValue) | \(result.deadlineOpened.grouped) (\(result.deadlineOpenSeconds.decimal(digits: 1)) s) | \(result.deadlineMostOpen.grouped) "
                 + "| \(result.closedByServer.grouped) | \(result.closedAfter.p50.formattedSeconds) / \(result.closedAfter.max.formattedSeconds) "
-                + "| request-head \(result.timeouts["request-head"] ?? 0), enter \(result.timeouts["enter"] ?? 0) |")
+                + "| request-head \(result.timeouts["request-head"] ?? 0), enter \(result.timeouts["enter"] ?? 0) | \(result.connectionsAfter) |")
         }
         return lines.joined(separator: "\n") + "\n\nSecond table: --enter-timeout and --request-head-timeout \(deadline.decimal(digits: 0)) s; "
             + "life = from connect to the server's close seen by the client."

@@ -29,6 +29,8 @@ struct HostileResult: Sendable {
     var closedByServer: Int
     var closedAfter: LatencySummary
     var timeouts: [String: Int]
+    /// /healthz `connections` after the deadlines (a non-reading client may not see its close: its window is full).
+    var connectionsAfter = -1
     var firstError: String?
 
     var perConnectionHeld: Double { Double(heldRSS - idleRSS) / Double(max(1, openWhenAllOpened)) }
@@ -140,6 +142,7 @@ struct HostileBenchmark {
             if hostile.snapshot.stillOpen == 0 { break }
         }
         let final = hostile.snapshot
+        let health = try? await server.health()
         await hostile.stop()
         var timeouts: [String: Int] = [:]
         for phase in ["request-head", "enter"] {
@@ -153,6 +156,7 @@ struct HostileBenchmark {
         result.closedByServer = final.closedTimes.count
         result.closedAfter = LatencySummary(final.closedTimes)
         result.timeouts = timeouts
+        result.connectionsAfter = health?.connections ?? -1
     }
 
     /// `entrySamples` normal clients, each connecting and entering its own room one after the other:
