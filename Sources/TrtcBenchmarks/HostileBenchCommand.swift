@@ -96,14 +96,14 @@ struct HostileBenchCommand: AsyncParsableCommand {
             the amplification, the same with \(holdDeadline.decimal(digits: 0)) s deadlines for the held phase (loopback is exempt from the per-IP cap); \
             hostile clients: raw sockets on one thread of trtc-bench; normal clients: trtc-bench's WebSocket clients
 
-            \(Self.table(results, deadline: deadline))
+            \(Self.table(results, deadline: deadline, entrySamples: entrySamples))
             \(amplification.isEmpty ? "" : "\n" + Self.table(amplification) + "\n")
             """
         print(report)
         try ReportFile.write(report, to: output)
     }
 
-    static func table(_ results: [HostileResult], deadline: Double) -> String {
+    static func table(_ results: [HostileResult], deadline: Double, entrySamples: Int) -> String {
         var lines = [
             "| kind | opened (in) | open at once | server RSS idle → held (per connection) | peak RSS | RSS after they closed | normal `enter` p50 idle / held |",
             "|---|---|---|---|---|---|---|",
@@ -119,7 +119,7 @@ struct HostileBenchCommand: AsyncParsableCommand {
                 "| \(kind) | \(result.opened.grouped)\(failures) (\(result.openSeconds.decimal(digits: 1)) s) | \(result.openWhenAllOpened.grouped) "
                 + "| \(result.idleRSS.mebibytes) → \(result.heldRSS.mebibytes) (\(kib(result.perConnectionHeld))) "
                 + "| \(result.peakRSS.mebibytes) | \(result.afterRSS.mebibytes) "
-                + "| \(result.idleEntry.p50.formattedMilliseconds) / \(result.heldEntry.p50.formattedMilliseconds) |")
+                + "| \(result.idleEntry.p50.formattedMilliseconds) / \(result.heldEntry.p50.formattedMilliseconds) (\(result.heldEntry.count) of \(entrySamples) entered) |")
         }
         lines += ["", "| kind | opened (in) | most open at once | closed by the server (seen by the client) | life: p50 / max | server's timeout counters | signaling sessions left (/healthz connections) |",
                   "|---|---|---|---|---|---|---|"]
