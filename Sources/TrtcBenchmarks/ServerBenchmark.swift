@@ -30,7 +30,7 @@ struct ServerBenchmark {
     }
 
     let options: Options
-    let credentials = ServerCredentials.random()
+    var credentials = ServerCredentials.random()
     /// Makes each API request unique (trtc-server refuses replays).
     let apiSerial = RequestSerial()
     let log: @Sendable (String) -> Void
