@@ -42,6 +42,13 @@ final class SignalingSession: Sendable {
     private let channel: any Channel
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
+    /// Before `enter` a client is only owed the hello, pongs and error answers: a few messages, however fast it pings.
+    /// A client that pings without reading is cut off at this many instead of `maxQueuedMessages`, so an
+    /// unauthenticated connection's queue stays small (20,000 of them at 1,024 queued pongs each would be ~4 GiB).
+    static let maxQueuedBeforeEntering = 32
+    private var queueLimit: Int {
+        hasEntered.load(ordering: .relaxed) ? maxQueuedMessages : min(maxQueuedMessages, Self.maxQueuedBeforeEntering)
+    }
     private let metrics: ServerMetrics
 
     init(id: UInt64, channel: any Channel, maxQueuedMessages: Int, stateChangesPerSecond: Int = 10, metrics: ServerMetrics) {
@@ -118,7 +125,7 @@ final class SignalingSession: Sendable {
     private func append(_ item: Outgoing) -> Bool {
         let accepted: Bool? = outbox.withLockedValue { box in
             guard !box.isClosing else { return false }
-            guard box.items.count < maxQueuedMessages else {
+            guard box.items.count < queueLimit else {
                 box.items.removeAll()
                 box.isClosing = true
                 return nil
@@ -135,7 +142,7 @@ final class SignalingSession: Sendable {
         let action: Action = outbox.withLockedValue { box in
             guard !box.isClosing else { return .refused }
             if case .close = item { box.isClosing = true }
-            if box.items.count >= maxQueuedMessages {
+            if box.items.count >= queueLimit {
                 box.items.removeAll()
                 box.isClosing = true
                 return .dropSlowClient
