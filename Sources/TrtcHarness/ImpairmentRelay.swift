@@ -213,3 +213,19 @@ private final class ServerSideHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }
+
+/// Runs `body` with a relay to `upstreamPort` and closes the relay afterwards, whether `body` returned or threw.
+public func withImpairmentRelay<T: Sendable>(
+    port upstreamPort: Int, uplink: ImpairmentProfile = .clean, downlink: ImpairmentProfile = .clean, seed: UInt64,
+    _ body: (ImpairmentRelay) async throws -> T
+) async throws -> T {
+    let relay = try await ImpairmentRelay.start(port: upstreamPort, uplink: uplink, downlink: downlink, seed: seed)
+    do {
+        let result = try await body(relay)
+        try? await relay.close()
+        return result
+    } catch {
+        try? await relay.close()
+        throw error
+    }
+}
