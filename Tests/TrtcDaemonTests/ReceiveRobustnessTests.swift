@@ -149,11 +149,14 @@ struct ReceiveRobustnessTests {
         let mediaPort = try NetworkLabDaemonTests.freeUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=20ms"),
                                       downlink: try ImpairmentProfile(parsing: "delay=20ms"), seed: 33) { relay in
-            try await withMediaRoom(users: 1, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
+            // The raw member sends no heartbeats: a departure timeout long enough for it.
+            try await withMediaRoom(users: 1, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)",
+                                                                "--departure-timeout", "30"]) { room in
                 let alice = room.clients[0]
                 try await alice.enter("alice", room: .numeric(53), server: room.server)
-                let (withheldAt, pliAt, aliceSsrc) = try await RawMediaMember.with(room, userId: "dave", roomId: 53, video: true, audio: false) {
-                    media, socket -> (Duration, Duration?, UInt32?) in
+                let (withheldAt, pliAt, aliceSsrc, statistics) = try await RawMediaMember.with(room, userId: "dave", roomId: 53, video: true,
+                                                                                          audio: false) {
+                    media, socket -> (Duration, Duration?, UInt32?, RoomStatistics) in
                     try await alice.waitFor("UserVideoAvailable") { $0 == [.string("dave"), .boolean(true)] }
                     async let shown = alice.call("StartRemoteVideo", [.string("dave"), .string("main")])
                     var configuration = VP8EncoderConfiguration(width: 160, height: 120, bitrateKbps: 300)
@@ -164,7 +167,7 @@ struct ReceiveRobustnessTests {
                     var pliAt: Duration?
                     var keyframeWanted = true
                     var viewer: UInt32?
-                    for index in 0..<150 {  // 5 s at 30 fps
+                    for index in 0..<90 {  // 3 s at 30 fps
                         let frames = try encoder.encode(try I420Frame(width: 160, height: 120, luma: UInt8(40 + index % 100)),
                                                         forceKeyframe: keyframeWanted)
                         keyframeWanted = false
@@ -189,12 +192,12 @@ struct ReceiveRobustnessTests {
                         }
                     }
                     _ = try await shown
-                    return (withheldAt, pliAt, viewer)
+                    // Read while dave is still in the room.
+                    try await Self.nextStatistics(alice)
+                    return (withheldAt, pliAt, viewer, try MediaStatisticsTests.latestStatistics(alice))
                 }
                 #expect(aliceSsrc != nil, "alice asked dave for key frames")
-                try await Self.nextStatistics(alice)
-                let statistics = try MediaStatisticsTests.latestStatistics(alice)
-                let shown = try Self.remoteEntry(alice, about: "dave")
+                let shown = try #require(statistics.remote.first { $0.userId == "dave" }, "\(statistics)")
                 let pli = try #require(pliAt, "a PLI from alice reached dave after the withheld packet")
                 let waited = pli - withheldAt
                 let roundTrip = Duration.milliseconds(Int(statistics.rtt))
