@@ -9,12 +9,11 @@ import TrtcCore
 /// One remote user's audio played to the default sink: RTP → Opus → `AudioPlayback` (SPEC §3: remote audio plays
 /// automatically unless muted).
 ///
-/// Ownership: `queue` (serial) owns the depacketizer, the decoder, the delay estimator and the playback stream; the
+/// Ownership: `queue` (serial) owns the depacketizer, the decoder, the delay target and the playback stream; the
 /// transport's receive thread only enqueues packets. Lost packets are rebuilt from the next packet's in-band FEC or
 /// concealed (at most 60 ms per gap; a longer gap is silence). The playback's queue is the jitter buffer: its target
-/// delay follows the packets' measured delay variation (95th percentile over 5 s, plus 20 ms), rising at once and
-/// falling by at most `targetDecreasePerSecond`; the playback itself grows the delay when it runs dry and shrinks it
-/// slowly towards the target (`AudioPlayback`).
+/// delay follows the packets' measured delay variation (`AudioDelayTarget`: up at once, down slowly); the playback
+/// itself grows the delay when it runs dry and shrinks it slowly towards the target (`AudioPlayback`).
 final class RemoteAudioReceiver: @unchecked Sendable {
     static let samplesPerPacket = 960  // 20 ms at 48 kHz (docs/protocol.md §2)
     static let maximumConcealedPackets = 3
@@ -23,10 +22,6 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     /// Packets decoded per second at most, bursts of a second's worth: twice the 50 a sender of 20 ms packets
     /// sends, so that a member flooding its audio SSRC costs at most that much decoding.
     static let maximumPacketsPerSecond = 100
-    /// Packets whose arrival sets the target delay (5 s of 20 ms packets), and the margin above their variation.
-    static let estimatorWindow = 250
-    static let targetMargin: Duration = .milliseconds(20)
-    static let targetDecreasePerSecond: Duration = .milliseconds(20)
 
     let userId: String
     let ssrc: UInt32
@@ -42,9 +37,7 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     private var packetBudget = TokenBucket(rate: Double(RemoteAudioReceiver.maximumPacketsPerSecond),
                                            capacity: Double(RemoteAudioReceiver.maximumPacketsPerSecond))
     private var packetsOverBudget = 0
-    private var delays = DelayVariationEstimator(window: RemoteAudioReceiver.estimatorWindow)
-    private var highestTimestamp: Int64?
-    private var target: (value: Duration, at: Duration)?
+    private var delayTarget = AudioDelayTarget()
     private var counted = RemoteAudioStatistics()
     private var decodedSamples = 0
     private var synthesizedSamples = 0
@@ -86,31 +79,6 @@ final class RemoteAudioReceiver: @unchecked Sendable {
         ])
     }
 
-    /// The jitter samples: every packet's arrival against its media time.
-    private func recordArrival(timestamp: UInt32, at now: Duration) {
-        let extended: Int64
-        if let highest = highestTimestamp {
-            extended = highest + Int64(Int32(bitPattern: timestamp &- UInt32(truncatingIfNeeded: highest)))
-        } else {
-            extended = Int64(timestamp)
-        }
-        highestTimestamp = max(highestTimestamp ?? extended, extended)
-        delays.record(arrival: StatisticsMeter.seconds(now), mediaTime: Double(extended) / 48_000)
-    }
-
-    /// The target delay: the variation plus a margin, up at once, down slowly.
-    private func currentTarget(now: Duration) -> Duration {
-        let measured = .seconds(delays.variation) + Self.targetMargin
-        guard let previous = target else {
-            target = (measured, now)
-            return measured
-        }
-        let allowedDrop = Self.targetDecreasePerSecond * StatisticsMeter.seconds(now - previous.at)
-        let value = max(measured, previous.value - allowedDrop)
-        target = (value, now)
-        return value
-    }
-
     private func publish(_ played: AudioPlaybackStatistics) {
         let silence = max(0, played.silenceSamples - silenceOfPauses)
         counted.totalSamples = decodedSamples + synthesizedSamples + silence
@@ -130,10 +98,11 @@ final class RemoteAudioReceiver: @unchecked Sendable {
             }
             return
         }
+        let now = MonotonicClock.now
+        // Every packet, late ones too: the delay has to cover them.
+        delayTarget.packetArrived(rtpTimestamp: packet.timestamp, arrival: now)
         do {
             guard let output = try depacketizer.receive(packet) else { return }
-            let now = MonotonicClock.now
-            recordArrival(timestamp: output.rtpTimestamp, at: now)
             if decoder == nil { decoder = try OpusDecoder(sampleRate: 48_000, channels: 1) }
             guard let decoder else { return }
             let concealed = min(output.lostPacketsBefore, Self.maximumConcealedPackets)
@@ -147,7 +116,7 @@ final class RemoteAudioReceiver: @unchecked Sendable {
             let decoded = try decoder.decode(output.payload)
             decodedSamples += decoded.count
             samples += decoded
-            let played = playback.enqueue(samples, targetDelaySamples: Int(currentTarget(now: now) / .microseconds(1)) * 48 / 1000)
+            let played = playback.enqueue(samples, targetDelaySamples: Int(delayTarget.target(now: now) / .microseconds(1)) * 48 / 1000)
             // Silence since the previous packet: a DTX pause when this packet starts a talkspurt right after the last
             // one (nothing lost), else the buffer ran dry (late packets): concealment.
             if output.startsTalkspurt && output.lostPacketsBefore == 0 { silenceOfPauses += played.silenceSamples - silenceSeen }

@@ -216,4 +216,46 @@ struct ReceiveRobustnessTests {
             }
         }
     }
+
+    @Test("audio through 5 % loss and 20 ms of jitter: the playout delay grows above its 40 ms floor, FEC and PLC conceal the losses, and once the link is clean nothing more is concealed and the delay comes down")
+    func audioFollowsTheJitter() async throws {
+        let mediaPort = try NetworkLabDaemonTests.freeUDPPort()
+        try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=20ms"),
+                                      downlink: try ImpairmentProfile(parsing: "loss=5%,delay=20ms,jitter=20ms"), seed: 34) { relay in
+            try await withMediaRoom(users: 2, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
+                let (alice, bob) = (room.clients[0], room.clients[1])
+                try await alice.startAudio(["microphone": .string(PipeWireTestEnvironment.microphoneName), "bitrate": .uint32(32)])
+                try await alice.enter("alice", room: .numeric(54), server: room.server)
+                try await bob.enter("bob", room: .numeric(54), server: room.server)
+                try await bob.waitFor("UserAudioAvailable") { $0 == [.string("alice"), .boolean(true)] }
+                try await Task.sleep(for: .seconds(10))
+                try await Self.nextStatistics(bob)
+                let jittery = try Self.remoteEntry(bob, about: "alice")
+                let lost = try await relay.statistics(.downlink).dropped[.loss, default: 0]
+
+                try await relay.update(.downlink, try ImpairmentProfile(parsing: "delay=20ms"))
+                try await Task.sleep(for: .seconds(9))
+                try await Self.nextStatistics(bob)
+                let calm = try Self.remoteEntry(bob, about: "alice")
+                let ratio = Double(jittery.audioConcealedSamples) / Double(max(1, jittery.audioTotalSamples))
+                let calmTotal = calm.audioTotalSamples - jittery.audioTotalSamples
+                let calmConcealed = calm.audioConcealedSamples - jittery.audioConcealedSamples
+                print("""
+                    audio: \(lost) datagrams lost; jittery: \(jittery.audioTotalSamples) samples, \(jittery.audioConcealedSamples) concealed \
+                    (\((ratio * 1000).rounded() / 10) %, \(jittery.audioFecSamples) from FEC), delay \(jittery.audioJitterBufferDelay) ms; \
+                    clean: \(calmTotal) samples, \(calmConcealed) concealed, delay \(calm.audioJitterBufferDelay) ms
+                    """)
+                #expect(lost >= 10)
+                #expect(jittery.audioTotalSamples > 8 * 48_000, "bob played alice")
+                #expect(jittery.audioFecSamples > 0 && jittery.audioConcealedSamples >= jittery.audioFecSamples)
+                #expect(ratio > 0.005 && ratio < 0.12, "concealed \(ratio)")
+                #expect(jittery.audioJitterBufferDelay > 40, "the delay grew with the jitter: \(jittery.audioJitterBufferDelay) ms")
+                #expect(calmTotal > 7 * 48_000)
+                #expect(Double(calmConcealed) < Double(calmTotal) * 0.01, "nothing lost, nothing late: \(calmConcealed) of \(calmTotal)")
+                #expect(calm.audioJitterBufferDelay < jittery.audioJitterBufferDelay, "the delay came down")
+                try await alice.exit()
+                try await bob.exit()
+            }
+        }
+    }
 }
