@@ -140,7 +140,15 @@ extension AudioPlayback: PipeWireStreamConsumer {
         }
         samplesSinceShrink += frames
         if playing, buffered - frames > targetSamples + shrinkThresholdSamples, samplesSinceShrink >= shrinkIntervalSamples {
-            // More buffered than the jitter needs: play 10 ms less (the delay shrinks slowly).
+            // More buffered than the jitter needs: play 10 ms less (the delay shrinks slowly), cross-fading over 1 ms
+            // from where playback was into where it continues, so the skip does not click.
+            let fade = sampleRate / 1000
+            for index in 0..<fade {
+                let weight = Float(index + 1) / Float(fade + 1)
+                let from = pending[pendingStart + index]
+                let into = pendingStart + shrinkStepSamples + index
+                pending[into] = from * (1 - weight) + pending[into] * weight
+            }
             pendingStart += shrinkStepSamples
             buffered -= shrinkStepSamples
             statistics.samplesSkipped += shrinkStepSamples
