@@ -198,21 +198,24 @@ public struct VideoJitterBuffer: Sendable {
             counterValues.framesMissingReference += pending.filter(cannotDecode).count
             pending.removeAll(where: cannotDecode)
         }
+        var deadlines = [nack.nextDeadline(roundTrip: roundTrip), nextRender].compactMap { $0 }
         if needsKeyframe, !awaitingFirstFrame, let lastArrival, now - lastArrival <= configuration.aliveTimeout {
-            let onTheWay = keyframeOnTheWay(now: now)
-            if !onTheWay, lastPictureLossIndication.map({ now - $0 >= configuration.keyframeRetryInterval }) ?? true {
-                actions.pictureLossIndication = true
-                lastPictureLossIndication = now
-                counterValues.pictureLossIndications += 1
+            if let since = keyframeOnTheWay(now: now) {
+                // Look again when the key frame on its way would be overdue (a packet arriving also polls).
+                deadlines.append(since + configuration.nack.maximumAge)
+            } else {
+                if lastPictureLossIndication.map({ now - $0 >= configuration.keyframeRetryInterval }) ?? true {
+                    actions.pictureLossIndication = true
+                    lastPictureLossIndication = now
+                    counterValues.pictureLossIndications += 1
+                }
+                let retry = (lastPictureLossIndication ?? now) + configuration.keyframeRetryInterval
+                if retry <= lastArrival + configuration.aliveTimeout { deadlines.append(retry) }
             }
         }
         if !actions.nacks.isEmpty { counterValues.nackMessages += 1 }
-        var deadlines = [nack.nextDeadline(roundTrip: roundTrip), nextRender].compactMap { $0 }
-        if needsKeyframe, !awaitingFirstFrame, let lastArrival {
-            let retry = (lastPictureLossIndication ?? now) + configuration.keyframeRetryInterval
-            if retry <= lastArrival + configuration.aliveTimeout { deadlines.append(retry) }
-        }
-        actions.nextPoll = deadlines.min().map { max($0, now) }
+        // Never now or earlier: the caller's timer would spin.
+        actions.nextPoll = deadlines.min().map { max($0, now + .milliseconds(1)) }
         return actions
     }
 
@@ -398,14 +401,15 @@ public struct VideoJitterBuffer: Sendable {
 
     /// A key frame is on its way (its first packet is here, or it is complete and waits for its render time): another
     /// PLI would only bring a second key frame. Bounded by the NACK give-up time.
-    private mutating func keyframeOnTheWay(now: Duration) -> Bool {
+    /// Returns since when, nil when none is (or it is overdue).
+    private mutating func keyframeOnTheWay(now: Duration) -> Duration? {
         guard assembler.holdsKeyframeStart || pending.contains(where: { $0.frame.isKeyframe }) else {
             keyframeOnTheWaySince = nil
-            return false
+            return nil
         }
         let since = keyframeOnTheWaySince ?? now
         keyframeOnTheWaySince = since
-        return now - since < configuration.nack.maximumAge
+        return now - since < configuration.nack.maximumAge ? since : nil
     }
 
     // MARK: numbers
