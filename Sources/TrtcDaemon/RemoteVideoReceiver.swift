@@ -166,9 +166,11 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         perform(actions)
     }
 
-    /// The timer: the jitter buffer asked to be polled now.
+    /// The timer: the jitter buffer asked to be polled now. Packets already here go in first: a retransmission waiting
+    /// in the inbox must not be given up because this queue was busy decoding.
     private func poll() {
         guard !stopped.load(ordering: .relaxed) else { return }
+        for packet in inbox.take() { process(packet) }
         let now = MonotonicClock.now
         perform(jitterBuffer.poll(now: now, roundTrip: currentRoundTrip(now: now)))
     }
