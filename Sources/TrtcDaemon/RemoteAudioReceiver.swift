@@ -58,7 +58,7 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     /// Called on the transport's receive thread for each RTP packet of this user's audio SSRC.
     func receive(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        inbox.push(packet, drainingOn: queue) { [self] in process($0) }
+        inbox.push(packet, arrival: MonotonicClock.now, drainingOn: queue) { [self] in process($0, arrival: $1) }
     }
 
     /// Samples played and concealed so far, and the target delay.
@@ -88,7 +88,7 @@ final class RemoteAudioReceiver: @unchecked Sendable {
         published.withLock { $0 = snapshot }
     }
 
-    private func process(_ packet: RTPPacket) {
+    private func process(_ packet: RTPPacket, arrival: Duration) {
         guard !stopped.load(ordering: .relaxed), packet.payloadType == RTPPayloadType.opus else { return }
         guard packetBudget.spend(now: .now) else {
             packetsOverBudget += 1
@@ -99,8 +99,8 @@ final class RemoteAudioReceiver: @unchecked Sendable {
             return
         }
         let now = MonotonicClock.now
-        // Every packet, late ones too: the delay has to cover them.
-        delayTarget.packetArrived(rtpTimestamp: packet.timestamp, arrival: now)
+        // Every packet, late ones too: the delay has to cover them (as of their arrival, not of this queue's turn).
+        delayTarget.packetArrived(rtpTimestamp: packet.timestamp, arrival: arrival)
         do {
             guard let output = try depacketizer.receive(packet) else { return }
             if decoder == nil { decoder = try OpusDecoder(sampleRate: 48_000, channels: 1) }

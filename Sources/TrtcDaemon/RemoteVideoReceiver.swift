@@ -122,7 +122,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Called on the transport's receive thread for each RTP packet of this user's video SSRC.
     func receive(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        inbox.push(packet, drainingOn: queue) { [self] in process($0) }
+        inbox.push(packet, arrival: MonotonicClock.now, drainingOn: queue) { [self] packet, _ in process(packet) }
     }
 
     /// The user's stream changed (new SSRC after entering again): start over at the next key frame.
@@ -170,7 +170,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// in the inbox must not be given up because this queue was busy decoding.
     private func poll() {
         guard !stopped.load(ordering: .relaxed) else { return }
-        for packet in inbox.take() { process(packet) }
+        for entry in inbox.take() { process(entry.packet) }
         let now = MonotonicClock.now
         perform(jitterBuffer.poll(now: now, roundTrip: currentRoundTrip(now: now)))
     }

@@ -302,7 +302,9 @@ public struct VideoJitterBuffer: Sendable {
         let followsLoss = needsKeyframe || chain.map { frame.firstSequence != $0.lastSequence + 1 } ?? false
         chain = next
         if frame.isKeyframe {
-            if let from = keyframeNeededFrom, frame.firstSequence >= from {
+            // A key frame references nothing: a break inside or before it is healed (a packet of it given up and then
+            // come after all, too); a break after it is not.
+            if let from = keyframeNeededFrom, frame.lastSequence >= from {
                 keyframeNeededFrom = nil
                 keyframeOnTheWaySince = nil
             }

@@ -352,4 +352,22 @@ import TrtcRTP
         #expect(throws: RTPParseError.self) { try buffer.insert(packet, arrival: .zero, roundTrip: nil) }
         #expect(buffer.counters.packetsReceived == 0)
     }
+
+    @Test func aKeyFrameWhosePacketCameAfterItWasGivenUpStillHeals() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        _ = buffer.requestKeyframe(now: .zero)
+        var (packets, _) = sender.frame(key: true, bytes: 1000)
+        let late = packets.remove(at: 1)
+        try Self.feed(&buffer, packets, at: Self.ms(10), into: &output)
+        Self.run(&buffer, from: Self.ms(10), until: Self.ms(1200), into: &output)  // given up after 1 s
+        try Self.feed(&buffer, [late], at: Self.ms(1200), into: &output)  // and then it comes
+        for _ in 0..<5 {
+            let (packets, time) = sender.frame()
+            try Self.feed(&buffer, packets, at: .seconds(1.2 + time), into: &output)
+            Self.run(&buffer, from: .seconds(1.2 + time), until: .seconds(1.2 + time + 0.03), into: &output)
+        }
+        #expect(output.frames.count == 6 && output.frames[0].frame.isKeyframe, "the key frame and the frames after it")
+    }
 }
