@@ -177,7 +177,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
 
     private func perform(_ actions: VideoJitterBuffer.Actions) {
         if !actions.nacks.isEmpty { requestRetransmission(actions.nacks) }
-        if actions.pictureLossIndication { requestKeyframe() }
+        if actions.pictureLossIndication {
+            requestKeyframe()
+            logger.debug("remote video: key frame requested", metadata: [
+                "user": "\(userId)", "state": "\(jitterBuffer.stateDescription)", "overflow": "\(jitterBuffer.lastOverflowState ?? "-")",
+            ])
+        }
         for frame in actions.frames { decode(frame) }
         schedule(actions.nextPoll)
         publishCounters()

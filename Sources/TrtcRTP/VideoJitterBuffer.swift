@@ -98,10 +98,12 @@ public struct VideoJitterBuffer: Sendable {
     private var ssrc: UInt32?
     private var pending: [Pending] = []
     private var chain: Chain?
-    /// Set while a key frame is needed: delta frames ending at or after this sequence number cannot be decoded (what
-    /// they reference was lost); frames before it still can. `Int64.min`: none can (the decoder has no state).
-    private var keyframeNeededFrom: Int64? = .min
-    private var needsKeyframe: Bool { keyframeNeededFrom != nil }
+    /// Where the reference chain is broken (sorted): delta frames ending at or after the first cannot be decoded (what
+    /// they reference was lost); frames before it still can. `Int64.min`: none can (the decoder has no state). A key
+    /// frame heals the breaks inside or before it, not those after it.
+    private var breaks: [Int64] = [.min]
+    private var keyframeNeededFrom: Int64? { breaks.first }
+    private var needsKeyframe: Bool { !breaks.isEmpty }
     /// A new stream: no PLI before its first frame is complete (its first packets may simply be reordered), unless
     /// something else asks for a key frame.
     private var awaitingFirstFrame = true
@@ -114,6 +116,8 @@ public struct VideoJitterBuffer: Sendable {
     private var highestTimestamp: Int64?
     private var repairedFrames: [Duration] = []
     private var currentDelaySeconds: Double?
+    /// The state when the frames last overflowed (debug).
+    public private(set) var lastOverflowState: String?
     private var lastTimingUpdate: Duration?
 
     public init(configuration: Configuration = Configuration()) {
@@ -127,6 +131,13 @@ public struct VideoJitterBuffer: Sendable {
         var counters = counterValues
         counters.nack = nack.counters
         return counters
+    }
+
+    /// What the buffer is waiting for, for a debug log line.
+    public var stateDescription: String {
+        let frames = pending.map { "\($0.frame.firstSequence)-\($0.frame.lastSequence)\($0.frame.isKeyframe ? "K" : "")" }
+        return "keyframeNeededFrom=\(keyframeNeededFrom.map(String.init) ?? "-") chainLast=\(chain.map { String($0.lastSequence) } ?? "-") "
+            + "pending=\(frames.prefix(6)) missing=\(nack.outstanding) highest=\(nack.highestSequence ?? -1)"
     }
 
     /// The delay now added to the fastest frames' arrival before they are shown.
@@ -240,7 +251,7 @@ public struct VideoJitterBuffer: Sendable {
         estimator.reset()
         pending = []
         chain = nil
-        keyframeNeededFrom = .min
+        breaks = [.min]
         awaitingFirstFrame = true
         lastPictureLossIndication = nil
         keyframeOnTheWaySince = nil
@@ -304,10 +315,8 @@ public struct VideoJitterBuffer: Sendable {
         if frame.isKeyframe {
             // A key frame references nothing: a break inside or before it is healed (a packet of it given up and then
             // come after all, too); a break after it is not.
-            if let from = keyframeNeededFrom, frame.lastSequence >= from {
-                keyframeNeededFrom = nil
-                keyframeOnTheWaySince = nil
-            }
+            breaks.removeAll { $0 <= frame.lastSequence }
+            if breaks.isEmpty { keyframeOnTheWaySince = nil }
             counterValues.keyframes += 1
         }
         // A copy of it (a duplicate completing the frame again) is no longer wanted.
@@ -347,6 +356,7 @@ public struct VideoJitterBuffer: Sendable {
         pending.insert(entry, at: index)
         if pending.count > configuration.maximumPendingFrames {
             // Held too long for a reference that is not coming: start over at a key frame.
+            lastOverflowState = stateDescription
             counterValues.framesMissingReference += 1
             pending.removeFirst()
             waitForKeyframe(from: .min)
@@ -390,7 +400,10 @@ public struct VideoJitterBuffer: Sendable {
 
     /// Frames from `sequence` on need a key frame (an earlier break stays).
     private mutating func waitForKeyframe(from sequence: Int64) {
-        keyframeNeededFrom = min(keyframeNeededFrom ?? sequence, sequence)
+        if !breaks.contains(sequence) {
+            breaks.insert(sequence, at: breaks.firstIndex { $0 > sequence } ?? breaks.endIndex)
+            if breaks.count > 64 { breaks.removeLast() }  // bounded; the first ones decide
+        }
         awaitingFirstFrame = false
     }
 

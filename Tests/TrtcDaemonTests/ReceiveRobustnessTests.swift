@@ -64,6 +64,7 @@ struct ReceiveRobustnessTests {
                 let lost = try await relay.statistics(.downlink).dropped[.loss, default: 0]
                 try await bob.call("StopRemoteVideo", [.string("alice"), .string("main")])
                 let closing = try Self.closingCounts(room.daemons[1])
+                for line in room.daemons[1].logTail(2_000_000).split(separator: "\n") where line.contains("key frame requested") { print(line) }
                 print("""
                     \(downlink): \(lost) datagrams lost towards the viewers; bob: \(shown.frameRate) fps, \(shown.videoNacksSent) NACKs \
                     (\(shown.videoNackRequests) numbers, \(shown.videoNackRetries) repeats), \(shown.videoRetransmissionsReceived) repaired, \

@@ -370,4 +370,23 @@ import TrtcRTP
         }
         #expect(output.frames.count == 6 && output.frames[0].frame.isKeyframe, "the key frame and the frames after it")
     }
+
+    @Test func aKeyFrameHealsOnlyTheBreaksBeforeIt() throws {
+        // Frame 2 lost for good before a key frame (frame 4) and frame 6 lost for good after it: the key frame and
+        // frame 5 are shown, nothing after frame 6 until the next key frame.
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        var time = 0.0
+        for index in 0..<30 {
+            var packets: [RTPPacket]
+            (packets, time) = sender.frame(key: index == 0 || index == 4)
+            if index == 2 || index == 6 { packets.removeLast() }
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+            Self.run(&buffer, from: .seconds(time), until: .seconds(time + Self.frameInterval - 0.001), into: &output)
+        }
+        Self.run(&buffer, from: .seconds(time), until: .seconds(time + 1.5), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101, 104, 105], "\(output.frames.map(\.frame.pictureID))")
+        #expect(!output.plis.isEmpty, "the break after the key frame asks for another")
+    }
 }
