@@ -203,6 +203,11 @@ public struct VideoJitterBuffer: Sendable {
             if render < now - .milliseconds(10) { counterValues.framesLate += 1 }
             actions.frames.append(handOut(next))
         }
+        if !needsKeyframe, let oldest = pending.first, !isDecodable(oldest), now - oldest.frame.completed >= configuration.nack.maximumAge {
+            // Held as long as any repair may take and still not decodable, with nothing left to ask for that would
+            // change it: libwebrtc's "no decodable frame for too long" — a key frame instead.
+            waitForKeyframe(from: chain.map { $0.lastSequence + 1 } ?? .min)
+        }
         if let from = keyframeNeededFrom {
             // Only a key frame can follow the break: delta frames after it are dropped as they complete.
             let cannotDecode = { (entry: Pending) in !entry.frame.isKeyframe && entry.frame.lastSequence >= from }
