@@ -70,6 +70,9 @@ extension RoomStateMachine {
             return ([log] + forcedExit(current, reason), .finished)
         case .shutdown(let text):
             return ([.log(.notice, "trtc-server is shutting down: \(text)")], nil)
+        case .redirect:
+            // RoomSession follows redirects before the machine hears of them; one that got here is out of place.
+            return ([.log(.warning, "ignored a redirect outside of entering")], nil)
         }
     }
 

@@ -24,9 +24,14 @@ struct RoomTable {
     private var memberCount = 0
     private var isShuttingDown = false
     private var roomEntries: RoomEntryBudget
+    /// Cluster mode: the placement of each room this node owns, released with it when the room empties.
+    private var claims: [RoomKey: RoomClaim] = [:]
+    /// Cluster mode: hands an emptied room's claim to the cluster service, which deletes its row.
+    private let releaseRoom: (@Sendable (RoomKey, RoomClaim) -> Void)?
 
     init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
-         logger: Logger) {
+         logger: Logger, releaseRoom: (@Sendable (RoomKey, RoomClaim) -> Void)? = nil) {
+        self.releaseRoom = releaseRoom
         self.configuration = configuration
         self.metrics = metrics
         self.media = media
@@ -117,6 +122,55 @@ struct RoomTable {
             "replaced": "\(previous != nil)",
         ])
     }
+
+    // MARK: cluster mode
+
+    /// The room has members here (so this node owns it): an entry needs no placement.
+    func hasRoom(_ key: RoomKey) -> Bool { rooms[key] != nil }
+
+    func isMember(_ session: SignalingSession) -> Bool { memberships[session.id] != nil }
+
+    /// An entry whose room the cluster placed on this node (`claim`). Concurrent placements of one room by this node
+    /// each bump the epoch: the room keeps the newest, which is the one the row has.
+    mutating func enterPlaced(_ admission: Admission, session: SignalingSession, claim: RoomClaim) {
+        if let held = claims[admission.key], held.incarnation == claim.incarnation {
+            claims[admission.key]?.epoch = max(held.epoch, claim.epoch)
+        } else {
+            claims[admission.key] = claim
+        }
+        enter(admission, session: session)
+        // Refused (throttled, no create privilege…) into a room nobody is in: the placement is given back.
+        if rooms[admission.key] == nil { releaseClaim(of: admission.key) }
+    }
+
+    /// The lease is lost: every member is told the server is going away (they reconnect and are placed anew) and
+    /// closed, and every room is dropped with its media, before another node may take them. The claims die with the
+    /// incarnation; nothing is released.
+    mutating func fence(reason: String) {
+        let payload = SignalingSession.payload(ServerMessage.shutdown(message: "node left the cluster: \(reason)"))
+        var told = 0
+        for (_, members) in rooms {
+            for member in members.values {
+                member.session.send(payload)
+                member.session.close(goingAway: true)
+                media.revoke(session: member.session.id)
+                told += 1
+            }
+        }
+        metrics.users.decrement(by: Double(memberCount))
+        metrics.rooms.decrement(by: Double(rooms.count))
+        rooms.removeAll()
+        memberships.removeAll()
+        claims.removeAll()
+        memberCount = 0
+        logger.error("fenced: \(reason); told \(told) members")
+    }
+
+    private mutating func releaseClaim(of key: RoomKey) {
+        if let claim = claims.removeValue(forKey: key) { releaseRoom?(key, claim) }
+    }
+
+    // MARK: leaving and changes
 
     mutating func leave(seq: UInt32, session: SignalingSession) {
         guard let membership = memberships[session.id] else {
@@ -234,6 +288,7 @@ struct RoomTable {
         metrics.users.decrement(by: Double(members.count))
         metrics.rooms.decrement()
         metrics.kicksDismissed.increment(by: Int64(members.count))
+        releaseClaim(of: key)
         logger.info("room dismissed", metadata: ["room": "\(key)", "members": "\(members.count)"])
         return members.values.map(\.session)
     }
@@ -263,6 +318,7 @@ struct RoomTable {
         if rooms[membership.key]?.isEmpty == true {
             rooms[membership.key] = nil
             metrics.rooms.decrement()
+            releaseClaim(of: membership.key)
         } else if member.isVisible {
             broadcast(.userLeave(userId: member.userId, reason: reason), in: membership.key, except: member.userId)
         }

@@ -18,6 +18,9 @@ public enum ServerMessage: Sendable, Equatable {
     /// The server is going away; the client should reconnect and enter again.
     case shutdown(message: String)
     case pong
+    /// Cluster mode: the room of this `enter` lives on another node; enter again at `url` (`ws://…`/`wss://…`).
+    /// The server closes the connection right after (docs/protocol.md, "Redirect").
+    case redirect(seq: UInt32, url: String, node: String)
 
     public struct Entered: Sendable, Equatable {
         public var seq: UInt32
@@ -83,6 +86,8 @@ extension ServerMessage {
             return .object(["type": .string("shutdown"), "message": .string(message)])
         case .pong:
             return .object(["type": .string("pong")])
+        case .redirect(let seq, let url, let node):
+            return .object(["type": .string("redirect"), "seq": .integer(Int64(seq)), "url": .string(url), "node": .string(node)])
         }
     }
 
@@ -165,6 +170,12 @@ extension ServerMessage {
             return .shutdown(message: try m.string("message") ?? "")
         case "pong":
             return .pong
+        case "redirect":
+            let url = try need(m.string("url"), "url")
+            guard url.utf8.count <= 2048, url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
+                throw .badMessage("redirect url must be a ws:// or wss:// URL of at most 2048 bytes")
+            }
+            return .redirect(seq: try m.requireSeq(), url: url, node: String((try m.string("node") ?? "").prefix(256)))
         case let other:
             throw .badMessage("unknown message type \(String(other.prefix(64)).debugDescription)")
         }

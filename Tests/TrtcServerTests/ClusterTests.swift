@@ -1,0 +1,275 @@
+import Foundation
+import Logging
+import Testing
+import TrtcClient
+import TrtcCore
+import TrtcHarness
+import TrtcHarnessTesting
+
+/// Several trtc-server processes on loopback in cluster mode, one real PostgreSQL (started as an unprivileged user).
+@Suite("trtc-server cluster: nodes coordinated through PostgreSQL", .serialized, .timeLimit(.minutes(4)))
+struct ClusterTests {
+    static let sdkScript = TencentSDKTests.script
+
+    @Test("concurrent first entries of one room at 3 nodes: one owner; the others are redirected to it and all meet there")
+    func concurrentFirstEntry() async throws {
+        let cluster = try await TestCluster.start(nodes: 3)
+        try await withConnections(cluster.nodes.map(\.url)) { clients in
+            for (index, client) in clients.enumerated() {
+                client.send(.enter(enterRequest(cluster, "u\(index)", room: .numeric(77), seq: 1)))
+            }
+            var owners: Set<String> = []
+            var redirected: [Int] = []
+            for (index, client) in clients.enumerated() {
+                switch try await client.next() {
+                case .entered:
+                    owners.insert(try #require(cluster.nodeId(port: cluster.nodes[index].port)))
+                case .redirect(let seq, let url, let node):
+                    #expect(seq == 1)
+                    owners.insert(node)
+                    #expect(url == cluster.node(node)?.url)
+                    redirected.append(index)
+                    try await client.waitClosed()
+                case let other:
+                    Issue.record("enter answered \(other)")
+                }
+            }
+            #expect(owners.count == 1, "owners: \(owners)")
+            #expect(redirected.count == 2)
+            let owner = try #require(owners.first.flatMap(cluster.node))
+            #expect(try await cluster.roomRows().map { "\($0.1)@\($0.2)" } == ["i:77@\(owners.first!)"])
+            // The redirected users enter at the owner and everybody sees everybody.
+            try await withConnections(redirected.map { _ in owner.url }) { followers in
+                for (follower, index) in zip(followers, redirected) {
+                    follower.send(.enter(enterRequest(cluster, "u\(index)", room: .numeric(77), seq: 2)))
+                    guard case .entered(let entered) = try await follower.next() else { throw TestFailure("not admitted at the owner") }
+                    #expect(entered.room == .numeric(77))
+                }
+                #expect(try await owner.health().users == 3)
+            }
+            for node in cluster.nodes where node.port != owner.port { #expect(try await node.health().rooms == 0) }
+        }
+        await cluster.stop()
+    }
+
+    @Test("the four server APIs at every node, numeric and string rooms, through Tencent's Python SDK; unknown rooms RoomNotExist")
+    func serverAPIAtEveryNode() async throws {
+        let cluster = try await TestCluster.start(nodes: 3)
+        let rooms: [RoomName] = [.numeric(8888), .string("str-room")]
+        for (index, node) in cluster.nodes.enumerated() {
+            for room in rooms {
+                // Two members at the room's owner, wherever the entry landed.
+                try await withMembers(cluster, entering: node, ["victim", "stayer"], room: room) { members in
+                    let byString = if case .string = room { true } else { false }
+                    let roomField = switch room {
+                    case .numeric(let id): "\(id)"
+                    case .string(let id): "\"\(id)\""
+                    }
+                    let remove = byString ? "RemoveUserByStrRoomId" : "RemoveUser"
+                    let (status, answer) = try await callAPI(cluster, node, remove,
+                        "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": \(roomField), \"UserIds\": [\"victim\"]}")
+                    #expect(status == 0, "\(remove) at node \(index + 1): \(answer)")
+                    #expect(try await members[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
+                    #expect(try await members[1].next() == .userLeave(userId: "victim", reason: .removedByServer))
+                    let dismiss = byString ? "DismissRoomByStrRoomId" : "DismissRoom"
+                    let (dismissed, dismissAnswer) = try await callAPI(cluster, node, dismiss,
+                        "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": \(roomField)}")
+                    #expect(dismissed == 0, "\(dismiss) at node \(index + 1): \(dismissAnswer)")
+                    #expect(try await members[1].next() == .exit(reason: .roomDismissed, message: "the room was dismissed by the server API"))
+                }
+            }
+            let (status, answer) = try await callAPI(cluster, node, "DismissRoom",
+                "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": 4242}")
+            #expect(status == 3)
+            #expect(answer["Code"] == .string("FailedOperation.RoomNotExist"))
+        }
+        // Every dismissed room released its placement.
+        try await waitUntil("rooms released", timeout: .seconds(5)) { try await cluster.roomRows().isEmpty }
+        await cluster.stop()
+    }
+
+    @Test("the same userId entering through two nodes: the earlier client gets ExitRoom(3) exactly once")
+    func duplicateUserThroughTwoNodes() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        let (first, second) = (cluster.nodes[0], cluster.nodes[1])
+        try await withMembers(cluster, entering: first, ["twin"], room: .numeric(5)) { earlier in
+            try await withMembers(cluster, entering: second, ["twin"], room: .numeric(5)) { later in
+                #expect(try await earlier[0].next() == .exit(reason: .kickedByDuplicateUser,
+                                                            message: "the same userId entered the room from another client"))
+                try await earlier[0].waitClosed()
+                try await later[0].expectNothing(for: .milliseconds(500))
+                var owner: ServerProcess?
+                for node in cluster.nodes where try await node.health().rooms == 1 { owner = node }
+                #expect(try await owner?.metric("trtc_kicks_total{reason=\"duplicate\"}") == 1)
+            }
+        }
+        await cluster.stop()
+    }
+
+    @Test("owner killed (-9): the API answers RoomNotExist meanwhile without hanging; the room is placed again after the TTL")
+    func ownerKilled() async throws {
+        let cluster = try await TestCluster.start(nodes: 3)
+        var ownerId = ""
+        try await withMembers(cluster, entering: cluster.nodes[0], ["doomed"], room: .numeric(31)) { _ in
+            ownerId = try #require(try await cluster.roomRows().first?.2)
+            try #require(cluster.node(ownerId)).process.signal(SIGKILL)
+        }
+        let survivor = try #require(cluster.nodes.first { cluster.nodeId(port: $0.port) != ownerId })
+        let started = ContinuousClock.now
+        let (status, answer) = try await callAPI(cluster, survivor, "DismissRoom",
+            "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": 31}")
+        #expect(status == 3 && answer["Code"] == .string("FailedOperation.RoomNotExist"), "\(answer)")
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // New entries are admitted once the dead owner's lease has ended.
+        try await waitUntil("room 31 usable again", timeout: .seconds(10), interval: .milliseconds(200)) {
+            try await withConnections([survivor.url]) { clients in
+                clients[0].send(.enter(enterRequest(cluster, "phoenix", room: .numeric(31), seq: 1)))
+                switch try await clients[0].next() {
+                case .entered: return true
+                case .redirect(_, let url, let node):
+                    guard node != ownerId else { return false }
+                    return try await withConnections([url]) { again in
+                        again[0].send(.enter(enterRequest(cluster, "phoenix", room: .numeric(31), seq: 1)))
+                        if case .entered = try await again[0].next() { return true }
+                        return false
+                    }
+                default: return false
+                }
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(cluster.leaseTTL + 5))
+        await cluster.stop()
+    }
+
+    @Test("listening connections killed (pg_terminate_backend): a RemoveUser at a non-owner still runs, exactly once")
+    func listenerKilled() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        try await withMembers(cluster, entering: cluster.nodes[0], ["target", "witness"], room: .numeric(12)) { members in
+            let ownerId = try #require(try await cluster.roomRows().first?.2)
+            let owner = try #require(cluster.node(ownerId))
+            let other = try #require(cluster.nodes.first { $0.port != owner.port })
+            let killed = try await cluster.database.psql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'")
+            #expect(Int(killed) ?? 0 >= 2, "listeners killed: \(killed)")
+            let (status, answer) = try await callAPI(cluster, other, "RemoveUser",
+                "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": 12, \"UserIds\": [\"target\"]}")
+            #expect(status == 0, "\(answer)")
+            #expect(try await members[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
+            #expect(try await members[1].next() == .userLeave(userId: "target", reason: .removedByServer))
+            try await members[1].expectNothing(for: .milliseconds(1500))
+            #expect(try await owner.metric("trtc_cluster_commands_total{direction=\"executed\"}") == 1)
+            #expect(try await cluster.database.psql("SELECT count(*) FROM trtc_command WHERE done_at IS NOT NULL") == "1")
+        }
+        await cluster.stop()
+    }
+
+    @Test("owner stopped (SIGSTOP) past its TTL: the room moves; on SIGCONT the zombie fences itself, no member left on it")
+    func zombieFences() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        let ttl = cluster.leaseTTL
+        try await withMembers(cluster, entering: cluster.nodes[0], ["sleeper"], room: .numeric(44)) { members in
+            let ownerId = try #require(try await cluster.roomRows().first?.2)
+            let zombie = try #require(cluster.node(ownerId))
+            let other = try #require(cluster.nodes.first { $0.port != zombie.port })
+            zombie.process.signal(SIGSTOP)
+            try await Task.sleep(for: .seconds(ttl + 1))
+            // Meanwhile the room is placed on the live node: a new member enters there.
+            try await withConnections([other.url]) { clients in
+                clients[0].send(.enter(enterRequest(cluster, "awake", room: .numeric(44), seq: 1)))
+                guard case .entered = try await clients[0].next() else { throw TestFailure("room 44 not re-placed") }
+                #expect(try await cluster.roomRows().first?.2 == cluster.nodeId(port: other.port))
+                zombie.process.signal(SIGCONT)
+                // The zombie tells its member to go and closes it, rather than serving a second room 44.
+                guard case .shutdown = try await members[0].next(timeout: .seconds(5)) else { throw TestFailure("zombie did not fence") }
+                try await members[0].waitClosed()
+                try await waitUntil("zombie has no room", timeout: .seconds(5)) { try await zombie.health().rooms == 0 }
+                #expect(try await zombie.metric("trtc_cluster_fences_total") == 1)
+                // It registers again (a new incarnation) and serves.
+                try await cluster.waitUntilServing([zombie])
+            }
+        }
+        await cluster.stop()
+    }
+
+    // MARK: helpers
+
+    private func enterRequest(_ cluster: TestCluster, _ userId: String, room: RoomName, seq: UInt32) -> EnterRequest {
+        EnterRequest(seq: seq, sdkAppId: cluster.credentials.sdkAppId, userId: userId,
+                     userSig: cluster.credentials.userSig(userId), room: room)
+    }
+
+    /// `userIds` enter `room` through `node`, following a redirect to the owner; `body` gets them in the room.
+    private func withMembers<T: Sendable>(_ cluster: TestCluster, entering node: ServerProcess, _ userIds: [String], room: RoomName,
+                                          _ body: @escaping @Sendable ([TestClient]) async throws -> T) async throws -> T {
+        try await withConnections([node.url]) { first in
+            first[0].send(.enter(enterRequest(cluster, userIds[0], room: room, seq: 1)))
+            switch try await first[0].next() {
+            case .entered(let entered):
+                first[0].heartbeatMs.store(entered.heartbeatMs, ordering: .relaxed)
+                return try await withConnections(userIds.dropFirst().map { _ in node.url }) { rest in
+                    try await enterAll(cluster, Array(userIds.dropFirst()), rest, room: room)
+                    return try await drainedThen(first + rest, body)
+                }
+            case .redirect(_, let url, _):
+                return try await withConnections(userIds.map { _ in url }) { clients in
+                    try await enterAll(cluster, userIds, clients, room: room)
+                    return try await drainedThen(clients, body)
+                }
+            case let other:
+                throw TestFailure("\(userIds[0]) answered \(other)")
+            }
+        }
+    }
+
+    private func enterAll(_ cluster: TestCluster, _ userIds: [String], _ clients: [TestClient], room: RoomName) async throws {
+        for (client, userId) in zip(clients, userIds) {
+            client.send(.enter(enterRequest(cluster, userId, room: room, seq: 2)))
+            switch try await client.next() {
+            case .entered(let entered):
+                client.heartbeatMs.store(entered.heartbeatMs, ordering: .relaxed)
+            case let other:
+                throw TestFailure("\(userId) answered \(other) at the owner")
+            }
+        }
+    }
+
+    /// The members saw each other's entries: those are read first, so that the body reads what comes next.
+    private func drainedThen<T: Sendable>(_ clients: [TestClient], _ body: @Sendable ([TestClient]) async throws -> T) async throws -> T {
+        for (index, client) in clients.enumerated() {
+            for _ in 0..<(clients.count - 1 - index) { _ = try await client.next() }
+        }
+        return try await body(clients)
+    }
+
+    private func callAPI(_ cluster: TestCluster, _ node: ServerProcess, _ action: String, _ body: String)
+        async throws -> (Int32, JSONValue) {
+        let process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                       ["python3", Self.sdkScript.path, "api", "127.0.0.1:\(node.port)",
+                                        cluster.credentials.secretId, cluster.credentials.apiSecretKey, action, body],
+                                       name: "tencent_sdk.py")
+        let status = try await process.waitForExit(timeout: .seconds(30))
+        let output = process.output.joined(separator: "\n")
+        guard let value = try? JSONCoding.parse(output) else {
+            throw TestFailure("tencent_sdk.py printed \(output.debugDescription); stderr \(process.errorOutput.suffix(1000))")
+        }
+        return (status, value)
+    }
+}
+
+/// Runs `body` with one connected client per URL (heartbeats once entered).
+func withConnections<T: Sendable>(_ urls: [String], _ body: @escaping @Sendable ([TestClient]) async throws -> T) async throws -> T {
+    guard let url = urls.first else { return try await body([]) }
+    var logger = Logger(label: "cluster-client")
+    logger.logLevel = .error
+    return try await SignalingClient.withConnection(server: url, logger: logger) { channel in
+        let client = TestClient(channel: channel)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await client.pump() }
+            tasks.addTask { await client.heartbeats() }
+            let result = try await withConnections(Array(urls.dropFirst())) { rest in try await body([client] + rest) }
+            channel.close()
+            tasks.cancelAll()
+            return result
+        }
+    }
+}
