@@ -82,6 +82,9 @@ final class FleetSink: Sendable {
             roomEvents.add(1, ordering: .relaxed)
         case .ack, .shutdown:
             break
+        case .redirect(_, let url, _):
+            // The fleet enters single nodes; a cluster's redirect is not followed here.
+            yield(.refused(client: client, message: "redirected to \(url)"))
         }
     }
 

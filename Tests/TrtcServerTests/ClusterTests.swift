@@ -39,8 +39,9 @@ struct ClusterTests {
             let owner = try #require(owners.first.flatMap(cluster.node))
             #expect(try await cluster.roomRows().map { "\($0.1)@\($0.2)" } == ["i:77@\(owners.first!)"])
             // The redirected users enter at the owner and everybody sees everybody.
-            try await withConnections(redirected.map { _ in owner.url }) { followers in
-                for (follower, index) in zip(followers, redirected) {
+            let redirectedUsers = redirected
+            try await withConnections(redirectedUsers.map { _ in owner.url }) { followers in
+                for (follower, index) in zip(followers, redirectedUsers) {
                     follower.send(.enter(enterRequest(cluster, "u\(index)", room: .numeric(77), seq: 2)))
                     guard case .entered(let entered) = try await follower.next() else { throw TestFailure("not admitted at the owner") }
                     #expect(entered.room == .numeric(77))
@@ -99,8 +100,10 @@ struct ClusterTests {
                 try await earlier[0].waitClosed()
                 try await later[0].expectNothing(for: .milliseconds(500))
                 var owner: ServerProcess?
-                for node in cluster.nodes where try await node.health().rooms == 1 { owner = node }
-                #expect(try await owner?.metric("trtc_kicks_total{reason=\"duplicate\"}") == 1)
+                for node in cluster.nodes {
+                    if try await node.health().rooms == 1 { owner = node }
+                }
+                #expect(try await owner?.metricValue("trtc_kicks_total{reason=\"duplicate\"}") == 1)
             }
         }
         await cluster.stop()
@@ -109,10 +112,10 @@ struct ClusterTests {
     @Test("owner killed (-9): the API answers RoomNotExist meanwhile without hanging; the room is placed again after the TTL")
     func ownerKilled() async throws {
         let cluster = try await TestCluster.start(nodes: 3)
-        var ownerId = ""
-        try await withMembers(cluster, entering: cluster.nodes[0], ["doomed"], room: .numeric(31)) { _ in
-            ownerId = try #require(try await cluster.roomRows().first?.2)
+        let ownerId = try await withMembers(cluster, entering: cluster.nodes[0], ["doomed"], room: .numeric(31)) { _ in
+            let ownerId = try #require(try await cluster.roomRows().first?.2)
             try #require(cluster.node(ownerId)).process.signal(SIGKILL)
+            return ownerId
         }
         let survivor = try #require(cluster.nodes.first { cluster.nodeId(port: $0.port) != ownerId })
         let started = ContinuousClock.now
@@ -157,7 +160,7 @@ struct ClusterTests {
             #expect(try await members[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
             #expect(try await members[1].next() == .userLeave(userId: "target", reason: .removedByServer))
             try await members[1].expectNothing(for: .milliseconds(1500))
-            #expect(try await owner.metric("trtc_cluster_commands_total{direction=\"executed\"}") == 1)
+            #expect(try await owner.metricValue("trtc_cluster_commands_total{direction=\"executed\"}") == 1)
             #expect(try await cluster.database.psql("SELECT count(*) FROM trtc_command WHERE done_at IS NOT NULL") == "1")
         }
         await cluster.stop()
@@ -183,7 +186,7 @@ struct ClusterTests {
                 guard case .shutdown = try await members[0].next(timeout: .seconds(5)) else { throw TestFailure("zombie did not fence") }
                 try await members[0].waitClosed()
                 try await waitUntil("zombie has no room", timeout: .seconds(5)) { try await zombie.health().rooms == 0 }
-                #expect(try await zombie.metric("trtc_cluster_fences_total") == 1)
+                #expect(try await zombie.metricValue("trtc_cluster_fences_total") == 1)
                 // It registers again (a new incarnation) and serves.
                 try await cluster.waitUntilServing([zombie])
             }
