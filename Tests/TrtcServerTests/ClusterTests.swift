@@ -194,11 +194,78 @@ struct ClusterTests {
         await cluster.stop()
     }
 
+    @Test("a draining node (SIGUSR1) and a full node (--node-capacity) get no new rooms; entries there are redirected")
+    func drainingAndFullSkipped() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        let full = try await cluster.startNode("n3", extraArguments: ["--node-capacity", "1"])
+        try await cluster.waitUntilServing([full])
+        let draining = cluster.nodes[0]
+        draining.process.signal(SIGUSR1)
+        // n3 takes one user (a room placed by its own re-claim would be fine too: it is not full yet).
+        try await waitUntil("n1 reported draining", timeout: .seconds(5)) {
+            try await cluster.database.psql("SELECT state FROM trtc_node WHERE node_id = 'n1'") == "draining"
+        }
+        // n3 holds one user, so it is full: a room is entered at n3 until one is placed there.
+        try await withRoomPlaced(on: full, cluster, room: 600) {
+            try await waitUntil("n3 reported full", timeout: .seconds(5)) {
+                try await cluster.database.psql("SELECT num_users FROM trtc_node WHERE node_id = 'n3'") == "1"
+            }
+            for room in 701...712 {
+                try await withConnections([draining.url]) { clients in
+                    clients[0].send(.enter(enterRequest(cluster, "u\(room)", room: .numeric(UInt32(room)), seq: 1)))
+                    switch try await clients[0].next() {
+                    case .redirect(_, _, let node):
+                        #expect(node == "n2", "room \(room) placed on \(node)")
+                    case let other:
+                        Issue.record("room \(room) at the draining node: \(other)")
+                    }
+                }
+            }
+            #expect(try await draining.health().rooms == 0)
+            #expect(try await draining.healthJSON()["cluster"]?["state"] == .string("draining"))
+        }
+        await cluster.stop()
+    }
+
+    @Test("trtcctl server nodes lists every node with its state and load")
+    func nodesCommand() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        try await withMembers(cluster, entering: cluster.nodes[0], ["listed"], room: .numeric(3)) { _ in
+            // The view is refreshed every few renewals.
+            try await waitUntil("the nodes table shows the user", timeout: .seconds(10), interval: .milliseconds(200)) {
+                let run = try await CommandRun.run(BuiltProducts.executable("trtcctl").path,
+                                                   ["server", "nodes", "--endpoint", cluster.nodes[1].endpoint])
+                try run.successful("trtcctl server nodes")
+                let lines = run.stdout.split(separator: "\n").map(String.init)
+                guard lines.count == 3, lines[0].hasPrefix("NODE"), lines[1].hasPrefix("n1"), lines[2].hasPrefix("n2") else { return false }
+                let users = lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true)[3] }
+                return users.sorted() == ["0", "1"] && lines.allSatisfy { !$0.contains("expired") }
+            }
+        }
+        await cluster.stop()
+    }
+
     // MARK: helpers
 
     private func enterRequest(_ cluster: TestCluster, _ userId: String, room: RoomName, seq: UInt32) -> EnterRequest {
         EnterRequest(seq: seq, sdkAppId: cluster.credentials.sdkAppId, userId: userId,
                      userSig: cluster.credentials.userSig(userId), room: room)
+    }
+
+    /// A user enters room `room`, `room + 1`, … at `node` until one is placed there; `body` runs while it is in.
+    private func withRoomPlaced(on node: ServerProcess, _ cluster: TestCluster, room: UInt32,
+                                _ body: @escaping @Sendable () async throws -> Void) async throws {
+        for attempt in room..<(room + 40) {
+            let placedHere: Bool = try await withConnections([node.url]) { clients in
+                clients[0].send(.enter(enterRequest(cluster, "filler", room: .numeric(attempt), seq: 1)))
+                guard case .entered(let entered) = try await clients[0].next() else { return false }
+                clients[0].heartbeatMs.store(entered.heartbeatMs, ordering: .relaxed)
+                try await body()
+                return true
+            }
+            if placedHere { return }
+        }
+        throw TestFailure("no room was placed on the node in 40 tries")
     }
 
     /// `userIds` enter `room` through `node`, following a redirect to the owner; `body` gets them in the room.

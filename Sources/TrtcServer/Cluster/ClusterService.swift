@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import PostgresNIO
 import ServiceLifecycle
 import TrtcCore
+import UnixSignals
 
 /// Cluster mode's long-running part: the PostgreSQL client, the schema, the lease (register, renew every
 /// `renewInterval`, fence when it cannot), placements of entries, releases of emptied rooms, and the server-API
@@ -40,6 +41,7 @@ struct ClusterService: Service {
             group.addTask { await executeCommands(scans) }
             group.addTask { await placeEntries() }
             group.addTask { await releaseRooms() }
+            group.addTask { await drainOnSignal() }
             try? await gracefulShutdown()
             // The members were told already (RoomService shuts down first): give the rooms up now rather than after
             // the TTL, so that the clients reconnecting elsewhere find them free.
@@ -132,6 +134,14 @@ struct ClusterService: Service {
         metrics.clusterFences.increment()
         logger.error("cluster: fencing", metadata: ["reason": "\(reason)"])
         registry.fence(reason: reason)
+    }
+
+    /// SIGUSR1: no new rooms here from the next renewal on (placement skips draining nodes); the rooms here go on.
+    private func drainOnSignal() async {
+        for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+            guard !node.isDraining.exchange(true, ordering: .relaxed) else { continue }
+            logger.notice("cluster: draining (SIGUSR1): no new rooms are placed on this node")
+        }
     }
 
     // MARK: placements and releases
