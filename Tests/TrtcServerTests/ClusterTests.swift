@@ -245,6 +245,64 @@ struct ClusterTests {
         await cluster.stop()
     }
 
+    @Test("the last member leaving while another enters at the same node: the new member's room keeps its placement")
+    func lastLeaveRacingEntry() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        for room in UInt32(900)..<920 {
+            try await withMembers(cluster, entering: cluster.nodes[0], ["leaver"], room: .numeric(room)) { members in
+                let ownerId = try #require(try await cluster.roomRows().first { $0.1 == "i:\(room)" }?.2)
+                let owner = try #require(cluster.node(ownerId))
+                try await withConnections([owner.url]) { clients in
+                    members[0].send(.leave(seq: 7))
+                    clients[0].send(.enter(enterRequest(cluster, "joiner", room: .numeric(room), seq: 1)))
+                    var admittedAt = ownerId
+                    switch try await clients[0].next() {
+                    case .entered: break
+                    case .redirect(_, let url, let node):
+                        // The room emptied first and was placed anew elsewhere: follow, as a client would.
+                        admittedAt = node
+                        try await withConnections([url]) { again in
+                            again[0].send(.enter(enterRequest(cluster, "joiner", room: .numeric(room), seq: 1)))
+                            guard case .entered = try await again[0].next() else { throw TestFailure("not admitted at \(node)") }
+                            try await Task.sleep(for: .milliseconds(200))
+                            #expect(try await cluster.roomRows().filter { $0.1 == "i:\(room)" }.map(\.2) == [node])
+                        }
+                        return
+                    case let other:
+                        throw TestFailure("joiner answered \(other)")
+                    }
+                    // Whatever the order, the release of the leaver's placement ran: the row must still be there.
+                    try await Task.sleep(for: .milliseconds(200))
+                    #expect(try await cluster.roomRows().filter { $0.1 == "i:\(room)" }.map(\.2) == [admittedAt],
+                            "room \(room) lost its placement while its member is in")
+                }
+            }
+        }
+        try await waitUntil("every room released", timeout: .seconds(10)) { try await cluster.roomRows().isEmpty }
+        await cluster.stop()
+    }
+
+    @Test("PostgreSQL restarted: a RemoveUser at a non-owner right after still runs there, exactly once")
+    func databaseRestarted() async throws {
+        // A TTL longer than the restart, so that no node fences meanwhile.
+        let cluster = try await TestCluster.start(nodes: 2, leaseTTL: 15)
+        try await withMembers(cluster, entering: cluster.nodes[0], ["target", "witness"], room: .numeric(13)) { members in
+            let ownerId = try #require(try await cluster.roomRows().first?.2)
+            let owner = try #require(cluster.node(ownerId))
+            let other = try #require(cluster.nodes.first { $0.port != owner.port })
+            try await cluster.database.restart()
+            let (status, answer) = try await callAPI(cluster, other, "RemoveUser",
+                "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": 13, \"UserIds\": [\"target\"]}")
+            #expect(status == 0, "\(answer)")
+            #expect(try await members[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
+            #expect(try await members[1].next() == .userLeave(userId: "target", reason: .removedByServer))
+            try await members[1].expectNothing(for: .milliseconds(1500))
+            #expect(try await owner.metricValue("trtc_cluster_commands_total{direction=\"executed\"}") == 1)
+            #expect(try await cluster.database.psql("SELECT count(*) FROM trtc_command") == "1")
+        }
+        await cluster.stop()
+    }
+
     // MARK: helpers
 
     private func enterRequest(_ cluster: TestCluster, _ userId: String, room: RoomName, seq: UInt32) -> EnterRequest {
