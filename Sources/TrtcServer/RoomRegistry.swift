@@ -54,6 +54,7 @@ final class RoomRegistry: Sendable {
     }
 
     func fence(reason: String) { table.withLockedValue { $0.fence(reason: reason) } }
+    var claimedRoomKeys: [String] { table.withLockedValue { $0.claimedRoomKeys } }
     func leave(seq: UInt32, session: SignalingSession) { table.withLockedValue { $0.leave(seq: seq, session: session) } }
 
     func switchRole(seq: UInt32, role: Role, session: SignalingSession) {

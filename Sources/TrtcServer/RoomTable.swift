@@ -166,6 +166,9 @@ struct RoomTable {
         logger.error("fenced: \(reason); told \(told) members")
     }
 
+    /// The rooms this node owns, as `SDKAPPID/ROOMKEY` (the orphan sweep keeps their rows).
+    var claimedRoomKeys: [String] { claims.keys.map { "\($0.sdkAppId)/\($0.clusterKey)" } }
+
     private mutating func releaseClaim(of key: RoomKey) {
         if let claim = claims.removeValue(forKey: key) { releaseRoom?(key, claim) }
     }

@@ -112,6 +112,12 @@ struct ClusterService: Service {
             scanRequests.yield()
             ticks += 1
             if ticks % 60 == 0 { try? await store.pruneCommands() }
+            if ticks % 30 == 15, let incarnation = lease.withLockedValue({ $0.incarnation }) {
+                if let swept = try? await store.sweepOrphans(me: node.nodeId, incarnation: incarnation,
+                                                             keep: registry.claimedRoomKeys), swept > 0 {
+                    logger.info("cluster: \(swept) placements that nobody entered were removed")
+                }
+            }
             try? await Task.sleep(for: configuration.renewInterval)
         }
     }

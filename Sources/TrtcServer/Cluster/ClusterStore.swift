@@ -160,6 +160,21 @@ struct ClusterStore: Sendable {
             """, logger: logger).consume()
     }
 
+    /// Rows this incarnation owns for rooms it does not have (placed here by another node's statement for an entry
+    /// that never followed its redirect) go once they are 30 s old; `keep`: `SDKAPPID/ROOMKEY` of the rooms here.
+    @discardableResult
+    func sweepOrphans(me: String, incarnation: UUID, keep: [String]) async throws -> Int {
+        let rows = try await client.query("""
+            DELETE FROM trtc_room WHERE node_id = \(me) AND incarnation = \(incarnation)
+                AND placed_at < now() - interval '30 seconds'
+                AND NOT ((sdk_app_id::text || '/' || room_key) = ANY(\(keep)))
+            RETURNING room_key
+            """, logger: logger)
+        var swept = 0
+        for try await _ in rows { swept += 1 }
+        return swept
+    }
+
     // MARK: commands
 
     /// Queues a server-API command for the room's live owner (unless that is this node) and wakes it, in one
