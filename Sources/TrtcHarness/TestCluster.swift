@@ -36,10 +36,12 @@ public final class TestCluster: Sendable {
 
     /// Starts (or starts again, on a new port) node `id`.
     @discardableResult
-    public func startNode(_ id: String, port: Int = 0, extraArguments: [String] = []) async throws -> ServerProcess {
+    /// `databasePort`: reach PostgreSQL there instead (a `TCPCutProxy` in front of it).
+    public func startNode(_ id: String, port: Int = 0, databasePort: Int? = nil, extraArguments: [String] = []) async throws -> ServerProcess {
+        let url = databasePort.map { "postgres://postgres@127.0.0.1:\($0)/postgres" } ?? database.url
         let server = try await ServerProcess.start(
             port: port, certificate: nil, credentials: credentials,
-            extraArguments: ["--cluster-db", database.url, "--node-id", id, "--lease-ttl", String(leaseTTL)] + extraArguments)
+            extraArguments: ["--cluster-db", url, "--node-id", id, "--lease-ttl", String(leaseTTL)] + extraArguments)
         started.withLock { $0[id] = server }
         return server
     }

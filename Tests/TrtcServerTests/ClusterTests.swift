@@ -206,7 +206,7 @@ struct ClusterTests {
             try await cluster.database.psql("SELECT state FROM trtc_node WHERE node_id = 'n1'") == "draining"
         }
         // n3 holds one user, so it is full: a room is entered at n3 until one is placed there.
-        try await withRoomPlaced(on: full, cluster, room: 600) {
+        try await withRoomPlaced(on: full, cluster, room: 600) { _ in
             try await waitUntil("n3 reported full", timeout: .seconds(5)) {
                 try await cluster.database.psql("SELECT num_users FROM trtc_node WHERE node_id = 'n3'") == "1"
             }
@@ -303,6 +303,38 @@ struct ClusterTests {
         await cluster.stop()
     }
 
+    @Test("a node cut off from PostgreSQL (a TCP proxy the test cuts) fences within the TTL; its room is placed elsewhere")
+    func cutOffFromDatabase() async throws {
+        let cluster = try await TestCluster.start(nodes: 1)
+        let proxy = try await TCPCutProxy.start(to: cluster.database.port)
+        let isolated = try await cluster.startNode("n2", databasePort: proxy.port)
+        try await cluster.waitUntilServing([isolated])
+        let direct = cluster.nodes[0]
+        try await withRoomPlaced(on: isolated, cluster, room: 50) { member in
+            let room = try #require(try await cluster.roomRows().first { $0.2 == "n2" }?.1)
+            proxy.cut()
+            let cutAt = ContinuousClock.now
+            guard case .shutdown = try await member.next(timeout: .seconds(cluster.leaseTTL + 2)) else {
+                throw TestFailure("the cut-off node did not tell its member")
+            }
+            let fencedAfter = ContinuousClock.now - cutAt
+            #expect(fencedAfter < .seconds(cluster.leaseTTL), "fenced \(fencedAfter) after the cut")
+            #expect(try await isolated.health().rooms == 0)
+            // Once its lease has ended in the database, the room is placed on the node that still reaches it.
+            let roomId = try #require(UInt32(room.dropFirst(2)))
+            try await waitUntil("room placed on n1", timeout: .seconds(cluster.leaseTTL + 5), interval: .milliseconds(200)) {
+                try await withConnections([direct.url]) { clients in
+                    clients[0].send(.enter(enterRequest(cluster, "rescuer", room: .numeric(roomId), seq: 1)))
+                    if case .entered = try await clients[0].next() { return true }
+                    return false
+                }
+            }
+            proxy.heal()
+        }
+        await proxy.close()
+        await cluster.stop()
+    }
+
     // MARK: helpers
 
     private func enterRequest(_ cluster: TestCluster, _ userId: String, room: RoomName, seq: UInt32) -> EnterRequest {
@@ -312,13 +344,13 @@ struct ClusterTests {
 
     /// A user enters room `room`, `room + 1`, … at `node` until one is placed there; `body` runs while it is in.
     private func withRoomPlaced(on node: ServerProcess, _ cluster: TestCluster, room: UInt32,
-                                _ body: @escaping @Sendable () async throws -> Void) async throws {
+                                _ body: @escaping @Sendable (TestClient) async throws -> Void) async throws {
         for attempt in room..<(room + 40) {
             let placedHere: Bool = try await withConnections([node.url]) { clients in
                 clients[0].send(.enter(enterRequest(cluster, "filler", room: .numeric(attempt), seq: 1)))
                 guard case .entered(let entered) = try await clients[0].next() else { return false }
                 clients[0].heartbeatMs.store(entered.heartbeatMs, ordering: .relaxed)
-                try await body()
+                try await body(clients[0])
                 return true
             }
             if placedHere { return }
