@@ -8,18 +8,21 @@ public final class TestCluster: Sendable {
     public let database: PostgresProcess
     public let credentials: ServerCredentials
     public let leaseTTL: Double
+    public let launcher: ServerProcess.Launcher
     private let started: Mutex<[String: ServerProcess]>
 
-    public static func start(nodes count: Int, leaseTTL: Double = 2, database: PostgresProcess? = nil) async throws -> TestCluster {
+    public static func start(nodes count: Int, leaseTTL: Double = 2, database: PostgresProcess? = nil,
+                             launcher: ServerProcess.Launcher = .built) async throws -> TestCluster {
         let db: PostgresProcess
         if let database { db = database } else { db = try await PostgresProcess.start() }
-        let cluster = TestCluster(database: db, credentials: .random(), leaseTTL: leaseTTL)
+        let cluster = TestCluster(database: db, credentials: .random(), leaseTTL: leaseTTL, launcher: launcher)
         for index in 1...max(1, count) { _ = try await cluster.startNode("n\(index)") }
         try await cluster.waitUntilServing(cluster.nodes)
         return cluster
     }
 
-    private init(database: PostgresProcess, credentials: ServerCredentials, leaseTTL: Double) {
+    private init(database: PostgresProcess, credentials: ServerCredentials, leaseTTL: Double, launcher: ServerProcess.Launcher) {
+        self.launcher = launcher
         self.database = database
         self.credentials = credentials
         self.leaseTTL = leaseTTL
@@ -40,7 +43,7 @@ public final class TestCluster: Sendable {
     public func startNode(_ id: String, port: Int = 0, databasePort: Int? = nil, extraArguments: [String] = []) async throws -> ServerProcess {
         let url = databasePort.map { "postgres://postgres@127.0.0.1:\($0)/postgres" } ?? database.url
         let server = try await ServerProcess.start(
-            port: port, certificate: nil, credentials: credentials,
+            launcher, port: port, certificate: nil, credentials: credentials,
             extraArguments: ["--cluster-db", url, "--node-id", id, "--lease-ttl", String(leaseTTL)] + extraArguments)
         started.withLock { $0[id] = server }
         return server
