@@ -63,8 +63,11 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // web/sdk/trtc.js and web/demo/index.html, served at /sdk/trtc.js and /demo.
+            plugins: ["EmbedWebFiles"]
         ),
+        .plugin(name: "EmbedWebFiles", capability: .buildTool()),
         .executableTarget(
             name: "trtc-server",
             dependencies: [

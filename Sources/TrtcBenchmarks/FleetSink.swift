@@ -80,7 +80,7 @@ final class FleetSink: Sendable {
             pongs.add(1, ordering: .relaxed)
         case .userEnter, .userLeave, .userVideo, .userAudio:
             roomEvents.add(1, ordering: .relaxed)
-        case .ack, .shutdown:
+        case .ack, .shutdown, .answer:
             break
         }
     }
