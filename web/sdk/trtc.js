@@ -413,6 +413,27 @@ class TRTC {
     if (this._room) await this._publish('stopLocalAudio');
   }
 
+  /**
+   * The camera's track, or with `userId` a remote user's video track (null when there is none).
+   * @param {{userId?: string, streamType?: 'main'|'sub'}} [config]
+   * @returns {MediaStreamTrack|null}
+   */
+  getVideoTrack(config = {}) {
+    if (!config.userId) return this._local.video;
+    return this._subscriptions.get(`${config.userId}/video`)?.transceiver?.receiver.track || null;
+  }
+
+  /**
+   * The microphone's track, or with `userId` a remote user's audio track (null when there is none).
+   * @param {{userId?: string}|string} [config]
+   * @returns {MediaStreamTrack|null}
+   */
+  getAudioTrack(config = {}) {
+    const userId = typeof config === 'string' ? config : config.userId;
+    if (!userId) return this._local.audio;
+    return this._subscriptions.get(`${userId}/audio`)?.transceiver?.receiver.track || null;
+  }
+
   _publishes(kind) {
     return this._role === TYPE.ROLE_ANCHOR && !!this._local[kind] && !this._local[`${kind}Muted`];
   }

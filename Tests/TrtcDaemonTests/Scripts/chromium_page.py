@@ -7,8 +7,10 @@ COMMAND_FIFO as JSON {"id": N, "expr": "<JavaScript expression, may be a promise
 `result N <JSON value>` or `error N <message>`. Console messages are printed as `console <text>`, uncaught
 exceptions as `exception <text>`. Ends when the FIFO is closed by its writer or Chromium exits.
 """
+import ctypes
 import json
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,8 @@ def main():
     # Chromium reads commands on fd 3 and writes answers on fd 4.
     def child_fds():
         # Copies first: a descriptor already numbered 3 or 4 would keep its close-on-exec flag through dup2.
+        # Chromium dies with this script, however it ends (PR_SET_PDEATHSIG).
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
         reading, writing = os.dup(to_chrome_r), os.dup(from_chrome_w)
         os.dup2(reading, 3)
         os.dup2(writing, 4)
@@ -34,12 +38,20 @@ def main():
         "--autoplay-policy=no-user-gesture-required", "--allow-loopback-in-peer-connection",
         "--remote-debugging-pipe", f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu",
-        "--disable-dev-shm-usage", "--mute-audio", "about:blank",
+        "--disable-dev-shm-usage", "--mute-audio",
+        # The tests' trtc-server speaks TLS with a certificate of the tests' own CA.
+        "--ignore-certificate-errors", "about:blank",
     ]
     chrome = subprocess.Popen([CHROMIUM] + flags, preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=open(os.path.join(profile, "stderr.log"), "w"),
                               close_fds=False)
     os.close(to_chrome_r)
     os.close(from_chrome_w)
+
+    def terminate(signum, frame):
+        chrome.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+        os._exit(0)
+    signal.signal(signal.SIGTERM, terminate)
     out = os.fdopen(to_chrome_w, "wb", buffering=0)
     inp = os.fdopen(from_chrome_r, "rb", buffering=0)
     lock = threading.Lock()
