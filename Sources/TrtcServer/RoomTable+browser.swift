@@ -36,6 +36,11 @@ extension RoomTable {
                 session.send(.error(.badMessage("streams: mid \(String(request.mid.prefix(32)).debugDescription) is named twice", seq: seq)))
                 return
             }
+            guard let section = offer.sections.first(where: { $0.mid == request.mid }), section.kind == kind,
+                  section.direction.receives else {
+                session.send(.error(.badMessage("streams: section \(String(request.mid.prefix(32)).debugDescription) does not receive \(kind.rawValue)", seq: seq)))
+                return
+            }
             // A stream that is not there (any more) leaves its section inactive: the browser asked before it heard.
             guard request.userId != member.userId, let other = rooms[membership.key]?[request.userId], other.isVisible else { continue }
             switch kind {

@@ -65,7 +65,7 @@ public struct EnterRequest: Sendable, Equatable {
 
     public init(seq: UInt32, sdkAppId: UInt32, userId: String, userSig: String, room: RoomName,
                 scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
-                media: MediaOffer? = nil, privateMapKey: String? = nil) {
+                media: MediaOffer? = nil, privateMapKey: String? = nil, sdp: String? = nil) {
         var roomId: Int64?
         var strRoomId: String?
         switch room {
@@ -74,7 +74,7 @@ public struct EnterRequest: Sendable, Equatable {
         }
         self.init(seq: seq, sdkAppId: Int64(sdkAppId), userId: userId, userSig: userSig, roomId: roomId,
                   strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio, media: media,
-                  privateMapKey: privateMapKey)
+                  privateMapKey: privateMapKey, sdp: sdp)
     }
 }
 
