@@ -14,12 +14,12 @@ final class BrowserPage: Sendable {
     private let fifo: URL
     private let nextId = Mutex<Int>(0)
 
-    /// Opens `url` (waits until the page has loaded).
-    init(url: String) async throws {
+    /// Opens `url` (waits until the page has loaded); `flags` go to Chromium as well.
+    init(url: String, flags: [String] = []) async throws {
         let directory = try BuiltProducts.temporaryDirectory("trtc-browser")
         fifo = directory.appendingPathComponent("commands")
         guard mkfifo(fifo.path, 0o600) == 0 else { throw ProcessFailure("mkfifo \(fifo.path): errno \(errno)") }
-        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.script.path, url, fifo.path],
+        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.script.path, url, fifo.path] + flags,
                                    name: "chromium_page.py")
         do {
             try await process.waitForLine(containing: "ready", timeout: .seconds(60))
@@ -73,8 +73,8 @@ final class BrowserPage: Sendable {
 }
 
 /// Runs `body` with a page at `url`, closed afterwards whatever happens.
-func withBrowserPage<T: Sendable>(url: String, _ body: (BrowserPage) async throws -> T) async throws -> T {
-    let page = try await BrowserPage(url: url)
+func withBrowserPage<T: Sendable>(url: String, flags: [String] = [], _ body: (BrowserPage) async throws -> T) async throws -> T {
+    let page = try await BrowserPage(url: url, flags: flags)
     do {
         let result = try await body(page)
         await page.close()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Headless Chromium driven through the DevTools protocol over --remote-debugging-pipe (standard library only).
 
-Usage: chromium_page.py URL COMMAND_FIFO
+Usage: chromium_page.py URL COMMAND_FIFO [EXTRA_CHROMIUM_FLAG...]
 Opens URL in a headless Chromium with a fake camera and microphone, then evaluates each line read from
 COMMAND_FIFO as JSON {"id": N, "expr": "<JavaScript expression, may be a promise>"} in the page and prints
 `result N <JSON value>` or `error N <message>`. Console messages are printed as `console <text>`, uncaught
@@ -21,7 +21,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def main():
-    url, fifo = sys.argv[1], sys.argv[2]
+    url, fifo, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
     profile = tempfile.mkdtemp(prefix="trtc-chromium-")
     to_chrome_r, to_chrome_w = os.pipe()
     from_chrome_r, from_chrome_w = os.pipe()
@@ -40,8 +40,8 @@ def main():
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu",
         "--disable-dev-shm-usage", "--mute-audio",
         # The tests' trtc-server speaks TLS with a certificate of the tests' own CA.
-        "--ignore-certificate-errors", "about:blank",
-    ]
+        "--ignore-certificate-errors",
+    ] + extra + ["about:blank"]
     chrome = subprocess.Popen([CHROMIUM] + flags, preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=open(os.path.join(profile, "stderr.log"), "w"),
                               close_fds=False)
     os.close(to_chrome_r)
