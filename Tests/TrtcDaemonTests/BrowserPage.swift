@@ -38,8 +38,16 @@ final class BrowserPage: Sendable {
     /// Evaluates `expression` (a promise is awaited) and returns its value as JSON.
     @discardableResult
     func evaluate(_ expression: String, timeout: Duration = .seconds(30)) async throws -> JSONValue {
+        try await send(.object(["expr": .string(expression)]), timeout: timeout)
+    }
+
+    @discardableResult
+    private func send(_ command: JSONValue, timeout: Duration = .seconds(30)) async throws -> JSONValue {
         let id = nextId.withLock { $0 += 1; return $0 }
-        let line = JSONCoding.print(.object(["id": .integer(Int64(id)), "expr": .string(expression)])) + "\n"
+        guard case .object(var fields) = command else { throw ProcessFailure("a command is an object") }
+        fields["id"] = .integer(Int64(id))
+        let expression = JSONCoding.print(.object(fields))
+        let line = expression + "\n"
         let written = line.utf8CString.withUnsafeBufferPointer { write(commands, $0.baseAddress, $0.count - 1) }
         guard written == line.utf8.count else { throw ProcessFailure("writing to the page's command FIFO failed") }
         let deadline = ContinuousClock.now + timeout
@@ -56,6 +64,11 @@ final class BrowserPage: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw ProcessFailure("page did not answer \(expression.prefix(80)) within \(timeout)")
+    }
+
+    /// Writes a PNG screenshot of the page to `file`.
+    func screenshot(to file: URL) async throws {
+        try await send(.object(["screenshot": .string(file.path)]))
     }
 
     /// Waits for a console line containing `text`.

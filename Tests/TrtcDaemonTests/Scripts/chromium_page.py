@@ -4,7 +4,7 @@
 Usage: chromium_page.py URL COMMAND_FIFO [EXTRA_CHROMIUM_FLAG...]
 Opens URL in a headless Chromium with a fake camera and microphone, then evaluates each line read from
 COMMAND_FIFO as JSON {"id": N, "expr": "<JavaScript expression, may be a promise>"} in the page and prints
-`result N <JSON value>` or `error N <message>`. Console messages are printed as `console <text>`, uncaught
+`result N <JSON value>` or `error N <message>`; {"id": N, "screenshot": "<path>"} writes a PNG of the page there. Console messages are printed as `console <text>`, uncaught
 exceptions as `exception <text>`. Ends when the FIFO is closed by its writer or Chromium exits.
 """
 import ctypes
@@ -127,6 +127,16 @@ def main():
             request = json.loads(command)
         except ValueError as error:
             emit(f"error ? bad command: {error}")
+            return
+        if "screenshot" in request:
+            shot = send("Page.captureScreenshot", {"format": "png"}, session_id=session[0])
+            if "error" in shot:
+                emit(f"error {request['id']} {json.dumps(shot['error'])}")
+                return
+            import base64
+            with open(request["screenshot"], "wb") as png:
+                png.write(base64.b64decode(shot["result"]["data"]))
+            emit(f"result {request['id']} " + json.dumps(request["screenshot"]))
             return
         answer = send("Runtime.evaluate", {"expression": request["expr"], "awaitPromise": True, "returnByValue": True},
                       session_id=session[0])
