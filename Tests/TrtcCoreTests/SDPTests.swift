@@ -93,4 +93,49 @@ struct SDPTests {
         #expect(answer.contains("m=application 0 UDP/DTLS/SCTP webrtc-datachannel"))
         #expect(try SessionDescription.parse(answer).value("group") == "BUNDLE 0 1 2 3")
     }
+
+    @Test("500 mutations of Chromium's offer: nothing traps; an accepted offer's answer parses with the same mids")
+    func mutatedOffers() throws {
+        let lines = try Self.chromiumOffer().components(separatedBy: "\r\n")
+        var state: UInt64 = 0x5EED
+        func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        let inserts = ["a=mid:0", "a=group:BUNDLE 0", "m=video 0 UDP/TLS/RTP/SAVPF 96", "a=ssrc:1 cname:x", "a=sendrecv",
+                       "a=setup:passive", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "a=ssrc-group:FID", "a=rtpmap:96",
+                       "a=ice-ufrag:", "=", "a=", "m=", "v=0", "a=fingerprint:sha-256 X", "a=ssrc:99999999999 cname:x"]
+        var accepted = 0
+        for _ in 0..<500 {
+            var mutated = lines
+            for _ in 0...next(4) {
+                switch next(4) {
+                case 0 where !mutated.isEmpty: mutated.remove(at: next(mutated.count))
+                case 1: mutated.insert(inserts[next(inserts.count)], at: next(mutated.count + 1))
+                case 2 where !mutated.isEmpty:
+                    let index = next(mutated.count)
+                    var bytes = Array(mutated[index].utf8)
+                    if !bytes.isEmpty { bytes[next(bytes.count)] = UInt8(next(128)) }
+                    mutated[index] = String(decoding: bytes, as: UTF8.self)
+                default: if !mutated.isEmpty { mutated.append(mutated[next(mutated.count)]) }
+                }
+            }
+            let text = mutated.joined(separator: next(2) == 0 ? "\r\n" : "\n")
+            _ = try? SessionDescription.parse(text)
+            guard let offer = try? BrowserOffer(sdp: text) else { continue }
+            accepted += 1
+            var streams: [String: BrowserAnswer.Stream] = [:]
+            for section in offer.sections where section.direction.receives {
+                if let kind = section.kind { streams[section.mid] = .init(userId: "u", kind: kind, ssrc: 42) }
+            }
+            let answer = try BrowserAnswer(ufrag: "srvUfrag", password: "abcdefghijklmnopqrstuvwx", fingerprint: "sha-256 AA:BB",
+                                           host: "127.0.0.1", port: 7801, sessionId: 1, version: 1).sdp(answering: offer, streams: streams)
+            let parsed = try SessionDescription.parse(answer)
+            #expect(parsed.media.map { $0.value("mid") } == offer.sections.map { Optional($0.mid) })
+        }
+        #expect(accepted > 20, "some mutations stay acceptable (\(accepted))")
+    }
 }
