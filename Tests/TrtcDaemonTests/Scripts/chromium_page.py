@@ -38,6 +38,8 @@ def main():
         "--autoplay-policy=no-user-gesture-required", "--allow-loopback-in-peer-connection",
         "--remote-debugging-pipe", f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu",
+        # Nothing but 127.0.0.1 resolves: no host name of any service Chromium would call leaves this machine.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         "--disable-dev-shm-usage", "--mute-audio",
         # The tests' trtc-server speaks TLS with a certificate of the tests' own CA.
         "--ignore-certificate-errors",
