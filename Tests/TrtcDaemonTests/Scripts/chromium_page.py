@@ -60,6 +60,7 @@ def main():
     waiters = {}
     next_id = [0]
     session = [None]
+    closing = threading.Event()
 
     def emit(line):
         with lock:
@@ -85,7 +86,11 @@ def main():
         while True:
             chunk = inp.read(65536)
             if not chunk:
+                if closing.is_set():
+                    return
                 emit("chromium-gone")
+                chrome.kill()
+                shutil.rmtree(profile, ignore_errors=True)
                 os._exit(3)
             buffer += chunk
             while b"\0" in buffer:
@@ -114,6 +119,8 @@ def main():
     loaded = send("Page.navigate", {"url": url}, session_id=session[0])
     if "error" in loaded or loaded.get("result", {}).get("errorText"):
         emit("navigate-failed " + json.dumps(loaded))
+        chrome.kill()
+        shutil.rmtree(profile, ignore_errors=True)
         sys.exit(2)
     # Wait for the document to be ready before taking commands.
     while True:
@@ -157,9 +164,10 @@ def main():
             line = line.strip()
             if line:
                 threading.Thread(target=run, args=(line,), daemon=True).start()
+    closing.set()
     try:
-        send("Browser.close")
-    except Exception:
+        out.write(json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
+    except OSError:
         pass
     try:
         chrome.wait(timeout=5)
