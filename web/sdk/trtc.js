@@ -181,6 +181,7 @@ class TRTC {
     this._local = { video: null, audio: null, videoMuted: false, audioMuted: false, videoView: null, videoElement: null };
     this._senders = { video: null, audio: null };
     this._negotiation = Promise.resolve();
+    this._negotiationQueued = false;
     this._timers = [];
     this._destroyed = false;
   }
@@ -540,7 +541,14 @@ class TRTC {
 
   /** Offers again so that every wanted stream has a receiving section (serialized: one negotiation at a time). */
   _renegotiate() {
-    this._negotiation = this._negotiation.then(() => this._negotiate()).catch((error) => {
+    // Requests that come while one waits to start are served by it: a burst of room events is one offer (offers
+    // count toward the server's 10 room changes a second).
+    if (this._negotiationQueued) return this._negotiation;
+    this._negotiationQueued = true;
+    this._negotiation = this._negotiation.then(() => {
+      this._negotiationQueued = false;
+      return this._negotiate();
+    }).catch((error) => {
       if (this._room) this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName: 'negotiate', message: String(error.message || error) }));
     });
     return this._negotiation;
