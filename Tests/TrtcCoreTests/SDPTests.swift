@@ -139,3 +139,4 @@ struct SDPTests {
         #expect(accepted > 20, "some mutations stay acceptable (\(accepted))")
     }
 }
+
