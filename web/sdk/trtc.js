@@ -293,9 +293,8 @@ class TRTC {
       const transceiver = pc.addTransceiver(kind, { direction: 'sendonly' });
       preferCodec(transceiver, kind);
       this._senders[kind] = transceiver.sender;
-      const track = this._local[kind];
-      if (track) await transceiver.sender.replaceTrack(track);
     }
+    await this._syncSenders();
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName: 'media', message: 'the media connection failed' }));
     };
@@ -346,6 +345,7 @@ class TRTC {
     if (!this._room) { this._role = role; return; }
     try { await this._signal.request({ type: 'switchRole', role }); } catch (error) { throw this._serverError(error, functionName); }
     this._role = role;
+    await this._syncSenders();
     if (role === TYPE.ROLE_ANCHOR) await this._publish(functionName);
   }
 
@@ -388,7 +388,7 @@ class TRTC {
       this._local.videoView.appendChild(element);
       this._local.videoElement = element;
     }
-    if (this._senders.video) await this._senders.video.replaceTrack(track);
+    await this._syncSenders();
     if (this._room) await this._publish(functionName);
   }
 
@@ -397,14 +397,14 @@ class TRTC {
     if (!this._local.video) throw new RtcError({ code: ERROR_CODE.INVALID_OPERATION, functionName: 'updateLocalVideo', message: 'the camera is not on' });
     if (typeof options.mute === 'boolean') {
       this._local.videoMuted = options.mute;
-      if (this._senders.video) await this._senders.video.replaceTrack(options.mute ? null : this._local.video);
+      await this._syncSenders();
       if (this._room) await this._publish('updateLocalVideo');
     }
   }
 
   async stopLocalVideo() {
     this._stopLocal('video');
-    if (this._senders.video) await this._senders.video.replaceTrack(null);
+    await this._syncSenders();
     if (this._room) await this._publish('stopLocalVideo');
   }
 
@@ -420,7 +420,7 @@ class TRTC {
     }
     this._local.audio = stream.getAudioTracks()[0];
     this._local.audioMuted = false;
-    if (this._senders.audio) await this._senders.audio.replaceTrack(this._local.audio);
+    await this._syncSenders();
     if (this._room) await this._publish(functionName);
   }
 
@@ -429,14 +429,14 @@ class TRTC {
     if (!this._local.audio) throw new RtcError({ code: ERROR_CODE.INVALID_OPERATION, functionName: 'updateLocalAudio', message: 'the microphone is not on' });
     if (typeof options.mute === 'boolean') {
       this._local.audioMuted = options.mute;
-      if (this._senders.audio) await this._senders.audio.replaceTrack(options.mute ? null : this._local.audio);
+      await this._syncSenders();
       if (this._room) await this._publish('updateLocalAudio');
     }
   }
 
   async stopLocalAudio() {
     this._stopLocal('audio');
-    if (this._senders.audio) await this._senders.audio.replaceTrack(null);
+    await this._syncSenders();
     if (this._room) await this._publish('stopLocalAudio');
   }
 
@@ -459,6 +459,15 @@ class TRTC {
     const userId = typeof config === 'string' ? config : config.userId;
     if (!userId) return this._local.audio;
     return this._subscriptions.get(`${userId}/audio`)?.transceiver?.receiver.track || null;
+  }
+
+  /** Each sender carries its track exactly while that kind is published (an audience member sends nothing). */
+  async _syncSenders() {
+    for (const kind of ['video', 'audio']) {
+      const sender = this._senders[kind];
+      const track = this._publishes(kind) ? this._local[kind] : null;
+      if (sender && sender.track !== track) await sender.replaceTrack(track);
+    }
   }
 
   _publishes(kind) {
