@@ -86,7 +86,7 @@ struct RoomTable {
         }
         let credentials = ICECredentials.random()
         let grant = makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:],
-                                   browser: admission.browserOffer, except: admission.userId)
+                                   browser: admission.browserOffer)
         guard let grant else {
             session.send(.error(.refused("an SSRC of the offer is in use in the room; create a new offer and enter again",
                                          seq: admission.seq)))
@@ -322,7 +322,7 @@ struct RoomTable {
         }
     }
 
-    func broadcast(_ message: ServerMessage, in key: RoomKey, except userId: String) {
+    private func broadcast(_ message: ServerMessage, in key: RoomKey, except userId: String) {
         guard let members = rooms[key] else { return }
         let payload = SignalingSession.payload(message)
         for member in members.values where member.userId != userId {
@@ -332,11 +332,11 @@ struct RoomTable {
 
     /// The member's grant: fresh SSRCs, or a browser's own (from its offer; nil if one is in use by another member).
     private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember],
-                                browser: BrowserOffer? = nil, except userId: String = "") -> MediaGrant? {
+                                browser: BrowserOffer? = nil) -> MediaGrant? {
         // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
-        // The member this one replaces (same userId) goes, so its SSRCs do not count.
+        // The member this one replaces (same userId) counts too: receivers tell a new session by its new SSRCs.
         func isUsed(_ ssrc: UInt32) -> Bool {
-            members.values.contains { $0.userId != userId && ($0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc) }
+            members.values.contains { $0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc }
         }
         func freshSsrc(besides other: UInt32 = 0) -> UInt32 {
             while true {
