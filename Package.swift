@@ -67,8 +67,11 @@ let package = Package(
                 // Cluster mode (docs/cluster.md): nodes coordinate through PostgreSQL; unused on a single node.
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // web/sdk/trtc.js and web/demo/index.html, served at /sdk/trtc.js and /demo.
+            plugins: ["EmbedWebFiles"]
         ),
+        .plugin(name: "EmbedWebFiles", capability: .buildTool()),
         .executableTarget(
             name: "trtc-server",
             dependencies: [

@@ -32,7 +32,8 @@ extension RoomStateMachine {
             return ([], .finished)
         }
         switch message {
-        case .hello, .pong, .ack:
+        case .hello, .pong, .ack, .answer:
+            // `answer` goes only to browsers (SDP offers); trtcd never makes one.
             return ([], nil)
         case .entered(let entered):
             return (admitted(current, entered, now: now), nil)

@@ -77,6 +77,12 @@ public func buildApplication(
                  body: .init(byteBuffer: ByteBuffer(string: metrics.registry.emitToString())))
     }
 
+    // Browsers (docs/browsers.md): the JavaScript client and the demo page, embedded at build time.
+    router.get("/sdk/trtc.js") { _, _ -> Response in
+        webFile(WebFiles.sdk, contentType: "text/javascript; charset=utf-8")
+    }
+    router.get("/demo") { _, _ -> Response in webFile(WebFiles.demo, contentType: "text/html; charset=utf-8") }
+
     let app = Application(
         router: router,
         server: HTTPServerBuilder { responder in
@@ -138,4 +144,9 @@ private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async 
 private func jsonResponse(_ body: String) -> Response {
     Response(status: .ok, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(string: body)))
+}
+
+private func webFile(_ text: String, contentType: String) -> Response {
+    Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
+             body: .init(byteBuffer: ByteBuffer(string: text)))
 }

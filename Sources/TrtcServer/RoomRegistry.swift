@@ -65,6 +65,10 @@ final class RoomRegistry: Sendable {
         table.withLockedValue { $0.publish(seq: seq, video: video, audio: audio, session: session) }
     }
 
+    func renegotiate(seq: UInt32, sdp: String, streams: [StreamRequest], session: SignalingSession) {
+        table.withLockedValue { $0.renegotiate(seq: seq, sdp: sdp, streams: streams, session: session) }
+    }
+
     func sweep(now: Int64) { table.withLockedValue { $0.sweep(now: now) } }
     func removeUsers(_ userIds: [String], from key: RoomKey) -> APIOutcome { table.withLockedValue { $0.removeUsers(userIds, from: key) } }
     /// The room is gone for everyone at once (under the lock); its members are told afterwards, so that a thousand

@@ -6,7 +6,7 @@ import TrtcTransport
 /// events is the order in which they happened. Replies to a session are queued from inside the lock for the same
 /// reason: a new member's `entered` always precedes any later event about the others.
 struct RoomTable {
-    private struct Membership {
+    struct Membership {
         let key: RoomKey
         let userId: String
     }
@@ -17,8 +17,9 @@ struct RoomTable {
     /// The media socket's routing table, kept in step with membership here (tokens die with their session).
     private let media: MediaRouter
     private let mediaEndpoint: MediaEndpoint
-    private var rooms: [RoomKey: [String: RoomMember]] = [:]
-    private var memberships: [UInt64: Membership] = [:]
+    // Not private: RoomTable+browser.swift works on them too.
+    var rooms: [RoomKey: [String: RoomMember]] = [:]
+    var memberships: [UInt64: Membership] = [:]
     /// Every open connection, in a room or not, so shutdown can tell each of them.
     private var sessions: [UInt64: SignalingSession] = [:]
     private var memberCount = 0
@@ -88,12 +89,27 @@ struct RoomTable {
                 return
             }
         }
-        if !roomExists { metrics.rooms.increment() }
         let credentials = ICECredentials.random()
-        let member = RoomMember(
+        let grant = makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:],
+                                   browser: admission.browserOffer)
+        guard let grant else {
+            session.send(.error(.refused("an SSRC of the offer is in use in the room; create a new offer and enter again",
+                                         seq: admission.seq)))
+            return
+        }
+        var member = RoomMember(
             userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
-            video: admission.video, audio: admission.audio,
-            media: makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:]), privileges: admission.privileges)
+            video: admission.video, audio: admission.audio, media: grant, privileges: admission.privileges)
+        var answer: String?
+        if let offer = admission.browserOffer {
+            do {
+                answer = try browserAnswer(to: offer, for: &member, streams: [:], first: true)
+            } catch {
+                session.send(.error(.badMessage("sdp: \(error.message)", seq: admission.seq)))
+                return
+            }
+        }
+        if !roomExists { metrics.rooms.increment() }
         // Changed in place: a copy of the room's dictionary per entry would make filling a large room quadratic.
         let previous = rooms[admission.key, default: [:]].updateValue(member, forKey: admission.userId)
         if let offer = admission.media {
@@ -108,7 +124,7 @@ struct RoomTable {
             seq: admission.seq, userId: admission.userId, room: admission.key.room,
             members: others.sorted { $0.userId < $1.userId }, media: member.media,
             heartbeatMs: Int(configuration.heartbeatIntervalMs),
-            departureTimeoutMs: Int(configuration.departureTimeoutMs))))
+            departureTimeoutMs: Int(configuration.departureTimeoutMs), sdp: answer)))
 
         if let previous {
             displace(previous, by: member, in: admission.key)
@@ -373,19 +389,25 @@ struct RoomTable {
         }
     }
 
-    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember]) -> MediaGrant {
+    /// The member's grant: fresh SSRCs, or a browser's own (from its offer; nil if one is in use by another member).
+    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember],
+                                browser: BrowserOffer? = nil) -> MediaGrant? {
         // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
+        // The member this one replaces (same userId) counts too: receivers tell a new session by its new SSRCs.
         func isUsed(_ ssrc: UInt32) -> Bool {
             members.values.contains { $0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc }
         }
         func freshSsrc(besides other: UInt32 = 0) -> UInt32 {
             while true {
-                let candidate = UInt32.random(in: 1...UInt32.max)
+                // 0 is the server's own (its reports), 1 browsers' receive-only reports.
+                let candidate = UInt32.random(in: 2...UInt32.max)
                 if candidate != other && !isUsed(candidate) { return candidate }
             }
         }
-        let audioSsrc = freshSsrc()
-        let videoSsrc = freshSsrc(besides: audioSsrc)
+        if let ssrc = browser?.audioSsrc, isUsed(ssrc) { return nil }
+        if let ssrc = browser?.videoSsrc, isUsed(ssrc) { return nil }
+        let audioSsrc = browser?.audioSsrc ?? freshSsrc(besides: browser?.videoSsrc ?? 0)
+        let videoSsrc = browser?.videoSsrc ?? freshSsrc(besides: audioSsrc)
         // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
         var port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
         // No host unless announced or bound elsewhere than signaling: the client then uses the host it reached
