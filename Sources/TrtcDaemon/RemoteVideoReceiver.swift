@@ -220,10 +220,6 @@ final class RemoteVideoReceiver: @unchecked Sendable {
             $0.jitterBufferDelay = delay
             $0.decoderErrors = failures
         }
-        // Video arrives but nothing can be decoded yet: the sender's first key frame was lost (a browser starts its
-        // stream before ICE nominates the address the server accepts media from) or never sent. The depacketizer
-        // holds frames until a key frame, so keep asking (at most every `keyframeRequestInterval`).
-        if frames.isEmpty, decoder == nil { askForKeyframe(force: false) }
     }
 
     private func decode(_ frame: ReassembledVP8Frame) {
