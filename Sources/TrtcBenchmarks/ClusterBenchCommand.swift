@@ -125,7 +125,8 @@ struct ClusterBenchmark: Sendable {
     }
 
     func cluster() async throws -> ClusterResult {
-        let cluster = try await TestCluster.start(nodes: nodes, leaseTTL: leaseTTL, launcher: launcher)
+        let cluster = try await TestCluster.start(nodes: nodes, leaseTTL: leaseTTL, launcher: launcher,
+                                                  nodeArguments: ["--api-rate-limit", "0", "--room-entries-per-minute", "0"])
         let urls = cluster.nodes.map(\.url)
         log("cluster of \(nodes): \(rooms) first entries at the nodes in turn, then \(rooms) joins at the owners")
         let first = (0..<rooms).map { ClusterMember(userId: "a\($0)", room: UInt32($0 + 1), entry: urls[$0 % urls.count]) }
@@ -234,7 +235,8 @@ struct ClusterBenchmark: Sendable {
                           _ start: @escaping @Sendable (ClusterMember) -> Void) async throws -> (Duration, Duration) {
         guard let victim = members.first(where: { member in
             guard let node = member.current.node, member.current.lostAt == nil else { return false }
-            return cluster.node(node)?.url != member.entry && cluster.node(node)?.process.isRunning == true
+            let entryLives = cluster.nodes.contains { $0.url == member.entry && $0.process.isRunning }
+            return entryLives && cluster.node(node)?.url != member.entry && cluster.node(node)?.process.isRunning == true
         }), let ownerId = victim.current.node, let owner = cluster.node(ownerId) else {
             throw BenchFailure("no room whose member entered through another node than its owner")
         }
@@ -262,7 +264,7 @@ struct ClusterBenchmark: Sendable {
         }
         let back = survivors.compactMap { $0.current.enteredAt }.max().map { $0 - killed } ?? .zero
         // The node comes back, empty, for the next round.
-        try await cluster.startNode(ownerId)
+        try await cluster.startNode(ownerId, port: owner.port)
         try await cluster.waitUntilServing([cluster.node(ownerId)!])
         return (usable!, back)
     }

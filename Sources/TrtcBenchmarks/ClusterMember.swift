@@ -60,6 +60,9 @@ final class ClusterMember: Sendable {
                                     case .exit:
                                         self.state.withLock { $0.exitAt = ContinuousClock.now }
                                         return .exited
+                                    case .error:
+                                        // Refused (a node without its lease, no node free): try again, as trtcd does.
+                                        return .lost
                                     default:
                                         continue
                                     }

@@ -9,20 +9,25 @@ public final class TestCluster: Sendable {
     public let credentials: ServerCredentials
     public let leaseTTL: Double
     public let launcher: ServerProcess.Launcher
+    public let nodeArguments: [String]
     private let started: Mutex<[String: ServerProcess]>
 
+    /// `nodeArguments` go to every node this cluster starts.
     public static func start(nodes count: Int, leaseTTL: Double = 2, database: PostgresProcess? = nil,
-                             launcher: ServerProcess.Launcher = .built) async throws -> TestCluster {
+                             launcher: ServerProcess.Launcher = .built, nodeArguments: [String] = []) async throws -> TestCluster {
         let db: PostgresProcess
         if let database { db = database } else { db = try await PostgresProcess.start() }
-        let cluster = TestCluster(database: db, credentials: .random(), leaseTTL: leaseTTL, launcher: launcher)
+        let cluster = TestCluster(database: db, credentials: .random(), leaseTTL: leaseTTL, launcher: launcher,
+                                  nodeArguments: nodeArguments)
         for index in 1...max(1, count) { _ = try await cluster.startNode("n\(index)") }
         try await cluster.waitUntilServing(cluster.nodes)
         return cluster
     }
 
-    private init(database: PostgresProcess, credentials: ServerCredentials, leaseTTL: Double, launcher: ServerProcess.Launcher) {
+    private init(database: PostgresProcess, credentials: ServerCredentials, leaseTTL: Double, launcher: ServerProcess.Launcher,
+                 nodeArguments: [String]) {
         self.launcher = launcher
+        self.nodeArguments = nodeArguments
         self.database = database
         self.credentials = credentials
         self.leaseTTL = leaseTTL
@@ -44,7 +49,7 @@ public final class TestCluster: Sendable {
         let url = databasePort.map { "postgres://postgres@127.0.0.1:\($0)/postgres" } ?? database.url
         let server = try await ServerProcess.start(
             launcher, port: port, certificate: nil, credentials: credentials,
-            extraArguments: ["--cluster-db", url, "--node-id", id, "--lease-ttl", String(leaseTTL)] + extraArguments)
+            extraArguments: ["--cluster-db", url, "--node-id", id, "--lease-ttl", String(leaseTTL)] + nodeArguments + extraArguments)
         started.withLock { $0[id] = server }
         return server
     }

@@ -329,7 +329,9 @@ struct ClusterTests {
                     return false
                 }
             }
+            // Healed, it connects anew (its old connections hang: the cut dropped packets, it reset nothing) and serves.
             proxy.heal()
+            try await cluster.waitUntilServing([isolated], timeout: .seconds(15))
         }
         await proxy.close()
         await cluster.stop()

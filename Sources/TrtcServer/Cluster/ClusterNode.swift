@@ -22,8 +22,16 @@ struct RoomClaim: Sendable, Equatable {
 /// server-API forwarding for the caller. Lease state is written by ClusterService alone.
 final class ClusterNode: Sendable {
     let configuration: ClusterConfiguration
-    let store: ClusterStore
     let logger: Logger
+    /// The database client in use; replaced when statements hang (a link that drops packets without a reset leaves
+    /// connections waiting for ever: a new client's connections are the way out).
+    private let stores: NIOLockedValueBox<ClusterStore>
+    var store: ClusterStore { stores.withLockedValue { $0 } }
+    /// Set when a new client is wanted; `resetWakeup` wakes the client runner.
+    let resetPending = Atomic<Bool>(false)
+    let resetWakeup = Wakeup()
+    /// Monotonic ms (suspend included) when the lease statement in flight was sent; 0 when none is.
+    let leaseStatementSentMs = Atomic<Int64>(0)
     /// Monotonic ms (including suspend) until which this node may admit; 0 without a lease.
     private let servingUntilMs = Atomic<Int64>(0)
     private let currentIncarnation = NIOLockedValueBox<UUID?>(nil)
@@ -42,12 +50,23 @@ final class ClusterNode: Sendable {
         self.configuration = configuration
         self.logger = logger
         let client = PostgresClient(configuration: try configuration.database.clientConfiguration(), backgroundLogger: logger)
-        self.store = ClusterStore(client: client, logger: logger)
+        self.stores = NIOLockedValueBox(ClusterStore(client: client, logger: logger))
         (placementJobs, placements) = AsyncStream.makeStream(of: PlacementJob.self)
         (releaseJobs, releases) = AsyncStream.makeStream(of: (RoomKey, RoomClaim).self)
     }
 
     var nodeId: String { configuration.nodeId }
+
+    /// Asks the client runner for a new database client (the current one's statements hang).
+    func requestReset() {
+        if !resetPending.exchange(true, ordering: .relaxed) { resetWakeup.signal() }
+    }
+
+    /// A new client; the old one's `run()` was cancelled, which failed whatever still waited on it.
+    func replaceStore() throws {
+        let client = PostgresClient(configuration: try configuration.database.clientConfiguration(), backgroundLogger: logger)
+        stores.withLockedValue { $0 = ClusterStore(client: client, logger: logger) }
+    }
     var incarnation: UUID? { currentIncarnation.withLockedValue { $0 } }
 
     /// May this node admit members and forward media now? Checked on every entry, so a node that was stopped

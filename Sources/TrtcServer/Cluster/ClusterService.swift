@@ -25,7 +25,7 @@ struct ClusterService: Service {
         let lease = NIOLockedValueBox(LeaseState(fenceAfterMs: configuration.fenceAfter.milliseconds))
         let (scans, scanRequests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withDiscardingTaskGroup { group in
-            group.addTask { await store.client.run() }
+            group.addTask { await runClients() }
             guard let url = await signalURL() else {
                 group.cancelAll()
                 return
@@ -54,6 +54,33 @@ struct ClusterService: Service {
         }
     }
 
+    /// Runs the database client; when a reset is asked for, cancels it (failing the statements that hang on it)
+    /// and runs a new one.
+    private func runClients() async {
+        while !Task.isCancelled {
+            let current = node.store
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await current.client.run() }
+                group.addTask {
+                    while !Task.isCancelled && !node.resetPending.load(ordering: .relaxed) {
+                        await node.resetWakeup.wait(upTo: .seconds(60))
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            guard node.resetPending.exchange(false, ordering: .relaxed), !Task.isCancelled else { return }
+            metrics.clusterDatabaseErrors.increment()
+            logger.warning("cluster: database statements hang; connecting anew")
+            do {
+                try node.replaceStore()
+            } catch {
+                logger.critical("cluster: cannot make a database client: \(error)")
+                return
+            }
+        }
+    }
+
     private func migrate() async -> Bool {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -79,6 +106,7 @@ struct ClusterService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let sent = MonotonicClock.millisecondsIncludingSuspend
             let draining = node.isDraining.load(ordering: .relaxed)
+            node.leaseStatementSentMs.store(sent, ordering: .relaxed)
             do {
                 if lease.withLockedValue({ $0.needsRegistration }) {
                     let incarnation = UUID()
@@ -109,6 +137,7 @@ struct ClusterService: Service {
                 metrics.clusterDatabaseErrors.increment()
                 logger.warning("cluster: lease renewal failed", metadata: ["error": "\(String(reflecting: error))"])
             }
+            node.leaseStatementSentMs.store(0, ordering: .relaxed)
             scanRequests.yield()
             ticks += 1
             if ticks % 60 == 0 { try? await store.pruneCommands() }
@@ -129,6 +158,12 @@ struct ClusterService: Service {
             if let action = lease.withLockedValue({ $0.tick(nowMs: now) }) {
                 node.leaseChanged(lease.withLockedValue { $0 })
                 fence(action)
+            }
+            // A lease statement unanswered for as long as a lease may go unrenewed: its connection is as good as dead.
+            let inFlight = node.leaseStatementSentMs.load(ordering: .relaxed)
+            if inFlight > 0, now - inFlight > configuration.fenceAfter.milliseconds {
+                node.leaseStatementSentMs.store(0, ordering: .relaxed)
+                node.requestReset()
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
