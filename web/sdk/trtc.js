@@ -149,7 +149,7 @@ function preferCodec(transceiver, kind) {
 
 /**
  * The offer as sent to the server: what it reads (docs/protocol.md §3), the ICE credentials and fingerprint once at
- * session level. The local description keeps everything; this only keeps signaling messages small (about 150 bytes
+ * session level. The local description keeps everything; this only keeps signaling messages small (about 110 bytes
  * a section instead of 1 KiB, so a 16 KiB message holds a hundred sections).
  * @param {string} sdp
  * @returns {string}
