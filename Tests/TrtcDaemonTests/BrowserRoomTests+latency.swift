@@ -92,3 +92,68 @@ extension BrowserRoomTests {
         }
     }
 }
+
+extension BrowserRoomTests {
+    /// In the page: a 320×240 canvas whose 8×4 blocks spell `Date.now()` (low 32 bits), redrawn every 33 ms, published
+    /// as a custom capture (`startLocalVideo({ option: { videoTrack } })`).
+    static let stampedCanvas = """
+        (() => {
+          const canvas = document.createElement('canvas');
+          canvas.width = 320; canvas.height = 240;
+          const context = canvas.getContext('2d');
+          const draw = () => {
+            const stamp = Date.now() % 4294967296;
+            for (let bit = 0; bit < 32; bit++) {
+              context.fillStyle = Math.floor(stamp / 2 ** (31 - bit)) % 2 === 1 ? '#fff' : '#000';
+              context.fillRect((bit % 8) * 40, Math.floor(bit / 8) * 60, 40, 60);
+            }
+          };
+          draw();
+          setInterval(draw, 33);
+          const [videoTrack] = canvas.captureStream(30).getVideoTracks();
+          return t.startLocalVideo({ option: { videoTrack } }).then(() => 'stamping');
+        })()
+        """
+
+    @Test("glass-to-glass browser → trtcd: a stamped canvas published with option.videoTrack, read back from trtcd's remote node")
+    func glassToGlassFromBrowser() async throws {
+        try await withMediaRoom(users: 1) { room in
+            let alice = room.clients[0]
+            try await alice.enter("alice", room: .numeric(92), server: room.server)
+            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+                try await page.evaluate(Self.setUp)
+                try await Self.enter(page, userId: "web", room: 92, server: room.server)
+                #expect(try await page.evaluate(Self.stampedCanvas) == .string("stamping"))
+                try await alice.waitFor("UserVideoAvailable") { $0 == [.string("web"), .boolean(true)] }
+                _ = try await alice.call("StartRemoteVideo", [.string("web"), .string("main")])
+                let socket = try #require(room.pipeWire.exports["PIPEWIRE_RUNTIME_DIR"]) + "/pipewire-0"
+                let loop = try PipeWireLoop(name: "stamp-reader", remote: socket)
+                let capture = try VideoCapture(loop: loop, options: VideoCaptureOptions(camera: "trtcd.remote.web.main", width: 320, height: 240, fps: 30))
+                defer { capture.stop() }
+                // Each frame's delay is taken as it arrives; the whole read is bounded.
+                var delays = try await within(30) { () async -> [Double] in
+                    var delays: [Double] = []
+                    for await event in capture.events {
+                        guard case .frame(let frame) = event, frame.width == 320, frame.height == 240 else { continue }
+                        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+                        var stamp: UInt32 = 0
+                        for bit in 0..<32 {
+                            let (x, y) = ((bit % 8) * 40 + 20, (bit / 8) * 60 + 30)
+                            stamp = stamp << 1 | (frame.y[y * frame.strideY + x] > 128 ? 1 : 0)
+                        }
+                        let delay = Double(UInt32(truncatingIfNeeded: now) &- stamp)
+                        if delay < 10_000 { delays.append(delay) }
+                        if delays.count >= 90 { break }
+                    }
+                    return delays
+                }
+                delays.sort()
+                #expect(delays.count == 90)
+                guard delays.count == 90 else { return }
+                let median = delays[45], p90 = delays[81]
+                print("glass-to-glass browser → trtcd: median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays[0])) ms, max \(Int(delays[89])) ms")
+                #expect(median > 0 && median < 1000, "stamps read back: \(delays)")
+            }
+        }
+    }
+}
