@@ -149,7 +149,7 @@ function preferCodec(transceiver, kind) {
 
 /**
  * The offer as sent to the server: what it reads (docs/protocol.md §3), the ICE credentials and fingerprint once at
- * session level. The local description keeps everything; this only keeps signaling messages small (about 150 bytes
+ * session level. The local description keeps everything; this only keeps signaling messages small (about 110 bytes
  * a section instead of 1 KiB, so a 16 KiB message holds a hundred sections).
  * @param {string} sdp
  * @returns {string}
@@ -361,8 +361,9 @@ class TRTC {
   // MARK: local media
 
   /**
-   * Opens the camera, shows it in `view` and publishes it (once in the room).
-   * @param {{view?: string|HTMLElement, option?: {cameraId?: string, profile?: string|{width: number, height: number, frameRate: number, bitrate?: number}}}} [options]
+   * Opens the camera (or takes `option.videoTrack`, a custom capture), shows it in `view` and publishes it (once in
+   * the room).
+   * @param {{view?: string|HTMLElement, option?: {cameraId?: string, videoTrack?: MediaStreamTrack, profile?: string|{width: number, height: number, frameRate: number, bitrate?: number}}}} [options]
    */
   async startLocalVideo(options = {}) {
     const functionName = 'startLocalVideo';
@@ -372,11 +373,17 @@ class TRTC {
     const [width, height, frameRate] = Array.isArray(profile) ? profile : [profile.width, profile.height, profile.frameRate];
     const constraints = { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: frameRate } };
     if (option.cameraId) constraints.deviceId = { exact: option.cameraId };
-    let stream;
-    try { stream = await navigator.mediaDevices.getUserMedia({ video: constraints }); } catch (error) {
-      throw new RtcError({ code: ERROR_CODE.DEVICE_ERROR, functionName, message: `cannot open the camera: ${error.name}: ${error.message}` });
+    let track = option.videoTrack;
+    if (track !== undefined && !(track instanceof MediaStreamTrack && track.kind === 'video')) {
+      throw new RtcError({ code: ERROR_CODE.INVALID_PARAMETER, functionName, message: 'option.videoTrack must be a video MediaStreamTrack' });
     }
-    const track = stream.getVideoTracks()[0];
+    if (!track) {
+      let stream;
+      try { stream = await navigator.mediaDevices.getUserMedia({ video: constraints }); } catch (error) {
+        throw new RtcError({ code: ERROR_CODE.DEVICE_ERROR, functionName, message: `cannot open the camera: ${error.name}: ${error.message}` });
+      }
+      track = stream.getVideoTracks()[0];
+    }
     this._local.video = track;
     this._local.videoMuted = false;
     this._local.videoView = resolveView(options.view);
@@ -408,17 +415,24 @@ class TRTC {
     if (this._room) await this._publish('stopLocalVideo');
   }
 
-  /** @param {{option?: {microphoneId?: string}}} [options] */
+  /** @param {{option?: {microphoneId?: string, audioTrack?: MediaStreamTrack}}} [options] `audioTrack`: a custom capture */
   async startLocalAudio(options = {}) {
     const functionName = 'startLocalAudio';
     if (this._local.audio) throw new RtcError({ code: ERROR_CODE.INVALID_OPERATION, extraCode: 5104, functionName, message: 'the microphone is already on; use updateLocalAudio' });
     const option = options.option || {};
     const constraints = option.microphoneId ? { deviceId: { exact: option.microphoneId } } : true;
-    let stream;
-    try { stream = await navigator.mediaDevices.getUserMedia({ audio: constraints }); } catch (error) {
-      throw new RtcError({ code: ERROR_CODE.DEVICE_ERROR, functionName, message: `cannot open the microphone: ${error.name}: ${error.message}` });
+    let track = option.audioTrack;
+    if (track !== undefined && !(track instanceof MediaStreamTrack && track.kind === 'audio')) {
+      throw new RtcError({ code: ERROR_CODE.INVALID_PARAMETER, functionName, message: 'option.audioTrack must be an audio MediaStreamTrack' });
     }
-    this._local.audio = stream.getAudioTracks()[0];
+    if (!track) {
+      let stream;
+      try { stream = await navigator.mediaDevices.getUserMedia({ audio: constraints }); } catch (error) {
+        throw new RtcError({ code: ERROR_CODE.DEVICE_ERROR, functionName, message: `cannot open the microphone: ${error.name}: ${error.message}` });
+      }
+      track = stream.getAudioTracks()[0];
+    }
+    this._local.audio = track;
     this._local.audioMuted = false;
     await this._syncSenders();
     if (this._room) await this._publish(functionName);
