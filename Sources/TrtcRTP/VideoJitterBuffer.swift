@@ -210,7 +210,11 @@ public struct VideoJitterBuffer: Sendable {
         }
         if let from = keyframeNeededFrom {
             // Only a key frame can follow the break: delta frames after it are dropped as they complete.
-            let cannotDecode = { (entry: Pending) in !entry.frame.isKeyframe && entry.frame.lastSequence >= from }
+            // Delta frames after a key frame that is waiting for its render time are kept: that key frame heals the break.
+            let healer = pending.first { $0.frame.isKeyframe && $0.frame.lastSequence >= from }?.frame.firstSequence ?? .max
+            let cannotDecode = { (entry: Pending) in
+                !entry.frame.isKeyframe && entry.frame.lastSequence >= from && entry.frame.firstSequence < healer
+            }
             counterValues.framesMissingReference += pending.filter(cannotDecode).count
             pending.removeAll(where: cannotDecode)
         }

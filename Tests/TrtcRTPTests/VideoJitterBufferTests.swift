@@ -389,4 +389,18 @@ import TrtcRTP
         #expect(output.frames.map(\.frame.pictureID) == [100, 101, 104, 105], "\(output.frames.map(\.frame.pictureID))")
         #expect(!output.plis.isEmpty, "the break after the key frame asks for another")
     }
+
+    @Test func framesAfterTheKeyFrameThatHealsABreakAreKeptWhileItWaitsForItsRenderTime() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        _ = buffer.requestKeyframe(now: .zero)
+        // The key frame and two delta frames arrive together (a burst after a PLI), the key frame's render time later.
+        var packets = sender.frame(key: true).packets
+        packets += sender.frame().packets + sender.frame().packets
+        try Self.feed(&buffer, packets, at: Self.ms(5), into: &output)
+        Self.run(&buffer, from: Self.ms(5), until: Self.ms(200), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101, 102])
+        #expect(buffer.counters.framesMissingReference == 0)
+    }
 }
