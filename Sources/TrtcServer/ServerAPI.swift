@@ -99,9 +99,9 @@ struct ServerAPI: Sendable {
         let key = try roomKey(body, byString: byString)
         let outcome: RoomRegistry.APIOutcome
         if dismiss {
-            outcome = registry.dismiss(key)
+            outcome = await registry.dismiss(key)
         } else {
-            outcome = registry.removeUsers(try userIds(body), from: key)
+            outcome = await registry.removeUsers(try userIds(body), from: key)
         }
         if outcome == .roomNotExist {
             throw APIError("FailedOperation.RoomNotExist", "room \(key.room) of SdkAppId \(key.sdkAppId) does not exist")
