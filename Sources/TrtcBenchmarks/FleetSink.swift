@@ -88,8 +88,11 @@ final class FleetSink: Sendable {
             roomEvents.add(1, ordering: .relaxed)
         case .ack(let seq):
             yield(.acknowledged(client: client, at: at, seq: seq))
-        case .shutdown:
+        case .shutdown, .answer:
             break
+        case .redirect(_, let url, _):
+            // The fleet enters single nodes; a cluster's redirect is not followed here.
+            yield(.refused(client: client, message: "redirected to \(url)"))
         }
     }
 

@@ -212,7 +212,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
 
     /// A member's RTCP compound, every packet in it judged by what this member may say (security finding H5); nothing
     /// is passed to the whole room:
-    /// - each packet's sender SSRC must be one of the member's own;
+    /// - each packet's sender SSRC must be one of the member's own (or 1, which browsers' receive-only sections use,
+    ///   for reports and feedback);
     /// - a sender report only for a stream it publishes now: passed (without report blocks) to the members that receive
     ///   that kind, and its time noted for the server's own receiver reports;
     /// - report blocks (of receiver and sender reports) only about a stream it receives — published now by another
@@ -227,6 +228,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             return
         }
         let now = ContinuousClock.now
+        /// The member's own SSRCs, and the one browsers' receive-only sections report from (never granted).
+        func reportsAs(_ ssrc: UInt32) -> Bool { sender.ownKind(ssrc) != nil || ssrc == BrowserPeer.receiverReportSsrc }
         var feedback: [RTCPPacket] = []
         // Report blocks by publisher and reporting SSRC: one receiver report to each publisher.
         var reports: [ReportKey: (publisher: MediaRoute, blocks: [RTCPReportBlock])] = [:]
@@ -259,14 +262,14 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 }
                 collect(report.reportBlocks, reporter: report.ssrc)
             case .receiverReport(let report):
-                guard sender.ownKind(report.ssrc) != nil else {
+                guard reportsAs(report.ssrc) else {
                     metrics.refuse(.foreignSSRC)
                     continue
                 }
                 collect(report.reportBlocks, reporter: report.ssrc)
-            case .genericNACK(let nack) where sender.ownKind(nack.senderSSRC) != nil:
+            case .genericNACK(let nack) where reportsAs(nack.senderSSRC):
                 feedback.append(packet)
-            case .pictureLossIndication(let pli) where sender.ownKind(pli.senderSSRC) != nil:
+            case .pictureLossIndication(let pli) where reportsAs(pli.senderSSRC):
                 feedback.append(packet)
             case .genericNACK, .pictureLossIndication:
                 metrics.refuse(.foreignSSRC)

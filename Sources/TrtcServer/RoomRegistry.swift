@@ -46,7 +46,7 @@ final class RoomRegistry: Sendable {
     final class Room: Sendable {
         let key: RoomKey
         /// Touched only by the thread running the room's queue (the lock orders those threads).
-        fileprivate let state = NIOLockedValueBox(RoomState())
+        let state = NIOLockedValueBox(RoomState())
         fileprivate let queue = NIOLockedValueBox(OperationQueue())
         /// Its members after its last change: a large room's changes never run on an event loop.
         fileprivate let size = Atomic<Int>(0)
@@ -56,14 +56,16 @@ final class RoomRegistry: Sendable {
         }
     }
 
-    fileprivate struct RoomState {
+    struct RoomState {
         var members: [String: RoomMember] = [:]
+        /// Cluster mode: the placement of this room on this node, released when the room empties.
+        var claim: RoomClaim?
         /// Emptied or dismissed, and gone from the directory: what is still queued asks the room of its key now.
         var isClosed = false
     }
 
     /// A change of a room: `body` runs with the room open; `whenClosed` instead if the room closed before its turn.
-    fileprivate struct RoomOperation: Sendable {
+    struct RoomOperation: Sendable {
         let body: @Sendable (Room, inout RoomState) -> Void
         let whenClosed: @Sendable () -> Void
     }
@@ -111,9 +113,12 @@ final class RoomRegistry: Sendable {
     private let memberCount = Atomic<Int>(0)
     private let roomCount = Atomic<Int>(0)
     private let workers = RoomWorkers()
+    /// Cluster mode: where rooms are placed and leases kept; nil on the embedded single node.
+    let cluster: ClusterNode?
 
     init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
-         logger: Logger) {
+         logger: Logger, cluster: ClusterNode? = nil) {
+        self.cluster = cluster
         self.configuration = configuration
         self.metrics = metrics
         self.media = media
@@ -215,6 +220,10 @@ final class RoomRegistry: Sendable {
     /// The room leaves the directory (its last member left, or it was dismissed).
     private func close(_ room: Room, _ state: inout RoomState) {
         state.isClosed = true
+        if let claim = state.claim {
+            state.claim = nil
+            cluster?.releases.yield((room.key, claim))
+        }
         directory.withLockedValue { rooms in
             if rooms[room.key] === room { rooms[room.key] = nil }
         }
@@ -222,7 +231,7 @@ final class RoomRegistry: Sendable {
 
     /// Runs `body` on the session's room, if the session is still that room's member when its turn comes; else
     /// `notMember`. Then `done`.
-    private func performAsMember(_ session: SignalingSession, notMember: @escaping @Sendable () -> Void,
+    func performAsMember(_ session: SignalingSession, notMember: @escaping @Sendable () -> Void,
                                  done: @escaping @Sendable () -> Void,
                                  _ body: @escaping @Sendable (Room, inout RoomState, RoomMember) -> Void) {
         guard let membership = session.membership.withLockedValue({ $0 }) else {
@@ -256,9 +265,79 @@ final class RoomRegistry: Sendable {
             session.send(.error(.refused("already in room \(current.room.key.room); leave first", seq: admission.seq)))
             return done()
         }
-        perform(on: admission.key, create: true, missing: done) { [self] room, state in
-            enter(admission, session: session, room: room, &state)
+        guard let cluster else {
+            perform(on: admission.key, create: true, missing: done) { [self] room, state in
+                enter(admission, session: session, room: room, &state)
+                done()
+            }
+            return
+        }
+        // Cluster mode: at once into a room this node has; any other entry waits for its placement (ClusterService),
+        // which either admits it here (`enterPlaced`) or redirects it.
+        guard cluster.isServing else {
+            session.send(.error(.refused("this node is not serving: it holds no cluster lease now", seq: admission.seq)))
+            return done()
+        }
+        perform(on: admission.key, create: false, missing: {
+            cluster.placements.yield(PlacementJob(admission: admission, session: session))
             done()
+        }) { [self] room, state in
+            if state.members.isEmpty {
+                cluster.placements.yield(PlacementJob(admission: admission, session: session))
+            } else {
+                enter(admission, session: session, room: room, &state)
+            }
+            done()
+        }
+    }
+
+    /// The cluster placed the room on this node (`claim`). Concurrent placements of one room by this node each bump
+    /// the epoch: the room keeps the newest, which is the one the row has. An entry refused into a room nobody is in
+    /// gives the placement back (when the room closes).
+    func enterPlaced(_ admission: Admission, session: SignalingSession, claim: RoomClaim) {
+        perform(on: admission.key, create: true, missing: {}) { [self] room, state in
+            if let held = state.claim, held.incarnation == claim.incarnation {
+                state.claim?.epoch = max(held.epoch, claim.epoch)
+            } else {
+                state.claim = claim
+            }
+            enter(admission, session: session, room: room, &state)
+        }
+    }
+
+    /// The lease is lost: every member is told the server is going away (they reconnect and are placed anew) and
+    /// closed, and every room is dropped with its media, before another node may take them. The claims die with the
+    /// incarnation; nothing is released.
+    func fence(reason: String) {
+        let payload = SignalingSession.payload(ServerMessage.shutdown(message: "node left the cluster: \(reason)"))
+        for room in directory.withLockedValue({ Array($0.values) }) {
+            perform(on: room, RoomOperation(
+                body: { [self] room, state in
+                    let members = state.members
+                    state.members = [:]
+                    state.claim = nil
+                    for member in members.values {
+                        member.session.membership.withLockedValue { $0 = nil }
+                        member.session.send(payload)
+                        member.session.close(goingAway: true)
+                        media.revoke(session: member.session.id)
+                    }
+                    if !members.isEmpty {
+                        memberCount.subtract(members.count, ordering: .relaxed)
+                        roomCount.subtract(1, ordering: .relaxed)
+                        metrics.users.decrement(by: Double(members.count))
+                        metrics.rooms.decrement()
+                    }
+                },
+                whenClosed: {}))
+        }
+        logger.error("fenced: \(reason)")
+    }
+
+    /// The rooms this node owns, as `SDKAPPID/ROOMKEY` (the orphan sweep keeps their rows).
+    var claimedRoomKeys: [String] {
+        directory.withLockedValue { Array($0.values) }.compactMap { room in
+            room.state.withLockedValue { $0.claim == nil ? nil : "\(room.key.sdkAppId)/\(room.key.clusterKey)" }
         }
     }
 
@@ -284,17 +363,35 @@ final class RoomRegistry: Sendable {
                 return
             }
         }
+        let credentials = ICECredentials.random()
+        guard let grant = makeMediaGrant(credentials: credentials, avoiding: state.members, browser: admission.browserOffer) else {
+            session.send(.error(.refused("an SSRC of the offer is in use in the room; create a new offer and enter again",
+                                         seq: admission.seq)))
+            return
+        }
+        var member = RoomMember(
+            userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
+            video: admission.video, audio: admission.audio, media: grant, privileges: admission.privileges)
+        var answer: String?
+        if let offer = admission.browserOffer {
+            do {
+                answer = try Self.browserAnswer(to: offer, for: &member, streams: [:], first: true)
+            } catch {
+                session.send(.error(.badMessage("sdp: \(error.message)", seq: admission.seq)))
+                return
+            }
+        }
         if !roomExists {
             roomCount.add(1, ordering: .relaxed)
             metrics.rooms.increment()
         }
-        let credentials = ICECredentials.random()
-        let member = RoomMember(
-            userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
-            video: admission.video, audio: admission.audio,
-            media: makeMediaGrant(credentials: credentials, avoiding: state.members), privileges: admission.privileges)
         // Changed in place: a copy of the room's dictionary per entry would make filling a large room quadratic.
         let previous = state.members.updateValue(member, forKey: admission.userId)
+        if previous == nil {
+            // Counted before `entered` goes out: a client that reads /healthz once entered finds itself counted.
+            memberCount.add(1, ordering: .relaxed)
+            metrics.users.increment()
+        }
         if let offer = admission.media {
             media.admit(member.mediaAdmission(room: admission.key, local: credentials, offer: offer))
         }
@@ -307,13 +404,11 @@ final class RoomRegistry: Sendable {
             seq: admission.seq, userId: admission.userId, room: admission.key.room,
             members: others.sorted { $0.userId < $1.userId }, media: member.media,
             heartbeatMs: Int(configuration.heartbeatIntervalMs),
-            departureTimeoutMs: Int(configuration.departureTimeoutMs))))
+            departureTimeoutMs: Int(configuration.departureTimeoutMs), sdp: answer)))
 
         if let previous {
             displace(previous, by: member, state)
         } else {
-            memberCount.add(1, ordering: .relaxed)
-            metrics.users.increment()
             announceChange(from: nil, to: member, state)
         }
         logger.debug("entered", metadata: [
@@ -546,19 +641,25 @@ final class RoomRegistry: Sendable {
         }
     }
 
-    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember]) -> MediaGrant {
+    /// The member's grant: fresh SSRCs, or a browser's own (from its offer; nil if one is in use by another member).
+    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember],
+                                browser: BrowserOffer? = nil) -> MediaGrant? {
         // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
+        // The member this one replaces (same userId) counts too: receivers tell a new session by its new SSRCs.
         func isUsed(_ ssrc: UInt32) -> Bool {
             members.values.contains { $0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc }
         }
         func freshSsrc(besides other: UInt32 = 0) -> UInt32 {
             while true {
-                let candidate = UInt32.random(in: 1...UInt32.max)
+                // 0 is the server's own (its reports), 1 browsers' receive-only reports.
+                let candidate = UInt32.random(in: 2...UInt32.max)
                 if candidate != other && !isUsed(candidate) { return candidate }
             }
         }
-        let audioSsrc = freshSsrc()
-        let videoSsrc = freshSsrc(besides: audioSsrc)
+        if let ssrc = browser?.audioSsrc, isUsed(ssrc) { return nil }
+        if let ssrc = browser?.videoSsrc, isUsed(ssrc) { return nil }
+        let audioSsrc = browser?.audioSsrc ?? freshSsrc(besides: browser?.videoSsrc ?? 0)
+        let videoSsrc = browser?.videoSsrc ?? freshSsrc(besides: audioSsrc)
         // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
         var port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
         // No host unless announced or bound elsewhere than signaling: the client then uses the host it reached

@@ -127,6 +127,9 @@ struct SignalingMessageHandler: Sendable {
         case .publish(let seq, let video, let audio):
             session.requests.value.isWaiting = true
             registry.publish(seq: seq, video: video, audio: audio, session: session, done: { resume(session) })
+        case .offer(let seq, let sdp, let streams):
+            session.requests.value.isWaiting = true
+            registry.renegotiate(seq: seq, sdp: sdp, streams: streams, session: session, done: { resume(session) })
         }
     }
 
@@ -154,7 +157,7 @@ extension ClientMessage {
     var stateChangeSeq: UInt32? {
         switch self {
         case .enter(let request): request.seq
-        case .publish(let seq, _, _), .switchRole(let seq, _): seq
+        case .publish(let seq, _, _), .switchRole(let seq, _), .offer(let seq, _, _): seq
         case .leave, .heartbeat: nil
         }
     }
