@@ -85,6 +85,11 @@ final class ClientFleet {
         sink.send(text, from: client)
     }
 
+    /// Drops the connections of `clients` (each reports `.closed`).
+    func close(_ clients: [Int]) {
+        sink.close(clients)
+    }
+
     /// Sends every client in `clients` a heartbeat each `interval`, spread evenly over the interval.
     func startHeartbeats(_ clients: [Int], interval: Duration) {
         heartbeats?.cancel()

@@ -40,6 +40,12 @@ final class FleetSink: Sendable {
                               promise: nil)
     }
 
+    /// Closes the connections of `clients` at once (no closing handshake: as a client that vanished).
+    func close(_ clients: [Int]) {
+        let closing = channels.withLock { channels in clients.compactMap { channels[$0] } }
+        for channel in closing { channel.close(promise: nil) }
+    }
+
     /// Starts the closing handshake of every connection still open.
     func closeAll() {
         var data = ByteBuffer()
@@ -80,7 +86,9 @@ final class FleetSink: Sendable {
             pongs.add(1, ordering: .relaxed)
         case .userEnter, .userLeave, .userVideo, .userAudio:
             roomEvents.add(1, ordering: .relaxed)
-        case .ack, .shutdown, .answer:
+        case .ack(let seq):
+            yield(.acknowledged(client: client, at: at, seq: seq))
+        case .shutdown, .answer:
             break
         case .redirect(_, let url, _):
             // The fleet enters single nodes; a cluster's redirect is not followed here.

@@ -44,10 +44,22 @@ struct ServerBenchCommand: AsyncParsableCommand {
     @Option(help: "RemoveUser calls measured while the capacity section's users are held.")
     var removeSamples = 100
 
+    @Option(help: "Isolation section: members of the busy room (they enter, then drop their connections and stay members).")
+    var isolationMembers = 10_000
+
+    @Option(help: "Isolation section: anchors of the busy room toggling their publishing.")
+    var isolationFlooders = 50
+
+    @Option(help: "Isolation section: toggles per second of each of them (the server allows 10).")
+    var isolationFloodRate = 9.0
+
+    @Option(help: "Isolation section: seconds of each phase (busy room idle, then flooded).")
+    var isolationSeconds = 10.0
+
     @Option(help: "The server's departure timeout in seconds (clients send heartbeats every quarter of it).")
     var departureTimeout = 5.0
 
-    @Option(help: "Sections to run, comma-separated: latency, dismiss, capacity.")
+    @Option(help: "Sections to run, comma-separated: latency, dismiss, capacity, isolation.")
     var only: String?
 
     @Option(help: "Run this trtc-server executable instead of this program's own trtc-server subcommand.")
@@ -68,6 +80,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
         guard joinWindow > 0, connectWindow > 0 else { throw ValidationError("windows must be positive") }
         guard latencySamples > 0, dismissMembers > 0, dismissRounds > 0 else {
             throw ValidationError("sample counts must be positive")
+        }
+        guard isolationMembers > 0, isolationFlooders > 0, isolationFloodRate > 0, isolationSeconds > 0 else {
+            throw ValidationError("the isolation options must be positive")
         }
         guard hold >= 0, hold <= 3600, departureTimeout > 0, departureTimeout <= 3600 else {
             throw ValidationError("--hold and --departure-timeout take 0…3600 seconds")
@@ -91,10 +106,13 @@ struct ServerBenchCommand: AsyncParsableCommand {
             sections = []
             for name in only.split(separator: ",") {
                 guard let section = ServerBenchmark.Section(rawValue: String(name)) else {
-                    throw ValidationError("unknown section \(name.debugDescription); use latency, dismiss, capacity")
+                    throw ValidationError("unknown section \(name.debugDescription); use latency, dismiss, capacity, isolation")
                 }
                 sections.insert(section)
             }
+        }
+        if sections.contains(.isolation) && isolationMembers + isolationFlooders + 64 > limit {
+            throw ValidationError("\(isolationMembers) members need more descriptors than the limit of \(limit) (ulimit -Hn)")
         }
         if sections.contains(.capacity) && users + 64 > limit {
             throw ValidationError("\(users) users need more descriptors than the limit of \(limit) (ulimit -Hn)")
@@ -102,7 +120,8 @@ struct ServerBenchCommand: AsyncParsableCommand {
         let options = ServerBenchmark.Options(
             users: users, rooms: rooms, holdSeconds: hold, connectWindow: connectWindow, joinWindow: joinWindow,
             latencySamples: latencySamples, dismissMembers: dismissMembers, dismissRounds: dismissRounds, dismissAnchors: dismissAnchors,
-            removeSamplesUnderLoad: removeSamples, departureTimeoutSeconds: departureTimeout,
+            removeSamplesUnderLoad: removeSamples, isolationMembers: isolationMembers, isolationFlooders: isolationFlooders,
+            isolationFloodRate: isolationFloodRate, isolationSeconds: isolationSeconds, departureTimeoutSeconds: departureTimeout,
             serverStartTimeoutSeconds: serverStartTimeout, bareServer: bareWebsocketServer, sections: sections,
             launcher: launcher)
         let log: @Sendable (String) -> Void = { line in

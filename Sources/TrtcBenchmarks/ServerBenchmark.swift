@@ -17,6 +17,13 @@ struct ServerBenchmark {
         var dismissRounds = 3
         var dismissAnchors = 10
         var removeSamplesUnderLoad = 100
+        /// The isolation section: members of the busy room (their connections dropped), anchors toggling in it, the
+        /// quiet room's probes, each phase's length.
+        var isolationMembers = 10_000
+        var isolationFlooders = 50
+        var isolationFloodRate = 9.0
+        var isolationProbes = 4
+        var isolationSeconds = 10.0
         var departureTimeoutSeconds = 5.0
         var serverStartTimeoutSeconds = 20.0
         /// The server is the bare WebSocket diagnostic: measure connections only.
@@ -26,7 +33,7 @@ struct ServerBenchmark {
     }
 
     enum Section: String, CaseIterable, Sendable {
-        case latency, dismiss, capacity
+        case latency, dismiss, capacity, isolation
     }
 
     let options: Options
@@ -40,16 +47,18 @@ struct ServerBenchmark {
         if options.sections.contains(.latency) { results.latency = try await measureLatency() }
         if options.sections.contains(.dismiss) { results.dismiss = try await measureDismiss() }
         if options.sections.contains(.capacity) { results.capacity = try await measureCapacity() }
+        if options.sections.contains(.isolation) { results.isolation = try await measureIsolation() }
         return results
     }
 
     // MARK: shared steps
 
     /// Runs `body` against a fresh server process that is stopped afterwards, also when `body` fails.
-    func withServer<T>(_ body: (ServerProcess, ClientFleet) async throws -> T) async throws -> T {
+    func withServer<T>(departureTimeoutSeconds: Double? = nil, extraArguments: [String] = [], _ body: (ServerProcess, ClientFleet) async throws -> T) async throws -> T {
         let server = try await ServerProcess.start(
-            options.launcher, certificate: nil, credentials: credentials, departureTimeout: options.departureTimeoutSeconds,
-            extraArguments: ["--api-rate-limit", "0"],
+            options.launcher, certificate: nil, credentials: credentials,
+            departureTimeout: departureTimeoutSeconds ?? options.departureTimeoutSeconds,
+            extraArguments: ["--api-rate-limit", "0"] + extraArguments,
             timeout: .milliseconds(Int64(options.serverStartTimeoutSeconds * 1000)))
         log("  server pid \(server.pid), bench pid \(getpid()), port \(server.port)")
         let fleet = ClientFleet(server: server.url)
@@ -112,7 +121,7 @@ struct ServerBenchmark {
                 throw BenchFailure("client \(client) lost its connection while entering: \(error ?? "closed")")
             case .exit(let client, _, let reason):
                 throw BenchFailure("client \(client) was told to exit (reason \(reason)) while entering")
-            case .connected, .tick:
+            case .connected, .acknowledged, .tick:
                 continue
             }
         }

@@ -44,15 +44,6 @@ extension MediaDatagramHandler {
         repairUplink(plain, ssrc: route.admission.videoSsrc, of: route, context: context)
     }
 
-    /// Sender reports in a member's RTCP: their time goes into the server's next receiver report (LSR/DLSR).
-    func noteSenderReports(_ plain: ByteBuffer, of route: MediaRoute) {
-        // Only compounds that start with an SR are parsed (senders send one every few seconds).
-        guard plain.getInteger(at: plain.readerIndex + 1, as: UInt8.self) == RTCPSenderReport.packetType,
-              let packets = try? RTCPPacket.parseCompound(Array(plain.readableBytesView))
-        else { return }
-        for case .senderReport(let report) in packets { route.uplink.repair.senderReport(report, now: Self.uplinkNow) }
-    }
-
     /// Retries due and reports due, for every publisher heard.
     func uplinkTick(context: ChannelHandlerContext) {
         let now = Self.uplinkNow

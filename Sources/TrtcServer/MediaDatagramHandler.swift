@@ -190,8 +190,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         case .drop(let reason):
             metrics.drop(reason)
         case .forward(let forwarding):
-            if isRTCP { noteSenderReports(bytes, of: route) }
-            if isRTCP, answerFeedback(bytes, from: route, forwarding, context: context) { return }
+            if isRTCP { return relayRTCP(bytes, from: route, forwarding, context: context) }
             if case .rtp(let ssrc) = datagram, ssrc == route.admission.videoSsrc,
                let sequence = bytes.getInteger(at: bytes.readerIndex + 2, endianness: .big, as: UInt16.self) {
                 // A copy of its own: a slice would keep the whole receive buffer of its read burst alive.
@@ -211,23 +210,101 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         }
     }
 
-    /// A compound of feedback only (generic NACKs and PLIs: what receivers send on loss) is the server's to answer,
-    /// within the asker's room and budget. NACKed packets in the publisher's cache are sent again to the asker (at
-    /// most `FeedbackBudget.maxNACKNumbers` distinct numbers per NACK, within the asker's retransmission budget); the
-    /// rest are asked of the publisher in a NACK of the server's making. PLIs for one publisher are merged: at most one
-    /// per `FeedbackBudget.keyframeInterval` reaches it, and only it. Returns false for any other RTCP (forwarded to the
-    /// room unchanged).
-    private func answerFeedback(_ plain: ByteBuffer, from asker: MediaRoute, _ forwarding: MediaForwarding,
-                                context: ChannelHandlerContext) -> Bool {
-        guard let packets = try? RTCPPacket.parseCompound(Array(plain.readableBytesView)), !packets.isEmpty else { return false }
-        for packet in packets {
-            switch packet {
-            case .genericNACK, .pictureLossIndication: continue
-            default: return false
+    /// A member's RTCP compound, every packet in it judged by what this member may say (security finding H5); nothing
+    /// is passed to the whole room:
+    /// - each packet's sender SSRC must be one of the member's own (or 1, which browsers' receive-only sections use,
+    ///   for reports and feedback);
+    /// - a sender report only for a stream it publishes now: passed (without report blocks) to the members that receive
+    ///   that kind, and its time noted for the server's own receiver reports;
+    /// - report blocks (of receiver and sender reports) only about a stream it receives — published now by another
+    ///   member of its room, of a kind its privateMapKey lets it receive — each passed to that stream's publisher alone;
+    /// - generic NACKs and PLIs only about video it receives: answered by the server (`answerFeedback`);
+    /// - nothing else (SDES, BYE, APP, other feedback) is relayed.
+    /// The rest is dropped and counted (`trtc_media_rtcp_refused_total`); a compound that does not parse, whole.
+    private func relayRTCP(_ plain: ByteBuffer, from sender: MediaRoute, _ forwarding: MediaForwarding,
+                           context: ChannelHandlerContext) {
+        guard let packets = try? RTCPPacket.parseCompound(Array(plain.readableBytesView)) else {
+            metrics.drop(.malformed)
+            return
+        }
+        let now = ContinuousClock.now
+        /// The member's own SSRCs, and the one browsers' receive-only sections report from (never granted).
+        func reportsAs(_ ssrc: UInt32) -> Bool { sender.ownKind(ssrc) != nil || ssrc == BrowserPeer.receiverReportSsrc }
+        var feedback: [RTCPPacket] = []
+        // Report blocks by publisher and reporting SSRC: one receiver report to each publisher.
+        var reports: [ReportKey: (publisher: MediaRoute, blocks: [RTCPReportBlock])] = [:]
+        func collect(_ blocks: [RTCPReportBlock], reporter: UInt32) {
+            for block in blocks {
+                guard let (publisher, kind) = router.withTable({ $0.publisher(ofStream: block.ssrc, in: sender.room) }),
+                      publisher.session != sender.session, sender.receives(kind) else {
+                    metrics.refuse(.notReceiving)
+                    continue
+                }
+                reports[ReportKey(publisher: publisher.session, reporter: reporter), default: (publisher, [])].blocks.append(block)
             }
         }
-        guard let askerAddress = asker.address else { return true }
+        for packet in packets {
+            switch packet {
+            case .senderReport(let report):
+                guard let kind = sender.ownKind(report.ssrc) else {
+                    metrics.refuse(.foreignSSRC)
+                    continue
+                }
+                if sender.publishes(kind),
+                   let bare = try? RTCPSenderReport(ssrc: report.ssrc, ntpTimestamp: report.ntpTimestamp, rtpTimestamp: report.rtpTimestamp,
+                                                    packetCount: report.packetCount, octetCount: report.octetCount) {
+                    sender.uplink.repair.senderReport(report, now: Self.uplinkNow)
+                    var toReceivers = forwarding
+                    toReceivers.kind = kind
+                    fanOut(ByteBuffer(bytes: bare.serialized()), isRTCP: true, toReceivers, context: context)
+                } else {
+                    metrics.refuse(.notPublishing)
+                }
+                collect(report.reportBlocks, reporter: report.ssrc)
+            case .receiverReport(let report):
+                guard reportsAs(report.ssrc) else {
+                    metrics.refuse(.foreignSSRC)
+                    continue
+                }
+                collect(report.reportBlocks, reporter: report.ssrc)
+            case .genericNACK(let nack) where reportsAs(nack.senderSSRC):
+                feedback.append(packet)
+            case .pictureLossIndication(let pli) where reportsAs(pli.senderSSRC):
+                feedback.append(packet)
+            case .genericNACK, .pictureLossIndication:
+                metrics.refuse(.foreignSSRC)
+            case .other:
+                metrics.refuse(.notRelayed)
+            }
+        }
+        for (key, report) in reports {
+            guard let address = report.publisher.address, report.publisher.connection.hasConsent(now: now),
+                  let rr = try? RTCPReceiverReport(ssrc: key.reporter, reportBlocks: report.blocks) else { continue }
+            _ = sendProtected(ByteBuffer(bytes: rr.serialized()), isRTCP: true, to: address,
+                              connection: report.publisher.connection, context: context)
+        }
+        if !feedback.isEmpty { answerFeedback(feedback, from: sender, context: context) }
+    }
+
+    private struct ReportKey: Hashable {
+        let publisher: UInt64
+        let reporter: UInt32
+    }
+
+    /// Feedback (generic NACKs and PLIs: what receivers send on loss) is the server's to answer, within the asker's
+    /// room and budget. NACKed packets in the publisher's cache are sent again to the asker (at most
+    /// `FeedbackBudget.maxNACKNumbers` distinct numbers per NACK, within the asker's retransmission budget); the rest
+    /// are asked of the publisher in a NACK of the server's making. PLIs for one publisher are merged: at most one per
+    /// `FeedbackBudget.keyframeInterval` reaches it, and only it.
+    private func answerFeedback(_ packets: [RTCPPacket], from asker: MediaRoute, context: ChannelHandlerContext) {
+        guard let askerAddress = asker.address else { return }
         let now = ContinuousClock.now
+        /// The publisher of the video `ssrc` names, if another member of the asker's room publishes it now.
+        func videoOwner(_ ssrc: UInt32) -> MediaRoute? {
+            guard let (owner, kind) = router.withTable({ $0.publisher(ofStream: ssrc, in: asker.room) }), kind == .video,
+                  owner.session != asker.session else { return nil }
+            return owner
+        }
         for packet in packets {
             switch packet {
             case .genericNACK(let nack):
@@ -236,7 +313,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     metrics.drop(.notPermitted)
                     continue
                 }
-                guard let owner = forwarding.owner(ofVideo: nack.mediaSSRC), owner.session != asker.session else {
+                guard let owner = videoOwner(nack.mediaSSRC) else {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
                 }
@@ -246,7 +323,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     metrics.drop(.notPermitted)
                     continue
                 }
-                guard let owner = forwarding.owner(ofVideo: pli.mediaSSRC), owner.session != asker.session else {
+                guard let owner = videoOwner(pli.mediaSSRC), let ownerAddress = owner.address else {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
                 }
@@ -254,7 +331,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     metrics.keyframeRequestsMerged.increment()
                     continue
                 }
-                if sendProtected(ByteBuffer(bytes: pli.serialized()), isRTCP: true, to: owner.address,
+                if sendProtected(ByteBuffer(bytes: pli.serialized()), isRTCP: true, to: ownerAddress,
                                  connection: owner.connection, context: context) {
                     metrics.keyframeRequestsForwarded.increment()
                 }
@@ -262,10 +339,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 continue
             }
         }
-        return true
     }
 
-    private func answer(_ nack: RTCPGenericNACK, of owner: MediaDestination, to asker: MediaRoute, at address: SocketAddress,
+    private func answer(_ nack: RTCPGenericNACK, of owner: MediaRoute, to asker: MediaRoute, at address: SocketAddress,
                         now: ContinuousClock.Instant, context: ChannelHandlerContext) {
         var seen = Set<UInt16>()
         var missing: [UInt16] = []
@@ -287,9 +363,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 metrics.retransmittedFromCache.increment()
             }
         }
-        guard !missing.isEmpty else { return }
+        guard !missing.isEmpty, let ownerAddress = owner.address else { return }
         let forward = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC, sequenceNumbers: missing)
-        if sendProtected(ByteBuffer(bytes: forward.serialized()), isRTCP: true, to: owner.address,
+        if sendProtected(ByteBuffer(bytes: forward.serialized()), isRTCP: true, to: ownerAddress,
                          connection: owner.connection, context: context) {
             metrics.nacksForwarded.increment()
         }

@@ -61,3 +61,17 @@ extension MediaDropReason {
         if let error = error as? TransportError { self.init(error.dropReason) } else { self = .malformed }
     }
 }
+
+/// Why a part of a member's RTCP compound was not passed on (security finding H5): the `reason` label of
+/// `trtc_media_rtcp_refused_total`.
+enum RTCPRefusal: String, CaseIterable, Sendable {
+    /// A packet whose sender SSRC is not one of the member's.
+    case foreignSSRC = "foreign-ssrc"
+    /// A sender report for a stream the member does not publish now.
+    case notPublishing = "not-publishing"
+    /// A report block about a stream the member does not receive (nobody else in its room publishes it now, or its
+    /// privateMapKey lacks the kind's receive bit).
+    case notReceiving = "not-receiving"
+    /// A packet type the SFU does not relay (SDES, BYE, APP, feedback other than generic NACK and PLI).
+    case notRelayed = "not-relayed"
+}

@@ -25,6 +25,7 @@ final class MediaMetrics: Sendable {
     let uplinkReports: Counter
     let boundSessions: Gauge
     private let dropped: [MediaDropReason: Counter]
+    private let rtcpRefused: [RTCPRefusal: Counter]
 
     init(registry: PrometheusCollectorRegistry) {
         let packetHelp = "Media datagrams, by direction (in: every datagram received; out: forwarded copies and bind answers)"
@@ -60,6 +61,18 @@ final class MediaMetrics: Sendable {
                 labels: [("reason", reason.rawValue)])
         }
         self.dropped = dropped
+        var rtcpRefused: [RTCPRefusal: Counter] = [:]
+        for reason in RTCPRefusal.allCases {
+            rtcpRefused[reason] = registry.makeCounter(
+                descriptor: .init(metricName: "trtc_media_rtcp_refused_total", unitName: "",
+                                  helpText: "Parts of members' RTCP compounds not passed on, by reason (report blocks counted one by one)"),
+                labels: [("reason", reason.rawValue)])
+        }
+        self.rtcpRefused = rtcpRefused
+    }
+
+    func refuse(_ reason: RTCPRefusal, count: Int64 = 1) {
+        rtcpRefused[reason]?.increment(by: count)
     }
 
     func drop(_ reason: MediaDropReason, count: Int64 = 1) {

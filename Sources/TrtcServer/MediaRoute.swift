@@ -39,6 +39,18 @@ struct MediaRoute {
     let uplink = UplinkFeedback()
 
     var session: UInt64 { admission.session }
+
+    /// The kind of the member's own stream `ssrc` (nil: not one of its SSRCs).
+    func ownKind(_ ssrc: UInt32) -> MediaKind? {
+        switch ssrc {
+        case admission.audioSsrc: .audio
+        case admission.videoSsrc: .video
+        default: nil
+        }
+    }
+
+    func publishes(_ kind: MediaKind) -> Bool { kind == .audio ? admission.publishesAudio : admission.publishesVideo }
+    func receives(_ kind: MediaKind) -> Bool { kind == .audio ? admission.receivesAudio : admission.receivesVideo }
     var room: RoomKey { admission.room }
 
     /// May this session send RTP with `ssrc` now? RTCP (`isRTCP`) needs only one of the session's SSRCs:
@@ -89,8 +101,4 @@ struct MediaForwarding {
     /// The RTP packet's kind; nil for RTCP.
     var kind: MediaKind? = nil
 
-    /// The member whose video SSRC is `ssrc`, among the room's connected members.
-    func owner(ofVideo ssrc: UInt32) -> MediaDestination? {
-        destinations.first { $0.videoSsrc == ssrc }
-    }
 }

@@ -9,6 +9,8 @@ struct MediaRoutingTable {
     private(set) var routes: [UInt64: MediaRoute] = [:]
     private var sessionByUfrag: [String: UInt64] = [:]
     private var sessionByAddress: [SocketAddress: UInt64] = [:]
+    /// Every member's two SSRCs by room: whose stream a report or a request names.
+    private var sessionByStream: [StreamKey: UInt64] = [:]
     /// Per room, its members with a selected address: kept ready so a packet's fan-out is one lookup.
     private var fanouts: [RoomKey: [MediaDestination]] = [:]
     /// Sessions whose DTLS handshake may need a retransmission: the timer looks at these only.
@@ -33,6 +35,8 @@ struct MediaRoutingTable {
         routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil,
                                               ingress: MemberMediaBudget(memberLimits))
         sessionByUfrag[admission.local.ufrag] = admission.session
+        sessionByStream[StreamKey(room: admission.room, ssrc: admission.audioSsrc)] = admission.session
+        sessionByStream[StreamKey(room: admission.room, ssrc: admission.videoSsrc)] = admission.session
     }
 
     mutating func setPublishing(session: UInt64, audio: Bool, video: Bool) {
@@ -44,12 +48,29 @@ struct MediaRoutingTable {
     mutating func revoke(session: UInt64) {
         guard let route = routes.removeValue(forKey: session) else { return }
         sessionByUfrag[route.admission.local.ufrag] = nil
+        for ssrc in [route.admission.audioSsrc, route.admission.videoSsrc] {
+            let key = StreamKey(room: route.room, ssrc: ssrc)
+            if sessionByStream[key] == session { sessionByStream[key] = nil }
+        }
         handshaking.remove(session)
         uplinks.remove(session)
         if let address = route.address {
             sessionByAddress[address] = nil
             removeDestination(session: session, room: route.room)
         }
+    }
+
+    /// The member of `room` that publishes the stream `ssrc` now, and its kind: where a report or a request about that
+    /// stream may go. Nil for an SSRC nobody in the room has, or a stream its member does not publish now.
+    func publisher(ofStream ssrc: UInt32, in room: RoomKey) -> (route: MediaRoute, kind: MediaKind)? {
+        guard let session = sessionByStream[StreamKey(room: room, ssrc: ssrc)], let route = routes[session] else { return nil }
+        if ssrc == route.admission.videoSsrc { return route.admission.publishesVideo ? (route, .video) : nil }
+        return route.admission.publishesAudio ? (route, .audio) : nil
+    }
+
+    private struct StreamKey: Hashable {
+        let room: RoomKey
+        let ssrc: UInt32
     }
 
     /// The session a STUN check names by its server ufrag.

@@ -3,8 +3,8 @@ import TrtcCore
 /// How many rooms each user (sdkAppId + userId) may enter per minute: with one valid UserSig a client could otherwise
 /// enter room after room and read each one's members from `entered` (room enumeration, docs/security.md H3). A token
 /// bucket per user, `perMinute` in bursts of as many. Only new rooms count: entering a room the user is in (a reconnect,
-/// a second device) or entered within the last minute (leave and come back) is free. Owned by `RoomTable`, behind the
-/// registry's lock.
+/// a second device) or entered within the last minute (leave and come back) is free. Owned by `RoomRegistry`, behind a
+/// lock of its own (held for one bucket's update, never with a room's fan-out).
 struct RoomEntryBudget {
     struct User: Hashable {
         let sdkAppId: UInt32

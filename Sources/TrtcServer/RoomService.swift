@@ -20,5 +20,6 @@ struct RoomService: Service {
         for _ in 0..<50 where registry.stats.connections > 0 {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        await registry.stopWorkers()
     }
 }

@@ -72,12 +72,12 @@ struct ServerAPI: Sendable {
                 throw APIError("AuthFailure.SignatureFailure", "the signature does not match the request")
             }
         }
-        // Verified, so the Authorization header parses and its signature is the request's. Tencent's SDKs sign only
-        // content-type and host, so the same body for two actions has one signature: the unsigned action and version
-        // are part of what makes a request the same request again.
+        // Verified, so the Authorization header parses and its signature is the request's. A signature is good for one
+        // request, whatever action and version come with it: Tencent's SDKs sign only content-type and host, so the
+        // action and version are not covered by the signature, and a sniffed request replayed under another action
+        // (RemoveUser's body sent as DismissRoom) must be a replay too (security finding M1).
         let signature = (try? TC3Authorization(parsing: request.headers["authorization"] ?? ""))?.signature.lowercased() ?? ""
-        let requestKey = signature + " " + (request.headers["x-tc-action"] ?? "") + " " + (request.headers["x-tc-version"] ?? "")
-        try requestGuard.admit(secretId: secretId, signature: requestKey, timestamp: timestamp, now: now)
+        try requestGuard.admit(secretId: secretId, signature: signature, timestamp: timestamp, now: now)
     }
 
     private func perform(action: String, request: Request) async throws(APIError) {
@@ -98,7 +98,7 @@ struct ServerAPI: Sendable {
         let body = try parseBody(request)
         let key = try roomKey(body, byString: byString)
         let users = dismiss ? [] : try userIds(body)
-        var outcome: RoomRegistry.APIOutcome = dismiss ? registry.dismiss(key) : registry.removeUsers(users, from: key)
+        var outcome: RoomRegistry.APIOutcome = dismiss ? await registry.dismiss(key) : await registry.removeUsers(users, from: key)
         // In a cluster a room that is not here may live on another node: the command runs there.
         if outcome == .roomNotExist, let cluster = registry.cluster {
             metrics.clusterCommandsForwarded.increment()

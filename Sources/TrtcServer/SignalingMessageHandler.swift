@@ -69,6 +69,23 @@ struct SignalingMessageHandler: Sendable {
             session.send(Self.pongPayload)
             return
         }
+        if session.requests.value.isWaiting {
+            // Its room has not run the session's previous change yet: later messages take their turn after it.
+            guard session.requests.value.waitingBytes + text.utf8.count <= Self.maxWaitingBytes else {
+                logger.debug("too many requests waiting", metadata: ["session": "\(session.id)"])
+                session.close(.policyViolation, reason: "too many requests waiting")
+                return
+            }
+            session.requests.value.append(text)
+            return
+        }
+        process(text, session: session)
+    }
+
+    /// What a session's messages may add up to while they wait for its room (four of the largest).
+    static let maxWaitingBytes = 4 * Signaling.maxMessageBytes
+
+    private func process(_ text: String, session: SignalingSession) {
         guard text.utf8.count <= Signaling.maxMessageBytes else {
             reject(.badMessage("message of \(text.utf8.count) bytes exceeds the limit of \(Signaling.maxMessageBytes)"), session)
             return
@@ -80,7 +97,7 @@ struct SignalingMessageHandler: Sendable {
             reject(error, session)
             return
         }
-        if let seq = message.stateChangeSeq, !session.stateChanges.withLock({ $0.spend() }) {
+        if let seq = message.stateChangeSeq, !session.stateChanges.value.spend() {
             metrics.stateChangesRefused.increment()
             reject(.refused("too many room state changes: at most \(configuration.stateChangesPerSecond) per second (bursts of \(2 * configuration.stateChangesPerSecond))", seq: seq), session)
             return
@@ -99,15 +116,32 @@ struct SignalingMessageHandler: Sendable {
                 reject(error, session)
                 return
             }
-            registry.enter(admission, session: session)
+            session.requests.value.isWaiting = true
+            registry.enter(admission, session: session, done: { resume(session) })
         case .leave(let seq):
-            registry.leave(seq: seq, session: session)
+            session.requests.value.isWaiting = true
+            registry.leave(seq: seq, session: session, done: { resume(session) })
         case .switchRole(let seq, let role):
-            registry.switchRole(seq: seq, role: role, session: session)
+            session.requests.value.isWaiting = true
+            registry.switchRole(seq: seq, role: role, session: session, done: { resume(session) })
         case .publish(let seq, let video, let audio):
-            registry.publish(seq: seq, video: video, audio: audio, session: session)
+            session.requests.value.isWaiting = true
+            registry.publish(seq: seq, video: video, audio: audio, session: session, done: { resume(session) })
         case .offer(let seq, let sdp, let streams):
-            registry.renegotiate(seq: seq, sdp: sdp, streams: streams, session: session)
+            session.requests.value.isWaiting = true
+            registry.renegotiate(seq: seq, sdp: sdp, streams: streams, session: session, done: { resume(session) })
+        }
+    }
+
+    /// The room ran the session's change (on whichever thread ran the room): the messages that came meanwhile are
+    /// looked at now, in order, on the session's event loop.
+    private func resume(_ session: SignalingSession) {
+        session.eventLoop.execute {
+            session.requests.value.isWaiting = false
+            while !session.requests.value.isWaiting, let text = session.requests.value.next() {
+                guard !session.isRetired.load(ordering: .relaxed) else { return session.requests.value.removeAll() }
+                process(text, session: session)
+            }
         }
     }
 

@@ -37,8 +37,15 @@ final class SignalingSession: Sendable {
     /// Set once an `enter` was admitted (its UserSig verified): from then on control frames count as signs of life
     /// too, and the enter deadline no longer applies.
     let hasEntered = Synchronization.Atomic<Bool>(false)
-    /// Room state changes this session may still ask for (enter, publish, switchRole).
-    let stateChanges: Synchronization.Mutex<StateChangeBudget>
+    /// Room state changes this session may still ask for (enter, publish, switchRole). Spent only by the session's
+    /// messages, which are handled on its connection's event loop: owned by that loop, so no lock (NIO checks the
+    /// owner in debug builds).
+    let stateChanges: NIOLoopBoundBox<StateChangeBudget>
+    /// The room this session is a member of: set and cleared only by that room's changes (`RoomRegistry`).
+    let membership = NIOLockedValueBox<RoomRegistry.Membership?>(nil)
+    /// Whether the session's last room change is still to run, and the messages that came meanwhile (they wait for
+    /// it, so that a session's requests are answered in order). Owned by the event loop, like `stateChanges`.
+    let requests: NIOLoopBoundBox<WaitingRequests>
     private let channel: any Channel
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
@@ -53,12 +60,16 @@ final class SignalingSession: Sendable {
 
     init(id: UInt64, channel: any Channel, maxQueuedMessages: Int, stateChangesPerSecond: Int = 10, metrics: ServerMetrics) {
         self.id = id
-        self.stateChanges = Synchronization.Mutex(StateChangeBudget(perSecond: stateChangesPerSecond))
+        self.stateChanges = NIOLoopBoundBox(StateChangeBudget(perSecond: stateChangesPerSecond), eventLoop: channel.eventLoop)
+        self.requests = NIOLoopBoundBox(WaitingRequests(), eventLoop: channel.eventLoop)
         self.channel = channel
         self.maxQueuedMessages = maxQueuedMessages
         self.metrics = metrics
         self.lastSeen = Synchronization.Atomic(MonotonicClock.milliseconds)
     }
+
+    /// The connection's event loop: the session's messages are handled there.
+    var eventLoop: any EventLoop { channel.eventLoop }
 
     /// A message encoded once, to be sent to any number of sessions (a ByteBuffer is shared, not copied, by each write).
     static func payload(_ message: ServerMessage) -> ByteBuffer {
@@ -216,4 +227,32 @@ final class SignalingSession: Sendable {
     static let closeTimeout = TimeAmount.seconds(2)
     /// Long enough for a told client to close by itself (trtcd does on `exit`), short against the departure timeout.
     static let massCloseDelay = TimeAmount.milliseconds(200)
+}
+
+/// A session's messages that wait for its room to run its previous change (`SignalingSession.requests`).
+struct WaitingRequests {
+    var isWaiting = false
+    private var texts: [String] = []
+    private var head = 0
+    private(set) var waitingBytes = 0
+
+    mutating func append(_ text: String) {
+        texts.append(text)
+        waitingBytes += text.utf8.count
+    }
+
+    mutating func next() -> String? {
+        guard head < texts.count else { return nil }
+        let text = texts[head]
+        head += 1
+        waitingBytes -= text.utf8.count
+        if head == texts.count { removeAll() }
+        return text
+    }
+
+    mutating func removeAll() {
+        texts = []
+        head = 0
+        waitingBytes = 0
+    }
 }

@@ -73,7 +73,7 @@ struct PrivateMapKeyDaemonTests {
                     group.addTask {
                         try await RawMediaMember.with(room, userId: userId, roomId: 9, video: false, audio: false,
                                                       privateMapKey: key) { _, peer in
-                            // RTP bytes only: RTCP reports (no media) are forwarded to every member.
+                            // RTP bytes only: a publisher's sender reports (no media) reach every member receiving its kind.
                             var (vp8, opus, bytes) = (0, 0, 0)
                             let end = ContinuousClock.now + .seconds(3)
                             while ContinuousClock.now < end {

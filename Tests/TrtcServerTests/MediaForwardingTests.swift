@@ -16,8 +16,10 @@ import TrtcTransport
                       payload: payload).serialized()
     }
 
-    static func receiverReport(ssrc: UInt32) throws -> [UInt8] {
-        RTCPPacket.serializeCompound([.receiverReport(try RTCPReceiverReport(ssrc: ssrc, reportBlocks: []))])
+    /// A receiver report from `ssrc`, with a block about each of `about` (the SFU passes a block to its stream's publisher).
+    static func receiverReport(ssrc: UInt32, about: [UInt32] = []) throws -> [UInt8] {
+        let blocks = about.map { RTCPReportBlock(ssrc: $0, fractionLost: 3, cumulativeLost: 7, extendedHighestSequenceNumber: 100) }
+        return RTCPPacket.serializeCompound([.receiverReport(try RTCPReceiverReport(ssrc: ssrc, reportBlocks: blocks))])
     }
 
     static func dropped(_ server: TestServer, _ reason: String) async throws -> Int {
@@ -52,8 +54,8 @@ import TrtcTransport
                     try await a.send(audio, to: alice.media)
                     #expect(try await b.receive() == audio)
 
-                    // Bob publishes nothing but reports on what he receives: RTCP goes back to alice.
-                    let report = try Self.receiverReport(ssrc: bob.media.videoSsrc)
+                    // Bob publishes nothing but reports on what he receives: his report on alice's video goes back to alice.
+                    let report = try Self.receiverReport(ssrc: bob.media.videoSsrc, about: [alice.media.videoSsrc])
                     try await b.send(report, to: bob.media)
                     #expect(try await a.receive() == report)
 
@@ -191,7 +193,7 @@ import TrtcTransport
                     #expect(try await b.receive() == video)
                     #expect(try await mirror.receive() == video)
                     // Neither RTCP nor rejected packets are mirrored.
-                    try await b.send(try Self.receiverReport(ssrc: bob.media.audioSsrc), to: bob.media)
+                    try await b.send(try Self.receiverReport(ssrc: bob.media.audioSsrc, about: [alice.media.videoSsrc]), to: bob.media)
                     _ = try await a.receive()
                     try await b.send(try Self.rtp(ssrc: bob.media.videoSsrc), to: bob.media)
                     try await mirror.expectNothing()
@@ -339,6 +341,77 @@ extension MediaForwardingTests {
     }
 }
 
+/// The SFU's RTCP policy per packet of a compound (security finding H5): a member says only what it may, and what it
+/// says reaches only whom it concerns, never the whole room.
+@Suite struct MediaReportPolicyTests {
+    static func bigEndian(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
+
+    static func refused(_ server: TestServer, _ reason: String) async throws -> Int {
+        try await server.metric(#"trtc_media_rtcp_refused_total{reason="\#(reason)"}"#)
+    }
+
+    @Test("receivers' reports reach only the publisher they are about; sender reports only from publishers; foreign SSRCs, other types and broken compounds go nowhere")
+    func reportsReachOnlyWhomTheyConcern() async throws {
+        try await withTestServer { server in
+            try await withClients(3, server) { clients in
+                let alice = try await clients[0].enter("alice", video: true, audio: true)
+                let bob = try await clients[1].enter("bob")
+                let carol = try await clients[2].enter("carol")
+                try await withUDPSockets(3) { sockets in
+                    let (a, b, c) = (sockets[0], sockets[1], sockets[2])
+                    try await a.connect(alice.media)
+                    try await b.connect(bob.media)
+                    try await c.connect(carol.media)
+                    func block(_ ssrc: UInt32) -> RTCPReportBlock {
+                        RTCPReportBlock(ssrc: ssrc, fractionLost: 5, cumulativeLost: 9, extendedHighestSequenceNumber: 77)
+                    }
+                    // Bob reports on alice's video and audio (he receives both), on carol's video (she publishes
+                    // nothing) and on an SSRC nobody has: alice gets one report with her two blocks, carol nothing.
+                    let mixed = try RTCPReceiverReport(ssrc: bob.media.videoSsrc, reportBlocks: [
+                        block(alice.media.videoSsrc), block(carol.media.videoSsrc), block(alice.media.audioSsrc), block(0xDEAD_BEEF),
+                    ])
+                    try await b.send(mixed.serialized(), to: bob.media)
+                    let relayed = try RTCPPacket.parseCompound(try await a.receive())
+                    #expect(relayed == [.receiverReport(try RTCPReceiverReport(ssrc: bob.media.videoSsrc,
+                                                                               reportBlocks: [block(alice.media.videoSsrc), block(alice.media.audioSsrc)]))])
+                    #expect(try await Self.refused(server, "not-receiving") == 2)
+                    // A sender report from bob, who publishes nothing; a report and a PLI under alice's SSRC; an SDES
+                    // and a BYE; a compound whose second packet is cut short: none of it reaches anybody.
+                    let bogusSR = try RTCPSenderReport(ssrc: bob.media.videoSsrc, ntpTimestamp: NTPTimestamp(seconds: 1, fraction: 0),
+                                                       rtpTimestamp: 0, packetCount: 1, octetCount: 1)
+                    try await b.send(bogusSR.serialized(), to: bob.media)
+                    try await b.send(RTCPPacket.serializeCompound([
+                        .receiverReport(try RTCPReceiverReport(ssrc: bob.media.audioSsrc, reportBlocks: [])),
+                        .receiverReport(try RTCPReceiverReport(ssrc: alice.media.videoSsrc, reportBlocks: [block(alice.media.audioSsrc)])),
+                        .pictureLossIndication(RTCPPictureLossIndication(senderSSRC: alice.media.audioSsrc, mediaSSRC: alice.media.videoSsrc)),
+                        .other(packetType: 202, count: 1, body: Self.bigEndian(bob.media.videoSsrc) + [1, 1, 0x61, 0]),
+                        .other(packetType: 203, count: 1, body: Self.bigEndian(bob.media.videoSsrc)),
+                    ]), to: bob.media)
+                    var truncated = try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc, about: [alice.media.videoSsrc])
+                    truncated += [0x81, 201, 0, 7, 1, 2, 3, 4]
+                    try await b.send(truncated, to: bob.media)
+                    try await a.expectNothing(for: .milliseconds(200))
+                    try await c.expectNothing(for: .zero)
+                    #expect(try await Self.refused(server, "not-publishing") == 1)
+                    #expect(try await Self.refused(server, "foreign-ssrc") == 2)
+                    #expect(try await Self.refused(server, "not-relayed") == 2)
+                    #expect(try await MediaForwardingTests.dropped(server, "malformed") == 1)
+                    // Alice's sender report reaches both receivers, without the report block she put in it (about
+                    // bob's video, which he does not publish: refused).
+                    let sr = try RTCPSenderReport(ssrc: alice.media.videoSsrc, ntpTimestamp: NTPTimestamp(seconds: 9, fraction: 0),
+                                                  rtpTimestamp: 90, packetCount: 5, octetCount: 500, reportBlocks: [block(bob.media.videoSsrc)])
+                    try await a.send(sr.serialized(), to: alice.media)
+                    let bare = try RTCPSenderReport(ssrc: alice.media.videoSsrc, ntpTimestamp: NTPTimestamp(seconds: 9, fraction: 0),
+                                                    rtpTimestamp: 90, packetCount: 5, octetCount: 500)
+                    #expect(try RTCPPacket.parseCompound(try await b.receive()) == [.senderReport(bare)])
+                    #expect(try RTCPPacket.parseCompound(try await c.receive()) == [.senderReport(bare)])
+                    #expect(try await Self.refused(server, "not-receiving") == 3)
+                }
+            }
+        }
+    }
+}
+
 /// Per-member media rate limits at the SFU (security finding H5): authentic packets beyond a member's packets, bits
 /// or RTCP per second are dropped and counted, and only that member's.
 @Suite struct MemberMediaRateLimitTests {
@@ -396,7 +469,9 @@ extension MediaForwardingTests {
                     #expect(large >= 50 && Double(large) * 1012 <= allowedBytes + 1012 * 2, "forwarded \(large) of 100 large packets in \(bitsElapsed) s")
 
                     // RTCP: 60 receiver reports at once, a burst of 20 passes.
-                    for _ in 0..<60 { try await b.send(try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc), to: bob.media) }
+                    for _ in 0..<60 {
+                        try await b.send(try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc, about: [alice.media.videoSsrc]), to: bob.media)
+                    }
                     try await Task.sleep(for: .seconds(0.1))
                     let reports = await Self.drain(a).count
                     #expect(reports >= 20 && reports <= 25, "forwarded \(reports) of 60 reports")

@@ -79,8 +79,8 @@ import TrtcServer
                     #expect(try await MediaForwardingTests.dropped(server, "replayed-check") == 1)
                     #expect(try await MediaForwardingTests.dropped(server, "unknown-ufrag") == 1)
                     #expect(try await MediaForwardingTests.dropped(server, "unconsented") == 2)
-                    // Alice's session was not moved to the victim by the replayed check: bob's RTCP still reaches her.
-                    let report = try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc)
+                    // Alice's session was not moved to the victim by the replayed check: bob's report on her video still reaches her.
+                    let report = try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc, about: [alice.media.videoSsrc])
                     try await b.send(report, to: bob.media)
                     #expect(try await a.receive() == report)
                     #expect(victim.bytesReceived == 0)
@@ -112,8 +112,8 @@ import TrtcServer
                     let after = try MediaForwardingTests.rtp(ssrc: alice.media.videoSsrc, sequence: 2)
                     try await moved.send(after, to: alice.media)
                     #expect(try await b.receive() == after)
-                    // Bob's RTCP now reaches alice at the new address, and the old address is no longer hers.
-                    let report = try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc)
+                    // Bob's report on her video now reaches alice at the new address, and the old address is no longer hers.
+                    let report = try MediaForwardingTests.receiverReport(ssrc: bob.media.videoSsrc, about: [alice.media.videoSsrc])
                     try await b.send(report, to: bob.media)
                     #expect(try await moved.receive() == report)
                     try await a.expectNothing(for: .zero)

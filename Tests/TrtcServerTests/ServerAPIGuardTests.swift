@@ -26,6 +26,32 @@ struct ServerAPIGuardTests {
         }
     }
 
+    @Test("a signature is good for one request whatever action comes with it: the same signed body as another action is a replay")
+    func anotherActionIsAReplay() async throws {
+        try await withTestServer { server in
+            try await withClients(1, server) { clients in
+                try await clients[0].enter("stays", room: .numeric(33))
+                let now = Int(Date().timeIntervalSince1970)
+                // Signed as Tencent's SDKs sign: content-type and host only, so X-TC-Action is not in the signature.
+                let payload = Array(#"{"RoomId":33,"SdkAppId":\#(TestServer.sdkAppId),"UserIds":["nobody"]}"#.utf8)
+                let authorization = TC3.authorization(
+                    secretId: TestServer.secretId, secretKey: TestServer.apiSecretKey, service: "trtc", method: "POST", path: "/",
+                    query: "", headers: ["content-type": "application/json", "host": server.endpoint], payload: payload, timestamp: now)
+                func send(_ action: String) async throws -> ServerAPIClient.Outcome {
+                    try await server.api.send(payload: payload, headers: [
+                        "Content-Type": "application/json", "X-TC-Action": action, "X-TC-Version": "2019-07-22",
+                        "X-TC-Timestamp": String(now), "Authorization": authorization,
+                    ])
+                }
+                let removal = try await send("RemoveUser")
+                #expect(removal.code == nil, "\(removal)")
+                let asDismissal = try await send("DismissRoom")
+                #expect(asDismissal.code == "AuthFailure.SignatureFailure" && asDismissal.message?.contains("replayed") == true, "\(asDismissal)")
+                #expect(try await server.health().users == 1, "the room is still there")
+            }
+        }
+    }
+
     @Test("more than the limit per second: RequestLimitExceeded, counted; a second later requests pass again")
     func rateLimited() async throws {
         try await withTestServer(configure: { $0.apiRequestsPerSecond = 5 }) { server in

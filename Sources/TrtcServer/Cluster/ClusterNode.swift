@@ -102,7 +102,7 @@ final class ClusterNode: Sendable {
 
     /// Runs a server-API command on the room's owner: RoomNotExist when no live node owns the room; an error when
     /// the owner does not answer within `commandTimeout` (it may have died: its lease then ends and the room is gone).
-    func forward(_ command: Command, room key: RoomKey, userIds: [String] = []) async throws(APIError) -> RoomTable.APIOutcome {
+    func forward(_ command: Command, room key: RoomKey, userIds: [String] = []) async throws(APIError) -> RoomRegistry.APIOutcome {
         let body = JSONCoding.print(.object([
             "sdkAppId": .integer(Int64(key.sdkAppId)), "room": .string(key.clusterKey),
             "userIds": .array(userIds.map { .string($0) }),

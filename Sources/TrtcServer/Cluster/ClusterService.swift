@@ -282,7 +282,7 @@ struct ClusterService: Service {
                     let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
                     if claimed.isEmpty { break }
                     for command in claimed {
-                        let outcome = execute(command)
+                        let outcome = await execute(command)
                         metrics.clusterCommandsExecuted.increment()
                         try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
                     }
@@ -294,20 +294,20 @@ struct ClusterService: Service {
         }
     }
 
-    private func execute(_ command: ClaimedCommand) -> String {
+    private func execute(_ command: ClaimedCommand) async -> String {
         guard case .object(let body)? = try? JSONCoding.parse(command.body),
               case .integer(let app)? = body["sdkAppId"], let sdkAppId = UInt32(exactly: app),
               case .string(let room)? = body["room"], let key = RoomKey(sdkAppId: sdkAppId, clusterKey: room) else {
             return "invalid"
         }
-        let outcome: RoomTable.APIOutcome
+        let outcome: RoomRegistry.APIOutcome
         switch ClusterNode.Command(rawValue: command.kind) {
         case .removeUsers:
             guard case .array(let items)? = body["userIds"] else { return "invalid" }
             let userIds = items.compactMap { item -> String? in if case .string(let id) = item { id } else { nil } }
-            outcome = registry.removeUsers(userIds, from: key)
+            outcome = await registry.removeUsers(userIds, from: key)
         case .dismiss:
-            outcome = registry.dismiss(key)
+            outcome = await registry.dismiss(key)
         case nil:
             return "invalid"
         }

@@ -1,14 +1,21 @@
 import TrtcCore
 
 /// Browser members (docs/protocol.md §3): an SDP offer at `enter` and later ones (`offer`) when the browser wants to
-/// receive other streams; the server answers each. Runs under the registry's lock like every room change, so the
-/// SSRCs put in an answer are the room's current ones.
-extension RoomTable {
-    mutating func renegotiate(seq: UInt32, sdp: String, streams requests: [StreamRequest], session: SignalingSession) {
-        guard let membership = memberships[session.id], var member = rooms[membership.key]?[membership.userId] else {
-            session.send(.error(.refused("not in a room", seq: seq)))
-            return
+/// receive other streams; the server answers each. Runs as a change of the member's room like every room change, so
+/// the SSRCs put in an answer are the room's current ones.
+extension RoomRegistry {
+    func renegotiate(seq: UInt32, sdp: String, streams requests: [StreamRequest], session: SignalingSession,
+                     done: @escaping @Sendable () -> Void) {
+        performAsMember(session, notMember: { session.send(.error(.refused("not in a room", seq: seq))) }, done: done) {
+            _, state, before in
+            Self.renegotiate(seq: seq, sdp: sdp, streams: requests, member: before, members: &state.members)
         }
+    }
+
+    private static func renegotiate(seq: UInt32, sdp: String, streams requests: [StreamRequest], member before: RoomMember,
+                                    members: inout [String: RoomMember]) {
+        var member = before
+        let session = member.session
         guard let browser = member.browser else {
             session.send(.error(.refused("offer is for members that entered with sdp (browsers)", seq: seq)))
             return
@@ -42,7 +49,7 @@ extension RoomTable {
                 return
             }
             // A stream that is not there (any more) leaves its section inactive: the browser asked before it heard.
-            guard request.userId != member.userId, let other = rooms[membership.key]?[request.userId], other.isVisible else { continue }
+            guard request.userId != member.userId, let other = members[request.userId], other.isVisible else { continue }
             switch kind {
             case .audio where other.publishesAudio:
                 streams[request.mid] = .init(userId: other.userId, kind: kind, ssrc: other.media.audioSsrc)
@@ -57,12 +64,12 @@ extension RoomTable {
             session.send(.error(.badMessage("sdp: \(error.message)", seq: seq)))
             return
         }
-        rooms[membership.key]?[membership.userId] = member
+        members[member.userId] = member
         session.send(.answer(seq: seq, sdp: answer))
     }
 
     /// The answer to `offer` for `member` (whose grant is made), counting it in `member.browser`.
-    func browserAnswer(to offer: BrowserOffer, for member: inout RoomMember, streams: [String: BrowserAnswer.Stream],
+    static func browserAnswer(to offer: BrowserOffer, for member: inout RoomMember, streams: [String: BrowserAnswer.Stream],
                        first: Bool) throws(SDPError) -> String {
         if first {
             let host = member.media.host.isEmpty ? (member.session.localHost ?? "127.0.0.1") : member.media.host
