@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // zlib, for the compressed UserSig document.
@@ -63,8 +64,14 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                // Cluster mode (docs/cluster.md): nodes coordinate through PostgreSQL; unused on a single node.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            // web/sdk/trtc.js and web/demo/index.html, served at /sdk/trtc.js and /demo.
+            plugins: ["EmbedWebFiles"]
         ),
+        .plugin(name: "EmbedWebFiles", capability: .buildTool()),
         .executableTarget(
             name: "trtc-server",
             dependencies: [

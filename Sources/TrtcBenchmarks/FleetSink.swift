@@ -80,8 +80,11 @@ final class FleetSink: Sendable {
             pongs.add(1, ordering: .relaxed)
         case .userEnter, .userLeave, .userVideo, .userAudio:
             roomEvents.add(1, ordering: .relaxed)
-        case .ack, .shutdown:
+        case .ack, .shutdown, .answer:
             break
+        case .redirect(_, let url, _):
+            // The fleet enters single nodes; a cluster's redirect is not followed here.
+            yield(.refused(client: client, message: "redirected to \(url)"))
         }
     }
 

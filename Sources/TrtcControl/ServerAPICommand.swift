@@ -5,10 +5,10 @@ struct ServerAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "Call trtc-server's (or Tencent Cloud's) TRTC server API, TC3-HMAC-SHA256 signed.",
-        subcommands: [RemoveUserCommand.self, DismissCommand.self])
+        subcommands: [RemoveUserCommand.self, DismissCommand.self, NodesCommand.self])
 
     /// No subcommand is a usage error, not a request for help.
     func run() async throws {
-        throw MissingSubcommand(command: Self.self, message: "name a server command: remove-user or dismiss")
+        throw MissingSubcommand(command: Self.self, message: "name a server command: remove-user, dismiss or nodes")
     }
 }

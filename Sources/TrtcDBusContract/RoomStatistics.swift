@@ -60,6 +60,28 @@ public struct RoomStatistics: Sendable, Equatable {
         public var videoFreezeCount: UInt32 = 0
         public var videoTotalBlockTime: UInt32 = 0
         public var videoBlockRate: UInt32 = 0
+        /// TRTC's playback delay (ms): the larger of the video and the audio jitter buffer's delay.
+        public var jitterBufferDelay: UInt32 = 0
+        /// The video jitter buffer's current delay and the audio one's target (ms); 0 while not shown / not played.
+        public var videoJitterBufferDelay: UInt32 = 0
+        public var audioJitterBufferDelay: UInt32 = 0
+        /// Counts since the video was shown (cumulative; 0 while not shown): decode errors, complete frames dropped
+        /// because a frame they reference was lost (never given to the decoder), RTCP NACK messages sent, sequence
+        /// numbers asked for (repeats included) and the repeats among them, asked-for packets that came back, PLIs
+        /// sent, key frames decoded.
+        public var videoDecoderErrors: UInt32 = 0
+        public var videoFramesMissingReference: UInt32 = 0
+        public var videoNacksSent: UInt32 = 0
+        public var videoNackRequests: UInt32 = 0
+        public var videoNackRetries: UInt32 = 0
+        public var videoRetransmissionsReceived: UInt32 = 0
+        public var videoPlisSent: UInt32 = 0
+        public var videoKeyFramesDecoded: UInt32 = 0
+        /// Audio samples played since the stream started (`t`, cumulative), those concealed (PLC, FEC, silence while
+        /// the buffer ran dry), and of those the ones rebuilt from FEC.
+        public var audioTotalSamples: UInt64 = 0
+        public var audioConcealedSamples: UInt64 = 0
+        public var audioFecSamples: UInt64 = 0
 
         public init(userId: String, streamType: String = "main") {
             self.userId = userId
@@ -80,6 +102,9 @@ public struct RoomStatistics: Sendable, Equatable {
     public static let remoteKeys = [
         "userId", "streamType", "width", "height", "frameRate", "videoBitrate", "audioSampleRate", "audioBitrate",
         "videoPacketLoss", "audioPacketLoss", "finalLoss", "videoFreezeCount", "videoTotalBlockTime", "videoBlockRate",
+        "jitterBufferDelay", "videoJitterBufferDelay", "audioJitterBufferDelay", "videoDecoderErrors", "videoFramesMissingReference",
+        "videoNacksSent", "videoNackRequests", "videoNackRetries", "videoRetransmissionsReceived", "videoPlisSent",
+        "videoKeyFramesDecoded", "audioTotalSamples", "audioConcealedSamples", "audioFecSamples",
     ]
 
     static let entryType = DBusType.dictionary(key: .string, value: .variant)
@@ -137,6 +162,20 @@ public struct RoomStatistics: Sendable, Equatable {
             remote.videoFreezeCount = try entry.unsigned("videoFreezeCount")
             remote.videoTotalBlockTime = try entry.unsigned("videoTotalBlockTime")
             remote.videoBlockRate = try entry.unsigned("videoBlockRate")
+            remote.jitterBufferDelay = try entry.unsigned("jitterBufferDelay")
+            remote.videoJitterBufferDelay = try entry.unsigned("videoJitterBufferDelay")
+            remote.audioJitterBufferDelay = try entry.unsigned("audioJitterBufferDelay")
+            remote.videoDecoderErrors = try entry.unsigned("videoDecoderErrors")
+            remote.videoFramesMissingReference = try entry.unsigned("videoFramesMissingReference")
+            remote.videoNacksSent = try entry.unsigned("videoNacksSent")
+            remote.videoNackRequests = try entry.unsigned("videoNackRequests")
+            remote.videoNackRetries = try entry.unsigned("videoNackRetries")
+            remote.videoRetransmissionsReceived = try entry.unsigned("videoRetransmissionsReceived")
+            remote.videoPlisSent = try entry.unsigned("videoPlisSent")
+            remote.videoKeyFramesDecoded = try entry.unsigned("videoKeyFramesDecoded")
+            remote.audioTotalSamples = try entry.unsigned64("audioTotalSamples")
+            remote.audioConcealedSamples = try entry.unsigned64("audioConcealedSamples")
+            remote.audioFecSamples = try entry.unsigned64("audioFecSamples")
             return remote
         }
     }
@@ -203,6 +242,13 @@ extension RoomStatistics.Remote {
             "videoPacketLoss": .uint32(videoPacketLoss), "audioPacketLoss": .uint32(audioPacketLoss),
             "finalLoss": .uint32(finalLoss), "videoFreezeCount": .uint32(videoFreezeCount),
             "videoTotalBlockTime": .uint32(videoTotalBlockTime), "videoBlockRate": .uint32(videoBlockRate),
+            "jitterBufferDelay": .uint32(jitterBufferDelay), "videoJitterBufferDelay": .uint32(videoJitterBufferDelay),
+            "audioJitterBufferDelay": .uint32(audioJitterBufferDelay), "videoDecoderErrors": .uint32(videoDecoderErrors),
+            "videoFramesMissingReference": .uint32(videoFramesMissingReference), "videoNacksSent": .uint32(videoNacksSent),
+            "videoNackRequests": .uint32(videoNackRequests), "videoNackRetries": .uint32(videoNackRetries),
+            "videoRetransmissionsReceived": .uint32(videoRetransmissionsReceived), "videoPlisSent": .uint32(videoPlisSent),
+            "videoKeyFramesDecoded": .uint32(videoKeyFramesDecoded), "audioTotalSamples": .uint64(audioTotalSamples),
+            "audioConcealedSamples": .uint64(audioConcealedSamples), "audioFecSamples": .uint64(audioFecSamples),
         ])
     }
 }

@@ -72,8 +72,8 @@ final class LocalMedia: @unchecked Sendable {
                             remoteAudioSsrcs: [String: UInt32]) -> MediaCounters {
         let current = link.withLock { $0 }
         let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
-        let (receivers, videoSsrcs) = remote.withLock { routing in
-            (routing.videoReceivers.filter { $0.key.streamType == "main" }, routing.videoSsrcs)
+        let (receivers, videoSsrcs, audioReceivers) = remote.withLock { routing in
+            (routing.videoReceivers.filter { $0.key.streamType == "main" }, routing.videoSsrcs, routing.audioReceivers)
         }
         var counters = MediaCounters(time: time, processCPU: processCPU, systemCPU: systemCPU, onlineCores: onlineCores)
         if let transport = current.transport {
@@ -87,6 +87,7 @@ final class LocalMedia: @unchecked Sendable {
         counters.sendingVideo = current.sendVideo && videoPublisher != nil
         counters.sendingAudio = current.sendAudio && audioPublisher != nil
         for (key, receiver) in receivers { counters.remoteVideo[key.userId] = receiver.statistics }
+        for (userId, receiver) in audioReceivers { counters.remoteAudio[userId] = receiver.statistics }
         counters.remoteVideoSsrcs = videoSsrcs
         counters.remoteAudioSsrcs = remoteAudioSsrcs
         return counters
@@ -192,7 +193,8 @@ final class LocalMedia: @unchecked Sendable {
                 let receiver = RemoteVideoReceiver(
                     userId: userId, nodeName: key.nodeName, receivesStream: key.streamType == "main", loop: try pipeWire(),
                     requestKeyframe: { [weak self] in self?.sendPictureLossIndication(forUser: userId) },
-                    requestRetransmission: { [weak self] numbers in self?.sendNACK(forUser: userId, numbers) }, logger: logger)
+                    requestRetransmission: { [weak self] numbers in self?.sendNACK(forUser: userId, numbers) },
+                    roundTrip: { [weak self] in self?.link.withLock { $0.transport }?.roundTrip }, logger: logger)
                 remote.withLock { $0.setVideoReceiver(receiver, for: key) }
                 do {
                     return .success(try receiver.open())

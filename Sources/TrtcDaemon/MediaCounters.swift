@@ -28,6 +28,8 @@ struct MediaCounters: Sendable {
     var sendingAudio = false
     /// Shown main streams (StartRemoteVideo) by userId.
     var remoteVideo: [String: RemoteVideoStatistics] = [:]
+    /// Played remote audio by userId.
+    var remoteAudio: [String: RemoteAudioStatistics] = [:]
     /// Remote users' video SSRCs (LocalMedia's routing) and audio SSRCs (the room machine's members).
     var remoteVideoSsrcs: [String: UInt32] = [:]
     var remoteAudioSsrcs: [String: UInt32] = [:]

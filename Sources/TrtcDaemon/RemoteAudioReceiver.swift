@@ -9,9 +9,11 @@ import TrtcCore
 /// One remote user's audio played to the default sink: RTP → Opus → `AudioPlayback` (SPEC §3: remote audio plays
 /// automatically unless muted).
 ///
-/// Ownership: `queue` (serial) owns the depacketizer, the decoder and the playback stream; the transport's receive
-/// thread only enqueues packets. Lost packets are rebuilt from the next packet's in-band FEC or concealed (at most
-/// 60 ms per gap; a longer gap is silence, which the playback's prebuffer then absorbs).
+/// Ownership: `queue` (serial) owns the depacketizer, the decoder, the delay target and the playback stream; the
+/// transport's receive thread only enqueues packets. Lost packets are rebuilt from the next packet's in-band FEC or
+/// concealed (at most 60 ms per gap; a longer gap is silence). The playback's queue is the jitter buffer: its target
+/// delay follows the packets' measured delay variation (`AudioDelayTarget`: up at once, down slowly); the playback
+/// itself grows the delay when it runs dry and shrinks it slowly towards the target (`AudioPlayback`).
 final class RemoteAudioReceiver: @unchecked Sendable {
     static let samplesPerPacket = 960  // 20 ms at 48 kHz (docs/protocol.md §2)
     static let maximumConcealedPackets = 3
@@ -35,6 +37,15 @@ final class RemoteAudioReceiver: @unchecked Sendable {
     private var packetBudget = TokenBucket(rate: Double(RemoteAudioReceiver.maximumPacketsPerSecond),
                                            capacity: Double(RemoteAudioReceiver.maximumPacketsPerSecond))
     private var packetsOverBudget = 0
+    private var delayTarget = AudioDelayTarget()
+    private var counted = RemoteAudioStatistics()
+    private var decodedSamples = 0
+    private var synthesizedSamples = 0
+    /// Playback silence so far, and the part of it that was the sender's DTX pauses (not concealment).
+    private var silenceSeen = 0
+    private var silenceOfPauses = 0
+    /// What `Statistics` reads: copied after every packet.
+    private let published = Mutex(RemoteAudioStatistics())
 
     init(userId: String, ssrc: UInt32, playback: AudioPlayback, logger: Logger) {
         self.userId = userId
@@ -49,6 +60,9 @@ final class RemoteAudioReceiver: @unchecked Sendable {
         guard !stopped.load(ordering: .relaxed) else { return }
         inbox.push(packet, drainingOn: queue) { [self] in process($0) }
     }
+
+    /// Samples played and concealed so far, and the target delay.
+    var statistics: RemoteAudioStatistics { published.withLock { $0 } }
 
     /// Removes the playback stream; packets still queued are dropped. Returns once the stream is gone.
     func stop() {
@@ -65,6 +79,15 @@ final class RemoteAudioReceiver: @unchecked Sendable {
         ])
     }
 
+    private func publish(_ played: AudioPlaybackStatistics) {
+        let silence = max(0, played.silenceSamples - silenceOfPauses)
+        counted.totalSamples = decodedSamples + synthesizedSamples + silence
+        counted.concealedSamples = synthesizedSamples + silence
+        counted.jitterBufferDelay = .microseconds(played.targetSamples * 1000 / 48)
+        let snapshot = counted
+        published.withLock { $0 = snapshot }
+    }
+
     private func process(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed), packet.payloadType == RTPPayloadType.opus else { return }
         guard packetBudget.spend(now: .now) else {
@@ -75,15 +98,30 @@ final class RemoteAudioReceiver: @unchecked Sendable {
             }
             return
         }
+        let now = MonotonicClock.now
+        // Every packet, late ones too: the delay has to cover them.
+        delayTarget.packetArrived(rtpTimestamp: packet.timestamp, arrival: now)
         do {
             guard let output = try depacketizer.receive(packet) else { return }
             if decoder == nil { decoder = try OpusDecoder(sampleRate: 48_000, channels: 1) }
             guard let decoder else { return }
             let concealed = min(output.lostPacketsBefore, Self.maximumConcealedPackets)
+            var samples: [Float] = []
             if concealed > 0 {
-                playback.enqueue(try decoder.decodeLost(sampleCount: concealed * Self.samplesPerPacket, nextPacket: output.payload))
+                // libopus rebuilds the last lost frame from this packet's FEC and conceals the ones before it.
+                samples = try decoder.decodeLost(sampleCount: concealed * Self.samplesPerPacket, nextPacket: output.payload)
+                synthesizedSamples += samples.count
+                counted.fecSamples += min(samples.count, Self.samplesPerPacket)
             }
-            playback.enqueue(try decoder.decode(output.payload))
+            let decoded = try decoder.decode(output.payload)
+            decodedSamples += decoded.count
+            samples += decoded
+            let played = playback.enqueue(samples, targetDelaySamples: Int(delayTarget.target(now: now) / .microseconds(1)) * 48 / 1000)
+            // Silence since the previous packet: a DTX pause when this packet starts a talkspurt right after the last
+            // one (nothing lost), else the buffer ran dry (late packets): concealment.
+            if output.startsTalkspurt && output.lostPacketsBefore == 0 { silenceOfPauses += played.silenceSamples - silenceSeen }
+            silenceSeen = played.silenceSamples
+            publish(played)
         } catch {
             decodeFailures += 1
             if decodeFailures == 1 || decodeFailures % 100 == 0 {

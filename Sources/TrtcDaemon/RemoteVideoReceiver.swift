@@ -8,8 +8,10 @@ import TrtcCore
 
 /// One remote user's video shown in a PipeWire `Video/Source` node (StartRemoteVideo): RTP → VP8 frames → pictures.
 ///
-/// Ownership: `queue` (serial) owns the depacketizer, the decoder and the `VideoSource`; the transport's receive
-/// thread only enqueues packets. The node's size is the first decoded picture's (StartRemoteVideo waits up to
+/// Ownership: `queue` (serial) owns the jitter buffer, the decoder, the `VideoSource` and a timer; the transport's
+/// receive thread only enqueues packets. The `VideoJitterBuffer` (TrtcRTP) decides what to decode and when (whole
+/// frames whose references were decoded, at their render time) and which NACKs and PLIs to send; the timer wakes the
+/// queue when it asks to be polled (a render time, a NACK retry, a PLI retry). The node's size is the first decoded picture's (StartRemoteVideo waits up to
 /// `firstPictureTimeout` for it, asking the sender for a key frame), or `defaultWidth`×`defaultHeight` when the user
 /// sends no video yet; later pictures of another size are scaled to the node's size (a node's format is fixed
 /// while clients are linked to it).
@@ -23,8 +25,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     static let maximumWidth = 1920
     static let maximumHeight = 1920
     static let maximumPixels = 1920 * 1088
-    /// At most one key-frame request per this interval (a lost packet of a large key frame loses several frames).
-    static let keyframeRequestInterval: Duration = .milliseconds(500)
+    /// How often the round trip (for NACK retries) is read from the transport.
+    static let roundTripRefreshInterval: Duration = .seconds(1)
     /// A debug line with the totals every this many pictures (1 s at 30 fps).
     static let statisticsEveryPictures = 30
     /// Packets waiting for the decoder: a 1080p key frame is ~100; beyond this the oldest are dropped (security M4).
@@ -45,6 +47,8 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private let loop: PipeWireLoop
     private let requestKeyframe: @Sendable () -> Void
     private let requestRetransmission: @Sendable ([UInt16]) -> Void
+    /// The media connection's round trip (its ICE checks), nil while not measured.
+    private let roundTrip: @Sendable () -> Duration?
     private let logger: Logger
     private let queue: DispatchQueue
     private let firstPicture = DispatchSemaphore(value: 0)
@@ -53,12 +57,16 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// What `Statistics` reads: written by `queue` after each picture, copied out by the statistics tick.
     private let rendering = Mutex(RemoteVideoStatistics())
     // Owned by `queue`.
-    private var depacketizer = VP8Depacketizer()
+    private var jitterBuffer = VideoJitterBuffer()
     private var decoder: VP8Decoder?
     private var source: VideoSource?
-    private var lastKeyframeRequest: ContinuousClock.Instant?
+    private var timer: DispatchSourceTimer?
+    private var measuredRoundTrip: (value: Duration?, read: Duration)?
     private var picturesDecoded = 0
     private var decodeFailures = 0
+    /// Delta frames decoded whose PictureID did not follow the previous one's (should stay 0).
+    private var referenceBreaks = 0
+    private var lastDecodedPictureID: UInt16?
     private var oversizedKeyframes = 0
     private var decodeCPU: Duration = .zero
     private var pixelBudget = TokenBucket(rate: Double(RemoteVideoReceiver.maximumDecodedPixelsPerSecond),
@@ -67,12 +75,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var framePixels = 0
     private var framesOverBudget = 0
     private var cpuBudget = TokenBucket(rate: RemoteVideoReceiver.maximumCPUPerSecond, capacity: RemoteVideoReceiver.maximumCPUPerSecond)
-    /// Which lost packets to ask for again (RTCP generic NACK); larger gaps wait for a key frame.
-    private var nackRequester = NACKRequester()
 
     init(userId: String, nodeName: String, receivesStream: Bool, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void,
-         requestRetransmission: @escaping @Sendable ([UInt16]) -> Void, logger: Logger) {
+         requestRetransmission: @escaping @Sendable ([UInt16]) -> Void, roundTrip: @escaping @Sendable () -> Duration? = { nil },
+         logger: Logger) {
         self.requestRetransmission = requestRetransmission
+        self.roundTrip = roundTrip
         self.userId = userId
         self.nodeName = nodeName
         self.receivesStream = receivesStream
@@ -86,7 +94,11 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// the default size. Blocks the caller (not the receiver's queue); returns the node id.
     func open() throws(PipeWireError) -> UInt32 {
         if receivesStream {
-            queue.sync { askForKeyframe(force: true) }
+            queue.sync {
+                startTimer()
+                if jitterBuffer.requestKeyframe(now: MonotonicClock.now) { requestKeyframe() }
+                publishCounters()
+            }
             _ = firstPicture.wait(timeout: .now() + .milliseconds(Int(Self.firstPictureTimeout / .milliseconds(1))))
         }
         let result: Result<UInt32, PipeWireError> = queue.sync {
@@ -116,23 +128,27 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// The user's stream changed (new SSRC after entering again): start over at the next key frame.
     func streamRestarted() {
         queue.async { [self] in
-            depacketizer.reset()
-            nackRequester.reset()
-            askForKeyframe(force: true)
+            jitterBuffer.resetStream()
+            if jitterBuffer.requestKeyframe(now: MonotonicClock.now) { requestKeyframe() }
         }
     }
 
     /// Removes the node; packets still queued are dropped. Returns once the node is gone.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        let (pictures, overBudget) = queue.sync {
+        let (pictures, overBudget, counters, failures, breaks) = queue.sync {
+            timer?.cancel()
+            timer = nil
             source?.stop()
             source = nil
             decoder = nil
-            return (picturesDecoded, framesOverBudget)
+            return (picturesDecoded, framesOverBudget, jitterBuffer.counters, decodeFailures, referenceBreaks)
         }
         logger.info("remote video closed", metadata: [
             "user": "\(userId)", "pictures": "\(pictures)", "packetsDropped": "\(inbox.dropped)", "framesOverBudget": "\(overBudget)",
+            "framesMissingReference": "\(counters.framesMissingReference)", "framesLate": "\(counters.framesLate)",
+            "nacks": "\(counters.nackMessages)", "nackRetries": "\(counters.nack.retries)", "plis": "\(counters.pictureLossIndications)",
+            "decoderErrors": "\(failures)", "referenceBreaks": "\(breaks)",
         ])
     }
 
@@ -140,17 +156,69 @@ final class RemoteVideoReceiver: @unchecked Sendable {
 
     private func process(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        let due = nackRequester.packetArrived(sequenceNumber: packet.sequenceNumber, now: MonotonicClock.now)
-        if !due.isEmpty { requestRetransmission(due) }
-        let frames: [ReassembledVP8Frame]
+        let now = MonotonicClock.now
+        let actions: VideoJitterBuffer.Actions
         do {
-            frames = try depacketizer.insert(packet)
+            actions = try jitterBuffer.insert(packet, arrival: now, roundTrip: currentRoundTrip(now: now))
         } catch {
             return  // not VP8 (or malformed): counted by nobody, the sender is another trtcd or a test
         }
-        for frame in frames {
-            if frame.followsLoss && !frame.isKeyframe { askForKeyframe(force: false) }
-            decode(frame)
+        perform(actions)
+    }
+
+    /// The timer: the jitter buffer asked to be polled now.
+    private func poll() {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        let now = MonotonicClock.now
+        perform(jitterBuffer.poll(now: now, roundTrip: currentRoundTrip(now: now)))
+    }
+
+    private func perform(_ actions: VideoJitterBuffer.Actions) {
+        if !actions.nacks.isEmpty { requestRetransmission(actions.nacks) }
+        if actions.pictureLossIndication { requestKeyframe() }
+        for frame in actions.frames { decode(frame) }
+        schedule(actions.nextPoll)
+        publishCounters()
+    }
+
+    /// The frame could not be decoded or shown: the jitter buffer waits for a key frame (and may ask for one now).
+    private func needKeyframe() {
+        if jitterBuffer.decoderNeedsKeyframe(now: MonotonicClock.now) { requestKeyframe() }
+    }
+
+    private func startTimer() {
+        guard timer == nil else { return }
+        let created = DispatchSource.makeTimerSource(queue: queue)
+        created.setEventHandler { [weak self] in self?.poll() }
+        created.schedule(deadline: .distantFuture)
+        created.resume()
+        timer = created
+    }
+
+    /// Wakes the queue at `deadline` (monotonic), replacing the previous wake-up; nil: none.
+    private func schedule(_ deadline: Duration?) {
+        guard let timer else { return }
+        guard let deadline else { return timer.schedule(deadline: .distantFuture) }
+        let delay = max(.zero, deadline - MonotonicClock.now)
+        timer.schedule(deadline: .now() + .nanoseconds(Int(delay / .nanoseconds(1))), leeway: .milliseconds(1))
+    }
+
+    private func currentRoundTrip(now: Duration) -> Duration? {
+        if let measured = measuredRoundTrip, now - measured.read < Self.roundTripRefreshInterval { return measured.value }
+        let value = roundTrip()
+        measuredRoundTrip = (value, now)
+        return value
+    }
+
+    /// Copies what `Statistics` reads.
+    private func publishCounters() {
+        let counters = jitterBuffer.counters
+        let delay = jitterBuffer.currentDelay
+        let failures = decodeFailures
+        rendering.withLock {
+            $0.jitterBuffer = counters
+            $0.jitterBufferDelay = delay
+            $0.decoderErrors = failures
         }
     }
 
@@ -162,10 +230,11 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                                metadata: ["user": "\(userId)", "dropped": "\(oversizedKeyframes)"])
             }
             decoder = nil  // what follows depends on that key frame
-            return
+            return needKeyframe()
         }
         do {
-            if decoder == nil, !frame.isKeyframe { return askForKeyframe(force: false) }
+            if decoder == nil, !frame.isKeyframe { return needKeyframe() }
+            noteReference(frame)
             if frame.isKeyframe, let width = frame.width, let height = frame.height { framePixels = width * height }
             // A key frame costs twice its pixels: intra decoding is the expensive kind, and a sender of real video
             // sends one every few seconds, while key frames back to back are what a flood is made of.
@@ -178,7 +247,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                                    metadata: ["user": "\(userId)", "dropped": "\(framesOverBudget)"])
                 }
                 decoder = nil  // the frames after this one refer to it: wait for a key frame
-                return
+                return needKeyframe()
             }
             if decoder == nil { decoder = try VP8Decoder() }
             let cpuBefore = ThreadCPUTime.now
@@ -213,8 +282,16 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 logger.warning("remote video: \(error)", metadata: ["user": "\(userId)", "failures": "\(decodeFailures)"])
             }
             decoder = nil  // start again at a key frame
-            askForKeyframe(force: false)
+            needKeyframe()
         }
+    }
+
+    /// An independent check of the jitter buffer's promise, for the log: a delta frame whose PictureID does not
+    /// follow the previous frame's (only meaningful for senders without non-reference frames or layers, as trtcd).
+    private func noteReference(_ frame: ReassembledVP8Frame) {
+        defer { lastDecodedPictureID = frame.pictureID }
+        guard !frame.isKeyframe, let pictureID = frame.pictureID, let last = lastDecodedPictureID else { return }
+        if pictureID & 0x7FFF != (last &+ 1) & 0x7FFF { referenceBreaks += 1 }
     }
 
     /// A key frame's claimed size is readable and at most 1080p (either orientation).
@@ -232,10 +309,4 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         return created
     }
 
-    private func askForKeyframe(force: Bool) {
-        let now = ContinuousClock.now
-        if !force, let last = lastKeyframeRequest, now - last < Self.keyframeRequestInterval { return }
-        lastKeyframeRequest = now
-        requestKeyframe()
-    }
 }

@@ -1,7 +1,14 @@
-/// What a `RemoteVideoReceiver` showed: the last picture's size (as decoded, before any scaling to the node) and
-/// the render times' freeze count, which also counts the pictures.
+import TrtcRTP
+
+/// What a `RemoteVideoReceiver` showed: the last picture's size (as decoded, before any scaling to the node), the
+/// render times' freeze count (which also counts the pictures), and its jitter buffer's and decoder's counts.
 struct RemoteVideoStatistics: Sendable, Equatable {
     var width = 0
     var height = 0
     var freezes = VideoFreezeCounter()
+    /// Cumulative, since the node was opened.
+    var jitterBuffer = VideoJitterBuffer.Counters()
+    /// The delay the jitter buffer adds now.
+    var jitterBufferDelay: Duration = .zero
+    var decoderErrors = 0
 }

@@ -30,6 +30,9 @@ actor RoomController {
 
     // What belongs to the current entry (the machine's), keyed by its id where a late arrival must be told apart.
     private var channel: (entryId: UInt64, channel: SignalingChannel)?
+    /// The server the current connection reached (the entry's, or the node a redirect named): media goes to its
+    /// host when the grant names none.
+    private var connectedServer: String?
     private var enterWaiter: (entryId: UInt64, continuation: CheckedContinuation<Int64, any Error>)?
     /// An EnterRoom result decided before its call started waiting (while the caller watch was being set up).
     private var enterOutcome: (entryId: UInt64, result: Result<Int64, DBusError>)?
@@ -102,13 +105,14 @@ actor RoomController {
     func isCurrent(_ entryId: UInt64) -> Bool { machine.isCurrent(entryId) }
 
     /// A connection is open: sends `enter`, or closes it when the entry is no longer wanted. False: do not go on.
-    func sessionConnected(_ entryId: UInt64, _ connection: SignalingChannel) async -> Bool {
+    func sessionConnected(_ entryId: UInt64, _ connection: SignalingChannel, server: String) async -> Bool {
         let actions = machine.sessionConnected(entryId)
         guard case .sendEnter = actions.first else {
             connection.close()
             return false
         }
         channel = (entryId, connection)
+        connectedServer = server
         await perform(actions)
         return true
     }
@@ -215,7 +219,7 @@ actor RoomController {
                         throw TrtcError(.connectFailed, "no DTLS certificate, so no media connection")
                     }
                     try await media.attach(grant: grant, local: mediaCredentials, certificate: certificate,
-                                           signalingHost: URL(string: server)?.host)
+                                           signalingHost: URL(string: connectedServer ?? server)?.host)
                 } catch {
                     logger.error("cannot open the media transport; not publishing", metadata: ["error": "\(error)"])
                 }

@@ -12,9 +12,13 @@ struct RoomSession: Sendable {
     let controller: RoomController
     let logger: Logger
 
+    /// At most this many redirects per connection attempt (a cluster answers an `enter` at a node that does not
+    /// own the room with the owner's URL; docs/protocol.md, "Redirect").
+    static let maxRedirects = 3
+
     func run() async {
         while true {
-            let outcome = await connectOnce()
+            let outcome = await connectFollowingRedirects()
             switch await controller.sessionEnded(id, outcome) {
             case .stop:
                 return
@@ -25,15 +29,45 @@ struct RoomSession: Sendable {
         }
     }
 
-    private func connectOnce() async -> SessionOutcome {
+    /// One attempt: the configured server first (so a reconnect after a node was lost is placed anew), then each
+    /// redirect's URL, at most `maxRedirects` of them. The controller sees one entry taking the time of them all.
+    private func connectFollowingRedirects() async -> SessionOutcome {
+        var target = server
+        for hop in 0...Self.maxRedirects {
+            switch await connectOnce(target) {
+            case .ended(let outcome):
+                return outcome
+            case .redirected(let url, let node):
+                guard hop < Self.maxRedirects else {
+                    return .connectFailed("more than \(Self.maxRedirects) redirects (last to \(url))")
+                }
+                // Never from TLS to plaintext: the next `enter` carries the UserSig.
+                if target.hasPrefix("wss://") && !url.hasPrefix("wss://") {
+                    return .connectFailed("refused a redirect from \(target) to plaintext \(url)")
+                }
+                logger.info("room lives on another node; following the redirect", metadata: ["node": "\(node)", "url": "\(url)"])
+                guard await controller.isCurrent(id) else { return .finished }
+                target = url
+            }
+        }
+        return .connectFailed("redirects")
+    }
+
+    /// How one connection ended: a session outcome, or a redirect to follow before the controller hears of it.
+    private enum ConnectionEnd: Sendable {
+        case ended(SessionOutcome)
+        case redirected(url: String, node: String)
+    }
+
+    private func connectOnce(_ target: String) async -> ConnectionEnd {
         let timing = SessionTiming()
         do {
-            return try await SignalingClient.withConnection(server: server, tls: tls, logger: logger) { channel in
-                guard await controller.sessionConnected(id, channel) else { return .finished }
-                return await withTaskGroup(of: SessionOutcome?.self) { group in
+            return try await SignalingClient.withConnection(server: target, tls: tls, logger: logger) { channel in
+                guard await controller.sessionConnected(id, channel, server: target) else { return .ended(.finished) }
+                return await withTaskGroup(of: ConnectionEnd?.self) { group in
                     group.addTask { await relay(channel, timing) }
-                    group.addTask { await keepAlive(channel, timing) }
-                    var result: SessionOutcome = .lost("connection closed")
+                    group.addTask { await keepAlive(channel, timing).map(ConnectionEnd.ended) }
+                    var result: ConnectionEnd = .ended(.lost("connection closed"))
                     for await outcome in group {
                         if let outcome {
                             result = outcome
@@ -45,15 +79,19 @@ struct RoomSession: Sendable {
                 }
             }
         } catch {
-            return timing.everHeard ? .lost("\(error)") : .connectFailed("\(error)")
+            return .ended(timing.everHeard ? .lost("\(error)") : .connectFailed("\(error)"))
         }
     }
 
     /// Hands every server message to the controller until it says the session is over or the connection ends.
-    private func relay(_ channel: SignalingChannel, _ timing: SessionTiming) async -> SessionOutcome? {
+    private func relay(_ channel: SignalingChannel, _ timing: SessionTiming) async -> ConnectionEnd? {
         do {
             for try await message in channel.messages {
                 timing.heard()
+                if case .redirect(_, let url, let node) = message {
+                    channel.close()
+                    return .redirected(url: url, node: node)
+                }
                 if case .entered(let entered) = message {
                     timing.configure(entered)
                     if entered.droppedMembers > 0 {
@@ -61,11 +99,11 @@ struct RoomSession: Sendable {
                                        metadata: ["count": "\(entered.droppedMembers)"])
                     }
                 }
-                if let outcome = await controller.sessionMessage(id, message, on: channel) { return outcome }
+                if let outcome = await controller.sessionMessage(id, message, on: channel) { return .ended(outcome) }
             }
-            return timing.everHeard ? .lost("the server closed the connection") : .connectFailed("the server closed the connection")
+            return .ended(timing.everHeard ? .lost("the server closed the connection") : .connectFailed("the server closed the connection"))
         } catch {
-            return timing.everHeard ? .lost("\(error)") : .connectFailed("\(error)")
+            return .ended(timing.everHeard ? .lost("\(error)") : .connectFailed("\(error)"))
         }
     }
 

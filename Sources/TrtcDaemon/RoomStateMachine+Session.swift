@@ -32,7 +32,8 @@ extension RoomStateMachine {
             return ([], .finished)
         }
         switch message {
-        case .hello, .pong, .ack:
+        case .hello, .pong, .ack, .answer:
+            // `answer` goes only to browsers (SDP offers); trtcd never makes one.
             return ([], nil)
         case .entered(let entered):
             return (admitted(current, entered, now: now), nil)
@@ -70,6 +71,9 @@ extension RoomStateMachine {
             return ([log] + forcedExit(current, reason), .finished)
         case .shutdown(let text):
             return ([.log(.notice, "trtc-server is shutting down: \(text)")], nil)
+        case .redirect:
+            // RoomSession follows redirects before the machine hears of them; one that got here is out of place.
+            return ([.log(.warning, "ignored a redirect outside of entering")], nil)
         }
     }
 

@@ -148,7 +148,24 @@ struct StatisticsMeter: Sendable {
                 remote.videoTotalBlockTime = Self.milliseconds(shown.freezes.frozenTime)
                 let shownFor = Self.seconds(shown.freezes.renderedTime)
                 remote.videoBlockRate = shownFor > 0 ? Self.percent(Self.seconds(shown.freezes.frozenTime), of: shownFor) : 0
+                let buffer = shown.jitterBuffer
+                remote.videoJitterBufferDelay = Self.milliseconds(shown.jitterBufferDelay)
+                remote.videoDecoderErrors = UInt32(clamping: shown.decoderErrors)
+                remote.videoFramesMissingReference = UInt32(clamping: buffer.framesMissingReference)
+                remote.videoNacksSent = UInt32(clamping: buffer.nackMessages)
+                remote.videoNackRequests = UInt32(clamping: buffer.nack.requests)
+                remote.videoNackRetries = UInt32(clamping: buffer.nack.retries)
+                remote.videoRetransmissionsReceived = UInt32(clamping: buffer.nack.repaired)
+                remote.videoPlisSent = UInt32(clamping: buffer.pictureLossIndications)
+                remote.videoKeyFramesDecoded = UInt32(clamping: buffer.keyframes)
             }
+            if let played = counters.remoteAudio[userId] {
+                remote.audioJitterBufferDelay = Self.milliseconds(played.jitterBufferDelay)
+                remote.audioTotalSamples = UInt64(max(0, played.totalSamples))
+                remote.audioConcealedSamples = UInt64(max(0, played.concealedSamples))
+                remote.audioFecSamples = UInt64(max(0, played.fecSamples))
+            }
+            remote.jitterBufferDelay = max(remote.videoJitterBufferDelay, remote.audioJitterBufferDelay)
             statistics.remote.append(remote)
             remoteQuality[userId] = !bound ? .down
                 : final == nil ? .unknown

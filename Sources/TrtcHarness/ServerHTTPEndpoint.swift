@@ -51,6 +51,11 @@ extension ServerHTTPEndpoint {
                             warning: warning)
     }
 
+    /// GET /healthz as JSON (cluster mode adds a `cluster` object: lease, state, the nodes as last seen).
+    public func healthJSON() async throws -> JSONValue {
+        try JSONCoding.parse(try await get("/healthz"))
+    }
+
     private func get(_ path: String) async throws -> [UInt8] {
         let response = try await HTTPExchange.perform(
             .GET, try ServerURL(httpBase + path), trust: try ServerTrust.trusting(caFile: caFile))

@@ -3,17 +3,26 @@ import CPipeWire
 /// Plays mono audio (F32 samples) through a PipeWire playback stream that the session manager links to the default
 /// sink, e.g. a remote user's decoded voice.
 ///
-/// The sink's clock pulls: each `process` takes what the sink asks for from a small buffer that `enqueue` fills. It
-/// starts playing once `prebufferSamples` are there (to ride out network jitter), plays silence when it runs dry
-/// (and then waits for the prebuffer again), and drops the oldest samples beyond `maximumBufferedSamples` so the delay
-/// cannot grow. State lives on the PipeWire loop thread; the public members take the loop lock.
+/// The sink's clock pulls: each `process` takes what the sink asks for from a buffer that `enqueue` fills — the audio
+/// jitter buffer. It starts playing once the target delay is buffered (at least `prebufferSamples`; the receiver sets
+/// the target from the jitter it measures), plays silence when it runs dry and then waits for the target again (so the
+/// delay grows at once when packets come late), and while more than the target plus `shrinkThresholdSamples` stays
+/// buffered it skips `shrinkStepSamples` every `shrinkIntervalSamples` (so the delay shrinks slowly, ≤ 2 %). The
+/// oldest samples beyond `maximumBufferedSamples` are dropped, so the delay is bounded. State lives on the PipeWire loop
+/// thread; the public members take the loop lock.
 public final class AudioPlayback: @unchecked Sendable {
     public let nodeName: String
     public let sampleRate: Int
-    /// 40 ms at 48 kHz: two Opus packets of jitter.
+    /// 40 ms at 48 kHz: two Opus packets of jitter; the smallest target.
     public let prebufferSamples: Int
-    /// 200 ms at 48 kHz.
+    /// The largest target: 300 ms.
+    public let maximumTargetSamples: Int
+    /// 500 ms at 48 kHz.
     public let maximumBufferedSamples: Int
+    /// Shrinking: 10 ms skipped at most every 500 ms, when 20 ms more than the target are buffered.
+    public let shrinkThresholdSamples: Int
+    public let shrinkStepSamples: Int
+    public let shrinkIntervalSamples: Int
 
     let loop: PipeWireLoop
     private var stream: PipeWireStream?
@@ -21,6 +30,8 @@ public final class AudioPlayback: @unchecked Sendable {
     private var pending: [Float] = []
     private var pendingStart = 0
     private var playing = false
+    private var targetSamples: Int
+    private var samplesSinceShrink = 0
     private(set) var statistics = AudioPlaybackStatistics()
 
     /// Creates the playback stream `nodeName` (media.role Communication) and waits until PipeWire has created its node.
@@ -31,7 +42,12 @@ public final class AudioPlayback: @unchecked Sendable {
         self.nodeName = nodeName
         self.sampleRate = sampleRate
         prebufferSamples = sampleRate / 25
-        maximumBufferedSamples = sampleRate / 5
+        maximumTargetSamples = sampleRate * 3 / 10
+        maximumBufferedSamples = sampleRate / 2
+        shrinkThresholdSamples = sampleRate / 50
+        shrinkStepSamples = sampleRate / 100
+        shrinkIntervalSamples = sampleRate / 2
+        targetSamples = prebufferSamples
         try loop.withLock { () throws(PipeWireError) in
             stream = try PipeWireStream.openNodeLocked(
                 loop: loop, endpoint: .playback(nodeName: nodeName), consumer: self, name: nodeName,
@@ -55,9 +71,13 @@ public final class AudioPlayback: @unchecked Sendable {
         loop.withLock { statistics }
     }
 
-    /// Queues samples to play after those already queued.
-    public func enqueue(_ samples: [Float]) {
+    /// Queues samples to play after those already queued; `targetDelaySamples` (clamped to `prebufferSamples…
+    /// maximumTargetSamples`) replaces the target. Returns what was played so far (read under the same lock).
+    @discardableResult
+    public func enqueue(_ samples: [Float], targetDelaySamples: Int? = nil) -> AudioPlaybackStatistics {
         loop.withLock {
+            if let targetDelaySamples { targetSamples = min(max(targetDelaySamples, prebufferSamples), maximumTargetSamples) }
+            statistics.targetSamples = targetSamples
             pending.append(contentsOf: samples)
             let buffered = pending.count - pendingStart
             if buffered > maximumBufferedSamples {
@@ -70,6 +90,7 @@ public final class AudioPlayback: @unchecked Sendable {
                 pending.removeFirst(pendingStart)
                 pendingStart = 0
             }
+            return statistics
         }
     }
 
@@ -112,8 +133,27 @@ extension AudioPlayback: PipeWireStreamConsumer {
         let capacity = Int(data[0].maxsize) / MemoryLayout<Float>.size
         let frames = min(capacity, requestedFrames > 0 ? requestedFrames : sampleRate / 50)
         let output = base.bindMemory(to: Float.self, capacity: frames)
-        let buffered = pending.count - pendingStart
-        if !playing && buffered >= prebufferSamples { playing = true }
+        var buffered = pending.count - pendingStart
+        if !playing && buffered >= targetSamples {
+            playing = true
+            statistics.started = true
+        }
+        samplesSinceShrink += frames
+        if playing, buffered - frames > targetSamples + shrinkThresholdSamples, samplesSinceShrink >= shrinkIntervalSamples {
+            // More buffered than the jitter needs: play 10 ms less (the delay shrinks slowly), cross-fading over 1 ms
+            // from where playback was into where it continues, so the skip does not click.
+            let fade = sampleRate / 1000
+            for index in 0..<fade {
+                let weight = Float(index + 1) / Float(fade + 1)
+                let from = pending[pendingStart + index]
+                let into = pendingStart + shrinkStepSamples + index
+                pending[into] = from * (1 - weight) + pending[into] * weight
+            }
+            pendingStart += shrinkStepSamples
+            buffered -= shrinkStepSamples
+            statistics.samplesSkipped += shrinkStepSamples
+            samplesSinceShrink = 0
+        }
         let taken = playing ? min(frames, buffered) : 0
         if taken > 0 {
             pending.withUnsafeBufferPointer { samples in
@@ -123,6 +163,7 @@ extension AudioPlayback: PipeWireStreamConsumer {
         }
         if taken < frames {
             (output + taken).update(repeating: 0, count: frames - taken)
+            if statistics.started { statistics.silenceSamples += frames - taken }
             if playing {
                 statistics.underruns += 1
                 playing = false

@@ -1,4 +1,4 @@
-/// A complete VP8 frame put back together from RTP packets by `VP8Depacketizer`.
+/// A complete VP8 frame put back together from RTP packets by `VP8Depacketizer` or `VideoJitterBuffer`.
 public struct ReassembledVP8Frame: Sendable, Equatable {
     public var data: [UInt8]
     public var rtpTimestamp: UInt32

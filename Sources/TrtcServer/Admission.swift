@@ -14,6 +14,8 @@ struct Admission: Sendable {
     var media: (ufrag: String, fingerprint: CertificateFingerprint)?
     /// What the member's verified privateMapKey allows; nil when it gave none (and its app does not require one).
     var privileges: Privileges?
+    /// A browser's checked SDP offer (`enter.sdp`); its ICE ufrag and fingerprint are `media`.
+    var browserOffer: BrowserOffer?
 
     /// Validates in the order TRTC reports problems: app, room, user, signature, then the privateMapKey (required by
     /// the app, or given): it must verify for this app, user and room and allow entering, and sending what the
@@ -66,6 +68,16 @@ struct Admission: Sendable {
                 throw .badMessage("media.fingerprint must be \"sha-256\" and 32 colon-separated hex bytes", seq: seq)
             }
             self.media = (offer.ufrag, fingerprint)
+        }
+        if let sdp = request.sdp {
+            guard request.media == nil else { throw .badMessage("enter takes media or sdp, not both", seq: seq) }
+            let offer: BrowserOffer
+            do { offer = try BrowserOffer(sdp: sdp) } catch { throw .badMessage("sdp: \(error.message)", seq: seq) }
+            guard let fingerprint = CertificateFingerprint(offer.fingerprint) else {
+                throw .badMessage("sdp: a=fingerprint must be sha-256 and 32 colon-separated hex bytes", seq: seq)
+            }
+            self.media = (offer.ufrag, fingerprint)
+            self.browserOffer = offer
         }
     }
 

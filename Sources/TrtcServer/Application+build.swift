@@ -32,8 +32,11 @@ public func buildApplication(
     let mediaRouter = MediaRouter(
         eventLoop: MultiThreadedEventLoopGroup.singleton.next(), certificate: try DTLSCertificate.generate(),
         memberLimits: configuration.memberMediaLimits, metrics: metrics.media, logger: logger)
+    let cluster = try configuration.cluster.map { try ClusterNode(configuration: $0, logger: logger) }
     let registry = RoomRegistry(
-        configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger)
+        configuration: configuration, metrics: metrics, media: mediaRouter, mediaEndpoint: mediaEndpoint, logger: logger,
+        cluster: cluster)
+    let (boundPorts, boundPort) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     let media = MediaService(
         bindHost: configuration.mediaHost, bindPort: configuration.mediaPort, endpoint: mediaEndpoint, router: mediaRouter,
         metrics: metrics.media,
@@ -64,6 +67,7 @@ public func buildApplication(
             "connections": .integer(Int64(stats.connections)),
         ]
         if let warning = configuration.plaintextWarning { fields["warning"] = .string(warning) }
+        if let cluster = registry.cluster { fields["cluster"] = cluster.health }
         let body = JSONCoding.print(.object(fields))
         return jsonResponse(body)
     }
@@ -72,6 +76,12 @@ public func buildApplication(
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: metrics.registry.emitToString())))
     }
+
+    // Browsers (docs/browsers.md): the JavaScript client and the demo page, embedded at build time.
+    router.get("/sdk/trtc.js") { _, _ -> Response in
+        webFile(WebFiles.sdk, contentType: "text/javascript; charset=utf-8")
+    }
+    router.get("/demo") { _, _ -> Response in webFile(WebFiles.demo, contentType: "text/html; charset=utf-8") }
 
     let app = Application(
         router: router,
@@ -85,14 +95,31 @@ public func buildApplication(
             await mediaEndpoint.ready()
             // A media socket that could not be bound ends the server (exit 1 with the reason): no banner then.
             guard mediaEndpoint.port != nil else { return }
-            await onServerRunning(channel.localAddress?.port ?? configuration.listenPort)
+            let port = channel.localAddress?.port ?? configuration.listenPort
+            boundPort.yield(port)
+            await onServerRunning(port)
         },
         logger: logger)
     let sweepInterval = Duration.milliseconds(max(20, min(250, configuration.departureTimeoutMs / 10)))
     let roomService = RoomService(registry: registry, sweepInterval: sweepInterval, logger: logger)
-    // ServiceGroup shuts down in reverse order: the room service tells the clients before the server stops,
-    // and media flows until the end.
-    return ([media, app, roomService], parts)
+    // ServiceGroup shuts down in reverse order: the room service tells the clients before the server stops (and,
+    // in a cluster, before the lease is given up), and media flows until the end.
+    guard let cluster, let clusterConfiguration = configuration.cluster else { return ([media, app, roomService], parts) }
+    let scheme = configuration.tls == nil ? "ws" : "wss"
+    let clusterService = ClusterService(
+        node: cluster, registry: registry, metrics: metrics,
+        signalURL: {
+            for await port in boundPorts {
+                return clusterConfiguration.signalURL ?? "\(scheme)://\(HostPort(host: configuration.listenHost, port: port))"
+            }
+            return nil
+        },
+        mediaAddress: {
+            configuration.mediaAnnounce?.description
+                ?? HostPort(host: mediaEndpoint.host, port: Int(mediaEndpoint.port ?? 0)).description
+        },
+        logger: logger)
+    return ([media, app, clusterService, roomService], parts)
 }
 
 private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async -> Response {
@@ -117,4 +144,9 @@ private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async 
 private func jsonResponse(_ body: String) -> Response {
     Response(status: .ok, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(string: body)))
+}
+
+private func webFile(_ text: String, contentType: String) -> Response {
+    Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
+             body: .init(byteBuffer: ByteBuffer(string: text)))
 }

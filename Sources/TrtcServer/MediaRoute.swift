@@ -47,6 +47,8 @@ struct MediaRoute {
         switch ssrc {
         case admission.audioSsrc: isRTCP || admission.publishesAudio ? nil : .notPublishing
         case admission.videoSsrc: isRTCP || admission.publishesVideo ? nil : .notPublishing
+        // A browser's receive-only sections report with sender SSRC 1 (libwebrtc's default); never granted.
+        case BrowserPeer.receiverReportSsrc where isRTCP: nil
         default: .badSsrc
         }
     }

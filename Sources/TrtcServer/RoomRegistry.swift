@@ -11,16 +11,50 @@ final class RoomRegistry: Sendable {
     typealias APIOutcome = RoomTable.APIOutcome
 
     private let table: NIOLockedValueBox<RoomTable>
+    /// Cluster mode: where rooms are placed and leases kept; nil on the embedded single node.
+    let cluster: ClusterNode?
 
     init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
-         logger: Logger) {
+         logger: Logger, cluster: ClusterNode? = nil) {
+        self.cluster = cluster
+        var releaseRoom: (@Sendable (RoomKey, RoomClaim) -> Void)?
+        if let releases = cluster?.releases {
+            releaseRoom = { key, claim in releases.yield((key, claim)) }
+        }
         table = NIOLockedValueBox(RoomTable(
-            configuration: configuration, metrics: metrics, media: media, mediaEndpoint: mediaEndpoint, logger: logger))
+            configuration: configuration, metrics: metrics, media: media, mediaEndpoint: mediaEndpoint, logger: logger,
+            releaseRoom: releaseRoom))
     }
 
     func register(_ session: SignalingSession) { table.withLockedValue { $0.register(session) } }
     func connectionClosed(_ session: SignalingSession) { table.withLockedValue { $0.connectionClosed(session) } }
-    func enter(_ admission: Admission, session: SignalingSession) { table.withLockedValue { $0.enter(admission, session: session) } }
+    /// Admits at once on a single node, and in a cluster into a room this node has; any other cluster entry waits
+    /// for its placement (ClusterService), which either admits it here (`enterPlaced`) or redirects it.
+    func enter(_ admission: Admission, session: SignalingSession) {
+        guard let cluster else {
+            table.withLockedValue { $0.enter(admission, session: session) }
+            return
+        }
+        guard cluster.isServing else {
+            session.send(.error(.refused("this node is not serving: it holds no cluster lease now", seq: admission.seq)))
+            return
+        }
+        let admitted = table.withLockedValue { table in
+            // Already a member: the table refuses it, without a placement or a redirect.
+            guard table.hasRoom(admission.key) || table.isMember(session) else { return false }
+            table.enter(admission, session: session)
+            return true
+        }
+        if !admitted { cluster.placements.yield(PlacementJob(admission: admission, session: session)) }
+    }
+
+    /// The cluster placed the room on this node.
+    func enterPlaced(_ admission: Admission, session: SignalingSession, claim: RoomClaim) {
+        table.withLockedValue { $0.enterPlaced(admission, session: session, claim: claim) }
+    }
+
+    func fence(reason: String) { table.withLockedValue { $0.fence(reason: reason) } }
+    var claimedRoomKeys: [String] { table.withLockedValue { $0.claimedRoomKeys } }
     func leave(seq: UInt32, session: SignalingSession) { table.withLockedValue { $0.leave(seq: seq, session: session) } }
 
     func switchRole(seq: UInt32, role: Role, session: SignalingSession) {
@@ -29,6 +63,10 @@ final class RoomRegistry: Sendable {
 
     func publish(seq: UInt32, video: Bool?, audio: Bool?, session: SignalingSession) {
         table.withLockedValue { $0.publish(seq: seq, video: video, audio: audio, session: session) }
+    }
+
+    func renegotiate(seq: UInt32, sdp: String, streams: [StreamRequest], session: SignalingSession) {
+        table.withLockedValue { $0.renegotiate(seq: seq, sdp: sdp, streams: streams, session: session) }
     }
 
     func sweep(now: Int64) { table.withLockedValue { $0.sweep(now: now) } }

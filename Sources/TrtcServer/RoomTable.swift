@@ -6,7 +6,7 @@ import TrtcTransport
 /// events is the order in which they happened. Replies to a session are queued from inside the lock for the same
 /// reason: a new member's `entered` always precedes any later event about the others.
 struct RoomTable {
-    private struct Membership {
+    struct Membership {
         let key: RoomKey
         let userId: String
     }
@@ -17,16 +17,22 @@ struct RoomTable {
     /// The media socket's routing table, kept in step with membership here (tokens die with their session).
     private let media: MediaRouter
     private let mediaEndpoint: MediaEndpoint
-    private var rooms: [RoomKey: [String: RoomMember]] = [:]
-    private var memberships: [UInt64: Membership] = [:]
+    // Not private: RoomTable+browser.swift works on them too.
+    var rooms: [RoomKey: [String: RoomMember]] = [:]
+    var memberships: [UInt64: Membership] = [:]
     /// Every open connection, in a room or not, so shutdown can tell each of them.
     private var sessions: [UInt64: SignalingSession] = [:]
     private var memberCount = 0
     private var isShuttingDown = false
     private var roomEntries: RoomEntryBudget
+    /// Cluster mode: the placement of each room this node owns, released with it when the room empties.
+    private var claims: [RoomKey: RoomClaim] = [:]
+    /// Cluster mode: hands an emptied room's claim to the cluster service, which deletes its row.
+    private let releaseRoom: (@Sendable (RoomKey, RoomClaim) -> Void)?
 
     init(configuration: ServerConfiguration, metrics: ServerMetrics, media: MediaRouter, mediaEndpoint: MediaEndpoint,
-         logger: Logger) {
+         logger: Logger, releaseRoom: (@Sendable (RoomKey, RoomClaim) -> Void)? = nil) {
+        self.releaseRoom = releaseRoom
         self.configuration = configuration
         self.metrics = metrics
         self.media = media
@@ -83,12 +89,27 @@ struct RoomTable {
                 return
             }
         }
-        if !roomExists { metrics.rooms.increment() }
         let credentials = ICECredentials.random()
-        let member = RoomMember(
+        let grant = makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:],
+                                   browser: admission.browserOffer)
+        guard let grant else {
+            session.send(.error(.refused("an SSRC of the offer is in use in the room; create a new offer and enter again",
+                                         seq: admission.seq)))
+            return
+        }
+        var member = RoomMember(
             userId: admission.userId, session: session, scene: admission.scene, role: admission.role,
-            video: admission.video, audio: admission.audio,
-            media: makeMediaGrant(credentials: credentials, avoiding: rooms[admission.key] ?? [:]), privileges: admission.privileges)
+            video: admission.video, audio: admission.audio, media: grant, privileges: admission.privileges)
+        var answer: String?
+        if let offer = admission.browserOffer {
+            do {
+                answer = try browserAnswer(to: offer, for: &member, streams: [:], first: true)
+            } catch {
+                session.send(.error(.badMessage("sdp: \(error.message)", seq: admission.seq)))
+                return
+            }
+        }
+        if !roomExists { metrics.rooms.increment() }
         // Changed in place: a copy of the room's dictionary per entry would make filling a large room quadratic.
         let previous = rooms[admission.key, default: [:]].updateValue(member, forKey: admission.userId)
         if let offer = admission.media {
@@ -103,7 +124,7 @@ struct RoomTable {
             seq: admission.seq, userId: admission.userId, room: admission.key.room,
             members: others.sorted { $0.userId < $1.userId }, media: member.media,
             heartbeatMs: Int(configuration.heartbeatIntervalMs),
-            departureTimeoutMs: Int(configuration.departureTimeoutMs))))
+            departureTimeoutMs: Int(configuration.departureTimeoutMs), sdp: answer)))
 
         if let previous {
             displace(previous, by: member, in: admission.key)
@@ -117,6 +138,58 @@ struct RoomTable {
             "replaced": "\(previous != nil)",
         ])
     }
+
+    // MARK: cluster mode
+
+    /// The room has members here (so this node owns it): an entry needs no placement.
+    func hasRoom(_ key: RoomKey) -> Bool { rooms[key] != nil }
+
+    func isMember(_ session: SignalingSession) -> Bool { memberships[session.id] != nil }
+
+    /// An entry whose room the cluster placed on this node (`claim`). Concurrent placements of one room by this node
+    /// each bump the epoch: the room keeps the newest, which is the one the row has.
+    mutating func enterPlaced(_ admission: Admission, session: SignalingSession, claim: RoomClaim) {
+        if let held = claims[admission.key], held.incarnation == claim.incarnation {
+            claims[admission.key]?.epoch = max(held.epoch, claim.epoch)
+        } else {
+            claims[admission.key] = claim
+        }
+        enter(admission, session: session)
+        // Refused (throttled, no create privilege…) into a room nobody is in: the placement is given back.
+        if rooms[admission.key] == nil { releaseClaim(of: admission.key) }
+    }
+
+    /// The lease is lost: every member is told the server is going away (they reconnect and are placed anew) and
+    /// closed, and every room is dropped with its media, before another node may take them. The claims die with the
+    /// incarnation; nothing is released.
+    mutating func fence(reason: String) {
+        let payload = SignalingSession.payload(ServerMessage.shutdown(message: "node left the cluster: \(reason)"))
+        var told = 0
+        for (_, members) in rooms {
+            for member in members.values {
+                member.session.send(payload)
+                member.session.close(goingAway: true)
+                media.revoke(session: member.session.id)
+                told += 1
+            }
+        }
+        metrics.users.decrement(by: Double(memberCount))
+        metrics.rooms.decrement(by: Double(rooms.count))
+        rooms.removeAll()
+        memberships.removeAll()
+        claims.removeAll()
+        memberCount = 0
+        logger.error("fenced: \(reason); told \(told) members")
+    }
+
+    /// The rooms this node owns, as `SDKAPPID/ROOMKEY` (the orphan sweep keeps their rows).
+    var claimedRoomKeys: [String] { claims.keys.map { "\($0.sdkAppId)/\($0.clusterKey)" } }
+
+    private mutating func releaseClaim(of key: RoomKey) {
+        if let claim = claims.removeValue(forKey: key) { releaseRoom?(key, claim) }
+    }
+
+    // MARK: leaving and changes
 
     mutating func leave(seq: UInt32, session: SignalingSession) {
         guard let membership = memberships[session.id] else {
@@ -234,6 +307,7 @@ struct RoomTable {
         metrics.users.decrement(by: Double(members.count))
         metrics.rooms.decrement()
         metrics.kicksDismissed.increment(by: Int64(members.count))
+        releaseClaim(of: key)
         logger.info("room dismissed", metadata: ["room": "\(key)", "members": "\(members.count)"])
         return members.values.map(\.session)
     }
@@ -263,6 +337,7 @@ struct RoomTable {
         if rooms[membership.key]?.isEmpty == true {
             rooms[membership.key] = nil
             metrics.rooms.decrement()
+            releaseClaim(of: membership.key)
         } else if member.isVisible {
             broadcast(.userLeave(userId: member.userId, reason: reason), in: membership.key, except: member.userId)
         }
@@ -314,19 +389,25 @@ struct RoomTable {
         }
     }
 
-    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember]) -> MediaGrant {
+    /// The member's grant: fresh SSRCs, or a browser's own (from its offer; nil if one is in use by another member).
+    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember],
+                                browser: BrowserOffer? = nil) -> MediaGrant? {
         // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
+        // The member this one replaces (same userId) counts too: receivers tell a new session by its new SSRCs.
         func isUsed(_ ssrc: UInt32) -> Bool {
             members.values.contains { $0.media.audioSsrc == ssrc || $0.media.videoSsrc == ssrc }
         }
         func freshSsrc(besides other: UInt32 = 0) -> UInt32 {
             while true {
-                let candidate = UInt32.random(in: 1...UInt32.max)
+                // 0 is the server's own (its reports), 1 browsers' receive-only reports.
+                let candidate = UInt32.random(in: 2...UInt32.max)
                 if candidate != other && !isUsed(candidate) { return candidate }
             }
         }
-        let audioSsrc = freshSsrc()
-        let videoSsrc = freshSsrc(besides: audioSsrc)
+        if let ssrc = browser?.audioSsrc, isUsed(ssrc) { return nil }
+        if let ssrc = browser?.videoSsrc, isUsed(ssrc) { return nil }
+        let audioSsrc = browser?.audioSsrc ?? freshSsrc(besides: browser?.videoSsrc ?? 0)
+        let videoSsrc = browser?.videoSsrc ?? freshSsrc(besides: audioSsrc)
         // The bound port: with --media HOST:0 only the socket knows it (signaling waits until it is bound).
         var port = mediaEndpoint.port ?? UInt16(clamping: configuration.mediaPort)
         // No host unless announced or bound elsewhere than signaling: the client then uses the host it reached

@@ -97,11 +97,12 @@ struct ServerAPI: Sendable {
         }
         let body = try parseBody(request)
         let key = try roomKey(body, byString: byString)
-        let outcome: RoomRegistry.APIOutcome
-        if dismiss {
-            outcome = registry.dismiss(key)
-        } else {
-            outcome = registry.removeUsers(try userIds(body), from: key)
+        let users = dismiss ? [] : try userIds(body)
+        var outcome: RoomRegistry.APIOutcome = dismiss ? registry.dismiss(key) : registry.removeUsers(users, from: key)
+        // In a cluster a room that is not here may live on another node: the command runs there.
+        if outcome == .roomNotExist, let cluster = registry.cluster {
+            metrics.clusterCommandsForwarded.increment()
+            outcome = try await cluster.forward(dismiss ? .dismiss : .removeUsers, room: key, userIds: users)
         }
         if outcome == .roomNotExist {
             throw APIError("FailedOperation.RoomNotExist", "room \(key.room) of SdkAppId \(key.sdkAppId) does not exist")

@@ -103,6 +103,29 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Answer /metrics and /healthz from any address (default: only from this host).")
     var publicMetrics = false
 
+    @Option(name: .customLong("cluster-db"), help: ArgumentHelp(
+        "Cluster mode: coordinate with other nodes through this PostgreSQL database (docs/cluster.md).",
+        valueName: "postgres://USER@HOST:PORT/DB"))
+    var clusterDB: String?
+
+    @Option(name: .customLong("node-id"), help: ArgumentHelp(
+        "Cluster mode: this node's unique, stable name (default: the host name).", valueName: "NAME"))
+    var nodeId: String?
+
+    @Option(name: .customLong("signal-url"), help: ArgumentHelp(
+        "Cluster mode: where clients reach this node's signaling, for redirects (default: the listen address).",
+        valueName: "ws://HOST:PORT"))
+    var signalURL: String?
+
+    @Option(name: .customLong("node-capacity"), help: ArgumentHelp(
+        "Cluster mode: users this node takes before new rooms go elsewhere; 0 for no cap (default 0).", valueName: "N"))
+    var nodeCapacity: Int?
+
+    @Option(name: .customLong("lease-ttl"), help: ArgumentHelp(
+        "Cluster mode: seconds a node's lease lasts; renewed every fifth of it, fenced after four fifths (default 5).",
+        valueName: "SECONDS"))
+    var leaseTTL: Double?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -220,7 +243,8 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         let apiRate = apiRateLimit ?? file?.apiRateLimit ?? 20
         guard apiRate >= 0 else { throw ValidationError("--api-rate-limit must be 0 (no limit) or more") }
-        let announce = try (mediaAnnounce ?? file?.mediaAnnounce).map { text in
+        let clusterFile = file?.cluster
+        let announce = try (mediaAnnounce ?? file?.mediaAnnounce ?? clusterFile?.mediaAddress).map { text in
             do { return try HostPort(parsing: text) } catch { throw ValidationError("--media-announce: \(error)") }
         }
         if let announce { lines.append("  announced   udp://\(announce)") }
@@ -244,6 +268,25 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--member-rtp-rate, --member-bitrate and --member-rtcp-rate must be 0 (no limit) or more")
         }
         configuration.memberMediaLimits = memberLimits
+        if let database = clusterDB ?? clusterFile?.database {
+            let url = try PostgresURL(parsing: database)
+            let node = nodeId ?? clusterFile?.nodeId ?? ProcessInfo.processInfo.hostName
+            guard !node.isEmpty, node.utf8.count <= 128 else { throw ValidationError("--node-id must be 1 to 128 bytes") }
+            let signal = signalURL ?? clusterFile?.signalURL
+            if let signal, !(signal.hasPrefix("ws://") || signal.hasPrefix("wss://")) {
+                throw ValidationError("--signal-url must be a ws:// or wss:// URL")
+            }
+            if signal == nil, ["0.0.0.0", "::"].contains(listenAddress.host) {
+                throw ValidationError("--listen \(listenAddress) is a wildcard address: give --signal-url, where clients reach this node")
+            }
+            let capacity = nodeCapacity ?? clusterFile?.capacity ?? 0
+            guard capacity >= 0 else { throw ValidationError("--node-capacity must be 0 (no cap) or more") }
+            let ttl = leaseTTL ?? clusterFile?.leaseTtlSeconds ?? 5
+            guard ttl >= 0.5, ttl <= 600 else { throw ValidationError("--lease-ttl must be 0.5 to 600 seconds") }
+            configuration.cluster = ClusterConfiguration(
+                database: url, nodeId: node, signalURL: signal, capacity: capacity, leaseTTL: .milliseconds(Int64(ttl * 1000)))
+            lines.append("  cluster     node \(node), \(url), lease \(ttl) s")
+        }
         return (configuration, lines.joined(separator: "\n"))
     }
 

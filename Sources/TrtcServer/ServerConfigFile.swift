@@ -9,6 +9,16 @@ public struct ServerConfigFile: Codable, Sendable {
         public var requirePrivateMapKey: Bool?
     }
     public struct Credential: Codable, Sendable { public var secretId: String; public var secretKey: String }
+    /// Cluster mode (docs/cluster.md): `--cluster-db`, `--node-id`, `--signal-url`, `--media-announce`,
+    /// `--node-capacity`, `--lease-ttl`.
+    public struct Cluster: Codable, Sendable {
+        public var database: String
+        public var nodeId: String?
+        public var signalURL: String?
+        public var mediaAddress: String?
+        public var capacity: Int?
+        public var leaseTtlSeconds: Double?
+    }
 
     public var listen: String?
     public var media: String?
@@ -35,6 +45,7 @@ public struct ServerConfigFile: Codable, Sendable {
     public var insecurePlaintext: Bool?
     /// `--public-metrics`: /metrics and /healthz for every peer, not only this host's.
     public var publicMetrics: Bool?
+    public var cluster: Cluster?
 
     public static func load(_ path: String) throws -> ServerConfigFile {
         let data: Data

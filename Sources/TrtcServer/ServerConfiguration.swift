@@ -60,6 +60,9 @@ public struct ServerConfiguration: Sendable {
     public var mirror: HostPort?
     /// `--tls-cert`/`--tls-key`: the listener speaks TLS only (`wss://`, `https://`); nil: plaintext.
     public var tls: NIOSSLContext?
+    /// Cluster mode (`--cluster-db`, config `cluster`): rooms placed across nodes through PostgreSQL. nil: the
+    /// embedded single node, with no database.
+    public var cluster: ClusterConfiguration?
     /// Set when plaintext was allowed on a non-loopback address (`--insecure-plaintext`): logged at start-up and
     /// reported by /healthz, so nobody runs it that way unknowingly.
     public var plaintextWarning: String?

@@ -26,6 +26,15 @@ public final class ServerMetrics: Sendable {
     let apiOK: Counter
     let apiFailed: Counter
     let media: MediaMetrics
+    // Cluster mode (docs/cluster.md); present and zero on a single node.
+    let clusterLeaseHeld: Gauge
+    let clusterFences: Counter
+    let clusterDatabaseErrors: Counter
+    let clusterPlacementsLocal: Counter
+    let clusterRedirects: Counter
+    let clusterPlacementsRefused: Counter
+    let clusterCommandsExecuted: Counter
+    let clusterCommandsForwarded: Counter
 
     public init() {
         rooms = registry.makeGauge(descriptor: .init(metricName: "trtc_rooms", unitName: "", helpText: "Rooms that exist now"))
@@ -55,6 +64,16 @@ public final class ServerMetrics: Sendable {
         apiOK = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "ok")])
         apiFailed = registry.makeCounter(descriptor: .init(metricName: "trtc_api_requests_total", unitName: "", helpText: apiHelp), labels: [("result", "error")])
         media = MediaMetrics(registry: registry)
+        clusterLeaseHeld = registry.makeGauge(descriptor: .init(metricName: "trtc_cluster_lease_held", unitName: "", helpText: "1 while this node holds its cluster lease"))
+        clusterFences = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_fences_total", unitName: "", helpText: "Times this node stopped serving because its lease could not be renewed"))
+        clusterDatabaseErrors = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_database_errors_total", unitName: "", helpText: "Cluster database statements that failed"))
+        let placementHelp = "Entries that needed a room placement, by outcome"
+        clusterPlacementsLocal = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_placements_total", unitName: "", helpText: placementHelp), labels: [("outcome", "local")])
+        clusterRedirects = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_placements_total", unitName: "", helpText: placementHelp), labels: [("outcome", "redirect")])
+        clusterPlacementsRefused = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_placements_total", unitName: "", helpText: placementHelp), labels: [("outcome", "refused")])
+        let commandHelp = "Server-API commands between nodes, by direction"
+        clusterCommandsExecuted = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_commands_total", unitName: "", helpText: commandHelp), labels: [("direction", "executed")])
+        clusterCommandsForwarded = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_commands_total", unitName: "", helpText: commandHelp), labels: [("direction", "forwarded")])
     }
 
     func refused(_ refusal: ConnectionLimiter.Refusal) -> Counter {

@@ -106,6 +106,8 @@ struct SignalingMessageHandler: Sendable {
             registry.switchRole(seq: seq, role: role, session: session)
         case .publish(let seq, let video, let audio):
             registry.publish(seq: seq, video: video, audio: audio, session: session)
+        case .offer(let seq, let sdp, let streams):
+            registry.renegotiate(seq: seq, sdp: sdp, streams: streams, session: session)
         }
     }
 
@@ -121,7 +123,7 @@ extension ClientMessage {
     var stateChangeSeq: UInt32? {
         switch self {
         case .enter(let request): request.seq
-        case .publish(let seq, _, _), .switchRole(let seq, _): seq
+        case .publish(let seq, _, _), .switchRole(let seq, _), .offer(let seq, _, _): seq
         case .leave, .heartbeat: nil
         }
     }

@@ -65,6 +65,10 @@ final class SignalingSession: Sendable {
         ByteBuffer(string: message.text)
     }
 
+    /// The address the client reached this connection at (an IP address), where a browser is told to send media
+    /// when the media grant names no host.
+    var localHost: String? { channel.localAddress?.ipAddress }
+
     func touch() {
         lastSeen.store(MonotonicClock.milliseconds, ordering: .relaxed)
     }

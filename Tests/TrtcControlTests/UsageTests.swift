@@ -9,7 +9,7 @@ struct UsageTests {
 
     static let badCommandLines: [(arguments: [String], message: String)] = [
         ([], "trtcctl: name a command: enter, exit"),
-        (["server"], "trtcctl: name a server command: remove-user or dismiss"),
+        (["server"], "trtcctl: name a server command: remove-user, dismiss or nodes"),
         (["bogus"], "Unexpected argument 'bogus'"),
         (["enter", "--room", "0", "--user", "alice"] + key, "[-3318] roomId 0 is outside 1…4294967294"),
         (["enter", "--room", "4294967295", "--user", "alice"] + key, "[-3318] roomId 4294967295 is outside"),

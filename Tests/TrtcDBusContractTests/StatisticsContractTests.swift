@@ -36,6 +36,20 @@ struct StatisticsContractTests {
         remote.videoFreezeCount = 1
         remote.videoTotalBlockTime = 420
         remote.videoBlockRate = 2
+        remote.jitterBufferDelay = 80
+        remote.videoJitterBufferDelay = 45
+        remote.audioJitterBufferDelay = 80
+        remote.videoDecoderErrors = 1
+        remote.videoFramesMissingReference = 6
+        remote.videoNacksSent = 12
+        remote.videoNackRequests = 20
+        remote.videoNackRetries = 8
+        remote.videoRetransmissionsReceived = 11
+        remote.videoPlisSent = 3
+        remote.videoKeyFramesDecoded = 4
+        remote.audioTotalSamples = 9_000_000_000
+        remote.audioConcealedSamples = 48_000
+        remote.audioFecSamples = 960
         statistics.remote = [remote, RoomStatistics.Remote(userId: "carol")]
         return statistics
     }()
@@ -55,6 +69,8 @@ struct StatisticsContractTests {
         let remote = try #require(top["remoteArray"]?.unwrappedVariant.array?.first?.stringKeyedDictionary)
         #expect(Set(remote.keys) == Set(RoomStatistics.remoteKeys))
         #expect(remote["userId"]?.unwrappedVariant == .string("bob"))
+        #expect(remote["audioTotalSamples"]?.unwrappedVariant == .uint64(9_000_000_000), "sample counts are t")
+        #expect(remote["videoNackRetries"]?.unwrappedVariant == .uint32(8))
         #expect(try RoomStatistics(top) == Self.sample)
         // Unknown keys are ignored (new ones may come), missing ones read as 0, a known key of another type is an error.
         var extended = top

@@ -65,4 +65,27 @@ struct PipeWireAudioPlaybackTests {
         #expect(playback.nodeId == nil)
         #expect(try environment.dump().contains { $0.isNode && $0.properties["node.name"] == name } == false)
     }
+
+    @Test func playbackWaitsForTheTargetDelayAndShrinksTowardsItSlowly() async throws {
+        let loop = try PipeWireLoop(name: "trtcd-test-playback-target", remote: environment.socketPath)
+        let playback = try AudioPlayback(loop: loop, nodeName: "trtcd.remote.target.audio", description: "test remote audio")
+        defer { playback.stop() }
+        // 80 ms queued with a 100 ms target: nothing plays yet.
+        playback.enqueue(Tone.sine(frequency: 440, count: 3840, startingAt: 0), targetDelaySamples: 4800)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(playback.playbackStatistics.samplesPlayed == 0, "waits for the target")
+        #expect(playback.playbackStatistics.targetSamples == 4800)
+        // 400 ms more with the target down to 40 ms: it plays, and skips 10 ms at most every 500 ms while too much is queued.
+        playback.enqueue(Tone.sine(frequency: 440, count: 19_200, startingAt: 3840), targetDelaySamples: 1920)
+        try await waitUntil("the queue played out", timeout: .seconds(3)) { playback.playbackStatistics.silenceSamples > 0 }
+        let statistics = playback.playbackStatistics
+        #expect(statistics.started)
+        #expect(statistics.samplesSkipped > 0 && statistics.samplesSkipped <= 480 * 2, "\(statistics.samplesSkipped) skipped")
+        #expect(statistics.samplesPlayed + statistics.samplesSkipped == 23_040, "every sample played or skipped: \(statistics)")
+        // Targets are kept within 40–300 ms.
+        playback.enqueue([], targetDelaySamples: 1)
+        #expect(playback.playbackStatistics.targetSamples == playback.prebufferSamples)
+        playback.enqueue([], targetDelaySamples: 48_000)
+        #expect(playback.playbackStatistics.targetSamples == playback.maximumTargetSamples)
+    }
 }

@@ -1,51 +1,102 @@
 import Testing
 import TrtcRTP
 
-/// The receiver's NACK schedule: a gap is asked for at once, then every 40 ms while missing, at most 3 times.
+/// The receiver's NACK schedule: a gap is asked for at once, then once per round trip (at least 20 ms apart), at most
+/// 10 times or 1 s; an outage-sized gap or an oversized list asks for a key frame instead.
 @Suite struct NACKRequesterTests {
     static func ms(_ value: Int) -> Duration { .milliseconds(value) }
+    static let rtt = ms(50)
 
-    @Test func gapIsAskedForAtOnceThenEvery40msAtMostThreeTimes() {
-        var requester = NACKRequester()
-        #expect(requester.packetArrived(sequenceNumber: 10, now: Self.ms(0)).isEmpty)
-        #expect(requester.packetArrived(sequenceNumber: 14, now: Self.ms(1)) == [11, 12, 13], "oldest first")
-        #expect(requester.packetArrived(sequenceNumber: 15, now: Self.ms(20)).isEmpty, "not yet due again")
-        #expect(requester.packetArrived(sequenceNumber: 12, now: Self.ms(30)).isEmpty, "a late packet only fills its gap")
-        #expect(requester.packetArrived(sequenceNumber: 16, now: Self.ms(41)) == [11, 13])
-        #expect(requester.packetArrived(sequenceNumber: 17, now: Self.ms(81)) == [11, 13])
-        #expect(requester.packetArrived(sequenceNumber: 18, now: Self.ms(200)).isEmpty, "asked 3 times: given up")
+    /// Feeds packet `number` at `now` (its RTP timestamp: `now` on the 90 kHz clock).
+    @discardableResult
+    static func arrive(_ requester: inout NACKRequester, _ number: UInt16, at now: Duration, rtt: Duration? = rtt) -> NACKRequester.Update {
+        requester.packetArrived(sequenceNumber: number, rtpTimestamp: UInt32(now / .milliseconds(1) * 90), now: now, roundTrip: rtt).update
     }
 
-    @Test func jumpsOfMoreThan100AreLeftToAKeyFrame() {
+    @Test func gapIsAskedForAtOnceThenOncePerRoundTrip() {
         var requester = NACKRequester()
-        _ = requester.packetArrived(sequenceNumber: 0, now: Self.ms(0))
-        #expect(requester.packetArrived(sequenceNumber: 101, now: Self.ms(1)).isEmpty, "a jump of 101: 100 missing")
-        #expect(requester.packetArrived(sequenceNumber: 201, now: Self.ms(2)) == Array(102...200), "a jump of 100: 99 missing")
+        #expect(Self.arrive(&requester, 10, at: Self.ms(0)).due.isEmpty)
+        #expect(Self.arrive(&requester, 14, at: Self.ms(1)).due == [11, 12, 13], "oldest first, at once")
+        #expect(requester.nextDeadline(roundTrip: Self.rtt) == Self.ms(51))
+        #expect(requester.poll(now: Self.ms(40), roundTrip: Self.rtt).due.isEmpty, "not before a round trip")
+        #expect(requester.packetArrived(sequenceNumber: 12, rtpTimestamp: 90, now: Self.ms(45), roundTrip: Self.rtt).wasRequested)
+        #expect(requester.poll(now: Self.ms(51), roundTrip: Self.rtt).due == [11, 13])
+        #expect(requester.poll(now: Self.ms(101), roundTrip: Self.rtt).due == [11, 13])
+        #expect(requester.counters.requests == 7 && requester.counters.retries == 4 && requester.counters.repaired == 1)
     }
 
-    @Test func numbersFallingMoreThan100BehindAreGivenUp() {
+    @Test func aShortRoundTripStillRetriesAtMost50TimesASecond() {
         var requester = NACKRequester()
-        _ = requester.packetArrived(sequenceNumber: 65_534, now: Self.ms(0))
-        #expect(requester.packetArrived(sequenceNumber: 1, now: Self.ms(1)) == [65_535, 0], "across the wrap")
-        for number in UInt16(2)...UInt16(99) { _ = requester.packetArrived(sequenceNumber: number, now: Self.ms(2)) }
-        #expect(requester.packetArrived(sequenceNumber: 100, now: Self.ms(50)) == [0], "65535 is 101 behind")
+        Self.arrive(&requester, 1, at: Self.ms(0), rtt: Self.ms(1))
+        #expect(Self.arrive(&requester, 3, at: Self.ms(0), rtt: Self.ms(1)).due == [2])
+        #expect(requester.poll(now: Self.ms(10), roundTrip: Self.ms(1)).due.isEmpty)
+        #expect(requester.poll(now: Self.ms(20), roundTrip: Self.ms(1)).due == [2])
+    }
+
+    @Test func tenRequestsThenGivenUp() {
+        var requester = NACKRequester()
+        Self.arrive(&requester, 100, at: Self.ms(0))
+        var asked = Self.arrive(&requester, 102, at: Self.ms(0)).due.count
+        var givenUp: [UInt16] = []
+        for step in 1...12 {
+            let update = requester.poll(now: Self.ms(50 * step), roundTrip: Self.rtt)
+            asked += update.due.count
+            givenUp += update.givenUp
+        }
+        #expect(asked == 10, "asked ten times")
+        #expect(givenUp == [101], "then given up")
+        #expect(requester.outstanding == 0 && requester.counters.givenUp == 1)
+    }
+
+    @Test func aPacketMissingForASecondIsGivenUpWhateverTheRoundTrip() {
+        var requester = NACKRequester()
+        Self.arrive(&requester, 7, at: Self.ms(0), rtt: Self.ms(400))
+        Self.arrive(&requester, 9, at: Self.ms(0), rtt: Self.ms(400))
+        #expect(requester.poll(now: Self.ms(999), roundTrip: Self.ms(400)).givenUp.isEmpty)
+        #expect(requester.poll(now: Self.ms(1000), roundTrip: Self.ms(400)).givenUp == [8])
+    }
+
+    @Test func anOutageSizedGapAsksForAKeyFrameNotForPackets() {
+        var requester = NACKRequester()
+        _ = requester.packetArrived(sequenceNumber: 500, rtpTimestamp: 0, now: Self.ms(0), roundTrip: Self.rtt)
+        let update = requester.packetArrived(sequenceNumber: 560, rtpTimestamp: 180_000, now: Self.ms(2000), roundTrip: Self.rtt).update
+        #expect(update.keyframeNeeded, "2 s of media missing")
+        #expect(update.due.isEmpty && requester.outstanding == 0)
+    }
+
+    @Test func tooManyMissingAsksForAKeyFrame() {
+        var configuration = NACKRequester.Configuration()
+        configuration.maximumMissing = 20
+        var requester = NACKRequester(configuration: configuration)
+        Self.arrive(&requester, 0, at: Self.ms(0))
+        #expect(Self.arrive(&requester, 15, at: Self.ms(1)).due.count == 14)
+        let update = Self.arrive(&requester, 25, at: Self.ms(2))
+        #expect(update.keyframeNeeded && update.givenUp.count == 14 && requester.outstanding == 0)
+    }
+
+    @Test func sequenceNumbersWrap() {
+        var requester = NACKRequester()
+        Self.arrive(&requester, 65_534, at: Self.ms(0))
+        #expect(Self.arrive(&requester, 1, at: Self.ms(1)).due == [65_535, 0], "across the wrap, oldest first")
+        requester.forget(before: 0)
+        #expect(requester.poll(now: Self.ms(100), roundTrip: Self.rtt).due == [0], "65535 forgotten")
     }
 
     @Test func duplicatesAndOldPacketsAskForNothing() {
         var requester = NACKRequester()
-        _ = requester.packetArrived(sequenceNumber: 500, now: Self.ms(0))
-        _ = requester.packetArrived(sequenceNumber: 503, now: Self.ms(1))
-        #expect(requester.packetArrived(sequenceNumber: 503, now: Self.ms(100)).isEmpty, "duplicate: nothing due is sent")
-        #expect(requester.packetArrived(sequenceNumber: 400, now: Self.ms(100)).isEmpty)
-        #expect(requester.packetArrived(sequenceNumber: 504, now: Self.ms(100)) == [501, 502])
+        Self.arrive(&requester, 500, at: Self.ms(0))
+        Self.arrive(&requester, 503, at: Self.ms(1))
+        #expect(Self.arrive(&requester, 503, at: Self.ms(10)).due.isEmpty)
+        #expect(Self.arrive(&requester, 400, at: Self.ms(10)).due.isEmpty)
+        #expect(requester.outstanding == 2)
     }
 
     @Test func resetForgetsTheStream() {
         var requester = NACKRequester()
-        _ = requester.packetArrived(sequenceNumber: 1, now: Self.ms(0))
-        _ = requester.packetArrived(sequenceNumber: 5, now: Self.ms(1))
+        Self.arrive(&requester, 1, at: Self.ms(0))
+        Self.arrive(&requester, 5, at: Self.ms(1))
         requester.reset()
-        #expect(requester.packetArrived(sequenceNumber: 9000, now: Self.ms(100)).isEmpty, "a new stream's first packet")
-        #expect(requester.packetArrived(sequenceNumber: 9001, now: Self.ms(200)).isEmpty, "the old gap is forgotten")
+        #expect(Self.arrive(&requester, 9000, at: Self.ms(100)).due.isEmpty, "a new stream's first packet")
+        #expect(requester.poll(now: Self.ms(200), roundTrip: Self.rtt).due.isEmpty, "the old gap is forgotten")
     }
 }

@@ -175,6 +175,33 @@ struct StatisticsTests {
         #expect(again.local == .excellent && again.remote == ["bob": .excellent])
     }
 
+    @Test("the receivers' counts are passed on as totals; jitterBufferDelay is the larger of the video and audio delays")
+    func receiveSideCounts() {
+        var meter = StatisticsMeter()
+        var counters = Self.counters(at: 0, transport: nil)
+        meter.prime(counters)
+        var shown = RemoteVideoStatistics(width: 640, height: 360)
+        shown.decoderErrors = 1
+        shown.jitterBufferDelay = .microseconds(42_400)
+        shown.jitterBuffer.framesMissingReference = 7
+        shown.jitterBuffer.nackMessages = 12
+        shown.jitterBuffer.nack.requests = 20
+        shown.jitterBuffer.nack.retries = 8
+        shown.jitterBuffer.nack.repaired = 11
+        shown.jitterBuffer.pictureLossIndications = 3
+        shown.jitterBuffer.keyframes = 2
+        counters = Self.counters(at: 2, transport: nil)
+        counters.remoteVideo = ["bob": shown]
+        counters.remoteAudio = ["bob": RemoteAudioStatistics(totalSamples: 96_000, concealedSamples: 1_920, fecSamples: 960,
+                                                             jitterBufferDelay: .milliseconds(60))]
+        let bob = try! #require(meter.report(counters, remoteUsers: ["bob"]).statistics.remote.first)
+        #expect(bob.videoDecoderErrors == 1 && bob.videoFramesMissingReference == 7 && bob.videoNacksSent == 12)
+        #expect(bob.videoNackRequests == 20 && bob.videoNackRetries == 8 && bob.videoRetransmissionsReceived == 11)
+        #expect(bob.videoPlisSent == 3 && bob.videoKeyFramesDecoded == 2)
+        #expect(bob.videoJitterBufferDelay == 42 && bob.audioJitterBufferDelay == 60 && bob.jitterBufferDelay == 60)
+        #expect(bob.audioTotalSamples == 96_000 && bob.audioConcealedSamples == 1_920 && bob.audioFecSamples == 960)
+    }
+
     @Test("/proc/stat's cpu line: busy is all but idle and iowait")
     func procStat() {
         let parsed = SystemCPUTimes(procStat: "cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")

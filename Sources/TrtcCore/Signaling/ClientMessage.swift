@@ -6,6 +6,23 @@ public enum ClientMessage: Sendable, Equatable {
     case switchRole(seq: UInt32, role: Role)
     /// Publish state; a nil field is left as it is.
     case publish(seq: UInt32, video: Bool?, audio: Bool?)
+    /// A browser member's new SDP offer (docs/protocol.md §3) and which member's stream each receiving section is for.
+    case offer(seq: UInt32, sdp: String, streams: [StreamRequest])
+}
+
+/// One receiving section of a browser's offer and the stream it asks for on it.
+public struct StreamRequest: Sendable, Equatable {
+    public var mid: String
+    public var userId: String
+    public var kind: String
+
+    public init(mid: String, userId: String, kind: String) {
+        self.mid = mid
+        self.userId = userId
+        self.kind = kind
+    }
+
+    var json: JSONValue { .object(["mid": .string(mid), "userId": .string(userId), "kind": .string(kind)]) }
 }
 
 /// The `enter` request. Identifiers are carried raw so that the server, not the decoder, validates them
@@ -25,10 +42,13 @@ public struct EnterRequest: Sendable, Equatable {
     public var media: MediaOffer?
     /// Tencent's room permission ticket (docs/security.md H3); nil or empty when the client has none.
     public var privateMapKey: String?
+    /// A browser's SDP offer (docs/protocol.md §3), instead of `media`.
+    public var sdp: String?
 
     public init(seq: UInt32, sdkAppId: Int64?, userId: String?, userSig: String?, roomId: Int64?, strRoomId: String?,
                 scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
-                media: MediaOffer? = nil, privateMapKey: String? = nil) {
+                media: MediaOffer? = nil, privateMapKey: String? = nil, sdp: String? = nil) {
+        self.sdp = sdp
         self.seq = seq
         self.sdkAppId = sdkAppId
         self.userId = userId
@@ -45,7 +65,7 @@ public struct EnterRequest: Sendable, Equatable {
 
     public init(seq: UInt32, sdkAppId: UInt32, userId: String, userSig: String, room: RoomName,
                 scene: Scene = .rtc, role: Role = .anchor, video: Bool = false, audio: Bool = false,
-                media: MediaOffer? = nil, privateMapKey: String? = nil) {
+                media: MediaOffer? = nil, privateMapKey: String? = nil, sdp: String? = nil) {
         var roomId: Int64?
         var strRoomId: String?
         switch room {
@@ -54,7 +74,7 @@ public struct EnterRequest: Sendable, Equatable {
         }
         self.init(seq: seq, sdkAppId: Int64(sdkAppId), userId: userId, userSig: userSig, roomId: roomId,
                   strRoomId: strRoomId, scene: scene, role: role, video: video, audio: audio, media: media,
-                  privateMapKey: privateMapKey)
+                  privateMapKey: privateMapKey, sdp: sdp)
     }
 }
 
@@ -87,7 +107,8 @@ extension ClientMessage {
                 media: try message.fields["media"].flatMap { value throws(SignalingError) in
                     value == .null ? nil : try MediaOffer(value, seq: seq)
                 },
-                privateMapKey: try message.string("privateMapKey", code: .invalidPrivateMapKey)))
+                privateMapKey: try message.string("privateMapKey", code: .invalidPrivateMapKey),
+                sdp: try message.string("sdp")))
         case "leave":
             return .leave(seq: try message.requireSeq())
         case "heartbeat":
@@ -98,6 +119,24 @@ extension ClientMessage {
             return .switchRole(seq: seq, role: role)
         case "publish":
             return .publish(seq: try message.requireSeq(), video: try message.bool("video"), audio: try message.bool("audio"))
+        case "offer":
+            let seq = try message.requireSeq()
+            guard let sdp = try message.string("sdp") else { throw .badMessage("offer needs sdp", seq: seq) }
+            var streams: [StreamRequest] = []
+            switch message.fields["streams"] ?? .array([]) {
+            case .array(let items):
+                for item in items {
+                    let fields = try MessageFields(item)
+                    guard let mid = try fields.string("mid"), let userId = try fields.string("userId"),
+                          let kind = try fields.string("kind") else {
+                        throw .badMessage("each of offer.streams needs mid, userId and kind", seq: seq)
+                    }
+                    streams.append(StreamRequest(mid: mid, userId: userId, kind: kind))
+                }
+            default:
+                throw .badMessage("offer.streams must be an array", seq: seq)
+            }
+            return .offer(seq: seq, sdp: sdp, streams: streams)
         case let other:
             throw .badMessage("unknown message type \(String(other.prefix(64)).debugDescription)", seq: message.seq)
         }
@@ -128,6 +167,7 @@ extension ClientMessage {
             if let v = request.strRoomId { fields["strRoomId"] = .string(v) }
             if let v = request.media { fields["media"] = v.json }
             if let v = request.privateMapKey, !v.isEmpty { fields["privateMapKey"] = .string(v) }
+            if let v = request.sdp { fields["sdp"] = .string(v) }
             return .object(fields)
         case .leave(let seq):
             return .object(["type": .string("leave"), "seq": .integer(Int64(seq))])
@@ -140,6 +180,9 @@ extension ClientMessage {
             if let video { fields["video"] = .bool(video) }
             if let audio { fields["audio"] = .bool(audio) }
             return .object(fields)
+        case .offer(let seq, let sdp, let streams):
+            return .object(["type": .string("offer"), "seq": .integer(Int64(seq)), "sdp": .string(sdp),
+                            "streams": .array(streams.map(\.json))])
         }
     }
 

@@ -18,6 +18,11 @@ public enum ServerMessage: Sendable, Equatable {
     /// The server is going away; the client should reconnect and enter again.
     case shutdown(message: String)
     case pong
+    /// Cluster mode: the room of this `enter` lives on another node; enter again at `url` (`ws://…`/`wss://…`).
+    /// The server closes the connection right after (docs/protocol.md, "Redirect").
+    case redirect(seq: UInt32, url: String, node: String)
+    /// A browser member's SDP answer to its `offer` (docs/protocol.md §3).
+    case answer(seq: UInt32, sdp: String)
 
     public struct Entered: Sendable, Equatable {
         public var seq: UInt32
@@ -29,10 +34,13 @@ public enum ServerMessage: Sendable, Equatable {
         public var departureTimeoutMs: Int
         /// Members the server listed with an invalid userId, left out of `members` (security finding M5).
         public var droppedMembers: Int
+        /// The SDP answer to a browser's `enter.sdp` offer; nil for other clients.
+        public var sdp: String?
 
         public init(seq: UInt32, userId: String, room: RoomName, members: [MemberInfo], media: MediaGrant,
-                    heartbeatMs: Int, departureTimeoutMs: Int, droppedMembers: Int = 0) {
+                    heartbeatMs: Int, departureTimeoutMs: Int, droppedMembers: Int = 0, sdp: String? = nil) {
             self.droppedMembers = droppedMembers
+            self.sdp = sdp
             self.seq = seq
             self.userId = userId
             self.room = room
@@ -59,6 +67,7 @@ extension ServerMessage {
             case .numeric(let id): fields["roomId"] = .integer(Int64(id))
             case .string(let id): fields["strRoomId"] = .string(id)
             }
+            if let sdp = e.sdp { fields["sdp"] = .string(sdp) }
             return .object(fields)
         case .error(let error):
             var fields: [String: JSONValue] = [
@@ -83,6 +92,10 @@ extension ServerMessage {
             return .object(["type": .string("shutdown"), "message": .string(message)])
         case .pong:
             return .object(["type": .string("pong")])
+        case .redirect(let seq, let url, let node):
+            return .object(["type": .string("redirect"), "seq": .integer(Int64(seq)), "url": .string(url), "node": .string(node)])
+        case .answer(let seq, let sdp):
+            return .object(["type": .string("answer"), "seq": .integer(Int64(seq)), "sdp": .string(sdp)])
         }
     }
 
@@ -137,7 +150,7 @@ extension ServerMessage {
                 media: try MediaGrant(try need(m.fields["media"], "media")),
                 heartbeatMs: Int(try need(m.integer("heartbeatMs"), "heartbeatMs")),
                 departureTimeoutMs: Int(try need(m.integer("departureTimeoutMs"), "departureTimeoutMs")),
-                droppedMembers: dropped))
+                droppedMembers: dropped, sdp: try m.string("sdp")))
         case "error":
             let kind = SignalingError.Kind(rawValue: try m.string("kind") ?? "") ?? .refused
             let code = try need(m.integer("code"), "code")
@@ -165,6 +178,14 @@ extension ServerMessage {
             return .shutdown(message: try m.string("message") ?? "")
         case "pong":
             return .pong
+        case "redirect":
+            let url = try need(m.string("url"), "url")
+            guard url.utf8.count <= 2048, url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
+                throw .badMessage("redirect url must be a ws:// or wss:// URL of at most 2048 bytes")
+            }
+            return .redirect(seq: try m.requireSeq(), url: url, node: String((try m.string("node") ?? "").prefix(256)))
+        case "answer":
+            return .answer(seq: try m.requireSeq(), sdp: try need(m.string("sdp"), "sdp"))
         case let other:
             throw .badMessage("unknown message type \(String(other.prefix(64)).debugDescription)")
         }

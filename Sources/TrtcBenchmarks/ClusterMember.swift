@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import Synchronization
+import TrtcClient
+import TrtcCore
+import TrtcHarness
+
+/// One simulated member of `trtc-bench cluster`: enters through its entry URL, follows redirects (≤ 3), heartbeats,
+/// and when its connection is lost comes back through the entry URL as trtcd does; records when it was admitted,
+/// where, and when it was told to exit.
+final class ClusterMember: Sendable {
+    struct State: Sendable {
+        var enteredAt: ContinuousClock.Instant?
+        var node: String?
+        var exitAt: ContinuousClock.Instant?
+        var lostAt: ContinuousClock.Instant?
+    }
+
+    let userId: String
+    let room: UInt32
+    let entry: String
+    private let state = Mutex(State())
+
+    init(userId: String, room: UInt32, entry: String) {
+        self.userId = userId
+        self.room = room
+        self.entry = entry
+    }
+
+    var current: State { state.withLock { $0 } }
+
+    private enum End { case redirected(String), exited, lost }
+
+    /// Runs until cancelled or told to exit.
+    func run(credentials: ServerCredentials, nodeOfURL: @escaping @Sendable (String) -> String?) async {
+        var logger = Logger(label: "bench-member")
+        logger.logLevel = .critical
+        var target = entry
+        var hops = 0
+        while !Task.isCancelled {
+            let end: End
+            let connectedTo = target
+            do {
+                end = try await SignalingClient.withConnection(server: connectedTo, logger: logger) { channel in
+                    channel.send(.enter(EnterRequest(seq: channel.makeSeq(), sdkAppId: credentials.sdkAppId, userId: self.userId,
+                                                     userSig: credentials.userSig(self.userId), room: .numeric(self.room))))
+                    return await withTaskGroup(of: End?.self) { group in
+                        group.addTask {
+                            do {
+                                for try await message in channel.messages {
+                                    switch message {
+                                    case .entered:
+                                        let node = nodeOfURL(connectedTo)
+                                        self.state.withLock {
+                                            $0.enteredAt = ContinuousClock.now
+                                            $0.node = node
+                                        }
+                                    case .redirect(_, let url, _):
+                                        return .redirected(url)
+                                    case .exit:
+                                        self.state.withLock { $0.exitAt = ContinuousClock.now }
+                                        return .exited
+                                    case .error:
+                                        // Refused (a node without its lease, no node free): try again, as trtcd does.
+                                        return .lost
+                                    default:
+                                        continue
+                                    }
+                                }
+                            } catch {}
+                            return .lost
+                        }
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try? await Task.sleep(for: .seconds(1))
+                                channel.send(.heartbeat)
+                            }
+                            return nil
+                        }
+                        let end = await group.next() ?? .lost
+                        group.cancelAll()
+                        return end ?? .lost
+                    }
+                }
+            } catch {
+                end = .lost
+            }
+            switch end {
+            case .redirected(let url) where hops < 3:
+                hops += 1
+                target = url
+                continue
+            case .exited:
+                return
+            default:
+                state.withLock { state in
+                    if state.enteredAt != nil && state.lostAt == nil { state.lostAt = ContinuousClock.now }
+                }
+                hops = 0
+                target = entry
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+/// A browser's SDP offer, checked for what trtc-server's media transport speaks (docs/protocol.md §3): one
+/// BUNDLEd ICE/DTLS transport with rtcp-mux, the server as ICE-lite agent and DTLS server, VP8 at payload type 96 and
+/// Opus at 111 (the SFU forwards packets unchanged, so every member uses trtcd's payload types), at most one sending
+/// audio and one sending video section, whose SSRCs become the member's.
+public struct BrowserOffer: Sendable, Equatable {
+    public enum Direction: String, Sendable {
+        case sendrecv, sendonly, recvonly, inactive
+
+        /// The browser sends on this section.
+        public var sends: Bool { self == .sendrecv || self == .sendonly }
+        /// The browser receives on this section.
+        public var receives: Bool { self == .sendrecv || self == .recvonly }
+    }
+
+    public struct Section: Sendable, Equatable {
+        public var mid: String
+        /// nil: a section trtc-server does not carry (data channel, another kind); answered rejected.
+        public var kind: MediaKind?
+        public var direction: Direction
+        /// What the browser sends on it (its primary SSRC, not the retransmission one); nil when it sends nothing.
+        public var ssrc: UInt32?
+        /// `m=` kind and protocol, kept to answer a rejected section with the same line.
+        public var mediaLine: String
+        public var reducedSizeRTCP: Bool
+    }
+
+    public enum MediaKind: String, Sendable, Equatable {
+        case audio, video
+
+        /// The one codec of the kind and its payload type, as trtcd sends it (TrtcRTP's `RTPPayloadType`).
+        public var payloadType: Int { self == .audio ? 111 : 96 }
+        public var rtpmap: String { self == .audio ? "opus/48000/2" : "VP8/90000" }
+    }
+
+    public var ufrag: String
+    public var password: String
+    /// "sha-256 AB:CD:…", as `MediaOffer.fingerprint`.
+    public var fingerprint: String
+    public var sections: [Section]
+
+    /// SSRCs of the sending sections, which become the member's.
+    public var audioSsrc: UInt32? { sections.first { $0.kind == .audio && $0.ssrc != nil }?.ssrc }
+    public var videoSsrc: UInt32? { sections.first { $0.kind == .video && $0.ssrc != nil }?.ssrc }
+
+    public init(sdp: String) throws(SDPError) {
+        let description = try SessionDescription.parse(sdp)
+        func shared(_ name: String, of media: SessionDescription.Media) -> String? { media.value(name) ?? description.value(name) }
+
+        var sections: [Section] = []
+        var credentials: (ufrag: String, password: String, fingerprint: String)?
+        var mids = Set<String>()
+        for media in description.media {
+            guard let mid = media.value("mid"), !mid.isEmpty, mid.utf8.count <= 32 else {
+                throw SDPError("every media section needs an a=mid of 1 to 32 characters")
+            }
+            guard mids.insert(mid).inserted else { throw SDPError("mid \(mid.debugDescription) is used twice") }
+            let mediaLine = "\(media.kind) \(media.proto) \(media.formats.joined(separator: " "))"
+            let direction = Self.direction(of: media) ?? Self.direction(of: description) ?? .sendrecv
+            let kind = MediaKind(rawValue: media.kind)
+            guard let kind, media.port != 0, media.proto == "UDP/TLS/RTP/SAVPF" else {
+                sections.append(Section(mid: mid, kind: nil, direction: .inactive, ssrc: nil, mediaLine: mediaLine, reducedSizeRTCP: false))
+                continue
+            }
+            guard let ufrag = shared("ice-ufrag", of: media), let password = shared("ice-pwd", of: media),
+                  let fingerprint = shared("fingerprint", of: media) else {
+                throw SDPError("section \(mid) lacks a=ice-ufrag, a=ice-pwd or a=fingerprint")
+            }
+            if let credentials, credentials != (ufrag, password, fingerprint) {
+                throw SDPError("section \(mid) has other ICE credentials or fingerprint than the first: every section must be BUNDLEd on one transport")
+            }
+            credentials = (ufrag, password, fingerprint)
+            let setup = shared("setup", of: media) ?? "actpass"
+            guard setup == "actpass" || setup == "active" else {
+                throw SDPError("a=setup:\(setup) in section \(mid): the browser must be the DTLS client (actpass or active)")
+            }
+            guard media.has("rtcp-mux") else { throw SDPError("section \(mid) lacks a=rtcp-mux") }
+            let wanted = "\(kind.payloadType) \(kind.rtpmap)"
+            guard media.formats.contains(String(kind.payloadType)),
+                  media.values("rtpmap").contains(where: { $0.lowercased() == wanted.lowercased() }) else {
+                throw SDPError("section \(mid) must offer \(kind.rtpmap) as payload type \(kind.payloadType) (as Chrome does): the SFU forwards packets unchanged")
+            }
+            var ssrc: UInt32?
+            if direction.sends {
+                guard let sent = try Self.primarySsrc(of: media, mid: mid) else {
+                    throw SDPError("sending section \(mid) declares no a=ssrc")
+                }
+                ssrc = sent
+                if sent <= 1 { throw SDPError("SSRC \(sent) in section \(mid) is reserved") }
+                if sections.contains(where: { $0.kind == kind && $0.ssrc != nil }) {
+                    throw SDPError("more than one sending \(kind.rawValue) section: a member publishes one stream of each kind")
+                }
+            }
+            sections.append(Section(mid: mid, kind: kind, direction: direction, ssrc: ssrc, mediaLine: mediaLine,
+                                    reducedSizeRTCP: media.has("rtcp-rsize")))
+        }
+        guard let credentials else { throw SDPError("no audio or video section") }
+        guard Self.isICEString(credentials.ufrag, 4...256), Self.isICEString(credentials.password, 22...256) else {
+            throw SDPError("a=ice-ufrag must be 4 to 256 and a=ice-pwd 22 to 256 ICE characters")
+        }
+        let parts = credentials.fingerprint.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "sha-256" else {
+            throw SDPError("a=fingerprint must be sha-256 (it is \(String(credentials.fingerprint.prefix(16)).debugDescription))")
+        }
+        let bundled = Set(description.values("group").flatMap { group -> [String] in
+            let fields = group.split(separator: " ").map(String.init)
+            return fields.first == "BUNDLE" ? Array(fields.dropFirst()) : []
+        })
+        for section in sections where section.kind != nil && !bundled.contains(section.mid) {
+            throw SDPError("section \(section.mid) is not in the a=group:BUNDLE (use bundlePolicy max-bundle)")
+        }
+        self.ufrag = credentials.ufrag
+        self.password = credentials.password
+        self.fingerprint = "sha-256 " + parts[1].uppercased()
+        self.sections = sections
+    }
+
+    private static func direction(of media: SessionDescription.Media) -> Direction? {
+        media.attributes.lazy.compactMap { $0.value == nil ? Direction(rawValue: $0.name) : nil }.first
+    }
+
+    private static func direction(of description: SessionDescription) -> Direction? {
+        description.attributes.lazy.compactMap { $0.value == nil ? Direction(rawValue: $0.name) : nil }.first
+    }
+
+    /// The SSRC the browser sends media with: the first of an `a=ssrc-group:FID` (the second is its retransmission
+    /// stream), else the first `a=ssrc`.
+    private static func primarySsrc(of media: SessionDescription.Media, mid: String) throws(SDPError) -> UInt32? {
+        for group in media.values("ssrc-group") {
+            let fields = group.split(separator: " ")
+            if fields.first == "FID" || fields.first == "SIM" {
+                guard fields.count >= 2, let ssrc = UInt32(fields[1]) else { throw SDPError("malformed a=ssrc-group in section \(mid)") }
+                return ssrc
+            }
+        }
+        guard let first = media.values("ssrc").first else { return nil }
+        guard let ssrc = UInt32(first.prefix { $0 != " " }) else { throw SDPError("malformed a=ssrc in section \(mid)") }
+        return ssrc
+    }
+
+    /// RFC 8839 ice-char: letters, digits, `+` and `/`.
+    static func isICEString(_ text: String, _ lengths: ClosedRange<Int>) -> Bool {
+        lengths.contains(text.utf8.count)
+            && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2B || $0 == 0x2F }
+    }
+}

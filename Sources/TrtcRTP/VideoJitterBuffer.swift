@@ -1,0 +1,444 @@
+/// A receiver's video jitter buffer for one VP8 stream (modelled on libwebrtc's packet buffer, frame buffer, NACK
+/// requester and jitter estimator, and mediasoup's NackGenerator/KeyFrameRequestManager): RTP packets in, whole
+/// decodable frames out at their render time, with the RTCP feedback that repairs what is missing.
+///
+/// - Frames are assembled by `VP8FrameAssembler`.
+/// - A frame is handed to the decoder only when it is decodable: a key frame, or a delta frame whose references were
+///   decoded (`isDecodable`: PictureID continuity with the last reference frame, non-reference frames in between
+///   allowed; TL0PICIDX for temporal layers; sequence-number continuity without a PictureID). Frames whose reference
+///   is missing are held while the missing packets are being repaired and dropped when repair fails; then the
+///   buffer waits for a key frame and never hands out a delta frame before it.
+/// - NACK (`NACKRequester`): a gap is asked for at once, then once per round trip, at most 10 times or 1 s; a gap
+///   too long to repair, or a given-up packet the frames need, means a key frame.
+/// - PLI: sent when a key frame is needed, then every `keyframeRetryInterval` while still needed and the stream is
+///   alive, not while a key frame is on its way (its first packet arrived and its missing packets are being asked
+///   for); never once a key frame was handed out.
+/// - Timing: a frame's render time is its media time mapped onto the arrival clock by the fastest recent frame, plus
+///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`, 95th
+///   percentile over ~10 s) plus the round trip when frames needed retransmissions lately, within
+///   `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
+///
+/// A value type without I/O: `insert` and `poll` return what to do (`Actions`); time is the caller's monotonic
+/// clock. Memory is bounded by the assembler's packet capacity and `maximumPendingFrames`.
+public struct VideoJitterBuffer: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var minimumDelay: Duration = .milliseconds(10)
+        public var maximumDelay: Duration = .milliseconds(500)
+        /// How fast the current delay may follow its target, in seconds per second.
+        public var delayIncreaseRate = 0.25
+        public var delayDecreaseRate = 0.1
+        /// Frames whose arrival sets the delay target (~10 s at 30 fps).
+        public var estimatorWindow = 300
+        public var keyframeRetryInterval: Duration = .milliseconds(200)
+        /// Packets held at most (a 1080p key frame is ~150).
+        public var packetCapacity = 2048
+        /// Complete frames held at most (waiting for their render time or a missing reference).
+        public var maximumPendingFrames = 120
+        /// The stream counts as alive (worth a PLI) while a packet arrived within this.
+        public var aliveTimeout: Duration = .seconds(1)
+        public var nack = NACKRequester.Configuration()
+
+        public init() {}
+    }
+
+    /// What to do now.
+    public struct Actions: Sendable, Equatable {
+        /// Frames to decode now, in decoding order.
+        public var frames: [ReassembledVP8Frame] = []
+        /// Sequence numbers to NACK now, oldest first.
+        public var nacks: [UInt16] = []
+        /// Send a PLI now.
+        public var pictureLossIndication = false
+        /// When to call `poll` next (nil: only when a packet arrives).
+        public var nextPoll: Duration?
+
+        public init() {}
+    }
+
+    /// Cumulative counts (since the buffer was made; `resetStream` keeps them).
+    public struct Counters: Sendable, Equatable {
+        public var packetsReceived = 0
+        public var packetsDuplicate = 0
+        public var framesAssembled = 0
+        /// Frames handed to the decoder, and key frames among them.
+        public var framesDecodable = 0
+        public var keyframes = 0
+        /// Complete frames dropped because a frame they reference was lost (never given to the decoder).
+        public var framesMissingReference = 0
+        /// Frames handed out after their render time (waited for a repair, or the delay was too short).
+        public var framesLate = 0
+        /// RTCP NACK messages to send (one per `Actions` with numbers) and PLIs.
+        public var nackMessages = 0
+        public var pictureLossIndications = 0
+        public var nack = NACKRequester.Counters()
+
+        public init() {}
+    }
+
+    private struct Chain: Sendable {
+        var lastSequence: Int64
+        var pictureID: Int64?
+        var lastReferencePictureID: Int64?
+        var tl0: (index: UInt8, pictureID: Int64)?
+        /// Recently decoded PictureIDs and their temporal layer (bounded).
+        var decoded: [Int64: UInt8] = [:]
+    }
+
+    private struct Pending: Sendable {
+        var frame: VP8FrameAssembler.Frame
+        var pictureID: Int64?
+        var mediaTime: Double
+    }
+
+    public let configuration: Configuration
+    private var counterValues = Counters()
+    private var assembler: VP8FrameAssembler
+    private var nack: NACKRequester
+    private var estimator: DelayVariationEstimator
+    private var ssrc: UInt32?
+    private var pending: [Pending] = []
+    private var chain: Chain?
+    /// Set while a key frame is needed: delta frames ending at or after this sequence number cannot be decoded (what
+    /// they reference was lost); frames before it still can. `Int64.min`: none can (the decoder has no state).
+    private var keyframeNeededFrom: Int64? = .min
+    private var needsKeyframe: Bool { keyframeNeededFrom != nil }
+    /// A new stream: no PLI before its first frame is complete (its first packets may simply be reordered), unless
+    /// something else asks for a key frame.
+    private var awaitingFirstFrame = true
+    private var lastPictureLossIndication: Duration?
+    private var keyframeOnTheWaySince: Duration?
+    private var lastArrival: Duration?
+    /// PictureIDs seen in packets: non-reference (N) and temporal layer, for frames not (yet) complete.
+    private var knownPictures: [Int64: (nonReference: Bool, temporalLayer: UInt8?)] = [:]
+    private var highestPictureID: Int64?
+    private var highestTimestamp: Int64?
+    private var repairedFrames: [Duration] = []
+    private var currentDelaySeconds: Double?
+    private var lastTimingUpdate: Duration?
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        assembler = VP8FrameAssembler(capacity: configuration.packetCapacity)
+        nack = NACKRequester(configuration: configuration.nack)
+        estimator = DelayVariationEstimator(window: configuration.estimatorWindow)
+    }
+
+    public var counters: Counters {
+        var counters = counterValues
+        counters.nack = nack.counters
+        return counters
+    }
+
+    /// The delay now added to the fastest frames' arrival before they are shown.
+    public var currentDelay: Duration { .seconds(currentDelaySeconds ?? Self.seconds(configuration.minimumDelay)) }
+
+    /// The delay the buffer is moving towards.
+    public func targetDelay(roundTrip: Duration?, now: Duration) -> Duration {
+        let repairsLately = repairedFrames.filter { now - $0 <= .seconds(10) }.count >= 3
+        let repairAllowance = repairsLately ? (roundTrip ?? configuration.nack.defaultRoundTrip) : .zero
+        let target = configuration.minimumDelay + .seconds(estimator.variation) + repairAllowance
+        return min(configuration.maximumDelay, target)
+    }
+
+    /// Takes one received packet at `arrival`; malformed VP8 throws and changes nothing.
+    public mutating func insert(_ packet: RTPPacket, arrival: Duration, roundTrip: Duration?) throws(RTPParseError) -> Actions {
+        let (descriptor, dataOffset) = try VP8PayloadDescriptor.parse(packet.payload)
+        if ssrc != packet.ssrc {
+            resetStream()
+            ssrc = packet.ssrc
+        }
+        counterValues.packetsReceived += 1
+        lastArrival = arrival
+        var actions = Actions()
+        let previousHighest = nack.highestSequence
+        let (update, wasRequested) = nack.packetArrived(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp,
+                                                        now: arrival, roundTrip: roundTrip)
+        apply(update, to: &actions, gapStart: previousHighest.map { $0 + 1 } ?? .min)
+        guard let sequence = nack.extended(packet.sequenceNumber) else { return actions }
+        if let pictureID = descriptor.pictureID.map({ unwrapPictureID($0, long: descriptor.hasLongPictureID) }) {
+            knownPictures[pictureID] = (descriptor.isNonReference, descriptor.temporalLayerIndex)
+        }
+        let stored = VP8FrameAssembler.Packet(rtpTimestamp: packet.timestamp, marker: packet.marker, descriptor: descriptor,
+                                              data: packet.payload[dataOffset...], arrival: arrival, repaired: wasRequested)
+        let (frame, accepted, overflowed) = assembler.insert(stored, sequence: sequence)
+        if !accepted { counterValues.packetsDuplicate += 1 }
+        if overflowed { waitForKeyframe(from: .min) }
+        if let frame { add(frame) }
+        let polled = poll(now: arrival, roundTrip: roundTrip)
+        actions.frames += polled.frames
+        actions.nacks = Array(Set(actions.nacks + polled.nacks)).sorted { sequenceOrder($0, $1) }
+        actions.pictureLossIndication = actions.pictureLossIndication || polled.pictureLossIndication
+        actions.nextPoll = polled.nextPoll
+        if !actions.nacks.isEmpty && polled.nacks.isEmpty { counterValues.nackMessages += 1 }
+        return actions
+    }
+
+    /// Hands out frames whose render time came, retries NACKs and PLIs that are due.
+    public mutating func poll(now: Duration, roundTrip: Duration?) -> Actions {
+        var actions = Actions()
+        updateDelay(now: now, roundTrip: roundTrip)
+        apply(nack.poll(now: now, roundTrip: roundTrip), to: &actions, gapStart: .max)
+        var nextRender: Duration?
+        while let index = pending.firstIndex(where: { isDecodable($0) }) {
+            let render = renderTime(pending[index])
+            guard render <= now else {
+                nextRender = render
+                break
+            }
+            // Frames before it can no longer be decoded: what they reference was lost.
+            counterValues.framesMissingReference += index
+            pending.removeFirst(index)
+            let next = pending.removeFirst()
+            if render < now - .milliseconds(10) { counterValues.framesLate += 1 }
+            actions.frames.append(handOut(next))
+        }
+        if let from = keyframeNeededFrom {
+            // Only a key frame can follow the break: delta frames after it are dropped as they complete.
+            let cannotDecode = { (entry: Pending) in !entry.frame.isKeyframe && entry.frame.lastSequence >= from }
+            counterValues.framesMissingReference += pending.filter(cannotDecode).count
+            pending.removeAll(where: cannotDecode)
+        }
+        if needsKeyframe, !awaitingFirstFrame, let lastArrival, now - lastArrival <= configuration.aliveTimeout {
+            let onTheWay = keyframeOnTheWay(now: now)
+            if !onTheWay, lastPictureLossIndication.map({ now - $0 >= configuration.keyframeRetryInterval }) ?? true {
+                actions.pictureLossIndication = true
+                lastPictureLossIndication = now
+                counterValues.pictureLossIndications += 1
+            }
+        }
+        if !actions.nacks.isEmpty { counterValues.nackMessages += 1 }
+        var deadlines = [nack.nextDeadline(roundTrip: roundTrip), nextRender].compactMap { $0 }
+        if needsKeyframe, !awaitingFirstFrame, let lastArrival {
+            let retry = (lastPictureLossIndication ?? now) + configuration.keyframeRetryInterval
+            if retry <= lastArrival + configuration.aliveTimeout { deadlines.append(retry) }
+        }
+        actions.nextPoll = deadlines.min().map { max($0, now) }
+        return actions
+    }
+
+    /// The frame handed out last could not be used (decode error, over a budget, too large): what follows needs a
+    /// key frame. Returns true when a PLI should go out now.
+    public mutating func decoderNeedsKeyframe(now: Duration) -> Bool {
+        chain = nil
+        waitForKeyframe(from: .min)
+        return pictureLossDue(now: now)
+    }
+
+    /// A key frame is wanted now from outside (the node opened): true when a PLI should go out now.
+    public mutating func requestKeyframe(now: Duration) -> Bool {
+        waitForKeyframe(from: .min)
+        return pictureLossDue(now: now)
+    }
+
+    /// The stream started over (new SSRC, or told so): start again at the next key frame. Counters stay.
+    public mutating func resetStream() {
+        assembler.reset()
+        nack.reset()
+        estimator.reset()
+        pending = []
+        chain = nil
+        keyframeNeededFrom = .min
+        awaitingFirstFrame = true
+        lastPictureLossIndication = nil
+        keyframeOnTheWaySince = nil
+        knownPictures = [:]
+        highestPictureID = nil
+        highestTimestamp = nil
+        repairedFrames = []
+        currentDelaySeconds = nil
+        ssrc = nil
+    }
+
+    // MARK: decodability
+
+    private func isDecodable(_ entry: Pending) -> Bool {
+        if entry.frame.isKeyframe { return true }
+        if let from = keyframeNeededFrom, entry.frame.lastSequence >= from { return false }
+        guard let chain, entry.frame.firstSequence > chain.lastSequence else { return false }
+        let descriptor = entry.frame.descriptor
+        guard let pictureID = entry.pictureID, let lastPictureID = chain.pictureID else {
+            // Without PictureIDs: the frame must follow the last decoded one directly.
+            return entry.frame.firstSequence == chain.lastSequence + 1
+        }
+        guard pictureID > lastPictureID, pictureID - lastPictureID <= 1000 else { return false }
+        if let layer = descriptor.temporalLayerIndex, let tl0 = descriptor.tl0PictureIndex {
+            // Temporal layers (conservative until layers are sent): a TL0 frame needs the previous TL0 frame; a
+            // higher-layer frame needs its TL0 frame and, unless it is a layer sync, every frame since that is not
+            // known to be of a higher layer or non-reference.
+            guard let base = chain.tl0 else { return false }
+            if layer == 0 { return base.index &+ 1 == tl0 }
+            guard base.index == tl0 else { return false }
+            if descriptor.isLayerSync { return true }
+            return (base.pictureID + 1..<pictureID).allSatisfy { between in
+                if chain.decoded[between] != nil { return true }
+                guard let known = knownPictures[between] else { return false }
+                return known.nonReference || (known.temporalLayer ?? 0) > layer
+            }
+        }
+        // One layer: a delta frame references the last reference frame; frames since must be non-reference ones.
+        let reference = chain.lastReferencePictureID ?? lastPictureID
+        return (reference + 1..<pictureID).allSatisfy { between in
+            chain.decoded[between] != nil || knownPictures[between]?.nonReference == true
+        }
+    }
+
+    private mutating func handOut(_ entry: Pending) -> ReassembledVP8Frame {
+        let frame = entry.frame
+        var next = chain ?? Chain(lastSequence: frame.lastSequence)
+        if frame.isKeyframe { next = Chain(lastSequence: frame.lastSequence) }
+        next.lastSequence = frame.lastSequence
+        next.pictureID = entry.pictureID
+        if let pictureID = entry.pictureID {
+            if !frame.descriptor.isNonReference { next.lastReferencePictureID = pictureID }
+            let layer = frame.isKeyframe ? 0 : frame.descriptor.temporalLayerIndex ?? 0
+            if layer == 0, let tl0 = frame.descriptor.tl0PictureIndex { next.tl0 = (tl0, pictureID) }
+            next.decoded[pictureID] = layer
+            if next.decoded.count > 64 { next.decoded = next.decoded.filter { $0.key > pictureID - 64 } }
+            knownPictures = knownPictures.filter { $0.key > pictureID }
+        }
+        let followsLoss = needsKeyframe || chain.map { frame.firstSequence != $0.lastSequence + 1 } ?? false
+        chain = next
+        if frame.isKeyframe {
+            if let from = keyframeNeededFrom, frame.firstSequence >= from {
+                keyframeNeededFrom = nil
+                keyframeOnTheWaySince = nil
+            }
+            counterValues.keyframes += 1
+        }
+        // A copy of it (a duplicate completing the frame again) is no longer wanted.
+        pending.removeAll { $0.frame.lastSequence <= frame.lastSequence }
+        counterValues.framesDecodable += 1
+        // Whatever is older than this frame is no longer wanted.
+        assembler.discard(below: frame.lastSequence + 1)
+        nack.forget(before: UInt16(truncatingIfNeeded: frame.lastSequence + 1))
+        return ReassembledVP8Frame(
+            data: frame.data, rtpTimestamp: frame.rtpTimestamp, ssrc: ssrc ?? 0, isKeyframe: frame.isKeyframe,
+            width: frame.width, height: frame.height, pictureID: frame.descriptor.pictureID,
+            isNonReference: frame.descriptor.isNonReference, followsLoss: followsLoss,
+            firstSequenceNumber: UInt16(truncatingIfNeeded: frame.firstSequence),
+            lastSequenceNumber: UInt16(truncatingIfNeeded: frame.lastSequence))
+    }
+
+    // MARK: frames
+
+    private mutating func add(_ frame: VP8FrameAssembler.Frame) {
+        counterValues.framesAssembled += 1
+        awaitingFirstFrame = false
+        let mediaTime = Double(unwrapTimestamp(frame.rtpTimestamp)) / Double(configuration.nack.clockRate)
+        let arrival = Self.seconds(frame.completed)
+        estimator.record(arrival: arrival, mediaTime: mediaTime, countsForVariation: !frame.isKeyframe && !frame.repaired)
+        if frame.repaired {
+            repairedFrames.append(frame.completed)
+            repairedFrames = repairedFrames.filter { frame.completed - $0 <= .seconds(10) }
+        }
+        if let chain, frame.lastSequence <= chain.lastSequence { return }  // decided already
+        guard !pending.contains(where: { $0.frame.firstSequence == frame.firstSequence }) else {
+            counterValues.packetsDuplicate += 1  // its packets came again after it was complete
+            return
+        }
+        let pictureID = frame.descriptor.pictureID.map { unwrapPictureID($0, long: frame.descriptor.hasLongPictureID) }
+        let entry = Pending(frame: frame, pictureID: pictureID, mediaTime: mediaTime)
+        let index = pending.firstIndex { $0.frame.firstSequence > frame.firstSequence } ?? pending.endIndex
+        pending.insert(entry, at: index)
+        if pending.count > configuration.maximumPendingFrames {
+            // Held too long for a reference that is not coming: start over at a key frame.
+            counterValues.framesMissingReference += 1
+            pending.removeFirst()
+            waitForKeyframe(from: .min)
+        }
+    }
+
+    private func renderTime(_ entry: Pending) -> Duration {
+        let base = estimator.base ?? (Self.seconds(entry.frame.completed) - entry.mediaTime)
+        return .seconds(entry.mediaTime + base + (currentDelaySeconds ?? Self.seconds(configuration.minimumDelay)))
+    }
+
+    private mutating func updateDelay(now: Duration, roundTrip: Duration?) {
+        let target = Self.seconds(targetDelay(roundTrip: roundTrip, now: now))
+        defer { lastTimingUpdate = now }
+        guard let current = currentDelaySeconds, let last = lastTimingUpdate else {
+            currentDelaySeconds = target
+            return
+        }
+        let elapsed = max(0, Self.seconds(now - last))
+        if target > current {
+            currentDelaySeconds = min(target, current + elapsed * configuration.delayIncreaseRate)
+        } else {
+            currentDelaySeconds = max(target, current - elapsed * configuration.delayDecreaseRate)
+        }
+    }
+
+    // MARK: repair
+
+    /// `gapStart`: the first number of a gap the update is about (for `keyframeNeeded`).
+    private mutating func apply(_ update: NACKRequester.Update, to actions: inout Actions, gapStart: Int64) {
+        actions.nacks += update.due
+        let lastDecoded = chain?.lastSequence ?? Int64.min
+        // A packet after the last decoded frame will not come: the frames from it on cannot be decoded.
+        let needed = update.givenUp.compactMap { nack.extended($0) }.filter { $0 > lastDecoded }
+        if update.keyframeNeeded {
+            waitForKeyframe(from: min(gapStart, needed.min() ?? .max))
+        } else if let first = needed.min() {
+            waitForKeyframe(from: first)
+        }
+    }
+
+    /// Frames from `sequence` on need a key frame (an earlier break stays).
+    private mutating func waitForKeyframe(from sequence: Int64) {
+        keyframeNeededFrom = min(keyframeNeededFrom ?? sequence, sequence)
+        awaitingFirstFrame = false
+    }
+
+    private mutating func pictureLossDue(now: Duration) -> Bool {
+        guard lastPictureLossIndication.map({ now - $0 >= configuration.keyframeRetryInterval }) ?? true else { return false }
+        lastPictureLossIndication = now
+        counterValues.pictureLossIndications += 1
+        return true
+    }
+
+    /// A key frame is on its way (its first packet is here, or it is complete and waits for its render time): another
+    /// PLI would only bring a second key frame. Bounded by the NACK give-up time.
+    private mutating func keyframeOnTheWay(now: Duration) -> Bool {
+        guard assembler.holdsKeyframeStart || pending.contains(where: { $0.frame.isKeyframe }) else {
+            keyframeOnTheWaySince = nil
+            return false
+        }
+        let since = keyframeOnTheWaySince ?? now
+        keyframeOnTheWaySince = since
+        return now - since < configuration.nack.maximumAge
+    }
+
+    // MARK: numbers
+
+    private mutating func unwrapPictureID(_ value: UInt16, long: Bool) -> Int64 {
+        let modulus: Int64 = long ? 1 << 15 : 1 << 7
+        guard let highest = highestPictureID else {
+            highestPictureID = Int64(value)
+            return Int64(value)
+        }
+        var delta = (Int64(value) - highest) % modulus
+        if delta < 0 { delta += modulus }
+        if delta >= modulus / 2 { delta -= modulus }
+        let unwrapped = highest + delta
+        highestPictureID = max(highest, unwrapped)
+        return unwrapped
+    }
+
+    private mutating func unwrapTimestamp(_ value: UInt32) -> Int64 {
+        guard let highest = highestTimestamp else {
+            highestTimestamp = Int64(value)
+            return Int64(value)
+        }
+        let unwrapped = highest + Int64(Int32(bitPattern: value &- UInt32(truncatingIfNeeded: highest)))
+        highestTimestamp = max(highest, unwrapped)
+        return unwrapped
+    }
+
+    private func sequenceOrder(_ a: UInt16, _ b: UInt16) -> Bool {
+        (nack.extended(a) ?? 0) < (nack.extended(b) ?? 0)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,316 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import ServiceLifecycle
+import TrtcCore
+import UnixSignals
+
+/// Cluster mode's long-running part: the PostgreSQL client, the schema, the lease (register, renew every
+/// `renewInterval`, fence when it cannot), placements of entries, releases of emptied rooms, and the server-API
+/// commands other nodes send this one (LISTEN/NOTIFY, with a scan of the backlog as the fallback).
+struct ClusterService: Service {
+    let node: ClusterNode
+    let registry: RoomRegistry
+    let metrics: ServerMetrics
+    /// This node's signaling URL, known once the listener is bound (its port may have been 0).
+    let signalURL: @Sendable () async -> String?
+    let mediaAddress: @Sendable () -> String
+    let logger: Logger
+
+    private var store: ClusterStore { node.store }
+    private var configuration: ClusterConfiguration { node.configuration }
+
+    func run() async throws {
+        let lease = NIOLockedValueBox(LeaseState(fenceAfterMs: configuration.fenceAfter.milliseconds))
+        let (scans, scanRequests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask { await runClients() }
+            guard let url = await signalURL() else {
+                group.cancelAll()
+                return
+            }
+            logger.info("cluster: node \(node.nodeId) at \(url); database \(configuration.database)")
+            guard await migrate() else {
+                group.cancelAll()
+                return
+            }
+            group.addTask { await keepLease(lease, signalURL: url, scanRequests: scanRequests) }
+            group.addTask { await watchLease(lease) }
+            group.addTask { await listen(scanRequests: scanRequests) }
+            group.addTask { await executeCommands(scans) }
+            group.addTask { await placeEntries() }
+            group.addTask { await releaseRooms() }
+            group.addTask { await drainOnSignal() }
+            try? await gracefulShutdown()
+            // The members were told already (RoomService shuts down first): give the rooms up now rather than after
+            // the TTL, so that the clients reconnecting elsewhere find them free.
+            if let incarnation = lease.withLockedValue({ $0.incarnation }) {
+                try? await store.resign(nodeId: node.nodeId, incarnation: incarnation)
+            }
+            node.placements.finish()
+            node.releases.finish()
+            group.cancelAll()
+        }
+    }
+
+    /// Runs the database client; when a reset is asked for, cancels it (failing the statements that hang on it)
+    /// and runs a new one.
+    private func runClients() async {
+        while !Task.isCancelled {
+            let current = node.store
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await current.client.run() }
+                group.addTask {
+                    while !Task.isCancelled && !node.resetPending.load(ordering: .relaxed) {
+                        await node.resetWakeup.wait(upTo: .seconds(60))
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            guard node.resetPending.exchange(false, ordering: .relaxed), !Task.isCancelled else { return }
+            metrics.clusterDatabaseErrors.increment()
+            logger.warning("cluster: database statements hang; connecting anew")
+            do {
+                try node.replaceStore()
+            } catch {
+                logger.critical("cluster: cannot make a database client: \(error)")
+                return
+            }
+        }
+    }
+
+    private func migrate() async -> Bool {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let applied = try await ClusterSchema.migrate(store.client, logger: logger)
+                if !applied.isEmpty { logger.notice("cluster: schema migrated to version \(ClusterSchema.latestVersion)") }
+                return true
+            } catch let error as ServerSetupError {
+                logger.critical("cluster: \(error)")
+                return false
+            } catch {
+                logger.error("cluster: cannot migrate the schema yet", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return false
+    }
+
+    // MARK: lease
+
+    private func keepLease(_ lease: NIOLockedValueBox<LeaseState>, signalURL: String,
+                           scanRequests: AsyncStream<Void>.Continuation) async {
+        var ticks = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let sent = MonotonicClock.millisecondsIncludingSuspend
+            let draining = node.isDraining.load(ordering: .relaxed)
+            node.leaseStatementSentMs.store(sent, ordering: .relaxed)
+            do {
+                if lease.withLockedValue({ $0.needsRegistration }) {
+                    let incarnation = UUID()
+                    if try await store.register(nodeId: node.nodeId, incarnation: incarnation, signalURL: signalURL,
+                                                mediaAddress: mediaAddress(), capacity: configuration.capacity,
+                                                draining: draining, ttlMs: configuration.leaseTTLMilliseconds) {
+                        lease.withLockedValue { $0.registered(incarnation, sentMs: sent) }
+                        node.leaseChanged(lease.withLockedValue { $0 })
+                        metrics.clusterLeaseHeld.set(to: 1.0)
+                        logger.notice("cluster: lease taken", metadata: ["node": "\(node.nodeId)", "incarnation": "\(incarnation)"])
+                    } else {
+                        logger.error("cluster: node id \(node.nodeId) is held by another live process; waiting for its lease to end")
+                    }
+                } else {
+                    let stats = registry.stats
+                    let incarnation = lease.withLockedValue { $0.incarnation } ?? UUID()
+                    let extended = try await store.renew(nodeId: node.nodeId, incarnation: incarnation, users: stats.users,
+                                                         rooms: stats.rooms, draining: draining,
+                                                         ttlMs: configuration.leaseTTLMilliseconds)
+                    if let action = lease.withLockedValue({ $0.renewed(extended: extended, sentMs: sent) }) { fence(action) }
+                    node.leaseChanged(lease.withLockedValue { $0 })
+                }
+                if ticks % 5 == 0 {
+                    let view = try await store.nodes()
+                    node.lastView.withLockedValue { $0 = view }
+                }
+            } catch {
+                metrics.clusterDatabaseErrors.increment()
+                logger.warning("cluster: lease renewal failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            node.leaseStatementSentMs.store(0, ordering: .relaxed)
+            scanRequests.yield()
+            ticks += 1
+            if ticks % 60 == 0 { try? await store.pruneCommands() }
+            if ticks % 30 == 15, let incarnation = lease.withLockedValue({ $0.incarnation }) {
+                if let swept = try? await store.sweepOrphans(me: node.nodeId, incarnation: incarnation,
+                                                             keep: registry.claimedRoomKeys), swept > 0 {
+                    logger.info("cluster: \(swept) placements that nobody entered were removed")
+                }
+            }
+            try? await Task.sleep(for: configuration.renewInterval)
+        }
+    }
+
+    /// Checks the lease against the clock ten times a second: a node that could not renew in time fences itself.
+    private func watchLease(_ lease: NIOLockedValueBox<LeaseState>) async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = MonotonicClock.millisecondsIncludingSuspend
+            if let action = lease.withLockedValue({ $0.tick(nowMs: now) }) {
+                node.leaseChanged(lease.withLockedValue { $0 })
+                fence(action)
+            }
+            // A lease statement unanswered for as long as a lease may go unrenewed: its connection is as good as dead.
+            let inFlight = node.leaseStatementSentMs.load(ordering: .relaxed)
+            if inFlight > 0, now - inFlight > configuration.fenceAfter.milliseconds {
+                node.leaseStatementSentMs.store(0, ordering: .relaxed)
+                node.requestReset()
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func fence(_ action: LeaseState.Action) {
+        guard case .fence(let reason) = action else { return }
+        metrics.clusterLeaseHeld.set(to: 0.0)
+        metrics.clusterFences.increment()
+        logger.error("cluster: fencing", metadata: ["reason": "\(reason)"])
+        registry.fence(reason: reason)
+    }
+
+    /// SIGUSR1: no new rooms here from the next renewal on (placement skips draining nodes); the rooms here go on.
+    private func drainOnSignal() async {
+        for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+            guard !node.isDraining.exchange(true, ordering: .relaxed) else { continue }
+            logger.notice("cluster: draining (SIGUSR1): no new rooms are placed on this node")
+        }
+    }
+
+    // MARK: placements and releases
+
+    private func placeEntries() async {
+        await withDiscardingTaskGroup { group in
+            for await job in node.placementJobs {
+                group.addTask { await place(job) }
+            }
+        }
+    }
+
+    private func place(_ job: PlacementJob) async {
+        let key = job.admission.key
+        let seq = job.admission.seq
+        do {
+            var placement: RoomPlacement?
+            // nil once can mean a concurrent first placement committed after the statement's snapshot: ask again.
+            for _ in 0..<3 where placement == nil {
+                guard let incarnation = node.incarnation, node.isServing else { break }
+                placement = try await store.place(key.clusterKey, sdkAppId: key.sdkAppId, me: node.nodeId, incarnation: incarnation)
+            }
+            guard let placement else {
+                metrics.clusterPlacementsRefused.increment()
+                job.session.send(.error(.refused("no cluster node can take the room now", seq: seq)))
+                return
+            }
+            if placement.nodeId == node.nodeId, placement.incarnation == node.incarnation, node.isServing {
+                metrics.clusterPlacementsLocal.increment()
+                registry.enterPlaced(job.admission, session: job.session,
+                                     claim: RoomClaim(incarnation: placement.incarnation, epoch: placement.epoch))
+            } else if placement.nodeId == node.nodeId {
+                job.session.send(.error(.refused("this node is not serving: it holds no cluster lease now", seq: seq)))
+            } else {
+                metrics.clusterRedirects.increment()
+                job.session.send(.redirect(seq: seq, url: placement.signalURL, node: placement.nodeId))
+                job.session.close()
+            }
+        } catch {
+            metrics.clusterDatabaseErrors.increment()
+            logger.warning("cluster: placement failed", metadata: ["error": "\(String(reflecting: error))"])
+            job.session.send(.error(.refused("the cluster database is not reachable", seq: seq)))
+        }
+    }
+
+    private func releaseRooms() async {
+        for await (key, claim) in node.releaseJobs {
+            do {
+                try await store.release(key.clusterKey, sdkAppId: key.sdkAppId, me: node.nodeId,
+                                        incarnation: claim.incarnation, epoch: claim.epoch)
+            } catch {
+                // The row stays: the room is re-placed (or re-claimed here) on its next entry, or dies with the lease.
+                metrics.clusterDatabaseErrors.increment()
+                logger.warning("cluster: release failed", metadata: ["room": "\(key)", "error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    // MARK: commands
+
+    /// Holds one pooled connection in LISTEN: `command NODE` wakes the command scan, `result ID` the caller waiting
+    /// for it. When the connection is lost (a restart, pg_terminate_backend) it listens again and scans the backlog,
+    /// since notifications sent meanwhile are gone.
+    private func listen(scanRequests: AsyncStream<Void>.Continuation) async {
+        let mine = "command " + node.nodeId
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await store.client.withConnection { connection in
+                    try await connection.listen(on: ClusterStore.channel) { notifications in
+                        scanRequests.yield()
+                        for try await notification in notifications {
+                            let payload = notification.payload
+                            if payload == mine {
+                                scanRequests.yield()
+                            } else if payload.hasPrefix("result "), let id = Int64(payload.dropFirst(7)) {
+                                node.resultReady(id)
+                            }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                metrics.clusterDatabaseErrors.increment()
+                logger.warning("cluster: listening connection lost", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Claims this node's commands and runs them on the local rooms: each is claimed once (FOR UPDATE SKIP LOCKED),
+    /// and RemoveUser/DismissRoom are idempotent, so a command is never run twice nor lost while this node lives.
+    private func executeCommands(_ scans: AsyncStream<Void>) async {
+        for await _ in scans {
+            guard let incarnation = node.incarnation else { continue }
+            do {
+                while true {
+                    let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
+                    if claimed.isEmpty { break }
+                    for command in claimed {
+                        let outcome = execute(command)
+                        metrics.clusterCommandsExecuted.increment()
+                        try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
+                    }
+                }
+            } catch {
+                metrics.clusterDatabaseErrors.increment()
+                logger.warning("cluster: command scan failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    private func execute(_ command: ClaimedCommand) -> String {
+        guard case .object(let body)? = try? JSONCoding.parse(command.body),
+              case .integer(let app)? = body["sdkAppId"], let sdkAppId = UInt32(exactly: app),
+              case .string(let room)? = body["room"], let key = RoomKey(sdkAppId: sdkAppId, clusterKey: room) else {
+            return "invalid"
+        }
+        let outcome: RoomTable.APIOutcome
+        switch ClusterNode.Command(rawValue: command.kind) {
+        case .removeUsers:
+            guard case .array(let items)? = body["userIds"] else { return "invalid" }
+            let userIds = items.compactMap { item -> String? in if case .string(let id) = item { id } else { nil } }
+            outcome = registry.removeUsers(userIds, from: key)
+        case .dismiss:
+            outcome = registry.dismiss(key)
+        case nil:
+            return "invalid"
+        }
+        return outcome == .done ? "done" : "roomNotExist"
+    }
+}

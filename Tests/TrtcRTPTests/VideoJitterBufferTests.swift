@@ -1,0 +1,350 @@
+import Testing
+import TrtcMediaTestSupport
+import TrtcRTP
+
+/// The video jitter buffer without I/O: frames assembled from reordered, duplicated and lost packets, only decodable
+/// frames handed out and at their render time, NACKs per round trip, PLIs while a key frame is needed, the delay
+/// following the measured jitter, bounded memory.
+@Suite struct VideoJitterBufferTests {
+    static func ms(_ value: Double) -> Duration { .microseconds(Int(value * 1000)) }
+    static let rtt = ms(40)
+    static let frameInterval = 1.0 / 30
+
+    /// A VP8 sender at 30 fps: frame `i` has RTP timestamp `i * 3000`, key frames and delta frames of `bytes` bytes
+    /// split into packets of at most `packetSize` bytes.
+    struct Sender {
+        var packetizer: VP8Packetizer
+        var index = 0
+
+        init(firstSequence: UInt16 = 1000, packetSize: Int = 220, pictureID: UInt16 = 100) {
+            packetizer = try! VP8Packetizer(ssrc: 0x1234, maximumPacketSize: packetSize, initialSequenceNumber: firstSequence,
+                                            timestampOffset: 0, initialPictureID: pictureID)
+        }
+
+        /// The next frame's packets and its nominal send time (seconds).
+        mutating func frame(key: Bool = false, bytes: Int = 500, droppable: Bool = false) -> (packets: [RTPPacket], time: Double) {
+            defer { index += 1 }
+            var data: [UInt8] = key ? [0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00] : [0x01]
+            data += [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: max(0, bytes - data.count))
+            return (packetizer.packetize(data, rtpTimestamp: UInt32(index * 3000), isDroppable: droppable), Double(index) * frameInterval)
+        }
+    }
+
+    /// What came out of the buffer.
+    struct Output {
+        var frames: [(frame: ReassembledVP8Frame, at: Duration)] = []
+        var nacks: [(numbers: [UInt16], at: Duration)] = []
+        var plis: [Duration] = []
+
+        mutating func take(_ actions: VideoJitterBuffer.Actions, at now: Duration) {
+            frames += actions.frames.map { ($0, now) }
+            if !actions.nacks.isEmpty { nacks.append((actions.nacks, now)) }
+            if actions.pictureLossIndication { plis.append(now) }
+        }
+    }
+
+    /// Inserts `packets` at `now`, then polls whenever the buffer asks until `until`.
+    static func feed(_ buffer: inout VideoJitterBuffer, _ packets: [RTPPacket], at now: Duration, into output: inout Output,
+                     rtt: Duration? = rtt) throws {
+        for packet in packets { output.take(try buffer.insert(packet, arrival: now, roundTrip: rtt), at: now) }
+    }
+
+    static func run(_ buffer: inout VideoJitterBuffer, from start: Duration, until end: Duration, into output: inout Output,
+                    rtt: Duration? = rtt) {
+        var now = start
+        while true {
+            let actions = buffer.poll(now: now, roundTrip: rtt)
+            output.take(actions, at: now)
+            guard let next = actions.nextPoll, next <= end else { return }
+            now = max(next, now + .microseconds(1))
+        }
+    }
+
+    @Test func framesComeOutWholeInOrderAtTheirRenderTime() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        for index in 0..<10 {
+            let (packets, time) = sender.frame(key: index == 0)
+            #expect(packets.count >= 2)
+            let arrival = Duration.seconds(time)
+            let before = output.frames.count
+            try Self.feed(&buffer, packets, at: arrival, into: &output)
+            #expect(output.frames.count == before, "not before its render time")
+            Self.run(&buffer, from: arrival, until: arrival + Self.ms(30), into: &output)
+            #expect(output.frames.count == before + 1)
+            if let shown = output.frames.last { #expect(abs((shown.at - arrival) / .milliseconds(1) - 10) < 1, "render = arrival + 10 ms") }
+        }
+        #expect(output.frames.map(\.frame.pictureID) == (100..<110).map { UInt16($0) })
+        #expect(output.frames.first?.frame.isKeyframe == true && output.frames.first?.frame.width == 320)
+        #expect(output.nacks.isEmpty && output.plis.isEmpty)
+        #expect(buffer.counters.framesDecodable == 10 && buffer.counters.framesMissingReference == 0)
+    }
+
+    @Test func reorderedAndDuplicatedPacketsMakeEachFrameOnce() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender(packetSize: 120)
+        var output = Output()
+        var all: [RTPPacket] = []
+        for index in 0..<4 { all += sender.frame(key: index == 0).packets }
+        // Every pair swapped, and every packet twice.
+        var shuffled: [RTPPacket] = []
+        for pair in stride(from: 0, to: all.count, by: 2) {
+            let slice = Array(all[pair..<min(pair + 2, all.count)])
+            shuffled += slice.reversed() + slice
+        }
+        try Self.feed(&buffer, shuffled, at: .zero, into: &output)
+        Self.run(&buffer, from: .zero, until: .seconds(1), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101, 102, 103])
+        #expect(buffer.counters.packetsDuplicate == all.count)
+        let asked = output.nacks.flatMap(\.numbers)
+        #expect(Set(asked).count == asked.count, "a swapped packet is asked for at most once: \(asked)")
+        #expect(output.plis.isEmpty)
+    }
+
+    @Test func aLostPacketHoldsTheFramesAfterItUntilItIsRepaired() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        var withheld: RTPPacket?
+        for index in 0..<6 {
+            var (packets, time) = sender.frame(key: index == 0)
+            if index == 2 { withheld = packets.removeFirst() }
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+            Self.run(&buffer, from: .seconds(time), until: .seconds(time + Self.frameInterval - 0.001), into: &output)
+        }
+        let lost = try #require(withheld)
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101], "frames 102… wait for the lost packet")
+        #expect(output.nacks.first?.numbers == [lost.sequenceNumber], "asked for at once")
+        // The retransmission arrives: the held frames come out, in order, late.
+        let now = Duration.seconds(6 * Self.frameInterval)
+        try Self.feed(&buffer, [lost], at: now, into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101, 102, 103, 104, 105])
+        #expect(buffer.counters.nack.repaired == 1 && buffer.counters.framesMissingReference == 0 && output.plis.isEmpty)
+        #expect(buffer.counters.framesLate >= 3)
+    }
+
+    @Test func whenRepairFailsDeltaFramesAreDroppedAndAKeyFrameIsAskedForEvery200msUntilOneArrives() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        var time = 0.0
+        for index in 0..<60 {  // 2 s; frame 3 lost for good
+            var packets: [RTPPacket]
+            (packets, time) = sender.frame(key: index == 0)
+            if index == 3 { packets.removeLast() }
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+            Self.run(&buffer, from: .seconds(time), until: .seconds(time + Self.frameInterval - 0.001), into: &output)
+        }
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101, 102], "nothing after the loss reaches the decoder")
+        // Asked for once per round trip (40 ms) ten times, then a PLI, then one every 200 ms.
+        let requests = output.nacks.map(\.at)
+        #expect(requests.count == 10, "\(requests.count) NACKs")
+        let gaps = zip(requests.dropFirst(), requests).map { ($0 - $1) / .milliseconds(1) }
+        #expect(gaps.allSatisfy { $0 >= 39.9 && $0 < 50 }, "retries per round trip: \(gaps)")
+        let firstPLI = try #require(output.plis.first)
+        #expect(firstPLI > requests.last!, "the PLI follows the failed repair")
+        let pliGaps = zip(output.plis.dropFirst(), output.plis).map { ($0 - $1) / .milliseconds(1) }
+        #expect(pliGaps.allSatisfy { $0 >= 199.9 && $0 < 240 }, "PLI retries: \(pliGaps)")
+        #expect(buffer.counters.framesMissingReference > 40)
+        // A key frame ends it: shown, then the deltas after it; no more PLIs.
+        let plis = output.plis.count
+        for index in 0..<10 {
+            let (packets, time) = sender.frame(key: index == 0)
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+            Self.run(&buffer, from: .seconds(time), until: .seconds(time + Self.frameInterval - 0.001), into: &output)
+        }
+        #expect(output.frames.count == 13 && output.frames[3].frame.isKeyframe && output.frames[3].frame.followsLoss)
+        #expect(output.plis.count == plis)
+    }
+
+    @Test func aStreamJoinedMidwayAsksForAKeyFrameAndShowsNothingBeforeIt() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        for _ in 0..<12 {
+            let (packets, time) = sender.frame()
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+            Self.run(&buffer, from: .seconds(time), until: .seconds(time + Self.frameInterval - 0.001), into: &output)
+        }
+        #expect(output.frames.isEmpty)
+        #expect(output.plis.count == 2, "at once and 200 ms later: \(output.plis)")
+        let (packets, time) = sender.frame(key: true)
+        try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+        Self.run(&buffer, from: .seconds(time), until: .seconds(time + 0.1), into: &output)
+        #expect(output.frames.count == 1 && output.frames[0].frame.isKeyframe)
+    }
+
+    @Test func noPLIWhileTheKeyFrameIsBeingRepaired() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender(packetSize: 100)
+        var output = Output()
+        _ = buffer.requestKeyframe(now: .zero)
+        var (packets, _) = sender.frame(key: true, bytes: 2000)
+        let missing = packets.remove(at: 5)
+        try Self.feed(&buffer, packets, at: Self.ms(10), into: &output)
+        // The retransmission takes a while (lost again twice), the key frame is on its way meanwhile.
+        Self.run(&buffer, from: Self.ms(10), until: Self.ms(300), into: &output)
+        #expect(output.plis.isEmpty, "\(output.plis)")
+        #expect(output.nacks.count >= 5)
+        try Self.feed(&buffer, [missing], at: Self.ms(300), into: &output)
+        Self.run(&buffer, from: Self.ms(300), until: Self.ms(400), into: &output)
+        #expect(output.frames.count == 1 && output.frames[0].frame.isKeyframe)
+    }
+
+    @Test func anOutageAsksForAKeyFrameAtOnceInsteadOfItsPackets() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        for index in 0..<5 {
+            let (packets, time) = sender.frame(key: index == 0)
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+        }
+        for _ in 0..<60 { _ = sender.frame() }  // 2 s sent into the outage
+        let (packets, time) = sender.frame()
+        try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+        #expect(output.nacks.isEmpty)
+        #expect(output.plis == [.seconds(time)], "PLI with the first packet after the outage")
+    }
+
+    @Test func sequenceNumbersAndPictureIDsWrap() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender(firstSequence: 65_530, pictureID: 0x7FFD)
+        var output = Output()
+        var withheld: RTPPacket?
+        for index in 0..<8 {
+            var (packets, time) = sender.frame(key: index == 0)
+            if index == 3 { withheld = packets.removeLast() }
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+        }
+        let lost = try #require(withheld)
+        #expect(output.nacks.first?.numbers == [lost.sequenceNumber])
+        try Self.feed(&buffer, [lost], at: .seconds(0.3), into: &output)
+        Self.run(&buffer, from: .seconds(0.3), until: .seconds(1), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [0x7FFD, 0x7FFE, 0x7FFF, 0, 1, 2, 3, 4])
+    }
+
+    @Test func aLostNonReferenceFrameDoesNotStopTheOnesAfterIt() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        for index in 0..<5 {
+            var (packets, time) = sender.frame(key: index == 0, droppable: index == 2)
+            if index == 2 { packets.removeLast() }  // a non-reference frame, incomplete
+            try Self.feed(&buffer, packets, at: .seconds(time), into: &output)
+        }
+        Self.run(&buffer, from: .seconds(0.2), until: .seconds(0.4), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [100, 101, 103, 104])
+        #expect(output.plis.isEmpty)
+    }
+
+    @Test func withoutPictureIDsSequenceNumbersDecide() throws {
+        var buffer = VideoJitterBuffer()
+        var output = Output()
+        var sequence: UInt16 = 10
+        func frame(_ index: Int, key: Bool) throws -> [RTPPacket] {
+            defer { sequence &+= 2 }
+            let head: [UInt8] = key ? [0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00] : [0x01, 0x02]
+            return [
+                try RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(index * 3000), ssrc: 9,
+                              payload: [0x10] + head),
+                try RTPPacket(payloadType: 96, marker: true, sequenceNumber: sequence &+ 1, timestamp: UInt32(index * 3000), ssrc: 9,
+                              payload: [0x00, 0x33]),
+            ]
+        }
+        try Self.feed(&buffer, try frame(0, key: true), at: .zero, into: &output)
+        try Self.feed(&buffer, try frame(1, key: false), at: Self.ms(33), into: &output)
+        var third = try frame(2, key: false)
+        third.removeFirst()
+        try Self.feed(&buffer, third, at: Self.ms(66), into: &output)
+        try Self.feed(&buffer, try frame(3, key: false), at: Self.ms(100), into: &output)
+        Self.run(&buffer, from: Self.ms(100), until: Self.ms(300), into: &output)
+        #expect(output.frames.count == 2, "frame 3 does not follow the last decoded one")
+    }
+
+    @Test func temporalLayersNeedTheirTL0Frame() throws {
+        var buffer = VideoJitterBuffer()
+        var output = Output()
+        // L1T2: T0 T1 T0 T1 …; the second T0 (tl0 1) is lost: its T1 and the next T0 wait, the first T1 does not.
+        var sequence: UInt16 = 1
+        func frame(_ index: Int, key: Bool, layer: UInt8, tl0: UInt8) throws -> RTPPacket {
+            defer { sequence &+= 1 }
+            let descriptor = VP8PayloadDescriptor(isStartOfPartition: true, pictureID: UInt16(index), tl0PictureIndex: tl0,
+                                                  temporalLayerIndex: layer, isLayerSync: false)
+            let head: [UInt8] = key ? [0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00] : [0x01, 0x02]
+            return try RTPPacket(payloadType: 96, marker: true, sequenceNumber: sequence, timestamp: UInt32(index * 3000), ssrc: 9,
+                                 payload: descriptor.serialized() + head)
+        }
+        let frames = [
+            try frame(0, key: true, layer: 0, tl0: 0), try frame(1, key: false, layer: 1, tl0: 0),
+            try frame(2, key: false, layer: 0, tl0: 1), try frame(3, key: false, layer: 1, tl0: 1),
+            try frame(4, key: false, layer: 0, tl0: 2),
+        ]
+        for (index, packet) in frames.enumerated() where index != 2 {
+            try Self.feed(&buffer, [packet], at: Self.ms(Double(index) * 33), into: &output)
+        }
+        Self.run(&buffer, from: Self.ms(140), until: Self.ms(300), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [0, 1])
+        try Self.feed(&buffer, [frames[2]], at: Self.ms(300), into: &output)
+        #expect(output.frames.map(\.frame.pictureID) == [0, 1, 2, 3, 4])
+    }
+
+    @Test func theDelayFollowsTheJitterUpAndComesBackDownSlowly() throws {
+        var buffer = VideoJitterBuffer()
+        var sender = Sender()
+        var output = Output()
+        var random = SplitMix64(seed: 5)
+        var clock = Duration.zero
+        /// A FIFO path: each frame arrives `extra` after it was sent, never before the previous one.
+        func deliver(_ packets: [RTPPacket], sent: Double, extra: Double) throws {
+            let arrival = max(clock, .seconds(sent + extra))
+            Self.run(&buffer, from: clock, until: arrival - .microseconds(1), into: &output)
+            try Self.feed(&buffer, packets, at: arrival, into: &output)
+            clock = arrival
+        }
+        for index in 0..<300 {  // 10 s with 0–60 ms of extra delay per frame
+            let (packets, sent) = sender.frame(key: index == 0)
+            try deliver(packets, sent: sent, extra: Double(random.next() % 60) / 1000)
+        }
+        let jittery = buffer.currentDelay / .milliseconds(1)
+        #expect(jittery > 50 && jittery < 80, "≈ 95th percentile of 0–60 ms + 10 ms: \(jittery)")
+        let lateWhileJittery = buffer.counters.framesLate
+        for _ in 0..<450 {  // 15 s more, a constant 30 ms: the window is clean after 10 s
+            let (packets, sent) = sender.frame()
+            try deliver(packets, sent: sent, extra: 0.030)
+        }
+        Self.run(&buffer, from: clock, until: clock + .seconds(1), into: &output)
+        let calm = buffer.currentDelay / .milliseconds(1)
+        #expect(calm < 15, "back down once the jittery frames left the window: \(calm)")
+        #expect(output.frames.count == 750 && buffer.counters.framesMissingReference == 0)
+        #expect(lateWhileJittery < 40, "most frames on time: \(lateWhileJittery) late")
+        #expect(buffer.counters.framesLate == lateWhileJittery, "none late while the delay comes down")
+    }
+
+    @Test func memoryIsBoundedByTheCapacity() throws {
+        var configuration = VideoJitterBuffer.Configuration()
+        configuration.packetCapacity = 64
+        var buffer = VideoJitterBuffer(configuration: configuration)
+        var output = Output()
+        // A hostile sender: packets that never make a frame (no start, no marker), then a real key frame.
+        for number in 0..<1000 {
+            let packet = try RTPPacket(payloadType: 96, sequenceNumber: UInt16(number), timestamp: UInt32(number), ssrc: 3,
+                                       payload: [0x00, 0x01, 0x02])
+            try Self.feed(&buffer, [packet], at: Self.ms(Double(number)), into: &output)
+        }
+        #expect(buffer.counters.framesAssembled == 0)
+        var sender = Sender(firstSequence: 1000)
+        sender.packetizer = try VP8Packetizer(ssrc: 3, maximumPacketSize: 220, initialSequenceNumber: 1000, timestampOffset: 0)
+        let (packets, _) = sender.frame(key: true)
+        try Self.feed(&buffer, packets, at: .seconds(1), into: &output)
+        Self.run(&buffer, from: .seconds(1), until: .seconds(2), into: &output)
+        #expect(output.frames.count == 1)
+    }
+
+    @Test func malformedPayloadsThrowAndChangeNothing() throws {
+        var buffer = VideoJitterBuffer()
+        let packet = try RTPPacket(payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc: 1, payload: [0x80])
+        #expect(throws: RTPParseError.self) { try buffer.insert(packet, arrival: .zero, roundTrip: nil) }
+        #expect(buffer.counters.packetsReceived == 0)
+    }
+}
