@@ -136,6 +136,7 @@ final class NetworkBenchmark {
             try await Task.sleep(for: settings.warmUp)
             let recording = VideoRecording(directory: record, user: "bench")
             let start = try await snapshot(server: server, relay: relay, recording: recording)
+            let audioStart = Self.audioSamples(try? await viewer.statistics())
             var outageReturn: Duration?
             var keyframesAfterOutage: Int?
             if let outage = scenario.outage {
@@ -154,7 +155,10 @@ final class NetworkBenchmark {
                 try await Task.sleep(for: settings.window)
             }
             let end = try await snapshot(server: server, relay: relay, recording: recording)
-            let audio = Self.audioConcealment(try? await viewer.statistics())  // nil from a trtcd without Statistics
+            let audioEnd = Self.audioSamples(try? await viewer.statistics())  // nil from a trtcd without these counters
+            let audio: Double? = if let audioStart, let audioEnd, audioEnd.total > audioStart.total {
+                Double(audioEnd.concealed - audioStart.concealed) / Double(audioEnd.total - audioStart.total)
+            } else { nil }
             await reader.stop()
 
             let window = end.time - start.time
@@ -205,16 +209,15 @@ final class NetworkBenchmark {
         throw BenchFailure("the viewer's video node never had the camera's size \(size)")
     }
 
-    /// The audio concealment ratio of what the viewer played, from its `Statistics` (the publisher's entry).
-    /// trtcd does not count concealment yet (issue 12 §4 adds the audio jitter buffer and its counters): until its
-    /// Statistics carry them, this is nil and the table says "n/a". When they arrive, read them here: concealed
-    /// samples (or packets) over all samples played in the window, from the remote entry of user "bench".
-    static func audioConcealment(_ statistics: [String: DBusValue]?) -> Double? {
+    /// The viewer's audio counters for the publisher ("bench") from its `Statistics` (cumulative samples played and
+    /// concealed: Opus PLC/FEC and silence while the jitter buffer ran dry; the report is renewed every 2 s). The
+    /// concealment ratio of a window is the difference of the concealed over the difference of the played.
+    static func audioSamples(_ statistics: [String: DBusValue]?) -> (total: UInt64, concealed: UInt64)? {
         guard let remote = statistics?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary)
-            .first(where: { $0["userId"]?.string == "bench" })
+            .first(where: { $0["userId"]?.string == "bench" }),
+            let total = remote["audioTotalSamples"]?.uint64, let concealed = remote["audioConcealedSamples"]?.uint64
         else { return nil }
-        if let ratio = remote["audioConcealmentRatio"]?.double { return ratio }
-        return nil
+        return (total, concealed)
     }
 
     static func freeUDPPort() throws -> Int {
