@@ -115,6 +115,7 @@ let package = Package(
             name: "TrtcBenchmarks",
             dependencies: [
                 "CBenchSupport", "TrtcServer", "TrtcClient", "TrtcCore", "TrtcRTP", "TrtcCodecs", "TrtcDBus", "TrtcDBusContract", "TrtcHarness", "TrtcNetLab",
+                "TrtcMeasurement", "TrtcPipeWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,6 +147,11 @@ let package = Package(
         .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // PipeWire: devices, camera and microphone capture, audio playback, video source nodes (I420 frames).
         .target(name: "TrtcPipeWire", dependencies: ["TrtcCodecs", "CPipeWire"]),
+        // Measuring what a viewer sees (issue 12): a deterministic moving scene, frame stamps (frame id and capture time
+        // as blocks that survive compression), a synthetic PipeWire camera pushing stamped pictures, a reader of a
+        // video node recovering the stamps, freezes as WebRTC counts them. For trtc-bench and tests.
+        .target(name: "TrtcMeasurement", dependencies: ["TrtcCodecs", "TrtcPipeWire", "TrtcCore"]),
+        .testTarget(name: "TrtcMeasurementTests", dependencies: ["TrtcMeasurement", "TrtcCodecs"]),
         // Synthetic media for tests: a test-pattern camera, tones, deterministic random numbers.
         .target(name: "TrtcMediaTestSupport", dependencies: ["TrtcCodecs", "TrtcNetLab"], path: "Tests/TrtcMediaTestSupport"),
         .testTarget(name: "TrtcRTPTests", dependencies: ["TrtcRTP", "TrtcMediaTestSupport"]),
@@ -263,7 +269,7 @@ let package = Package(
             name: "TrtcDaemonTests",
             dependencies: [
                 "TrtcDaemon", "TrtcDBus", "TrtcDBusContract", "TrtcCore", "TrtcClient", "TrtcHarness", "TrtcHarnessTesting", "TrtcRTP",
-                "TrtcCodecs", "TrtcPipeWire", "TrtcNetLab",
+                "TrtcCodecs", "TrtcPipeWire", "TrtcNetLab", "TrtcMeasurement",
             ],
             exclude: ["Scripts"]
         ),

@@ -7,7 +7,8 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "trtc-bench",
         abstract: "Benchmarks of trtcd's parts on this machine (loopback only; each run stops by itself).",
-        subcommands: [ServerBenchCommand.self, ClusterBenchCommand.self, HostileBenchCommand.self, DaemonBenchCommand.self, MediaBenchCommand.self, SFUBenchCommand.self,
+        subcommands: [ServerBenchCommand.self, ClusterBenchCommand.self, HostileBenchCommand.self, DaemonBenchCommand.self, MediaBenchCommand.self,
+                      NetworkBenchCommand.self, SFUBenchCommand.self, CameraCommand.self,
                       RelayCommand.self, ServerCommand.self])
 
     public init() {}

@@ -22,6 +22,13 @@ extension LivePublishBenchmark {
     }
 
     func measureReceiving(width: Int, height: Int, bitrateKbps: Int, seconds: Int, trtcdPath: String) async throws -> ReceiveResult {
+        try await withCamera(width: width, height: height, fps: 30) { camera in
+            try await measureReceiving(camera: camera, width: width, height: height, bitrateKbps: bitrateKbps, seconds: seconds,
+                                       trtcdPath: trtcdPath)
+        }
+    }
+
+    private func measureReceiving(camera: String, width: Int, height: Int, bitrateKbps: Int, seconds: Int, trtcdPath: String) async throws -> ReceiveResult {
         guard let server, let credentials, let pipeWire else { throw BenchFailure("not started") }
         let viewerBus = try await PrivateBus.start()
         let viewer: DaemonProcess
@@ -45,7 +52,7 @@ extension LivePublishBenchmark {
                 "userSig": .string(credentials.userSig("viewer")), "roomId": .uint32(1),
             ])])
             try await call("StartLocalVideo", [.variantDictionary([
-                "camera": .string("trtc-test-camera"), "width": .uint32(UInt32(width)), "height": .uint32(UInt32(height)),
+                "camera": .string(camera), "width": .uint32(UInt32(width)), "height": .uint32(UInt32(height)),
                 "fps": .uint32(30), "bitrate": .uint32(UInt32(bitrateKbps)),
             ])])
             try await call("StartLocalAudio", [.variantDictionary(["microphone": .string("trtc-test-microphone")])])

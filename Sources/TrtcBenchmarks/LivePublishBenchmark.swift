@@ -2,9 +2,13 @@ import Foundation
 import TrtcDBus
 import TrtcDBusContract
 import TrtcHarness
+import TrtcMeasurement
+import TrtcPipeWire
 
-/// The real publishing path: a private PipeWire (scripts/pipewire-test-env, its test camera), a private
-/// dbus-daemon, trtc-server and trtcd as separate processes; trtcd enters a room and publishes the camera.
+/// The real publishing path: a private PipeWire (scripts/pipewire-test-env), a private dbus-daemon, trtc-server and
+/// trtcd as separate processes; trtcd enters a room and publishes a camera: the synthetic one (`SyntheticCamera`, a
+/// node of this process: a moving scene, stamped, pushed at exactly the frame rate) or the test camera
+/// (`videotestsrc`, whose default pattern includes random noise).
 /// Figures come from trtcd's own per-capture statistics (logged when the camera closes), /proc, and the
 /// server's /metrics.
 final class LivePublishBenchmark {
@@ -37,22 +41,45 @@ final class LivePublishBenchmark {
     let trtcdPath: String
     let launcher: ServerProcess.Launcher
     let pipeWireScript: String
+    /// The synthetic camera instead of the test camera.
+    let synthetic: Bool
     private(set) var pipeWire: PipeWireTestEnvironment?
+    private var loop: PipeWireLoop?
     private var bus: PrivateBus?
     private(set) var server: ServerProcess?
     private var daemon: DaemonProcess?
     private(set) var credentials: ServerCredentials?
     private var connection: BusConnection?
 
-    init(trtcdPath: String, launcher: ServerProcess.Launcher, pipeWireScript: String) {
+    init(trtcdPath: String, launcher: ServerProcess.Launcher, pipeWireScript: String, synthetic: Bool) {
         self.trtcdPath = trtcdPath
         self.launcher = launcher
         self.pipeWireScript = pipeWireScript
+        self.synthetic = synthetic
+    }
+
+    /// What the report calls the camera.
+    var cameraDescription: String {
+        synthetic ? "the synthetic camera (trtc-bench's stamped moving scene, I420, pushed at exactly the frame rate)"
+            : "the PipeWire test camera (`videotestsrc`; its default pattern includes random noise)"
+    }
+
+    /// Runs `body` with the camera's node name: the synthetic camera is created for the size and removed afterwards.
+    func withCamera<T>(width: Int, height: Int, fps: Int, _ body: (String) async throws -> T) async throws -> T {
+        guard synthetic else { return try await body(PipeWireTestEnvironment.cameraName) }
+        guard let loop else { throw BenchFailure("not started") }
+        let camera = try SyntheticCamera(loop: loop, nodeName: "trtc-bench-camera", width: width, height: height, fps: fps)
+        defer {
+            print("synthetic camera: \(camera.framesPushed) pictures pushed (\(camera.framesLate) late), \(camera.framesDelivered) taken by PipeWire")
+            camera.stop()
+        }
+        return try await body(camera.nodeName)
     }
 
     func start() async throws {
         let pipeWire = try PipeWireTestEnvironment.start(script: pipeWireScript)
         self.pipeWire = pipeWire
+        if synthetic { loop = try PipeWireLoop(name: "trtc-bench", remote: pipeWire.socketPath) }
         let bus = try await PrivateBus.start()
         self.bus = bus
         let credentials = ServerCredentials.random()
@@ -68,13 +95,19 @@ final class LivePublishBenchmark {
         self.credentials = credentials
     }
 
-    /// Publishes the test camera at the given settings and measures between trtcd's periodic statistics lines
-    /// (logged with every RTCP sender report, i.e. every 5 s): the first interval is warm-up, then `intervals`.
+    /// Publishes the camera at the given settings and measures between trtcd's periodic statistics lines (logged with
+    /// every RTCP sender report, i.e. every 5 s): the first interval is warm-up, then `intervals`.
     func measure(width: Int, height: Int, fps: Int, bitrateKbps: Int, intervals: Int) async throws -> Result {
+        try await withCamera(width: width, height: height, fps: fps) { camera in
+            try await measure(camera: camera, width: width, height: height, fps: fps, bitrateKbps: bitrateKbps, intervals: intervals)
+        }
+    }
+
+    private func measure(camera: String, width: Int, height: Int, fps: Int, bitrateKbps: Int, intervals: Int) async throws -> Result {
         guard let daemon, let server else { throw BenchFailure("not started") }
         let logBefore = daemon.process.errorOutput.count
         try await call("StartLocalVideo", [.variantDictionary([
-            "camera": .string("trtc-test-camera"), "width": .uint32(UInt32(width)), "height": .uint32(UInt32(height)),
+            "camera": .string(camera), "width": .uint32(UInt32(width)), "height": .uint32(UInt32(height)),
             "fps": .uint32(UInt32(fps)), "bitrate": .uint32(UInt32(bitrateKbps)),
         ])])
         func statsLines() -> [Substring] {
@@ -104,6 +137,9 @@ final class LivePublishBenchmark {
         }
         let peak = Double(try ResidentMemory.of(daemon.pid).peak) / 1_048_576
         try await call("StopLocalVideo")
+        if let closed = String(daemon.process.errorOutput.dropFirst(logBefore)).split(separator: "\n").last(where: { $0.contains("camera closed") }) {
+            print("trtcd: \(closed)")  // where captured frames went (buffers, thinned, unread) and what was sent
+        }
         func field(_ line: Substring, _ name: String) -> Double {
             guard let range = line.range(of: name + "=") else { return 0 }
             return Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0

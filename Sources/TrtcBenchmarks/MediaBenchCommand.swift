@@ -11,7 +11,7 @@ struct MediaBenchCommand: AsyncParsableCommand {
             Codec: the same synthetic 30 fps frames are encoded by our path (VP8Encoder + VP8Packetizer) and by \
             vpxenc with equal settings; the ratio of CPU time is the figure (≥ 1: we are at least as fast). \
             Live: a private PipeWire (scripts/pipewire-test-env), dbus-daemon, trtc-server and trtcd; trtcd publishes \
-            the test camera at 640×480 and 1280×720, 30 fps.
+            the camera (--camera: the synthetic one by default) at 640×480 and 1280×720, 30 fps.
             """)
 
     @Option(help: "Frames per size for the codec comparison.")
@@ -22,6 +22,9 @@ struct MediaBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Sections to run, comma-separated: codec, live, receive.")
     var only = "codec,live,receive"
+
+    @Option(help: "The camera trtcd publishes: synthetic (trtc-bench's moving scene, pushed at exactly the frame rate) or test (the PipeWire test camera, videotestsrc, whose default pattern includes random noise).")
+    var camera = "synthetic"
 
     @Option(help: "The trtcd executable (default: next to this program).")
     var trtcd: String?
@@ -37,6 +40,7 @@ struct MediaBenchCommand: AsyncParsableCommand {
 
     func validate() throws {
         try ReportFile.validate(output)
+        guard ["synthetic", "test"].contains(camera) else { throw ValidationError("--camera must be synthetic or test") }
     }
 
     func run() async throws {
@@ -59,7 +63,8 @@ struct MediaBenchCommand: AsyncParsableCommand {
                 ?? .init(executable: executable, leadingArguments: ["trtc-server"])
             let live = LivePublishBenchmark(
                 trtcdPath: trtcd ?? executable.deletingLastPathComponent().appendingPathComponent("trtcd").path,
-                launcher: launcher, pipeWireScript: pipewireScript)
+                launcher: launcher, pipeWireScript: pipewireScript, synthetic: camera == "synthetic")
+            report.camera = live.cameraDescription
             do {
                 try await live.start()
                 for (width, height, bitrate) in [(640, 480, 800), (1280, 720, 1500)] where sections.contains("live") {

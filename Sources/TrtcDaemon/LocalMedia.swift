@@ -405,7 +405,7 @@ final class LocalMedia: @unchecked Sendable {
         current.pump.cancel()
         current.publisher.setTarget(PublishTarget())
         current.publisher.drain()
-        logger.info("camera closed", metadata: ["stats": "\(current.publisher.statistics.summary)"])
+        logger.info("camera closed", metadata: ["stats": "\(current.publisher.statistics.summary)", "capture": "\(current.device.statistics)"])
     }
 
     private func closeAudioLocked() {

@@ -68,6 +68,23 @@ public final class ImpairmentRelay: Sendable {
         }.get()
     }
 
+    /// One RTP stream one client sent (uplink) or was sent (downlink), as far as the relay delivered it.
+    public struct DeliveredStream: Sendable, Equatable {
+        /// The client's address, e.g. "127.0.0.1:41234".
+        public var client: String
+        public var stream: RTPDeliveryLedger.Stream
+    }
+
+    /// The RTP packets delivered in one direction so far, per client and SSRC (`RTPDeliveryLedger`): which sequence
+    /// numbers got through after the link's losses and every retransmission. RTCP, STUN and DTLS are not counted.
+    public func deliveredRTP(_ direction: Direction) async throws -> [DeliveredStream] {
+        try await eventLoop.submit { [core] in
+            core.value.delivered(direction).flatMap { client, ledger in
+                ledger.all.map { DeliveredStream(client: client.description, stream: $0) }
+            }
+        }.get()
+    }
+
     /// Closes the listening socket and every upstream socket.
     public func close() async throws {
         let channels = try await eventLoop.submit { [core] in core.value.close() }.get()
@@ -84,6 +101,9 @@ final class RelayCore {
     private var uplink: ImpairedLink
     private var downlink: ImpairedLink
     private var flows: [SocketAddress: Flow] = [:]
+    /// RTP delivered per client, per direction.
+    private var uplinkDelivered: [SocketAddress: RTPDeliveryLedger] = [:]
+    private var downlinkDelivered: [SocketAddress: RTPDeliveryLedger] = [:]
     /// Packets scheduled but not yet sent, per direction: while any are, a packet due at once is scheduled too, so
     /// it cannot overtake them.
     private var scheduled: [ImpairmentRelay.Direction: Int] = [:]
@@ -112,10 +132,15 @@ final class RelayCore {
         if direction == .uplink { body(&uplink) } else { body(&downlink) }
     }
 
+    func delivered(_ direction: ImpairmentRelay.Direction) -> [(SocketAddress, RTPDeliveryLedger)] {
+        (direction == .uplink ? uplinkDelivered : downlinkDelivered).map { ($0.key, $0.value) }
+    }
+
     func fromClient(_ client: SocketAddress, _ bytes: ByteBuffer) {
         guard !closed else { return }
         let flow = flows[client] ?? openFlow(for: client)
         impair(.uplink, bytes) { [self] in
+            uplinkDelivered[client, default: RTPDeliveryLedger()].record(bytes.readableBytesView)
             guard let channel = flow.channel else {
                 flow.pending.append(bytes)
                 return
@@ -127,6 +152,7 @@ final class RelayCore {
     func fromServer(to client: SocketAddress, _ bytes: ByteBuffer) {
         guard !closed else { return }
         impair(.downlink, bytes) { [self] in
+            downlinkDelivered[client, default: RTPDeliveryLedger()].record(bytes.readableBytesView)
             listener?.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: bytes), promise: nil)
         }
     }

@@ -47,15 +47,23 @@ extension VideoCapture: PipeWireStreamConsumer {
     }
 
     func process(_ buffer: UnsafeMutablePointer<spa_buffer>, timestamp: Duration) {
-        guard let format = negotiated, let pixelFormat = negotiatedPixelFormat, shouldDeliverFrame(at: timestamp) else { return }
-        guard let planes = Self.planes(of: buffer.pointee, format: pixelFormat, width: format.width, height: format.height) else { return }
+        guard let format = negotiated, let pixelFormat = negotiatedPixelFormat else { return }
+        counts.buffers += 1
+        guard shouldDeliverFrame(at: timestamp) else {
+            counts.thinned += 1
+            return
+        }
+        guard let planes = Self.planes(of: buffer.pointee, format: pixelFormat, width: format.width, height: format.height) else {
+            counts.conversionFailures += 1
+            return
+        }
         do {
             let frame = try RawVideoConverter.makeI420(
                 format: pixelFormat, planes: planes, width: format.width, height: format.height, timestamp: timestamp)
-            continuation.yield(.frame(frame))
+            if case .dropped = continuation.yield(.frame(frame)) { counts.unread += 1 }
         } catch {
             // A short or malformed buffer loses that frame only.
-            conversionFailures += 1
+            counts.conversionFailures += 1
         }
     }
 
@@ -65,17 +73,10 @@ extension VideoCapture: PipeWireStreamConsumer {
         continuation.finish()
     }
 
-    /// Thins a faster source down to `options.fps`, keeping the long-run rate exact.
+    /// Thins a faster source down to `options.fps`, keeping the long-run rate exact (`FrameRateThinner`).
     private func shouldDeliverFrame(at timestamp: Duration) -> Bool {
-        let interval = Duration.seconds(1) / options.fps
-        guard let due = nextFrameDue, timestamp - due < interval else {
-            // First frame, or the source stalled: restart the schedule here.
-            nextFrameDue = timestamp + interval
-            return true
-        }
-        guard timestamp >= due else { return false }
-        nextFrameDue = due + interval
-        return true
+        guard options.thinsToFrameRate else { return true }
+        return thinner.keep(at: timestamp)
     }
 
     /// The picture's planes inside a mapped buffer: one `spa_data` per plane, or all planes

@@ -21,9 +21,9 @@ public final class VideoCapture: @unchecked Sendable {
     // Loop-thread state.
     var negotiated: VideoCaptureFormat?
     var negotiatedPixelFormat: RawVideoPixelFormat?
-    var nextFrameDue: Duration?
+    var thinner: FrameRateThinner
     var finalReason: CaptureStopReason?
-    var conversionFailures = 0
+    var counts = VideoCaptureStatistics()
 
     /// Opens the camera `options.camera` (default: the session's default camera).
     /// - Throws: `deviceUnavailable` (no such camera, no usable format, no frames within
@@ -40,6 +40,7 @@ public final class VideoCapture: @unchecked Sendable {
         self.loop = loop
         self.device = device
         self.options = options
+        thinner = FrameRateThinner(framesPerSecond: options.fps)
         (events, continuation) = AsyncStream.makeStream(of: VideoCaptureEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferedFrames))
 
         try loop.withLock { () throws(PipeWireError) in
@@ -60,6 +61,11 @@ public final class VideoCapture: @unchecked Sendable {
     /// The negotiated camera format.
     public var format: VideoCaptureFormat? {
         loop.withLock { negotiated }
+    }
+
+    /// What happened to the camera's buffers so far.
+    public var statistics: VideoCaptureStatistics {
+        loop.withLock { counts }
     }
 
     /// Why capture ended, once it has.

@@ -7,12 +7,16 @@ public struct VideoCaptureOptions: Sendable, Equatable {
     public var height: Int
     /// Frames per second delivered at most (faster sources are thinned out).
     public var fps: Int
+    /// Whether frames coming faster than `fps` are thinned out (a camera faster than asked); false delivers every
+    /// frame the node sends (a reader that measures what a node shows).
+    public var thinsToFrameRate: Bool
 
-    public init(camera: String? = nil, width: Int = 640, height: Int = 360, fps: Int = 15) {
+    public init(camera: String? = nil, width: Int = 640, height: Int = 360, fps: Int = 15, thinsToFrameRate: Bool = true) {
         self.camera = camera
         self.width = width
         self.height = height
         self.fps = fps
+        self.thinsToFrameRate = thinsToFrameRate
     }
 
     static let maximumDimension = 4096

@@ -59,6 +59,33 @@ import TrtcNetLab
         for channel in [serverChannel, aChannel, bChannel] { try await channel.close() }
     }
 
+    @Test("the relay counts the RTP it delivered per client and SSRC: the link's losses are the numbers missing; RTCP is not counted")
+    func deliveredRTPIsCountedPerStream() async throws {
+        let server = Endpoint(echoes: true)
+        let serverChannel = try await Self.open(server)
+        let relay = try await ImpairmentRelay.start(port: serverChannel.localAddress!.port!, uplink: try ImpairmentProfile(parsing: "loss=20%"),
+                                                    seed: 3)
+        let client = Endpoint(echoes: false)
+        let clientChannel = try await Self.open(client)
+        for sequence in 0..<100 {
+            let rtp: [UInt8] = [0x80, 96, 0, UInt8(sequence), 0, 0, 0, 0, 0xAB, 0xCD, 0, 1, 0x10]
+            try await Self.send(rtp, from: clientChannel, to: relay.port)
+        }
+        try await Self.send([0x80, 201, 0, 1, 0, 0, 0, 1], from: clientChannel, to: relay.port)  // an RTCP receiver report
+        try await Task.sleep(for: .milliseconds(200))
+        let lost = try await relay.statistics(.uplink).dropped[.loss, default: 0]
+        let up = try #require(try await relay.deliveredRTP(.uplink).first)
+        #expect(up.stream.ssrc == 0xABCD_0001 && up.stream.payloadType == 96)
+        #expect(up.client == "\(clientChannel.localAddress!)" || up.client.hasSuffix(":\(clientChannel.localAddress!.port!)"))
+        // The first and last may be lost too: missing counts only between the first and last delivered.
+        #expect(up.stream.distinct == server.received.withLock { $0.count { $0.bytes.count > 8 } })
+        #expect(up.stream.missing <= lost && up.stream.missing >= lost - 4)
+        let down = try await relay.deliveredRTP(.downlink)
+        #expect(down.first?.stream.distinct == up.stream.distinct, "the echoes came back through the clean downlink")
+        try await relay.close()
+        for channel in [serverChannel, clientChannel] { try await channel.close() }
+    }
+
     @Test func lossesAreTheModelsForTheSameSeedAndOutagesLoseEverything() async throws {
         let server = Endpoint(echoes: false)
         let serverChannel = try await Self.open(server)

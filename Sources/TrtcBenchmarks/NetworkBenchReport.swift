@@ -1,0 +1,143 @@
+import Foundation
+
+/// The results of `trtc-bench network` as markdown: one row per scenario (medians over the repeats), the outage's
+/// recovery, and issue 12's targets.
+struct NetworkBenchReport {
+    let machine: MachineDescription
+    let settings: NetworkBenchmark.Settings
+    let command: String
+    var runs: [String: [NetworkBenchmark.RunResult]] = [:]
+    var order: [NetworkScenario] = []
+
+    mutating func add(_ result: NetworkBenchmark.RunResult, for scenario: NetworkScenario) {
+        if runs[scenario.name] == nil { order.append(scenario) }
+        runs[scenario.name, default: []].append(result)
+    }
+
+    /// The median over a scenario's runs of one figure (runs without it left out); nil when none has it.
+    func median(_ scenario: String, _ value: (NetworkBenchmark.RunResult) -> Double?) -> Double? {
+        let values = (runs[scenario] ?? []).compactMap(value).sorted()
+        guard !values.isEmpty else { return nil }
+        let middle = values.count / 2
+        return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
+    }
+
+    private func perMinute(_ scenario: String, _ value: @escaping (NetworkBenchmark.RunResult) -> Double) -> Double? {
+        median(scenario) { $0.minutes > 0 ? value($0) / $0.minutes : nil }
+    }
+
+    private static func text(_ value: Double?, digits: Int = 1, suffix: String = "") -> String {
+        value.map { $0.decimal(digits: digits) + suffix } ?? "n/a"
+    }
+
+    private static func percent(_ value: Double?, digits: Int = 2) -> String {
+        value.map { ($0 * 100).decimal(digits: digits) + " %" } ?? "n/a"
+    }
+
+    var markdown: String {
+        let windowSeconds = (settings.window / .seconds(1)).decimal(digits: 0)
+        var lines = [
+            "### Network run \(machine.date)", "", machine.markdown,
+            "- command: `\(command)`",
+            "- \(settings.width)×\(settings.height)@\(settings.fps), requested video bitrate \(settings.bitrateKbps) kbit/s (audio: "
+                + "the test microphone, 32 kbit/s Opus); warm-up \((settings.warmUp / .seconds(1)).decimal(digits: 0)) s, measured window "
+                + "\(windowSeconds) s per run; figures are medians over each scenario's runs (count in the first column)",
+            "",
+            "Two trtcds (publisher: the synthetic camera, stamped; viewer: its StartRemoteVideo node read by this process as an "
+                + "app would), trtc-server, and the seeded relay between each trtcd and the server impairing both directions "
+                + "(one-way figures below are per direction: the publisher's uplink and the viewer's downlink each get them). "
+                + "fps sent = frames that reached the server; received = new pictures read from the viewer's node. Freezes: "
+                + "WebRTC's definition (a gap ≥ max(3 × average, average + 150 ms)). Glass-to-glass: stamp's capture time → "
+                + "picture read. PSNR: luma, received vs the sent picture rebuilt from its frame id (every "
+                + "\(settings.qualityEvery)th picture). Link loss: datagrams the relay dropped (up / down). Residual loss: the "
+                + "viewer's video packets never delivered after all repairs. NACKs: packets the viewer asked the server for / "
+                + "the server asked the publisher for; retransmissions: sent from the server's cache / repaired on the uplink; "
+                + "PLIs: from the viewer / reaching the publisher (forwarded + the server's own); key frames: at the server.",
+            "",
+            "| scenario (runs) | video kbit/s | fps sent → received | freezes /min | frozen s /min | glass-to-glass p50 / p95 / p99 | PSNR | link loss up / down | residual loss | NACKs /min | retransmissions /min | PLIs /min | key frames /min | audio concealment |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for scenario in order {
+            let name = scenario.name
+            let count = runs[name]?.count ?? 0
+            let bitrate = runs[name]?.first?.bitrateKbps ?? settings.bitrateKbps
+            let bitrateText = bitrate < settings.bitrateKbps ? "**\(bitrate)** (fits \((scenario.capacityKbps ?? 0) / 1000) Mbit/s)" : "\(bitrate)"
+            func ms(_ fraction: Double) -> String {
+                Self.text(median(name) { $0.video.latency.percentile(fraction)?.milliseconds }, digits: 0)
+            }
+            lines.append(
+                "| \(scenario.title) (\(count)) | \(bitrateText) | "
+                    + "\(Self.text(median(name) { $0.framesAtServerPerSecond })) → \(Self.text(median(name) { $0.video.framesPerSecond })) | "
+                    + "\(Self.text(perMinute(name) { Double($0.video.freezes) })) | "
+                    + "\(Self.text(perMinute(name) { $0.video.frozenTime / .seconds(1) }, digits: 2)) | "
+                    + "\(ms(0.5)) / \(ms(0.95)) / \(ms(0.99)) ms | \(Self.text(median(name) { $0.psnr }, suffix: " dB")) | "
+                    + "\(Self.percent(median(name) { $0.linkLossUp }, digits: 1)) / \(Self.percent(median(name) { $0.linkLossDown }, digits: 1)) | "
+                    + "\(Self.percent(median(name) { $0.residualLoss })) | "
+                    + "\(Self.text(perMinute(name) { $0.nacksDown }, digits: 0)) / \(Self.text(perMinute(name) { $0.nacksUp }, digits: 0)) | "
+                    + "\(Self.text(perMinute(name) { $0.retransmissionsDown }, digits: 0)) / \(Self.text(perMinute(name) { $0.retransmissionsUp }, digits: 0)) | "
+                    + "\(Self.text(perMinute(name) { $0.plisFromViewer })) / \(Self.text(perMinute(name) { $0.plisToPublisher })) | "
+                    + "\(Self.text(perMinute(name) { Double($0.keyframes) })) | "
+                    + "\(Self.percent(median(name) { $0.audioConcealment }, digits: 1)) |")
+        }
+        let outages = order.filter { $0.outage != nil }
+        if !outages.isEmpty {
+            lines += ["", "| outage scenario | first picture after the link returns | key frames in the 5 s after |", "|---|---|---|"]
+            for scenario in outages {
+                let results = runs[scenario.name] ?? []
+                let first = results.map { $0.firstPictureAfterOutage.map { $0.milliseconds.decimal(digits: 0) + " ms" } ?? "none" }
+                let keyframes = results.map { $0.keyframesAfterOutage.map(String.init) ?? "?" }
+                lines.append("| \(scenario.title) | \(first.joined(separator: ", ")) | \(keyframes.joined(separator: ", ")) |")
+            }
+        }
+        let notes = order.compactMap { scenario -> String? in
+            let results = runs[scenario.name] ?? []
+            let unreadable = results.map(\.unreadable).reduce(0, +)
+            let late = results.map(\.cameraLate).reduce(0, +)
+            guard unreadable > 0 || late > 0 else { return nil }
+            return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late"
+        }
+        if !notes.isEmpty { lines += [""] + notes.map { "- " + $0 } }
+        lines += ["", "Issue 12's targets:", "", "| scenario | target | measured (median) | |", "|---|---|---|---|"]
+        for check in checks { lines.append("| \(check.scenario) | \(check.target) | \(check.measured) | \(check.met.map { $0 ? "✓" : "✗" } ?? "n/a") |") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    struct Check {
+        var scenario: String
+        var target: String
+        var measured: String
+        var met: Bool?
+    }
+
+    /// Issue 12's targets for the scenarios that ran.
+    var checks: [Check] {
+        var result: [Check] = []
+        func add(_ scenario: String, _ target: String, _ value: Double?, _ shown: (Double) -> String, _ ok: (Double) -> Bool) {
+            guard let title = order.first(where: { $0.name == scenario })?.title else { return }
+            result.append(Check(scenario: title, target: target, measured: value.map(shown) ?? "n/a", met: value.map(ok)))
+        }
+        let ms = { (value: Double) in value.decimal(digits: 0) + " ms" }
+        let fps = { (value: Double) in value.decimal(digits: 1) + " fps" }
+        let perMin = { (value: Double) in value.decimal(digits: 1) + " /min" }
+        add("clean", "glass-to-glass p50 ≤ 50 ms", median("clean") { $0.video.latency.percentile(0.5)?.milliseconds }, ms) { $0 <= 50 }
+        add("clean", "glass-to-glass p95 ≤ 100 ms", median("clean") { $0.video.latency.percentile(0.95)?.milliseconds }, ms) { $0 <= 100 }
+        add("clean", "≥ 29 fps received", median("clean") { $0.video.framesPerSecond }, fps) { $0 >= 29 }
+        add("clean", "0 freezes", median("clean") { Double($0.video.freezes) }, { $0.decimal(digits: 0) }) { $0 == 0 }
+        add("loss5", "≥ 27 fps received", median("loss5") { $0.video.framesPerSecond }, fps) { $0 >= 27 }
+        add("loss5", "≤ 1 freeze /min", perMinute("loss5") { Double($0.video.freezes) }, perMin) { $0 <= 1 }
+        add("loss5", "residual loss after repair ≤ 0.5 %", median("loss5") { $0.residualLoss }, { ($0 * 100).decimal(digits: 2) + " %" }) { $0 <= 0.005 }
+        add("loss5", "glass-to-glass p95 ≤ 400 ms", median("loss5") { $0.video.latency.percentile(0.95)?.milliseconds }, ms) { $0 <= 400 }
+        add("loss5", "audio concealment ≤ 5 %", median("loss5") { $0.audioConcealment }, { ($0 * 100).decimal(digits: 1) + " %" }) { $0 <= 0.05 }
+        add("loss10", "≥ 24 fps received", median("loss10") { $0.video.framesPerSecond }, fps) { $0 >= 24 }
+        add("loss10", "≤ 3 freezes /min", perMinute("loss10") { Double($0.video.freezes) }, perMin) { $0 <= 3 }
+        add("outage", "first picture ≤ 1 s after the link returns", median("outage") { $0.firstPictureAfterOutage?.milliseconds }, ms) { $0 <= 1000 }
+        add("outage", "≤ 3 key frames in the 5 s after", median("outage") { $0.keyframesAfterOutage.map(Double.init) }, { $0.decimal(digits: 0) }) { $0 <= 3 }
+        return result
+    }
+
+    /// Targets measured and missed (those without a measurement, such as audio concealment before trtcd counts it,
+    /// are not counted as missed).
+    var missedTargets: [String] {
+        checks.filter { $0.met == false }.map { "\($0.scenario): \($0.target) (measured \($0.measured))" }
+    }
+}

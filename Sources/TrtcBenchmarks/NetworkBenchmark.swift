@@ -1,0 +1,278 @@
+import Foundation
+import TrtcCore
+import TrtcDBus
+import TrtcDBusContract
+import TrtcHarness
+import TrtcMeasurement
+import TrtcNetLab
+import TrtcPipeWire
+
+/// `trtc-bench network` (issue 12 §3): what a viewer sees of a publisher's video through an impaired network, one run
+/// per scenario and repeat, every run with fresh processes.
+///
+/// A run: a seeded `ImpairmentRelay` in front of trtc-server's media port (the server announces the relay, so both
+/// trtcds' media crosses it: uplink = trtcd → server, downlink = server → trtcd); trtc-server (recording what it
+/// accepts, `--record`); two trtcds on private buses and the shared private PipeWire. The publisher trtcd publishes
+/// `SyntheticCamera` (a node of this process: stamped pictures) and the test microphone; the viewer trtcd shows the
+/// publisher's video in its StartRemoteVideo node, which this process reads as an app would (`StampedVideoReader`).
+/// After the warm-up, counters are taken at the start and the end of the measured window.
+final class NetworkBenchmark {
+    struct Settings: Sendable {
+        var trtcdPath: String
+        var launcher: ServerProcess.Launcher
+        var width: Int
+        var height: Int
+        var fps: Int
+        var bitrateKbps: Int
+        var warmUp: Duration
+        var window: Duration
+        var seed: UInt64
+        /// Compare every n-th picture read with the one sent (PSNR).
+        var qualityEvery: Int
+    }
+
+    /// One run's figures (the window's differences).
+    struct RunResult: Sendable {
+        var scenario: String
+        var bitrateKbps: Int
+        var window: Duration
+        var video: ReceivedVideoSummary
+        /// Video frames that reached the server (its recording), per second: what the publisher sent, less what the
+        /// uplink lost for good.
+        var framesAtServerPerSecond: Double
+        var unreadable: Int
+        var psnr: Double?
+        /// Datagrams the relay dropped (loss, queue, outage) / datagrams offered, per direction.
+        var linkLossUp: Double
+        var linkLossDown: Double
+        /// Video packets the viewer never got (after every repair) / packets it should have got.
+        var residualLoss: Double?
+        /// Packets the viewer asked for again (NACKed to the server) and the server asked the publisher for.
+        var nacksDown: Double
+        var nacksUp: Double
+        /// Packets sent again: by the server from its cache, and by the publisher on the server's request.
+        var retransmissionsDown: Double
+        var retransmissionsUp: Double
+        /// Key-frame requests the viewer sent, and that reached the publisher (forwarded + the server's own).
+        var plisFromViewer: Double
+        var plisToPublisher: Double
+        var keyframes: Int
+        var audioConcealment: Double?
+        var cameraLate: Int
+        /// Outage scenarios: from the link's return to the first picture read, and key frames in the 5 s after.
+        var firstPictureAfterOutage: Duration?
+        var keyframesAfterOutage: Int?
+
+        var minutes: Double { window / .seconds(60) }
+    }
+
+    let settings: Settings
+    let pipeWire: PipeWireTestEnvironment
+    /// Two PipeWire connections of this process, as two apps: the camera's and the viewer app's (a picture read
+    /// never waits for the camera's thread, nor the other way round).
+    let cameraLoop: PipeWireLoop
+    let readerLoop: PipeWireLoop
+    static let roomId: UInt32 = 1212
+    static let cameraNode = "trtc-bench-camera"
+    static let remoteNode = "trtcd.remote.bench.main"
+
+    init(settings: Settings, pipeWireScript: String) throws {
+        self.settings = settings
+        pipeWire = try PipeWireTestEnvironment.start(script: pipeWireScript)
+        do {
+            cameraLoop = try PipeWireLoop(name: "trtc-bench-camera", remote: pipeWire.socketPath)
+            readerLoop = try PipeWireLoop(name: "trtc-bench-viewer", remote: pipeWire.socketPath)
+        } catch {
+            pipeWire.stop()
+            throw error
+        }
+    }
+
+    func stop() {
+        pipeWire.stop()
+    }
+
+    /// One run of `scenario`; `repeatIndex` varies the relay's seed.
+    func run(_ scenario: NetworkScenario, repeatIndex: Int, log: (String) -> Void) async throws -> RunResult {
+        let profile = try scenario.impairment()
+        let bitrate = scenario.fittingBitrate(settings.bitrateKbps)
+        let mediaPort = try Self.freeUDPPort()
+        let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: profile,
+                                                    seed: settings.seed &+ UInt64(repeatIndex))
+        var cleanup: [() async -> Void] = [{ try? await relay.close() }]
+        func tearDown() async {
+            for step in cleanup.reversed() { await step() }
+        }
+        var publisherLog: DaemonProcess?
+        var viewerLog: DaemonProcess?
+        do {
+            let record = try BuiltProducts.temporaryDirectory("trtc-bench-network-record")
+            cleanup.append { try? FileManager.default.removeItem(at: record) }
+            let credentials = ServerCredentials.random()
+            let server = try await ServerProcess.start(
+                settings.launcher, certificate: nil, credentials: credentials, departureTimeout: 5,
+                extraArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)",
+                                 "--record", record.path])
+            cleanup.append { await server.stop() }
+            let camera = try SyntheticCamera(loop: cameraLoop, nodeName: Self.cameraNode, width: settings.width, height: settings.height,
+                                             fps: settings.fps)
+            cleanup.append { camera.stop() }
+
+            let publisher = try await RoomMember.start(settings.trtcdPath, server: server, pipeWire: pipeWire, cleanup: &cleanup)
+            let viewer = try await RoomMember.start(settings.trtcdPath, server: server, pipeWire: pipeWire, cleanup: &cleanup)
+            publisherLog = publisher.daemon
+            viewerLog = viewer.daemon
+            try await publisher.call("StartLocalVideo", [.variantDictionary([
+                "camera": .string(Self.cameraNode), "width": .uint32(UInt32(settings.width)),
+                "height": .uint32(UInt32(settings.height)), "fps": .uint32(UInt32(settings.fps)), "bitrate": .uint32(UInt32(bitrate)),
+            ])])
+            try await publisher.call("StartLocalAudio", [.variantDictionary(["microphone": .string(PipeWireTestEnvironment.microphoneName)])])
+            try await publisher.enter("bench", credentials: credentials)
+            try await viewer.enter("viewer", credentials: credentials)
+            try await Task.sleep(for: .seconds(1))  // the publisher's video reaches the viewer: its node gets the right size
+            let reader = try await openRemoteVideo(viewer, scene: camera.scene, log: log)
+            cleanup.append { await reader.stop() }
+
+            try await Task.sleep(for: settings.warmUp)
+            let recording = VideoRecording(directory: record, user: "bench")
+            let start = try await snapshot(server: server, relay: relay, recording: recording)
+            let audioStart = Self.audioSamples(try? await viewer.statistics())
+            var outageReturn: Duration?
+            var keyframesAfterOutage: Int?
+            if let outage = scenario.outage {
+                let outageAt = min(.seconds(3), settings.window / 4)
+                try await Task.sleep(for: outageAt)
+                try await relay.outage(for: outage)
+                let back = MonotonicClock.now + outage
+                outageReturn = back
+                try await Task.sleep(for: outage)
+                let atReturn = try recording.read()
+                try await Task.sleep(for: .seconds(5))
+                keyframesAfterOutage = try recording.read().keyframes(since: atReturn.packetCount)
+                let elapsed = MonotonicClock.now - start.time
+                if elapsed < settings.window { try await Task.sleep(for: settings.window - elapsed) }
+            } else {
+                try await Task.sleep(for: settings.window)
+            }
+            let end = try await snapshot(server: server, relay: relay, recording: recording)
+            let audioEnd = Self.audioSamples(try? await viewer.statistics())  // nil from a trtcd without these counters
+            let audio: Double? = if let audioStart, let audioEnd, audioEnd.total > audioStart.total {
+                Double(audioEnd.concealed - audioStart.concealed) / Double(audioEnd.total - audioStart.total)
+            } else { nil }
+            await reader.stop()
+
+            let window = end.time - start.time
+            let video = ReceivedVideoSummary(reader.pictures, window: start.time..<end.time)
+            let quality = reader.quality.filter { $0.readTime >= start.time && $0.readTime < end.time }.map { min($0.psnr, 99) }
+            let firstAfterOutage = outageReturn.flatMap { back in reader.pictures.first { $0.readTime >= back }.map { $0.readTime - back } }
+            let recorded = try recording.read()
+            let counters = end.subtracting(start)
+            let result = RunResult(
+                scenario: scenario.name, bitrateKbps: bitrate, window: window, video: video,
+                framesAtServerPerSecond: Double(recorded.frames(since: start.recordedPackets)) / (window / .seconds(1)),
+                unreadable: reader.unreadable, psnr: quality.isEmpty ? nil : quality.reduce(0, +) / Double(quality.count),
+                linkLossUp: counters.linkLoss(.uplink), linkLossDown: counters.linkLoss(.downlink),
+                residualLoss: counters.residualVideoLoss,
+                nacksDown: counters.metric(MetricName.nackedByReceivers), nacksUp: counters.metric([MetricName.uplinkRequested]),
+                retransmissionsDown: counters.metric([MetricName.retransmittedFromCache]),
+                retransmissionsUp: counters.metric([MetricName.uplinkRepaired]),
+                plisFromViewer: counters.metric([MetricName.pliForwarded, MetricName.pliMerged]),
+                plisToPublisher: counters.metric([MetricName.pliForwarded, MetricName.pliByServer]),
+                keyframes: recorded.keyframes(since: start.recordedPackets),
+                audioConcealment: audio, cameraLate: camera.framesLate,
+                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage)
+            await tearDown()
+            return result
+        } catch {
+            if let publisherLog { log("publisher trtcd's log ends:\n\(publisherLog.logTail(1500))") }
+            if let viewerLog { log("viewer trtcd's log ends:\n\(viewerLog.logTail(1500))") }
+            await tearDown()
+            throw error
+        }
+    }
+
+    /// StartRemoteVideo on the viewer and a reader on its node. The node takes the size of the first picture decoded
+    /// within 1.5 s, else 640×480 (pictures then scaled): when it came out another size than the camera's, the node
+    /// is closed and opened again (at most three times).
+    private func openRemoteVideo(_ viewer: RoomMember, scene: SyntheticScene, log: (String) -> Void) async throws -> StampedVideoReader {
+        let size = "\(settings.width)x\(settings.height)"
+        for attempt in 1...3 {
+            _ = try await viewer.call("StartRemoteVideo", [.string("bench"), .string("main")])
+            let reader = try StampedVideoReader(loop: readerLoop, nodeName: Self.remoteNode, width: settings.width, height: settings.height,
+                                                fps: settings.fps, scene: scene, qualityEvery: settings.qualityEvery)
+            if reader.format.contains(" \(size) ") { return reader }
+            log("the viewer's node came out \(reader.format), not \(size) (attempt \(attempt)); opening it again")
+            await reader.stop()
+            _ = try await viewer.call("StopRemoteVideo", [.string("bench"), .string("main")])
+            try await Task.sleep(for: .seconds(1))
+        }
+        throw BenchFailure("the viewer's video node never had the camera's size \(size)")
+    }
+
+    /// The viewer's audio counters for the publisher ("bench") from its `Statistics` (cumulative samples played and
+    /// concealed: Opus PLC/FEC and silence while the jitter buffer ran dry; the report is renewed every 2 s). The
+    /// concealment ratio of a window is the difference of the concealed over the difference of the played.
+    static func audioSamples(_ statistics: [String: DBusValue]?) -> (total: UInt64, concealed: UInt64)? {
+        guard let remote = statistics?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary)
+            .first(where: { $0["userId"]?.string == "bench" }),
+            let total = remote["audioTotalSamples"]?.uint64, let concealed = remote["audioConcealedSamples"]?.uint64
+        else { return nil }
+        return (total, concealed)
+    }
+
+    static func freeUDPPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { throw BenchFailure("socket: \(errno)") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw BenchFailure("bind: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// One trtcd of a run: its private bus, the process and a D-Bus client.
+private struct RoomMember {
+    let bus: PrivateBus
+    let daemon: DaemonProcess
+    let connection: BusConnection
+
+    static func start(_ trtcdPath: String, server: ServerProcess, pipeWire: PipeWireTestEnvironment,
+                      cleanup: inout [() async -> Void]) async throws -> RoomMember {
+        let bus = try await PrivateBus.start()
+        cleanup.append { await bus.stop() }
+        let daemon = try await DaemonProcess.start(URL(fileURLWithPath: trtcdPath), on: bus, server: server.url,
+                                                   trustingTestCA: false, environment: pipeWire.exports)
+        cleanup.append { await daemon.stop() }
+        let connection = try await BusConnection.connect(address: bus.address)
+        cleanup.append { await connection.close() }
+        return RoomMember(bus: bus, daemon: daemon, connection: connection)
+    }
+
+    @discardableResult
+    func call(_ member: String, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
+        try await connection.call(destination: RoomBus.name, path: RoomBus.objectPath, interface: RoomBus.interface,
+                                  member: member, arguments: arguments, timeout: .seconds(30))
+    }
+
+    func enter(_ userId: String, credentials: ServerCredentials) async throws {
+        try await call("EnterRoom", [.variantDictionary([
+            "sdkAppId": .uint32(credentials.sdkAppId), "userId": .string(userId),
+            "userSig": .string(credentials.userSig(userId)), "roomId": .uint32(NetworkBenchmark.roomId),
+        ])])
+    }
+
+    /// The `Statistics` property (the latest report), as a dictionary.
+    func statistics() async throws -> [String: DBusValue]? {
+        try await connection.call(destination: RoomBus.name, path: RoomBus.objectPath, interface: RoomBus.propertiesInterface,
+                                  member: "Get", arguments: [.string(RoomBus.interface), .string("Statistics")],
+                                  timeout: .seconds(10)).first?.stringKeyedDictionary
+    }
+}

@@ -1,0 +1,47 @@
+import TrtcNetLab
+
+/// One network condition of `trtc-bench network` (issue 12 §3): what the relay between each trtcd and trtc-server
+/// does in each direction. Both trtcds share the relay (the server announces it), so the publisher's video crosses
+/// the uplink's impairments and the viewer's the downlink's: with 50 ms each way, each trtcd has a 100 ms round trip
+/// to the server, and glass-to-glass adds both hops' one-way delays.
+struct NetworkScenario: Sendable {
+    /// Short name for `--scenarios`.
+    var name: String
+    /// What the table says.
+    var title: String
+    /// Each direction's impairments (the compact form of `ImpairmentProfile`).
+    var profile: String
+    /// The link's capacity, when limited: the video bitrate is lowered to fit (`fittingBitrate`).
+    var capacityKbps: Int?
+    /// A 2 s outage in both directions, placed in the measured window.
+    var outage: Duration?
+
+    /// Share of a limited link the video may take, leaving room for audio (~32 kbit/s plus ~25 kbit/s of packet
+    /// headers at 50 packets/s), RTP/SRTP/UDP/IP overhead (~5 %), retransmissions and key-frame bursts.
+    static let videoShareOfCapacity = 0.65
+
+    /// A 300 ms drop-tail queue at 1 Mbit/s (RFC 8867's test cases use 300 ms).
+    static let limited = "rate=1mbit,queue=37500b,delay=50ms"
+
+    static let all: [NetworkScenario] = [
+        NetworkScenario(name: "clean", title: "clean loopback", profile: ""),
+        NetworkScenario(name: "loss2", title: "1 Mbit/s, 100 ms RTT, 2 % random loss", profile: limited + ",loss=2%", capacityKbps: 1000),
+        NetworkScenario(name: "loss5", title: "1 Mbit/s, 100 ms RTT, 5 % random loss", profile: limited + ",loss=5%", capacityKbps: 1000),
+        NetworkScenario(name: "loss10", title: "1 Mbit/s, 100 ms RTT, 10 % random loss", profile: limited + ",loss=10%", capacityKbps: 1000),
+        NetworkScenario(name: "burst5", title: "1 Mbit/s, 100 ms RTT, 5 % bursty loss (mean burst 3)",
+                        profile: limited + ",loss=5%,burst=3", capacityKbps: 1000),
+        NetworkScenario(name: "jitter20", title: "100 ms RTT, ±20 ms jitter", profile: "delay=50ms,jitter=20ms"),
+        NetworkScenario(name: "jitter50", title: "100 ms RTT, ±50 ms jitter", profile: "delay=50ms,jitter=50ms"),
+        NetworkScenario(name: "outage", title: "100 ms RTT, 2 s outage", profile: "delay=50ms", outage: .seconds(2)),
+    ]
+
+    /// The video bitrate to publish at: the requested one, or on a limited link at most its share of the capacity.
+    func fittingBitrate(_ requested: Int) -> Int {
+        guard let capacityKbps else { return requested }
+        return min(requested, Int(Double(capacityKbps) * Self.videoShareOfCapacity))
+    }
+
+    func impairment() throws -> ImpairmentProfile {
+        try ImpairmentProfile(parsing: profile)
+    }
+}
