@@ -96,7 +96,7 @@ final class NetworkBenchmark {
     func run(_ scenario: NetworkScenario, repeatIndex: Int, log: (String) -> Void) async throws -> RunResult {
         let profile = try scenario.impairment()
         let bitrate = scenario.fittingBitrate(settings.bitrateKbps)
-        let mediaPort = try Self.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: profile,
                                                     seed: settings.seed &+ UInt64(repeatIndex))
         var cleanup: [() async -> Void] = [{ try? await relay.close() }]
@@ -218,23 +218,6 @@ final class NetworkBenchmark {
             let total = remote["audioTotalSamples"]?.uint64, let concealed = remote["audioConcealedSamples"]?.uint64
         else { return nil }
         return (total, concealed)
-    }
-
-    static func freeUDPPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchFailure("socket: \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw BenchFailure("bind: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

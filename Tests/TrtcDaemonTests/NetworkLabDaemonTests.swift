@@ -10,27 +10,9 @@ import TrtcRTP
 /// (`--media-announce`), so trtcd's media goes through it, impaired and seeded.
 @Suite("trtcd behind an impairment relay", .serialized)
 struct NetworkLabDaemonTests {
-    /// A UDP port that was free a moment ago (the server binds it next).
-    static func freeUDPPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestFailure("socket: \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestFailure("bind: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test("5 % loss on trtcd's uplink: the server asks trtcd for the lost video packets and gets them; its record has no holes")
     func uplinkLossFromARealPublisherIsRepaired() async throws {
-        let mediaPort = try Self.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "loss=5%,delay=10ms"),
                                       downlink: try ImpairmentProfile(parsing: "delay=10ms"), seed: 12) { relay in
             try await withMediaRoom(users: 1, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
@@ -62,7 +44,7 @@ struct NetworkLabDaemonTests {
 
     @Test("a 2 s outage on trtcd's path: its video reaches the server again at once, and the server's key-frame request brings a key frame")
     func aTwoSecondOutageRecoversWithAKeyFrame() async throws {
-        let mediaPort = try Self.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=10ms"),
                                       downlink: try ImpairmentProfile(parsing: "delay=10ms"), seed: 12) { relay in
             try await withMediaRoom(users: 1, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in

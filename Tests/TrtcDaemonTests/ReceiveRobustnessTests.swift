@@ -48,7 +48,7 @@ struct ReceiveRobustnessTests {
     @Test("5 % random and 5 % bursty loss on the way to the viewer: NACKs repair it, and the decoder never gets a frame whose reference is missing (0 decoder errors)",
           arguments: ["loss=5%,delay=15ms", "loss=5%,burst=3,delay=15ms"])
     func lossNeverReachesTheDecoder(downlink: String) async throws {
-        let mediaPort = try NetworkLabDaemonTests.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=15ms"),
                                       downlink: try ImpairmentProfile(parsing: downlink), seed: 31) { relay in
             try await withMediaRoom(users: 2, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
@@ -87,7 +87,7 @@ struct ReceiveRobustnessTests {
 
     @Test("a 2 s outage of everyone's link: the viewer's picture is back within 1 s of the link, with at most 3 key frames in the 5 s after")
     func aTwoSecondOutageRecoversQuickly() async throws {
-        let mediaPort = try NetworkLabDaemonTests.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=15ms"),
                                       downlink: try ImpairmentProfile(parsing: "delay=15ms"), seed: 32) { relay in
             try await withMediaRoom(users: 2, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
@@ -147,7 +147,7 @@ struct ReceiveRobustnessTests {
 
     @Test("a packet its sender never repeats: trtcd asks for it once per round trip, ten times, then sends a PLI, and the key frame ends it")
     func failedRepairEndsInAPictureLossIndication() async throws {
-        let mediaPort = try NetworkLabDaemonTests.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=20ms"),
                                       downlink: try ImpairmentProfile(parsing: "delay=20ms"), seed: 33) { relay in
             // The raw member sends no heartbeats: a departure timeout long enough for it.
@@ -220,7 +220,7 @@ struct ReceiveRobustnessTests {
 
     @Test("audio through 5 % loss and 20 ms of jitter: the playout delay grows above its 40 ms floor, FEC and PLC conceal the losses, and once the link is clean nothing more is concealed and the delay comes down")
     func audioFollowsTheJitter() async throws {
-        let mediaPort = try NetworkLabDaemonTests.freeUDPPort()
+        let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=20ms"),
                                       downlink: try ImpairmentProfile(parsing: "loss=5%,delay=20ms,jitter=20ms"), seed: 34) { relay in
             try await withMediaRoom(users: 2, serverArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)"]) { room in
