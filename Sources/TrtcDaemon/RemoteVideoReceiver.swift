@@ -39,6 +39,11 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// CPU time per second the receiver may spend decoding, scaling and handing pictures to its node, in bursts of
     /// a second's worth: whatever a sender's frames cost, one remote video takes at most this share of a core.
     static let maximumCPUPerSecond = 0.3
+    /// RTP packets per second that reach the jitter buffer, in bursts of a second's worth: 1080p30 at 10 Mbit/s is
+    /// ~1,150 packets a second, retransmissions included well under this. The buffer's work is per packet, before any
+    /// decoding budget applies, so a member flooding tiny frames is cut off here (security M4); what is dropped looks
+    /// like loss to the buffer.
+    static let maximumPacketsPerSecond = 3000
 
     let userId: String
     let nodeName: String
@@ -75,6 +80,9 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var framePixels = 0
     private var framesOverBudget = 0
     private var cpuBudget = TokenBucket(rate: RemoteVideoReceiver.maximumCPUPerSecond, capacity: RemoteVideoReceiver.maximumCPUPerSecond)
+    private var packetBudget = TokenBucket(rate: Double(RemoteVideoReceiver.maximumPacketsPerSecond),
+                                           capacity: Double(RemoteVideoReceiver.maximumPacketsPerSecond))
+    private var packetsOverBudget = 0
 
     init(userId: String, nodeName: String, receivesStream: Bool, loop: PipeWireLoop, requestKeyframe: @escaping @Sendable () -> Void,
          requestRetransmission: @escaping @Sendable ([UInt16]) -> Void, roundTrip: @escaping @Sendable () -> Duration? = { nil },
@@ -136,16 +144,16 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Removes the node; packets still queued are dropped. Returns once the node is gone.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        let (pictures, overBudget, counters, failures, breaks) = queue.sync {
+        let (pictures, overBudget, counters, failures, breaks, packetsOver) = queue.sync {
             timer?.cancel()
             timer = nil
             source?.stop()
             source = nil
             decoder = nil
-            return (picturesDecoded, framesOverBudget, jitterBuffer.counters, decodeFailures, referenceBreaks)
+            return (picturesDecoded, framesOverBudget, jitterBuffer.counters, decodeFailures, referenceBreaks, packetsOverBudget)
         }
         logger.info("remote video closed", metadata: [
-            "user": "\(userId)", "pictures": "\(pictures)", "packetsDropped": "\(inbox.dropped)", "framesOverBudget": "\(overBudget)",
+            "user": "\(userId)", "pictures": "\(pictures)", "packetsDropped": "\(inbox.dropped)", "packetsOverBudget": "\(packetsOver)", "framesOverBudget": "\(overBudget)",
             "framesMissingReference": "\(counters.framesMissingReference)", "framesLate": "\(counters.framesLate)",
             "nacks": "\(counters.nackMessages)", "nackRetries": "\(counters.nack.retries)", "plis": "\(counters.pictureLossIndications)",
             "decoderErrors": "\(failures)", "referenceBreaks": "\(breaks)",
@@ -156,6 +164,14 @@ final class RemoteVideoReceiver: @unchecked Sendable {
 
     private func process(_ packet: RTPPacket) {
         guard !stopped.load(ordering: .relaxed) else { return }
+        guard packetBudget.spend(now: ContinuousClock.now) else {
+            packetsOverBudget += 1
+            if packetsOverBudget == 1 || packetsOverBudget % 10_000 == 0 {
+                logger.warning("remote video: packets dropped over \(Self.maximumPacketsPerSecond) a second",
+                               metadata: ["user": "\(userId)", "dropped": "\(packetsOverBudget)"])
+            }
+            return
+        }
         let now = MonotonicClock.now
         let actions: VideoJitterBuffer.Actions
         do {

@@ -95,6 +95,13 @@ public struct VideoJitterBuffer: Sendable {
     private var assembler: VP8FrameAssembler
     private var nack: NACKRequester
     private var estimator: DelayVariationEstimator
+    /// The estimator's base and variation as last computed: that costs O(window log window), so it is done at most once
+    /// per `estimateRefreshInterval` of arrival time, not for every frame (a member flooding tiny frames would make
+    /// every packet pay it; security M4). A 30 fps stream refreshes at every frame.
+    private var estimatedBase: Double?
+    private var estimatedVariation = 0.0
+    private var estimateRefreshed: Duration?
+    static let estimateRefreshInterval: Duration = .milliseconds(20)
     private var ssrc: UInt32?
     private var pending: [Pending] = []
     private var chain: Chain?
@@ -147,7 +154,7 @@ public struct VideoJitterBuffer: Sendable {
     public func targetDelay(roundTrip: Duration?, now: Duration) -> Duration {
         let repairsLately = repairedFrames.filter { now - $0 <= .seconds(10) }.count >= 3
         let repairAllowance = repairsLately ? (roundTrip ?? configuration.nack.defaultRoundTrip) : .zero
-        let target = configuration.minimumDelay + .seconds(estimator.variation) + repairAllowance
+        let target = configuration.minimumDelay + .seconds(estimatedVariation) + repairAllowance
         return min(configuration.maximumDelay, target)
     }
 
@@ -258,6 +265,9 @@ public struct VideoJitterBuffer: Sendable {
         assembler.reset()
         nack.reset()
         estimator.reset()
+        estimatedBase = nil
+        estimatedVariation = 0
+        estimateRefreshed = nil
         pending = []
         chain = nil
         breaks = [.min]
@@ -350,6 +360,11 @@ public struct VideoJitterBuffer: Sendable {
         let mediaTime = Double(unwrapTimestamp(frame.rtpTimestamp)) / Double(configuration.nack.clockRate)
         let arrival = Self.seconds(frame.completed)
         estimator.record(arrival: arrival, mediaTime: mediaTime, countsForVariation: !frame.isKeyframe && !frame.repaired)
+        if estimateRefreshed.map({ frame.completed - $0 >= Self.estimateRefreshInterval }) ?? true {
+            estimatedBase = estimator.base
+            estimatedVariation = estimator.variation
+            estimateRefreshed = frame.completed
+        }
         if frame.repaired {
             repairedFrames.append(frame.completed)
             repairedFrames = repairedFrames.filter { frame.completed - $0 <= .seconds(10) }
@@ -373,7 +388,7 @@ public struct VideoJitterBuffer: Sendable {
     }
 
     private func renderTime(_ entry: Pending) -> Duration {
-        let base = estimator.base ?? (Self.seconds(entry.frame.completed) - entry.mediaTime)
+        let base = estimatedBase ?? (Self.seconds(entry.frame.completed) - entry.mediaTime)
         return .seconds(entry.mediaTime + base + (currentDelaySeconds ?? Self.seconds(configuration.minimumDelay)))
     }
 
