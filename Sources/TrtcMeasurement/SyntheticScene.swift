@@ -103,21 +103,25 @@ public struct SyntheticScene: Sendable {
         let headY = height / 2 - height / 10 + Self.triangle(i / 3, 8) - 4
         let shoulders = headY + headRadiusY - headRadiusY / 5
         let torsoHalf = max(6, width / 7)
+        /// Half the person's width in `row`: head and torso, -1 where the row misses it.
+        func halfWidths(_ row: Int) -> (head: Int, torso: Int) {
+            let dy = row - headY
+            var head = -1
+            if abs(dy) <= headRadiusY {
+                // x²/rx² + y²/ry² ≤ 1 → |x| ≤ rx·√(1 − y²/ry²)
+                let fraction = 1 - Double(dy * dy) / Double(headRadiusY * headRadiusY)
+                head = Int(Double(headRadiusX) * fraction.squareRoot())
+            }
+            // Shoulders round off over the first rows of the torso.
+            let intoTorso = row - shoulders
+            return (head, intoTorso >= 0 ? min(torsoHalf, torsoHalf / 2 + intoTorso) : -1)
+        }
         let (w, h) = (width, height)
         texture.withUnsafeBufferPointer { tex in
             y.withUnsafeMutableBufferPointer { luma in
                 let top = max(0, headY - headRadiusY)
                 for row in top..<h {
-                    let dy = row - headY
-                    var headHalf = -1
-                    if abs(dy) <= headRadiusY {
-                        // x²/rx² + y²/ry² ≤ 1 → |x| ≤ rx·√(1 − y²/ry²)
-                        let fraction = 1 - Double(dy * dy) / Double(headRadiusY * headRadiusY)
-                        headHalf = Int(Double(headRadiusX) * fraction.squareRoot())
-                    }
-                    // Shoulders round off over the first rows of the torso.
-                    let intoTorso = row - shoulders
-                    let torso = intoTorso >= 0 ? min(torsoHalf, torsoHalf / 2 + intoTorso) : -1
+                    let (headHalf, torso) = halfWidths(row)
                     let half = max(headHalf, torso)
                     guard half >= 0 else { continue }
                     let isHead = headHalf >= torso
@@ -138,14 +142,7 @@ public struct SyntheticScene: Sendable {
         // Chroma: skin for the head, blue for the shirt.
         let chromaWidth = width / 2
         for row in stride(from: max(0, headY - headRadiusY) & ~1, to: height, by: 2) {
-            let dy = row - headY
-            var headHalf = -1
-            if abs(dy) <= headRadiusY {
-                let fraction = 1 - Double(dy * dy) / Double(headRadiusY * headRadiusY)
-                headHalf = Int(Double(headRadiusX) * fraction.squareRoot())
-            }
-            let intoTorso = row - shoulders
-            let torso = intoTorso >= 0 ? min(torsoHalf, torsoHalf / 2 + intoTorso) : -1
+            let (headHalf, torso) = halfWidths(row)
             let half = max(headHalf, torso)
             guard half >= 0 else { continue }
             let (cu, cv): (UInt8, UInt8) = headHalf >= torso ? (112, 152) : (150, 108)
