@@ -51,6 +51,33 @@ static inline vpx_codec_err_t trtc_vpx_get_frame_corrupted(vpx_codec_ctx_t *ctx,
     return vpx_codec_control(ctx, VP8D_GET_FRAME_CORRUPTED, value);
 }
 
+static inline vpx_codec_err_t trtc_vpx_set_temporal_layer_id(vpx_codec_ctx_t *ctx, int value) {
+    return vpx_codec_control(ctx, VP8E_SET_TEMPORAL_LAYER_ID, value);
+}
+
+// Temporal layers: the cfg's fixed-size arrays are awkward from Swift (imported as tuples).
+// bitrates: cumulative kbit/s per layer; decimators: per layer; ids: the layer of each frame of the pattern.
+static inline void trtc_vpx_set_temporal_layers(vpx_codec_enc_cfg_t *cfg, unsigned int layers,
+                                                const unsigned int *bitrates, const unsigned int *decimators,
+                                                unsigned int periodicity, const unsigned int *ids) {
+    cfg->ts_number_layers = layers;
+    for (unsigned int i = 0; i < layers && i < VPX_TS_MAX_LAYERS; i++) {
+        cfg->ts_target_bitrate[i] = bitrates[i];
+        cfg->ts_rate_decimator[i] = decimators[i];
+    }
+    cfg->ts_periodicity = periodicity;
+    for (unsigned int i = 0; i < periodicity && i < VPX_TS_MAX_PERIODICITY; i++) cfg->ts_layer_id[i] = ids[i];
+}
+
+// Per-frame reference and update flags (VP8_EFLAG_*), for temporal layer patterns.
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_ref_last(void) { return VP8_EFLAG_NO_REF_LAST; }
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_ref_golden(void) { return VP8_EFLAG_NO_REF_GF; }
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_ref_altref(void) { return VP8_EFLAG_NO_REF_ARF; }
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_update_last(void) { return VP8_EFLAG_NO_UPD_LAST; }
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_update_golden(void) { return VP8_EFLAG_NO_UPD_GF; }
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_update_altref(void) { return VP8_EFLAG_NO_UPD_ARF; }
+static inline vpx_enc_frame_flags_t trtc_vp8_eflag_no_update_entropy(void) { return VP8_EFLAG_NO_UPD_ENTROPY; }
+
 // Named constants whose macro definitions Swift imports poorly or not at all.
 static inline unsigned long trtc_vpx_deadline_realtime(void) { return VPX_DL_REALTIME; }
 static inline vpx_enc_frame_flags_t trtc_vpx_eflag_force_kf(void) { return VPX_EFLAG_FORCE_KF; }

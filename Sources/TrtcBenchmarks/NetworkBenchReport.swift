@@ -52,7 +52,9 @@ struct NetworkBenchReport {
                 + "\(settings.qualityEvery)th picture). Link loss: datagrams the relay dropped (up / down). Residual loss: the "
                 + "viewer's video packets never delivered after all repairs. NACKs: packets the viewer asked the server for / "
                 + "the server asked the publisher for; retransmissions: sent from the server's cache / repaired on the uplink; "
-                + "PLIs: from the viewer / reaching the publisher (forwarded + the server's own); key frames: at the server.",
+                + "PLIs: from the viewer / reaching the publisher (forwarded + the server's own); key frames: at the server. "
+                + "Scenario `layers` (issue 14): a second viewer behind its own relay (300 kbit/s toward it) gets the layers "
+                + "its downlink carries; the table's video columns are the unlimited viewer's, the limited one's are below.",
             "",
             "| scenario (runs) | video kbit/s | fps sent → received | freezes /min | frozen s /min | glass-to-glass p50 / p95 / p99 | PSNR | link loss up / down | residual loss | NACKs /min | retransmissions /min | PLIs /min | key frames /min | audio concealment |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -97,7 +99,14 @@ struct NetworkBenchReport {
             return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late"
         }
         if !notes.isEmpty { lines += [""] + notes.map { "- " + $0 } }
-        lines += ["", "Issue 12's targets:", "", "| scenario | target | measured (median) | |", "|---|---|---|---|"]
+        for result in runs["layers"] ?? [] {
+            if let limited = result.limitedViewer {
+                lines.append("- layers, limited viewer: \(limited.framesPerSecond.decimal(digits: 1)) fps (mean of its Statistics), "
+                             + "\(limited.kbps.decimal(digits: 0)) kbit/s at the end, \(limited.freezes) freezes and "
+                             + "\(limited.decoderErrors) decoder errors in the window, \(limited.layerSwitchesDown.decimal(digits: 0)) layer switches down")
+            }
+        }
+        lines += ["", "Issue 12's and 14's targets:", "", "| scenario | target | measured (median) | |", "|---|---|---|---|"]
         for check in checks { lines.append("| \(check.scenario) | \(check.target) | \(check.measured) | \(check.met.map { $0 ? "✓" : "✗" } ?? "n/a") |") }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -131,6 +140,12 @@ struct NetworkBenchReport {
         add("loss10", "≥ 24 fps received", median("loss10") { $0.video.framesPerSecond }, fps) { $0 >= 24 }
         add("loss10", "≤ 3 freezes /min", perMinute("loss10") { Double($0.video.freezes) }, perMin) { $0 <= 3 }
         add("outage", "first picture ≤ 1 s after the link returns", median("outage") { $0.firstPictureAfterOutage?.milliseconds }, ms) { $0 <= 1000 }
+        add("layers", "unlimited viewer ≥ 28 fps", median("layers") { $0.video.framesPerSecond }, fps) { $0 >= 28 }
+        add("layers", "limited viewer ≥ 10 fps", median("layers") { $0.limitedViewer?.framesPerSecond }, fps) { $0 >= 10 }
+        add("layers", "limited viewer: no freezes after 10 s", median("layers") { $0.limitedViewer.map { Double($0.freezes) } },
+            { $0.decimal(digits: 0) }) { $0 == 0 }
+        add("layers", "limited viewer: no decoder errors", median("layers") { $0.limitedViewer.map { Double($0.decoderErrors) } },
+            { $0.decimal(digits: 0) }) { $0 == 0 }
         add("outage", "≤ 3 key frames in the 5 s after", median("outage") { $0.keyframesAfterOutage.map(Double.init) }, { $0.decimal(digits: 0) }) { $0 <= 3 }
         return result
     }

@@ -62,8 +62,19 @@ final class NetworkBenchmark {
         /// Outage scenarios: from the link's return to the first picture read, and key frames in the 5 s after.
         var firstPictureAfterOutage: Duration?
         var keyframesAfterOutage: Int?
+        /// Scenarios with a limited second viewer: its frame rate (mean of its `Statistics` over the window), freezes
+        /// and decoder errors in the window, and the server's layer switches down.
+        var limitedViewer: LimitedViewer?
 
         var minutes: Double { window / .seconds(60) }
+    }
+
+    struct LimitedViewer: Sendable {
+        var framesPerSecond: Double
+        var freezes: Int
+        var decoderErrors: Int
+        var kbps: Double
+        var layerSwitchesDown: Double
     }
 
     let settings: Settings
@@ -100,6 +111,13 @@ final class NetworkBenchmark {
         let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: profile,
                                                     seed: settings.seed &+ UInt64(repeatIndex))
         var cleanup: [() async -> Void] = [{ try? await relay.close() }]
+        var limitedRelay: ImpairmentRelay?
+        if let profile = scenario.limitedViewerProfile {
+            limitedRelay = try await ImpairmentRelay.start(
+                port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=50ms"), downlink: try ImpairmentProfile(parsing: profile),
+                seed: settings.seed &+ UInt64(repeatIndex) &+ 1)
+        }
+        if let limitedRelay { cleanup.append { try? await limitedRelay.close() } }
         func tearDown() async {
             for step in cleanup.reversed() { await step() }
         }
@@ -112,7 +130,8 @@ final class NetworkBenchmark {
             let server = try await ServerProcess.start(
                 settings.launcher, certificate: nil, credentials: credentials, departureTimeout: 5,
                 extraArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)",
-                                 "--record", record.path])
+                                 "--record", record.path]
+                    + (limitedRelay.map { ["--media-announce-user", "limited=127.0.0.1:\($0.port)"] } ?? []))
             cleanup.append { await server.stop() }
             let camera = try SyntheticCamera(loop: cameraLoop, nodeName: Self.cameraNode, width: settings.width, height: settings.height,
                                              fps: settings.fps)
@@ -129,14 +148,27 @@ final class NetworkBenchmark {
             try await publisher.call("StartLocalAudio", [.variantDictionary(["microphone": .string(PipeWireTestEnvironment.microphoneName)])])
             try await publisher.enter("bench", credentials: credentials)
             try await viewer.enter("viewer", credentials: credentials)
+            var limited: RoomMember?
+            if limitedRelay != nil {
+                let member = try await RoomMember.start(settings.trtcdPath, server: server, pipeWire: pipeWire, cleanup: &cleanup)
+                try await member.enter("limited", credentials: credentials)
+                try await Task.sleep(for: .seconds(1))
+                _ = try await member.call("StartRemoteVideo", [.string("bench"), .string("main")])
+                limited = member
+            }
             try await Task.sleep(for: .seconds(1))  // the publisher's video reaches the viewer: its node gets the right size
             let reader = try await openRemoteVideo(viewer, scene: camera.scene, log: log)
             cleanup.append { await reader.stop() }
 
             try await Task.sleep(for: settings.warmUp)
+            // Issue 14 counts the limited viewer's freezes after its first 10 s (its layer found).
+            if limited != nil, settings.warmUp < .seconds(10) { try await Task.sleep(for: .seconds(10) - settings.warmUp) }
             let recording = VideoRecording(directory: record, user: "bench")
             let start = try await snapshot(server: server, relay: relay, recording: recording)
             let audioStart = Self.audioSamples(try? await viewer.statistics())
+            var limitedStart: (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)?
+            if let limited { limitedStart = try await Self.remoteVideo(limited) }
+            var limitedRates: [Double] = []
             var outageReturn: Duration?
             var keyframesAfterOutage: Int?
             if let outage = scenario.outage {
@@ -151,6 +183,13 @@ final class NetworkBenchmark {
                 keyframesAfterOutage = try recording.read().keyframes(since: atReturn.packetCount)
                 let elapsed = MonotonicClock.now - start.time
                 if elapsed < settings.window { try await Task.sleep(for: settings.window - elapsed) }
+            } else if let limited {
+                // The limited viewer's frame rate as its Statistics report it (renewed every 2 s).
+                let end = MonotonicClock.now + settings.window
+                while MonotonicClock.now < end {
+                    try await Task.sleep(for: min(.seconds(2), end - MonotonicClock.now))
+                    if let fps = try await Self.remoteVideo(limited)?.fps { limitedRates.append(fps) }
+                }
             } else {
                 try await Task.sleep(for: settings.window)
             }
@@ -160,6 +199,13 @@ final class NetworkBenchmark {
                 Double(audioEnd.concealed - audioStart.concealed) / Double(audioEnd.total - audioStart.total)
             } else { nil }
             await reader.stop()
+            var limitedViewer: LimitedViewer?
+            if let limited, let first = limitedStart, let last = try await Self.remoteVideo(limited) {
+                limitedViewer = LimitedViewer(
+                    framesPerSecond: limitedRates.isEmpty ? 0 : limitedRates.reduce(0, +) / Double(limitedRates.count),
+                    freezes: last.freezes - first.freezes, decoderErrors: last.decoderErrors, kbps: last.kbps,
+                    layerSwitchesDown: (try? await server.metricValue(#"trtc_media_layer_switches_total{direction="down"}"#)) ?? 0)
+            }
 
             let window = end.time - start.time
             let video = ReceivedVideoSummary(reader.pictures, window: start.time..<end.time)
@@ -180,7 +226,7 @@ final class NetworkBenchmark {
                 plisToPublisher: counters.metric([MetricName.pliForwarded, MetricName.pliByServer]),
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
-                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage)
+                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer)
             await tearDown()
             return result
         } catch {
@@ -212,6 +258,14 @@ final class NetworkBenchmark {
     /// The viewer's audio counters for the publisher ("bench") from its `Statistics` (cumulative samples played and
     /// concealed: Opus PLC/FEC and silence while the jitter buffer ran dry; the report is renewed every 2 s). The
     /// concealment ratio of a window is the difference of the concealed over the difference of the played.
+    /// A viewer's figures of the publisher's ("bench") video from its `Statistics`.
+    private static func remoteVideo(_ member: RoomMember) async throws -> (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)? {
+        guard let remote = try await member.statistics()?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary)
+            .first(where: { $0["userId"]?.string == "bench" }) else { return nil }
+        return (Double(remote["frameRate"]?.uint32 ?? 0), Int(remote["videoFreezeCount"]?.uint32 ?? 0),
+                Int(remote["videoDecoderErrors"]?.uint32 ?? 0), Double(remote["videoBitrate"]?.uint32 ?? 0))
+    }
+
     static func audioSamples(_ statistics: [String: DBusValue]?) -> (total: UInt64, concealed: UInt64)? {
         guard let remote = statistics?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary)
             .first(where: { $0["userId"]?.string == "bench" }),

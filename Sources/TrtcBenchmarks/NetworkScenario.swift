@@ -15,6 +15,9 @@ struct NetworkScenario: Sendable {
     var capacityKbps: Int?
     /// A 2 s outage in both directions, placed in the measured window.
     var outage: Duration?
+    /// A second viewer behind a relay of its own with these impairments (issue 14: one receiver limited, one not);
+    /// the table's video columns stay the first viewer's, the second one's figures come from its `Statistics`.
+    var limitedViewerProfile: String?
 
     /// Share of a limited link the video may take, leaving room for audio (~32 kbit/s plus ~25 kbit/s of packet
     /// headers at 50 packets/s), RTP/SRTP/UDP/IP overhead (~5 %), retransmissions and key-frame bursts.
@@ -33,6 +36,8 @@ struct NetworkScenario: Sendable {
         NetworkScenario(name: "jitter20", title: "100 ms RTT, ±20 ms jitter", profile: "delay=50ms,jitter=20ms"),
         NetworkScenario(name: "jitter50", title: "100 ms RTT, ±50 ms jitter", profile: "delay=50ms,jitter=50ms"),
         NetworkScenario(name: "outage", title: "100 ms RTT, 2 s outage", profile: "delay=50ms", outage: .seconds(2)),
+        NetworkScenario(name: "layers", title: "two viewers, one limited to 300 kbit/s (300 ms queue, 50 ms one way)", profile: "",
+                        limitedViewerProfile: "rate=300kbit,queue=11250b,delay=50ms"),
     ]
 
     /// The video bitrate to publish at: the requested one, or on a limited link at most its share of the capacity.

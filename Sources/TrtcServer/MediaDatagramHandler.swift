@@ -191,14 +191,19 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             metrics.drop(reason)
         case .forward(let forwarding):
             if isRTCP { return relayRTCP(bytes, from: route, forwarding, context: context) }
+            var video: VideoPacket?
             if case .rtp(let ssrc) = datagram, ssrc == route.admission.videoSsrc,
                let sequence = bytes.getInteger(at: bytes.readerIndex + 2, endianness: .big, as: UInt16.self) {
                 // A copy of its own: a slice would keep the whole receive buffer of its read burst alive.
                 var kept = context.channel.allocator.buffer(capacity: bytes.readableBytes)
                 kept.writeImmutableBuffer(bytes)
                 route.videoCache.insert(kept, sequence: sequence)
+                video = VideoPacket(bytes, ssrc: ssrc, sequenceNumber: sequence)
+                if let layer = video?.layer {
+                    route.publishedLayers.rates.add(layer: layer, bytes: bytes.readableBytes, now: Self.uplinkNow)
+                }
             }
-            fanOut(bytes, isRTCP: isRTCP, forwarding, context: context)
+            fanOut(bytes, isRTCP: isRTCP, forwarding, video: video, context: context)
             if case .rtp(let ssrc) = datagram { repairUplink(bytes, ssrc: ssrc, of: route, context: context) }
             if case .rtp(let ssrc) = datagram {
                 recorder?.record(bytes, recordingName: forwarding.recordingName, ssrc: ssrc)
@@ -241,6 +246,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     continue
                 }
                 reports[ReportKey(publisher: publisher.session, reporter: reporter), default: (publisher, [])].blocks.append(block)
+                if kind == .video { adaptLayers(of: sender, to: block, publishedBy: publisher) }
             }
         }
         for packet in packets {
@@ -345,7 +351,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                         now: ContinuousClock.Instant, context: ChannelHandlerContext) {
         var seen = Set<UInt16>()
         var missing: [UInt16] = []
-        for sequence in nack.sequenceNumbers where seen.count < FeedbackBudget.maxNACKNumbers && seen.insert(sequence).inserted {
+        for asked in nack.sequenceNumbers where seen.count < FeedbackBudget.maxNACKNumbers && seen.insert(asked).inserted {
+            // The asker numbers what it got without the layers it was not sent; the cache has the publisher's numbers.
+            guard let sequence = asker.downlinkLayers.publisherSequenceNumber(ssrc: nack.mediaSSRC, asked) else { continue }
             guard let cached = owner.videoCache.packet(sequence) else {
                 // Lost on the publisher's hop and already asked for by the server: it reaches everyone when it comes.
                 if owner.uplink.repair.isRepairing(sequence) {
@@ -359,7 +367,12 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 metrics.retransmissionsOverBudget.increment()
                 continue
             }
-            if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection, context: context) {
+            var rewrite: RTPRewrite?
+            if let video = VideoPacket(cached, ssrc: nack.mediaSSRC, sequenceNumber: sequence) {
+                guard case .forward(let number, let pictureID) = video.decision(for: asker.downlinkLayers, in: cached) else { continue }
+                rewrite = RTPRewrite(payloadOffset: video.payloadOffset, sequenceNumber: number, pictureID: pictureID)
+            }
+            if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection, rewrite: rewrite, context: context) {
                 metrics.retransmittedFromCache.increment()
             }
         }
@@ -373,9 +386,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
 
     /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.
     func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
-                               connection: ServerMediaConnection, context: ChannelHandlerContext) -> Bool {
+                       connection: ServerMediaConnection, rewrite: RTPRewrite? = nil, context: ChannelHandlerContext) -> Bool {
         guard connection.isSecure, context.channel.isWritable,
-              let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection, context: context)
+              let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection, rewrite: rewrite, context: context)
         else { return false }
         metrics.packetsOut.increment()
         metrics.bytesOut.increment(by: Int64(bytes))
@@ -385,7 +398,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address`; its size, or nil when
     /// protecting failed. The caller counts it.
     private func writeProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
-                                connection: ServerMediaConnection, context: ChannelHandlerContext) -> Int? {
+                                connection: ServerMediaConnection, rewrite: RTPRewrite? = nil,
+                                context: ChannelHandlerContext) -> Int? {
         let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var copy = context.channel.allocator.buffer(capacity: capacity)
         do {
@@ -393,6 +407,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 let length = plain.withUnsafeReadableBytes { source in
                     raw.copyMemory(from: source)
                     return source.count
+                }
+                if let rewrite {
+                    VP8LayerForwarder.rewrite(UnsafeMutableRawBufferPointer(rebasing: raw[0..<length]), payloadOffset: rewrite.payloadOffset,
+                                              sequenceNumber: rewrite.sequenceNumber, pictureID: rewrite.pictureID)
                 }
                 return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
                     : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
@@ -406,7 +424,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     }
 
     /// One protected copy per receiver with a live connection.
-    private func fanOut(_ plain: ByteBuffer, isRTCP: Bool, _ forwarding: MediaForwarding, context: ChannelHandlerContext) {
+    /// Video (`video`) goes to each receiver as far as its temporal layers allow (`DownlinkLayers`), renumbered.
+    private func fanOut(_ plain: ByteBuffer, isRTCP: Bool, _ forwarding: MediaForwarding, video: VideoPacket? = nil,
+                        context: ChannelHandlerContext) {
         let now = ContinuousClock.now
         var sent: Int64 = 0
         var bytesSent: Int64 = 0
@@ -426,7 +446,20 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 metrics.drop(.congested)
                 continue
             }
-            guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection, context: context) else {
+            var rewrite: RTPRewrite?
+            if let video {
+                switch video.decision(for: destination.downlinkLayers, in: plain) {
+                case .drop:
+                    metrics.layerDroppedPackets.increment()
+                    continue
+                case .forward(let sequenceNumber, let pictureID):
+                    if sequenceNumber != video.sequenceNumber || pictureID != nil {
+                        rewrite = RTPRewrite(payloadOffset: video.payloadOffset, sequenceNumber: sequenceNumber, pictureID: pictureID)
+                    }
+                }
+            }
+            guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection,
+                                             rewrite: rewrite, context: context) else {
                 logger.debug("media protect failed", metadata: ["session": "\(destination.session)"])
                 continue
             }

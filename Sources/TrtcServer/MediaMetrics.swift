@@ -24,6 +24,9 @@ final class MediaMetrics: Sendable {
     let uplinkUnrepaired: Counter
     let uplinkReports: Counter
     let boundSessions: Gauge
+    let layerDroppedPackets: Counter
+    let layerSwitchesDown: Counter
+    let layerSwitchesUp: Counter
     private let dropped: [MediaDropReason: Counter]
     private let rtcpRefused: [RTCPRefusal: Counter]
 
@@ -53,6 +56,10 @@ final class MediaMetrics: Sendable {
         uplinkReports = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_reports_total", unitName: "", helpText: "Receiver reports the server sent publishers"))
         feedbackForUnknownStreams = registry.makeCounter(descriptor: .init(metricName: "trtc_media_feedback_unknown_stream_total", unitName: "", helpText: "PLIs and NACKs naming a video SSRC of nobody else in the asker's room (dropped)"))
         boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
+        layerDroppedPackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_layer_dropped_packets_total", unitName: "", helpText: "Video packets not sent to a receiver because their temporal layer is above what its downlink carries"))
+        let switchHelp = "Changes of the temporal layer a receiver's downlink estimate allows, by direction"
+        layerSwitchesDown = registry.makeCounter(descriptor: .init(metricName: "trtc_media_layer_switches_total", unitName: "", helpText: switchHelp), labels: [("direction", "down")])
+        layerSwitchesUp = registry.makeCounter(descriptor: .init(metricName: "trtc_media_layer_switches_total", unitName: "", helpText: switchHelp), labels: [("direction", "up")])
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]
         for reason in MediaDropReason.allCases {

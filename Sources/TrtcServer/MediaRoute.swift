@@ -37,6 +37,10 @@ struct MediaRoute {
     let ingress: MemberMediaBudget
     /// The server's own NACKs and receiver reports for what it publishes (uplink repair).
     let uplink = UplinkFeedback()
+    /// What its video costs per temporal layer (for its receivers' layer choice).
+    let publishedLayers = PublishedLayers()
+    /// Which temporal layers of each video stream it receives, and their renumbering.
+    let downlinkLayers = DownlinkLayers()
 
     var session: UInt64 { admission.session }
 
@@ -75,6 +79,7 @@ struct MediaDestination {
     let videoCache: VideoPacketCache
     let feedback: FeedbackBudget
     let uplink: UplinkFeedback
+    let downlinkLayers: DownlinkLayers
     let receivesAudio: Bool
     let receivesVideo: Bool
 

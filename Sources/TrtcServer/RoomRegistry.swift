@@ -364,7 +364,8 @@ final class RoomRegistry: Sendable {
             }
         }
         let credentials = ICECredentials.random()
-        guard let grant = makeMediaGrant(credentials: credentials, avoiding: state.members, browser: admission.browserOffer) else {
+        guard let grant = makeMediaGrant(credentials: credentials, userId: admission.userId, avoiding: state.members,
+                                         browser: admission.browserOffer) else {
             session.send(.error(.refused("an SSRC of the offer is in use in the room; create a new offer and enter again",
                                          seq: admission.seq)))
             return
@@ -642,7 +643,7 @@ final class RoomRegistry: Sendable {
     }
 
     /// The member's grant: fresh SSRCs, or a browser's own (from its offer; nil if one is in use by another member).
-    private func makeMediaGrant(credentials: ICECredentials, avoiding members: [String: RoomMember],
+    private func makeMediaGrant(credentials: ICECredentials, userId: String, avoiding members: [String: RoomMember],
                                 browser: BrowserOffer? = nil) -> MediaGrant? {
         // Collisions are rare (32-bit random values), so candidates are checked against the room, not kept in a set.
         // The member this one replaces (same userId) counts too: receivers tell a new session by its new SSRCs.
@@ -665,7 +666,7 @@ final class RoomRegistry: Sendable {
         // No host unless announced or bound elsewhere than signaling: the client then uses the host it reached
         // signaling at, so nothing in the grant can point its media at a third party.
         var announcedMediaHost = ""
-        if let announce = configuration.mediaAnnounce {
+        if let announce = configuration.mediaAnnounceByUser[userId] ?? configuration.mediaAnnounce {
             announcedMediaHost = announce.host
             port = UInt16(clamping: announce.port)
         } else if !["0.0.0.0", "::", configuration.listenHost].contains(mediaEndpoint.host) {

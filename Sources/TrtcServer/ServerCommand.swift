@@ -79,6 +79,11 @@ public struct ServerCommand: AsyncParsableCommand {
         valueName: "HOST:PORT"))
     var mediaAnnounce: String?
 
+    @Option(name: .customLong("media-announce-user"), help: ArgumentHelp(
+        "Network lab: tell this userId another media address (repeatable), e.g. a relay that impairs only its media.",
+        valueName: "USER=HOST:PORT"))
+    var mediaAnnounceUser: [String] = []
+
     @Option(help: ArgumentHelp("Debugging: send a copy of every received RTP packet to this UDP address.", valueName: "HOST:PORT"))
     var mirror: String?
 
@@ -256,6 +261,16 @@ public struct ServerCommand: AsyncParsableCommand {
             departureTimeout: departure, apiRequestsPerSecond: apiRate, enterTimeout: enter, requestHeadTimeout: requestHead,
             maxConnections: connectionCap, maxConnectionsPerIP: perIPCap, recordDirectory: record, mirror: mirrorAddress,
             mediaAnnounce: announce, tls: tls, plaintextWarning: plaintextWarning)
+        for entry in mediaAnnounceUser {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("--media-announce-user: \(entry) is not USER=HOST:PORT")
+            }
+            do {
+                configuration.mediaAnnounceByUser[String(entry[..<equals])] = try HostPort(parsing: String(entry[entry.index(after: equals)...]))
+            } catch {
+                throw ValidationError("--media-announce-user: \(error)")
+            }
+        }
         configuration.appsRequiringPrivateMapKey = requiringKey
         configuration.roomEntriesPerMinute = roomEntries
         configuration.publicMetrics = publicMetrics || file?.publicMetrics == true

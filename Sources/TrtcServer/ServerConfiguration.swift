@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     /// `--media-announce HOST:PORT`: what clients are told to send media to when it is not where the server
     /// listens (NAT, containers). Without it they use the host they reach signaling at (docs/protocol.md §2).
     public var mediaAnnounce: HostPort?
+    /// `--media-announce-user USER=HOST:PORT` (network lab): the media address told to that userId instead, so one
+    /// member's media can cross its own impairment relay (docs/network-lab.md).
+    public var mediaAnnounceByUser: [String: HostPort] = [:]
     /// sdkAppId → secret key (UserSig verification).
     public var apps: [UInt32: String]
     /// Apps whose rooms need a privateMapKey to enter (config `requirePrivateMapKey`); entering, publishing and

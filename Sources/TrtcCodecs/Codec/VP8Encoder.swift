@@ -11,10 +11,14 @@ public final class VP8Encoder {
     /// Encoder-internal presentation time in 90 kHz ticks (libvpx rate control wants steady steps).
     private var nextPTS: Int64 = 0
     private var keyframeRequested = false
+    /// Temporal layers (`configuration.temporalLayers`), and the next frame's place in their pattern.
+    private let pattern: VP8TemporalPattern
+    private var patternIndex = 0
 
     public init(configuration: VP8EncoderConfiguration) throws(CodecError) {
         try configuration.validate()
         self.configuration = configuration
+        pattern = VP8TemporalPattern(layers: configuration.temporalLayers, baseShare: configuration.baseLayerShare)
         context = .allocate(capacity: 1)
         context.initialize(to: vpx_codec_ctx_t())
         do {
@@ -41,6 +45,7 @@ public final class VP8Encoder {
         updated.bitrateKbps = kbps
         try updated.validate()
         vpxConfig.rc_target_bitrate = UInt32(kbps)
+        setLayerBitrates(kbps)
         try check(vpx_codec_enc_config_set(context, &vpxConfig), "enc_config_set")
         configuration = updated
     }
@@ -52,7 +57,17 @@ public final class VP8Encoder {
             try restart(width: frame.width, height: frame.height)
         }
         var flags: vpx_enc_frame_flags_t = 0
-        if forceKeyframe || keyframeRequested { flags |= trtc_vpx_eflag_force_kf() }
+        let forcing = forceKeyframe || keyframeRequested
+        if forcing {
+            flags |= trtc_vpx_eflag_force_kf()
+            patternIndex = 0
+        }
+        let layerFrame = pattern.frame(at: patternIndex)
+        if pattern.layerCount > 1 {
+            flags |= Self.flags(for: layerFrame)
+            try check(trtc_vpx_set_temporal_layer_id(context, Int32(layerFrame.layer)), "control TEMPORAL_LAYER_ID")
+        }
+        patternIndex += 1
         let duration = UInt(90_000 / configuration.framesPerSecond)
         let started = ContinuousClock.now
 
@@ -77,7 +92,7 @@ public final class VP8Encoder {
         }
         try check(status, "encode")
         nextPTS += Int64(duration)
-        if flags != 0 { keyframeRequested = false }
+        if forcing { keyframeRequested = false }
 
         var output: [EncodedVideoFrame] = []
         var iterator: vpx_codec_iter_t? = nil
@@ -85,11 +100,16 @@ public final class VP8Encoder {
             guard packet.pointee.kind == VPX_CODEC_CX_FRAME_PKT else { continue }
             let compressed = packet.pointee.data.frame
             let bytes = [UInt8](UnsafeRawBufferPointer(start: compressed.buf, count: compressed.sz))
+            let isKeyframe = compressed.flags & trtc_vpx_frame_is_key() != 0
+            // A key frame libvpx chose itself restarts the pattern too.
+            if isKeyframe { patternIndex = 1 }
             output.append(EncodedVideoFrame(
                 data: bytes,
-                isKeyframe: compressed.flags & trtc_vpx_frame_is_key() != 0,
+                isKeyframe: isKeyframe,
                 isDroppable: compressed.flags & trtc_vpx_frame_is_droppable() != 0,
-                timestamp: frame.timestamp, width: frame.width, height: frame.height))
+                timestamp: frame.timestamp, width: frame.width, height: frame.height,
+                temporalLayer: pattern.layerCount > 1 ? (isKeyframe ? 0 : layerFrame.layer) : nil,
+                isLayerSync: pattern.layerCount > 1 && !isKeyframe && layerFrame.isLayerSync))
         }
 
         let elapsed = ContinuousClock.now - started
@@ -145,6 +165,12 @@ public final class VP8Encoder {
         vpxConfig.kf_mode = VPX_KF_AUTO
         vpxConfig.kf_min_dist = 0
         vpxConfig.kf_max_dist = UInt32(settings.keyframeInterval)
+        if pattern.layerCount > 1 {
+            let ids = pattern.frames.map { UInt32($0.layer) }
+            let decimators = pattern.rateDecimators.map { UInt32($0) }
+            let bitrates = layerBitrates(settings.bitrateKbps)
+            trtc_vpx_set_temporal_layers(&vpxConfig, UInt32(pattern.layerCount), bitrates, decimators, UInt32(ids.count), ids)
+        }
 
         LibvpxZeroFill.install()
         try check(trtc_vpx_enc_init(context, &vpxConfig), "enc_init")
@@ -157,6 +183,30 @@ public final class VP8Encoder {
         try check(trtc_vpx_set_max_intra_bitrate_pct(context, settings.maxIntraBitratePercent), "control MAX_INTRA_BITRATE_PCT")
         try check(trtc_vpx_set_screen_content_mode(context, settings.screenContent ? 2 : 0), "control SCREEN_CONTENT_MODE")
         nextPTS = 0
+        patternIndex = 0
+    }
+
+    private func layerBitrates(_ kbps: Int) -> [UInt32] {
+        pattern.cumulativeShares.map { UInt32(max(Double(kbps) * $0, 1).rounded()) }
+    }
+
+    private func setLayerBitrates(_ kbps: Int) {
+        guard pattern.layerCount > 1 else { return }
+        let ids = pattern.frames.map { UInt32($0.layer) }
+        let decimators = pattern.rateDecimators.map { UInt32($0) }
+        trtc_vpx_set_temporal_layers(&vpxConfig, UInt32(pattern.layerCount), layerBitrates(kbps), decimators, UInt32(ids.count), ids)
+    }
+
+    /// libvpx's per-frame flags for a frame of the pattern: what it must not reference or update.
+    private static func flags(for frame: VP8TemporalPattern.Frame) -> vpx_enc_frame_flags_t {
+        var flags = trtc_vp8_eflag_no_ref_altref() | trtc_vp8_eflag_no_update_altref()
+        if !frame.referencesLast { flags |= trtc_vp8_eflag_no_ref_last() }
+        if !frame.referencesGolden { flags |= trtc_vp8_eflag_no_ref_golden() }
+        if !frame.updatesLast { flags |= trtc_vp8_eflag_no_update_last() }
+        if !frame.updatesGolden { flags |= trtc_vp8_eflag_no_update_golden() }
+        // Frames above layer 0 leave the probability tables alone: a receiver without them decodes layer 0 the same.
+        if frame.layer > 0 { flags |= trtc_vp8_eflag_no_update_entropy() }
+        return flags
     }
 
     private func check(_ status: vpx_codec_err_t, _ operation: String) throws(CodecError) {

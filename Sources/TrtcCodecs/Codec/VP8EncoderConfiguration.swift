@@ -19,6 +19,13 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
     public var denoising: Bool = false
     /// Screen content: more static-block detection and stricter rate control.
     public var screenContent: Bool = false
+    /// VP8 temporal layers (1: none; 2 or 3, `VP8TemporalPattern`), so an SFU can give each receiver the frame rate
+    /// its downlink carries. On by default: two layers cost a few percent of compression and spare every receiver
+    /// a slow one's limits (docs/architecture-media.md, "Temporal layers").
+    public var temporalLayers: Int = 2
+    /// Layer 0's share of the bitrate with two layers: a quarter keeps the 15 fps base layer of an 800 kbit/s
+    /// stream (~200 kbit/s) plus audio within a 300 kbit/s downlink.
+    public var baseLayerShare: Double = 0.25
     public var minQuantizer: Int = 2
     public var maxQuantizer: Int = 56
 
@@ -40,6 +47,8 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
             throw .invalidConfiguration("quantizer range \(minQuantizer)…\(maxQuantizer)")
         }
         if let cpuUsed, !(-16...16).contains(cpuUsed) { throw .invalidConfiguration("cpu-used \(cpuUsed)") }
+        guard (1...3).contains(temporalLayers) else { throw .invalidConfiguration("\(temporalLayers) temporal layers") }
+        guard (0.1...0.9).contains(baseLayerShare) else { throw .invalidConfiguration("base layer share \(baseLayerShare)") }
         if let threads, !(1...64).contains(threads) { throw .invalidConfiguration("\(threads) threads") }
     }
 

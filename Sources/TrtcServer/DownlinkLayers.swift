@@ -1,0 +1,104 @@
+import NIOCore
+import TrtcRTP
+
+/// One receiver's temporal-layer forwarding of each video stream it gets (issue 14 §3): per stream a
+/// `VP8LayerForwarder` (which frames go, renumbered) and a `TemporalLayerPolicy` (which layer fits the receiver's
+/// downlink, from its receiver reports). Media loop only.
+final class DownlinkLayers {
+    struct Stream {
+        var forwarder = VP8LayerForwarder(targetLayer: 3)
+        var policy: TemporalLayerPolicy?
+        /// Bytes forwarded since the receiver's last report about this stream.
+        var bytesSinceReport = 0
+        var lastReport: Duration?
+    }
+
+    private(set) var streams: [UInt32: Stream] = [:]
+
+    /// The decision for one packet of the stream `ssrc` (`packet`: the whole RTP packet).
+    func forward(ssrc: UInt32, sequenceNumber: UInt16, payload: UnsafeRawBufferPointer, bytes: Int) -> VP8LayerForwarder.Decision {
+        let decision = streams[ssrc, default: Stream()].forwarder.forward(sequenceNumber: sequenceNumber, payload: payload)
+        if case .forward = decision { streams[ssrc]?.bytesSinceReport += bytes }
+        return decision
+    }
+
+    /// The publisher's sequence number of what this receiver got as `sequenceNumber` of `ssrc`.
+    func publisherSequenceNumber(ssrc: UInt32, _ sequenceNumber: UInt16) -> UInt16? {
+        guard let stream = streams[ssrc] else { return sequenceNumber }
+        return stream.forwarder.publisherSequenceNumber(sequenceNumber)
+    }
+
+    /// A report block of this receiver about `ssrc`; `layerKbps`: the stream's cumulative layer rates. Returns the
+    /// layer now wanted and the one before.
+    func report(ssrc: UInt32, fractionLost: UInt8, layerKbps: [Double], now: Duration) -> (before: UInt8, after: UInt8)? {
+        guard var stream = streams[ssrc], layerKbps.count > 1 else { return nil }
+        let topLayer = UInt8(layerKbps.count - 1)
+        if stream.policy?.topLayer != topLayer { stream.policy = TemporalLayerPolicy(topLayer: topLayer) }
+        let seconds = stream.lastReport.map { max((now - $0) / .seconds(1), 0.2) } ?? 1
+        let sentKbps = Double(stream.bytesSinceReport) * 8 / 1000 / seconds
+        let before = stream.forwarder.targetLayer
+        let layer = stream.policy!.report(fractionLost: Double(fractionLost) / 256, sentKbps: sentKbps,
+                                          layerKbps: layerKbps, now: now)
+        stream.forwarder.targetLayer = layer == topLayer ? 3 : layer
+        stream.bytesSinceReport = 0
+        stream.lastReport = now
+        streams[ssrc] = stream
+        return (min(before, topLayer), layer)
+    }
+
+    /// The layer being forwarded of `ssrc` (nil: not received).
+    func currentLayer(ssrc: UInt32) -> UInt8? { streams[ssrc]?.forwarder.currentLayer }
+}
+
+/// What a publisher's video costs per temporal layer, as it arrives (for its receivers' policies). Media loop only.
+final class PublishedLayers {
+    var rates = TemporalLayerRates()
+}
+
+/// A publisher's video packet as the fan-out needs it: where its VP8 payload starts, and its temporal layer.
+struct VideoPacket {
+    let ssrc: UInt32
+    let sequenceNumber: UInt16
+    let payloadOffset: Int
+    /// Its TID; nil when the stream has no layers (or the packet is not VP8 with a descriptor).
+    let layer: UInt8?
+
+    init?(_ plain: ByteBuffer, ssrc: UInt32, sequenceNumber: UInt16) {
+        guard let (offset, layer) = plain.withUnsafeReadableBytes({ raw -> (Int, UInt8?)? in
+            guard let header = RTPHeaderView(raw), header.headerSize < raw.count else { return nil }
+            let payload = UnsafeRawBufferPointer(rebasing: raw[header.headerSize...])
+            return (header.headerSize, VP8LayerForwarder.inspect(payload)?.descriptor.temporalLayerIndex)
+        }) else { return nil }
+        self.ssrc = ssrc
+        self.sequenceNumber = sequenceNumber
+        payloadOffset = offset
+        self.layer = layer
+    }
+
+    /// Whether (and under which numbers) `layers`' receiver gets this packet, whose bytes are `plain`.
+    func decision(for layers: DownlinkLayers, in plain: ByteBuffer) -> VP8LayerForwarder.Decision {
+        plain.withUnsafeReadableBytes { raw in
+            layers.forward(ssrc: ssrc, sequenceNumber: sequenceNumber,
+                           payload: UnsafeRawBufferPointer(rebasing: raw[payloadOffset...]), bytes: raw.count)
+        }
+    }
+}
+
+/// New numbers for one receiver's copy of a video packet, written before it is protected.
+struct RTPRewrite {
+    let payloadOffset: Int
+    let sequenceNumber: UInt16
+    let pictureID: UInt16?
+}
+
+extension MediaDatagramHandler {
+    /// A receiver's report block about a video stream it gets: its layer policy learns from the loss.
+    func adaptLayers(of receiver: MediaRoute, to block: RTCPReportBlock, publishedBy publisher: MediaRoute) {
+        let now = Self.uplinkNow
+        let rates = publisher.publishedLayers.rates.cumulativeKbps(now: now)
+        guard let (before, after) = receiver.downlinkLayers.report(ssrc: block.ssrc, fractionLost: block.fractionLost,
+                                                                    layerKbps: rates, now: now) else { return }
+        if after < before { metrics.layerSwitchesDown.increment() }
+        if after > before { metrics.layerSwitchesUp.increment() }
+    }
+}

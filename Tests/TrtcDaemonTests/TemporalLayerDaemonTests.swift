@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TrtcCore
+import TrtcDBus
+import TrtcDBusContract
+import TrtcHarness
+import TrtcHarnessTesting
+import TrtcMeasurement
+import TrtcNetLab
+import TrtcPipeWire
+import TrtcRTP
+
+/// Per-receiver adaptation at the SFU (issue 14 §3): one publisher with VP8 temporal layers, two trtcd receivers, one
+/// of them behind the network lab's relay limited to 300 kbit/s (the server tells only that user the relay's address,
+/// `--media-announce-user`). The limited one gets the base layer (about half the frame rate), decoded without errors;
+/// the other keeps every frame.
+@Suite("temporal layers per receiver at the SFU", .serialized)
+struct TemporalLayerDaemonTests {
+    @Test("a receiver behind 300 kbit/s gets layer 0 only (~15 fps of 30, no decoder errors), the unlimited one all 30 fps")
+    func limitedReceiverGetsTheBaseLayer() async throws {
+        let mediaPort = try freeLoopbackUDPPort()
+        // 300 kbit/s with a 300 ms queue toward carol; her uplink (reports, NACKs) is clean.
+        try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=5ms"),
+                                      downlink: try ImpairmentProfile(parsing: "rate=300kbit,queue=11250b,delay=5ms"), seed: 14) { relay in
+            try await withMediaRoom(users: 3, serverArguments: ["--media", "127.0.0.1:\(mediaPort)",
+                                                               "--media-announce-user", "carol=127.0.0.1:\(relay.port)"]) { room in
+                let (alice, bob, carol) = (room.clients[0], room.clients[1], room.clients[2])
+                // trtc-bench network's synthetic scene (a person moving): ~800 kbit/s of real video, unlike the test pattern.
+                let cameraLoop = try PipeWireLoop(name: "layers-camera", remote: room.pipeWire.socketPath)
+                let camera = try SyntheticCamera(loop: cameraLoop, nodeName: "trtc-test-layers-camera", width: 640, height: 480, fps: 30)
+                defer { camera.stop() }
+                try await alice.startVideo(["camera": .string(camera.nodeName), "width": .uint32(640), "height": .uint32(480),
+                                            "fps": .uint32(30), "bitrate": .uint32(800)])
+                try await alice.enter("alice", room: .numeric(14), server: room.server)
+                for (client, name) in [(bob, "bob"), (carol, "carol")] {
+                    try await client.enter(name, room: .numeric(14), server: room.server)
+                    try await client.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+                    _ = try await client.call("StartRemoteVideo", [.string("alice"), .string("main")])
+                }
+                // Carol's estimate settles within a few receiver reports; then watch both for 8 s (four statistics).
+                try await Task.sleep(for: .seconds(8))
+                let start = (bob: try Self.remote(bob), carol: try Self.remote(carol))
+                try await Task.sleep(for: .seconds(8))
+                let end = (bob: try Self.remote(bob), carol: try Self.remote(carol))
+                let dropped = try await room.metric("trtc_media_layer_dropped_packets_total") ?? 0
+                let down = try await room.metric(#"trtc_media_layer_switches_total{direction="down"}"#) ?? 0
+                let relayed = try await relay.statistics(.downlink)
+                print("bob: \(end.bob.frameRate) fps, \(end.bob.videoBitrate) kbit/s, freezes \(start.bob.videoFreezeCount)→\(end.bob.videoFreezeCount); carol: \(end.carol.frameRate) fps, \(end.carol.videoBitrate) kbit/s, freezes \(start.carol.videoFreezeCount)→\(end.carol.videoFreezeCount), decoder errors \(end.carol.videoDecoderErrors), missing references \(end.carol.videoFramesMissingReference); server: \(Int(dropped)) packets dropped for layers, \(Int(down)) switches down; relay toward carol dropped \(relayed.dropped)")
+                #expect(down >= 1, "carol's layer was lowered")
+                #expect(dropped > 100, "layer 1 packets were not sent to carol")
+                #expect(end.bob.frameRate >= 25, "bob keeps the full frame rate: \(end.bob.frameRate)")
+                #expect((10...19).contains(end.carol.frameRate), "carol gets the base layer's ~15 fps: \(end.carol.frameRate)")
+                #expect(end.carol.videoBitrate < 300 && end.bob.videoBitrate > end.carol.videoBitrate)
+                #expect(end.carol.videoDecoderErrors == 0 && end.bob.videoDecoderErrors == 0)
+                #expect(end.carol.videoFreezeCount == start.carol.videoFreezeCount, "no freezes once carol is at her layer")
+                #expect(end.bob.videoFreezeCount == start.bob.videoFreezeCount)
+                for client in [alice, bob, carol] { try await client.exit() }
+            }
+        }
+    }
+
+    /// `client`'s latest statistics of alice's stream.
+    static func remote(_ client: RoomClient) throws -> RoomStatistics.Remote {
+        let statistics = try MediaStatisticsTests.latestStatistics(client)
+        return try #require(statistics.remote.first { $0.userId == "alice" }, "no statistics of alice's stream")
+    }
+}
