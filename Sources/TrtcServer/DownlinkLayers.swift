@@ -3,13 +3,17 @@ import TrtcRTP
 
 /// One receiver's temporal-layer forwarding of each video stream it gets (issue 14 §3): per stream a
 /// `VP8LayerForwarder` (which frames go, renumbered) and a `TemporalLayerPolicy` (which layer fits the receiver's
-/// downlink, from its receiver reports). Media loop only.
+/// downlink, from its receiver reports and NACKs). Media loop only.
 final class DownlinkLayers {
     struct Stream {
         var forwarder = VP8LayerForwarder(targetLayer: 3)
         var policy: TemporalLayerPolicy?
-        /// Bytes forwarded since the receiver's last report about this stream.
+        /// Bytes and packets forwarded since the receiver's last report about this stream.
         var bytesSinceReport = 0
+        var packetsSinceReport = 0
+        /// Numbers the receiver NACKed for the first time since its last report, and the newest it NACKed.
+        var nackedSinceReport = 0
+        var newestNACKed: UInt16?
         var lastReport: Duration?
     }
 
@@ -18,8 +22,24 @@ final class DownlinkLayers {
     /// The decision for one packet of the stream `ssrc` (`packet`: the whole RTP packet).
     func forward(ssrc: UInt32, sequenceNumber: UInt16, payload: UnsafeRawBufferPointer, bytes: Int) -> VP8LayerForwarder.Decision {
         let decision = streams[ssrc, default: Stream()].forwarder.forward(sequenceNumber: sequenceNumber, payload: payload)
-        if case .forward = decision { streams[ssrc]?.bytesSinceReport += bytes }
+        if case .forward = decision {
+            streams[ssrc]?.bytesSinceReport += bytes
+            streams[ssrc]?.packetsSinceReport += 1
+        }
         return decision
+    }
+
+    /// The receiver NACKed `numbers` (its own numbering) of `ssrc`: numbers newer than any it asked for before are
+    /// new losses. Receiver reports count a repaired packet as received, so under heavy repair their loss fraction
+    /// says little; what the receiver had to ask for is the loss of its downlink.
+    func noteNACK(ssrc: UInt32, _ numbers: [UInt16]) {
+        guard var stream = streams[ssrc] else { return }
+        for number in numbers {
+            if let newest = stream.newestNACKed, Int16(bitPattern: number &- newest) <= 0 { continue }
+            stream.newestNACKed = number
+            stream.nackedSinceReport += 1
+        }
+        streams[ssrc] = stream
     }
 
     /// The publisher's sequence number of what this receiver got as `sequenceNumber` of `ssrc`.
@@ -37,10 +57,14 @@ final class DownlinkLayers {
         let seconds = stream.lastReport.map { max((now - $0) / .seconds(1), 0.2) } ?? 1
         let sentKbps = Double(stream.bytesSinceReport) * 8 / 1000 / seconds
         let before = stream.forwarder.targetLayer
-        let layer = stream.policy!.report(fractionLost: Double(fractionLost) / 256, sentKbps: sentKbps,
+        let nackedFraction = Double(stream.nackedSinceReport) / Double(max(stream.packetsSinceReport, 1))
+        let loss = min(max(Double(fractionLost) / 256, nackedFraction), 1)
+        let layer = stream.policy!.report(fractionLost: loss, sentKbps: sentKbps,
                                           layerKbps: layerKbps, now: now)
         stream.forwarder.targetLayer = layer == topLayer ? 3 : layer
         stream.bytesSinceReport = 0
+        stream.packetsSinceReport = 0
+        stream.nackedSinceReport = 0
         stream.lastReport = now
         streams[ssrc] = stream
         return (min(before, topLayer), layer)

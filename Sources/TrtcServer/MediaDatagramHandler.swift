@@ -349,6 +349,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
 
     private func answer(_ nack: RTCPGenericNACK, of owner: MediaRoute, to asker: MediaRoute, at address: SocketAddress,
                         now: ContinuousClock.Instant, context: ChannelHandlerContext) {
+        asker.downlinkLayers.noteNACK(ssrc: nack.mediaSSRC, nack.sequenceNumbers)
         var seen = Set<UInt16>()
         var missing: [UInt16] = []
         for asked in nack.sequenceNumbers where seen.count < FeedbackBudget.maxNACKNumbers && seen.insert(asked).inserted {
