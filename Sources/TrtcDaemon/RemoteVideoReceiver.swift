@@ -72,6 +72,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// Delta frames decoded whose PictureID did not follow the previous one's (should stay 0).
     private var referenceBreaks = 0
     private var lastDecodedPictureID: UInt16?
+    private var lastDecodedTL0PictureIndex: UInt8?
     private var oversizedKeyframes = 0
     private var decodeCPU: Duration = .zero
     private var pixelBudget = TokenBucket(rate: Double(RemoteVideoReceiver.maximumDecodedPixelsPerSecond),
@@ -312,8 +313,18 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     /// An independent check of the jitter buffer's promise, for the log: a delta frame whose PictureID does not
     /// follow the previous frame's (only meaningful for senders without non-reference frames or layers, as trtcd).
     private func noteReference(_ frame: ReassembledVP8Frame) {
-        defer { lastDecodedPictureID = frame.pictureID }
-        guard !frame.isKeyframe, let pictureID = frame.pictureID, let last = lastDecodedPictureID else { return }
+        defer {
+            lastDecodedPictureID = frame.pictureID
+            if frame.isKeyframe || frame.temporalLayer == 0 { lastDecodedTL0PictureIndex = frame.tl0PictureIndex }
+        }
+        guard !frame.isKeyframe else { return }
+        // Temporal layers: a layer 0 frame refers to the previous layer 0 frame, a higher one to its layer 0 frame (the
+        // frames of higher layers in between may be missing, or never sent to this receiver).
+        if let layer = frame.temporalLayer, let tl0 = frame.tl0PictureIndex, let lastTL0 = lastDecodedTL0PictureIndex {
+            if tl0 != (layer == 0 ? lastTL0 &+ 1 : lastTL0) { referenceBreaks += 1 }
+            return
+        }
+        guard let pictureID = frame.pictureID, let last = lastDecodedPictureID else { return }
         if pictureID & 0x7FFF != (last &+ 1) & 0x7FFF { referenceBreaks += 1 }
     }
 

@@ -14,4 +14,7 @@ public struct ReassembledVP8Frame: Sendable, Equatable {
     public var followsLoss: Bool
     public var firstSequenceNumber: UInt16
     public var lastSequenceNumber: UInt16
+    /// Temporal layer (TID) and TL0PICIDX from the descriptor, when the stream has layers.
+    public var temporalLayer: UInt8? = nil
+    public var tl0PictureIndex: UInt8? = nil
 }

@@ -2,8 +2,9 @@
 /// downlink (issue 14 §3; LiveKit's stream allocator, libwebrtc's loss-based control). The estimate comes from the
 /// receiver's own reports of what it got:
 ///
-/// - loss above `cutAbove` (10 %): the link delivered about what was sent less what was lost, so the estimate becomes
-///   `sent × (1 − loss)`;
+/// - loss above `cutAbove` (10 %) in two reports in a row: the link delivered about what was sent less what was lost,
+///   so the estimate becomes `sent × (1 − loss)`. One report is not enough (a burst of random loss is no narrow link),
+///   and loss of `outageAbove` (90 %) or more is an outage, not a narrow link: fewer layers would not help, so it holds;
 /// - loss below `raiseBelow` (2 %): the estimate grows by `growthPerSecond` (8 %/s, linearly), but never beyond `headroom` (1.5)
 ///   times what was actually sent: a link is only known to carry what went through it;
 /// - in between: hold.
@@ -16,6 +17,7 @@
 public struct TemporalLayerPolicy: Sendable, Equatable {
     public struct Configuration: Sendable, Equatable {
         public var cutAbove = 0.10
+        public var outageAbove = 0.90
         public var raiseBelow = 0.02
         public var growthPerSecond = 1.08
         public var headroom = 1.5
@@ -36,6 +38,7 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
     private var lastCut: Duration?
     private var probeStarted: Duration?
     private var probeInterval: Duration
+    private var highLossReports = 0
 
     public init(topLayer: UInt8, configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -55,7 +58,11 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
             probeStarted = nil
             probeInterval = configuration.probeInterval
         }
-        if fractionLost > configuration.cutAbove {
+        let isHigh = fractionLost > configuration.cutAbove && fractionLost < configuration.outageAbove
+        highLossReports = isHigh ? highLossReports + 1 : 0
+        if isHigh && highLossReports < 2 || fractionLost >= configuration.outageAbove {
+            // Hold: one lossy report, or an outage.
+        } else if isHigh {
             estimateKbps = sentKbps * (1 - fractionLost)
             lastCut = now
             if probeStarted != nil {

@@ -349,7 +349,8 @@ public struct VideoJitterBuffer: Sendable {
             width: frame.width, height: frame.height, pictureID: frame.descriptor.pictureID,
             isNonReference: frame.descriptor.isNonReference, followsLoss: followsLoss,
             firstSequenceNumber: UInt16(truncatingIfNeeded: frame.firstSequence),
-            lastSequenceNumber: UInt16(truncatingIfNeeded: frame.lastSequence))
+            lastSequenceNumber: UInt16(truncatingIfNeeded: frame.lastSequence),
+            temporalLayer: frame.descriptor.temporalLayerIndex, tl0PictureIndex: frame.descriptor.tl0PictureIndex)
     }
 
     // MARK: frames

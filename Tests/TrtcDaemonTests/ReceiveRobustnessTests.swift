@@ -162,6 +162,8 @@ struct ReceiveRobustnessTests {
                     async let shown = alice.call("StartRemoteVideo", [.string("dave"), .string("main")])
                     var configuration = VP8EncoderConfiguration(width: 160, height: 120, bitrateKbps: 300)
                     configuration.frameDropping = false
+                    // One layer: every frame is referenced by the next, so the withheld packet's loss needs a key frame.
+                    configuration.temporalLayers = 1
                     let encoder = try VP8Encoder(configuration: configuration)
                     var packetizer = try VP8Packetizer(ssrc: media.videoSsrc, payloadType: RTPPayloadType.vp8)
                     var withheldAt: Duration = .zero

@@ -45,7 +45,7 @@ struct TemporalLayerDaemonTests {
                 let dropped = try await room.metric("trtc_media_layer_dropped_packets_total") ?? 0
                 let down = try await room.metric(#"trtc_media_layer_switches_total{direction="down"}"#) ?? 0
                 let relayed = try await relay.statistics(.downlink)
-                let sent = try MediaStatisticsTests.latestStatistics(alice).local.first
+                let sent = try MediaStatisticsTests.latestStatistics(alice).local.first  // about when end was taken
                 let plis = try await room.metric(#"trtc_media_keyframe_requests_total{outcome="forwarded"}"#) ?? 0
                 print("alice sends \(sent?.frameRate ?? 0) fps, \(sent?.videoBitrate ?? 0) kbit/s; \(Int(plis)) key-frame requests reached her")
                 print("bob: \(end.bob.frameRate) fps, \(end.bob.videoBitrate) kbit/s, freezes \(start.bob.videoFreezeCount)→\(end.bob.videoFreezeCount); carol: \(end.carol.frameRate) fps, \(end.carol.videoBitrate) kbit/s, freezes \(start.carol.videoFreezeCount)→\(end.carol.videoFreezeCount), decoder errors \(end.carol.videoDecoderErrors), missing references \(end.carol.videoFramesMissingReference); server: \(Int(dropped)) packets dropped for layers, \(Int(down)) switches down; relay toward carol dropped \(relayed.dropped)")
@@ -53,9 +53,11 @@ struct TemporalLayerDaemonTests {
                 #expect(dropped > 100, "layer 1 packets were not sent to carol")
                 // Margins for a loaded 2-core machine (the publisher itself sometimes falls below 30 fps); freezes are
                 // printed, not asserted: key frames asked for by carol stall everyone's picture briefly (no pacing yet).
-                #expect(end.bob.frameRate >= 20, "bob keeps (nearly) the full frame rate: \(end.bob.frameRate)")
-                #expect((8...19).contains(end.carol.frameRate), "carol gets the base layer's ~15 fps: \(end.carol.frameRate)")
-                #expect(end.carol.frameRate + 5 <= end.bob.frameRate)
+                // What alice manages to send on a loaded machine is the reference: bob gets about all of it, carol half.
+                let sentRate = Int(sent?.frameRate ?? 30)
+                #expect(Int(end.bob.frameRate) >= min(sentRate, 30) - 6, "bob keeps (nearly) the full frame rate: \(end.bob.frameRate)")
+                #expect(abs(Int(end.carol.frameRate) - sentRate / 2) <= 4, "carol gets the base layer, half of \(sentRate) fps: \(end.carol.frameRate)")
+                #expect(end.carol.frameRate >= 8 && end.carol.frameRate + 4 <= end.bob.frameRate)
                 #expect(end.carol.videoBitrate < 300 && end.bob.videoBitrate > end.carol.videoBitrate)
                 #expect(end.carol.videoDecoderErrors == 0 && end.bob.videoDecoderErrors == 0)
                 for client in [alice, bob, carol] { try await client.exit() }

@@ -216,13 +216,17 @@ import TrtcRTP
         #expect(pictures.forward(1) == 0)
     }
 
-    @Test("policy: heavy loss cuts to what got through, no loss never climbs past 1.5× what was sent, a probe every 45 s that backs off")
+    @Test("policy: heavy loss twice cuts to what got through (one report or an outage does not), no loss never climbs past 1.5× what was sent, a probe every 45 s that backs off")
     func layerPolicy() {
         var policy = TemporalLayerPolicy(topLayer: 1)
         let rates = [200.0, 800.0]
         #expect(policy.layer == 1 && policy.estimateKbps == nil)
         #expect(policy.report(fractionLost: 0, sentKbps: 800, layerKbps: rates, now: .seconds(1)) == 1)
-        // A 300 kbit/s link under 800 kbit/s: 60 % lost.
+        // One lossy report, and an outage, change nothing.
+        #expect(policy.report(fractionLost: 0.6, sentKbps: 800, layerKbps: rates, now: .milliseconds(1500)) == 1)
+        #expect(policy.report(fractionLost: 1, sentKbps: 800, layerKbps: rates, now: .milliseconds(1600)) == 1)
+        #expect(policy.report(fractionLost: 0.6, sentKbps: 800, layerKbps: rates, now: .milliseconds(1700)) == 1)
+        // A 300 kbit/s link under 800 kbit/s: 60 % lost, twice in a row.
         #expect(policy.report(fractionLost: 0.6, sentKbps: 800, layerKbps: rates, now: .seconds(2)) == 0)
         #expect(abs(policy.estimateKbps! - 320) < 0.001)
         var layers: [Int: UInt8] = [:]
@@ -232,6 +236,7 @@ import TrtcRTP
         #expect(layers.filter { $0.key < 47 && $0.value != 0 }.map(\.key) == [], "stays at layer 0 until the probe")
         #expect(policy.estimateKbps! < 320.001, "no growth past what was sent × 1.5")
         #expect(policy.report(fractionLost: 0, sentKbps: 200, layerKbps: rates, now: .seconds(47)) == 1, "probe at 45 s after the cut")
+        #expect(policy.report(fractionLost: 0.5, sentKbps: 600, layerKbps: rates, now: .milliseconds(47_500)) == 1)
         #expect(policy.report(fractionLost: 0.5, sentKbps: 600, layerKbps: rates, now: .seconds(48)) == 0, "the probe failed")
         var probed: Duration?
         for second in 49...200 where probed == nil {
