@@ -71,7 +71,7 @@ extension BrowserRoomTests {
                     "fps": .uint32(30), "bitrate": .uint32(600),
                 ])
                 try await alice.enter("alice", room: .numeric(91), server: room.server)
-                try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+                try await withBrowserPage(server: room.server) { page in
                     try await page.evaluate(Self.setUp)
                     try await Self.enter(page, userId: "web", room: 91, server: room.server)
                     try await waitUntil("alice's video in the page", timeout: .seconds(20), interval: .milliseconds(100)) {
@@ -120,7 +120,7 @@ extension BrowserRoomTests {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
             try await alice.enter("alice", room: .numeric(92), server: room.server)
-            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+            try await withBrowserPage(server: room.server) { page in
                 try await page.evaluate(Self.setUp)
                 try await Self.enter(page, userId: "web", room: 92, server: room.server)
                 #expect(try await page.evaluate(Self.stampedCanvas) == .string("stamping"))
