@@ -25,7 +25,12 @@ final class BrowserPage: Sendable {
                                    ["python3", Self.script.path] + forwarded + [server.httpBase + path, fifo.path] + flags,
                                    name: "chromium_page.py")
         do {
-            try await process.waitForLine(containing: "ready", timeout: .seconds(60))
+            let ready = try await process.waitForLine(containing: "ready", timeout: .seconds(60))
+            // Chromium must really be in a network namespace of its own, not the test's.
+            let pid = ready.split(separator: " ").last.map(String.init) ?? ""
+            let chromiumNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+            let ownNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+            guard chromiumNet != ownNet else { throw ProcessFailure("Chromium runs in the test's network namespace (\(ownNet))") }
         } catch {
             await process.stop()
             // e.g. "namespace-failed: not root": the tests need root for the namespace and say so.
