@@ -15,9 +15,11 @@ final class BrowserPage: Sendable {
     private let fifo: URL
     private let nextId = Mutex<Int>(0)
 
-    /// Opens `path` on `server` (waits until the page has loaded); `flags` go to Chromium as well.
-    init(server: ServerProcess, path: String, flags: [String] = []) async throws {
-        let forwarded = ["--tcp", String(server.port), "--udp", String(try Self.mediaPort(of: server))]
+    /// Opens `path` on `server` (waits until the page has loaded); `flags` go to Chromium as well. `mediaVia`: the
+    /// host port the namespace's media port leads to instead of the server's (e.g. an `ImpairmentRelay` to it).
+    init(server: ServerProcess, path: String, flags: [String] = [], mediaVia: Int? = nil) async throws {
+        let mediaPort = try Self.mediaPort(of: server)
+        let forwarded = ["--tcp", String(server.port), "--udp", mediaVia.map { "\(mediaPort):\($0)" } ?? String(mediaPort)]
         let directory = try BuiltProducts.temporaryDirectory("trtc-browser")
         fifo = directory.appendingPathComponent("commands")
         guard mkfifo(fifo.path, 0o600) == 0 else { throw ProcessFailure("mkfifo \(fifo.path): errno \(errno)") }
@@ -112,9 +114,9 @@ final class BrowserPage: Sendable {
 }
 
 /// Runs `body` with a page at `path` on `server`, closed afterwards whatever happens.
-func withBrowserPage<T: Sendable>(server: ServerProcess, path: String = "/demo", flags: [String] = [],
+func withBrowserPage<T: Sendable>(server: ServerProcess, path: String = "/demo", flags: [String] = [], mediaVia: Int? = nil,
                                   _ body: (BrowserPage) async throws -> T) async throws -> T {
-    let page = try await BrowserPage(server: server, path: path, flags: flags)
+    let page = try await BrowserPage(server: server, path: path, flags: flags, mediaVia: mediaVia)
     do {
         let result = try await body(page)
         await page.close()

@@ -4,6 +4,7 @@ import TrtcCodecs
 import TrtcCore
 import TrtcHarness
 import TrtcHarnessTesting
+import TrtcNetLab
 import TrtcPipeWire
 
 extension BrowserRoomTests {
@@ -51,6 +52,22 @@ extension BrowserRoomTests {
 
     @Test("glass-to-glass trtcd → browser: a stamped camera (the time in its pixels) read back from the browser's canvas")
     func glassToGlass() async throws {
+        let delays = try await Self.glassToGlassToBrowser(label: "trtcd → browser")
+        #expect(delays[delays.count / 2] > 0 && delays[delays.count / 2] < 1000, "stamps read back: \(delays)")
+    }
+
+    @Test("glass-to-glass trtcd → browser through the network lab: the browser's link delayed 40 ms each way with 2 % loss down")
+    func glassToGlassImpaired() async throws {
+        let delays = try await Self.glassToGlassToBrowser(label: "trtcd → browser, impaired",
+                                                          impairment: (uplink: "delay=40ms", downlink: "delay=40ms,loss=2%"))
+        let median = delays[delays.count / 2]
+        #expect(median >= 40 && median < 1000, "at least the link's 40 ms: \(delays)")
+    }
+
+    /// trtcd publishes a stamped camera; the page reads 90 stamps back. With `impairment` (network lab profiles) the
+    /// browser's media goes through an `ImpairmentRelay` (its namespace's media port forwarded to the relay).
+    /// Returns the delays (ms), sorted.
+    static func glassToGlassToBrowser(label: String, impairment: (uplink: String, downlink: String)? = nil) async throws -> [Double] {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
             let socket = try #require(room.pipeWire.exports["PIPEWIRE_RUNTIME_DIR"]) + "/pipewire-0"
@@ -58,7 +75,7 @@ extension BrowserRoomTests {
             let camera = try VideoSource(loop: loop, nodeName: "trtc-stamped-camera", description: "stamped camera",
                                          width: 320, height: 240, fps: 30)
             defer { camera.stop() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: Void.self, returning: [Double].self) { group in
                 group.addTask {
                     while !Task.isCancelled {
                         let now = UInt64(Date().timeIntervalSince1970 * 1000)
@@ -71,23 +88,36 @@ extension BrowserRoomTests {
                     "fps": .uint32(30), "bitrate": .uint32(600),
                 ])
                 try await alice.enter("alice", room: .numeric(91), server: room.server)
-                try await withBrowserPage(server: room.server) { page in
-                    try await page.evaluate(Self.setUp)
-                    try await Self.enter(page, userId: "web", room: 91, server: room.server)
-                    try await waitUntil("alice's video in the page", timeout: .seconds(20), interval: .milliseconds(100)) {
-                        try await page.evaluate(Self.probe) != .null
+                let measure = { @Sendable (mediaVia: Int?) async throws -> [Double] in
+                    try await withBrowserPage(server: room.server, mediaVia: mediaVia) { page in
+                        try await page.evaluate(Self.setUp)
+                        try await Self.enter(page, userId: "web", room: 91, server: room.server)
+                        try await waitUntil("alice's video in the page", timeout: .seconds(20), interval: .milliseconds(100)) {
+                            try await page.evaluate(Self.probe) != .null
+                        }
+                        try await Task.sleep(for: .seconds(1))
+                        guard case .array(let values) = try await page.evaluate(Self.readStamps(count: 90)) else {
+                            throw TestFailure("no stamps read")
+                        }
+                        return values.compactMap(\.doubleValue)
                     }
-                    try await Task.sleep(for: .seconds(1))
-                    guard case .array(let values) = try await page.evaluate(Self.readStamps(count: 90)) else {
-                        throw TestFailure("no stamps read")
+                }
+                let delays: [Double]
+                if let impairment {
+                    delays = try await withImpairmentRelay(port: try BrowserPage.mediaPort(of: room.server),
+                                                           uplink: try ImpairmentProfile(parsing: impairment.uplink),
+                                                           downlink: try ImpairmentProfile(parsing: impairment.downlink), seed: 15) { relay in
+                        try await measure(relay.port)
                     }
-                    let delays = values.compactMap(\.doubleValue)
-                    #expect(delays.count == 90)
-                    let median = delays[delays.count / 2], p90 = delays[delays.count * 9 / 10]
-                    print("glass-to-glass trtcd → browser: median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays.first ?? 0)) ms, max \(Int(delays.last ?? 0)) ms")
-                    #expect(median > 0 && median < 1000, "stamps read back: \(delays)")
+                } else {
+                    delays = try await measure(nil)
                 }
                 group.cancelAll()
+                #expect(delays.count == 90)
+                guard delays.count >= 10 else { throw TestFailure("\(delays.count) stamps read") }
+                let median = delays[delays.count / 2], p90 = delays[delays.count * 9 / 10]
+                print("glass-to-glass \(label): median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays.first ?? 0)) ms, max \(Int(delays.last ?? 0)) ms")
+                return delays
             }
         }
     }

@@ -2,10 +2,10 @@
 """Headless Chromium in a network namespace of its own, driven through the DevTools protocol over
 --remote-debugging-pipe (standard library only; needs root for the namespace).
 
-Usage: chromium_page.py [--tcp PORT]... [--udp PORT]... URL COMMAND_FIFO [EXTRA_CHROMIUM_FLAG...]
+Usage: chromium_page.py [--tcp PORT]... [--udp PORT[:HOST_PORT]]... URL COMMAND_FIFO [EXTRA_CHROMIUM_FLAG...]
 Makes a network namespace whose only interface is `lo` and runs Chromium in it: it can reach nothing but the
 loopback ports given with --tcp and --udp, which this script forwards to the same ports on the host's loopback
-(the test's trtc-server: signaling and media). Opens URL in Chromium with a fake camera and microphone, then
+(the test's trtc-server: signaling and media), or a UDP port to HOST_PORT (e.g. an impairment relay to the server). Opens URL in Chromium with a fake camera and microphone, then
 evaluates each line read from COMMAND_FIFO as JSON {"id": N, "expr": "<JavaScript expression, may be a promise>"}
 in the page and prints `result N <JSON value>` or `error N <message>`; {"id": N, "screenshot": "<path>"} writes a
 PNG of the page there; {"id": N, "cutTcp": true} closes every forwarded TCP connection (a dropped signaling
@@ -83,9 +83,9 @@ class Forwarder:
             listener = namespace.socket_inside(socket.SOCK_STREAM, port)
             listener.listen(64)
             threading.Thread(target=self.accept, args=(listener, port), daemon=True).start()
-        for port in udp_ports:
+        for port, host_port in udp_ports:
             inside = namespace.socket_inside(socket.SOCK_DGRAM, port)
-            threading.Thread(target=self.relay_udp, args=(inside, port), daemon=True).start()
+            threading.Thread(target=self.relay_udp, args=(inside, host_port), daemon=True).start()
 
     def accept(self, listener, port):
         while True:
@@ -159,7 +159,11 @@ def main():
     tcp_ports, udp_ports = [], []
     arguments = sys.argv[1:]
     while arguments and arguments[0] in ("--tcp", "--udp"):
-        (tcp_ports if arguments[0] == "--tcp" else udp_ports).append(int(arguments[1]))
+        if arguments[0] == "--tcp":
+            tcp_ports.append(int(arguments[1]))
+        else:
+            inside, _, outside = arguments[1].partition(":")
+            udp_ports.append((int(inside), int(outside or inside)))
         arguments = arguments[2:]
     url, fifo, extra = arguments[0], arguments[1], arguments[2:]
     namespace = Namespace()
