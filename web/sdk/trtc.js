@@ -82,16 +82,20 @@ class Signal {
     this.socket = null;
   }
 
-  /** Opens the socket and waits for the server's `hello`. */
+  /**
+   * Opens the socket. The server says nothing before a verified `enter` (its `hello` comes just before `entered`,
+   * docs/protocol.md), so the socket is ready once open.
+   */
   open() {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(this.url);
       this.socket = socket;
       let greeted = false;
+      socket.onopen = () => { greeted = true; resolve(); };
       socket.onmessage = (event) => {
         let message;
         try { message = JSON.parse(event.data); } catch { return; }
-        if (!greeted && message.type === 'hello') { greeted = true; resolve(); return; }
+        if (message.type === 'hello') return;
         const waiter = message.seq !== undefined && ['entered', 'ack', 'answer', 'error'].includes(message.type)
           ? this.pending.get(message.seq) : undefined;
         if (waiter) {
