@@ -57,6 +57,13 @@ final class ClusterNode: Sendable {
 
     var nodeId: String { configuration.nodeId }
 
+    /// Draining on (no new rooms placed here from the next renewal on; the rooms here go on until they end) or off.
+    func setDraining(_ draining: Bool, by whom: String) {
+        guard isDraining.exchange(draining, ordering: .relaxed) != draining else { return }
+        logger.notice(draining ? "cluster: draining (\(whom)): no new rooms are placed on this node"
+                               : "cluster: serving again (\(whom)): new rooms may be placed on this node")
+    }
+
     /// Asks the client runner for a new database client (the current one's statements hang).
     func requestReset() {
         if !resetPending.exchange(true, ordering: .relaxed) { resetWakeup.signal() }

@@ -177,11 +177,11 @@ struct ClusterService: Service {
         registry.fence(reason: reason)
     }
 
-    /// SIGUSR1: no new rooms here from the next renewal on (placement skips draining nodes); the rooms here go on.
+    /// SIGUSR1 (as `POST /admin/drain`): no new rooms here from the next renewal on (placement skips draining
+    /// nodes); the rooms here go on.
     private func drainOnSignal() async {
         for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
-            guard !node.isDraining.exchange(true, ordering: .relaxed) else { continue }
-            logger.notice("cluster: draining (SIGUSR1): no new rooms are placed on this node")
+            node.setDraining(true, by: "SIGUSR1")
         }
     }
 
@@ -199,11 +199,22 @@ struct ClusterService: Service {
         let key = job.admission.key
         let seq = job.admission.seq
         do {
-            var placement: RoomPlacement?
-            // nil once can mean a concurrent first placement committed after the statement's snapshot: ask again.
-            for _ in 0..<3 where placement == nil {
-                guard let incarnation = node.incarnation, node.isServing else { break }
-                placement = try await store.place(key.clusterKey, sdkAppId: key.sdkAppId, me: node.nodeId, incarnation: incarnation)
+            var placement = try await placeOnce(key)
+            // The owner stopped renewing (killed, cut off): a redirect would send the client to a node that is most
+            // likely gone, and it would come back after its back-off, missing the moment the lease ends by up to a
+            // second. Holding the entry here until the lease has ended places the room then (here or elsewhere);
+            // an owner that renews meanwhile is redirected to as usual. Bounded by one TTL.
+            let holdUntil = ContinuousClock.now + configuration.leaseTTL
+            if let suspect = placement, suspect.ownerSuspect, suspect.nodeId != node.nodeId {
+                metrics.clusterEntriesHeld.increment()
+                logger.info("cluster: the room's owner missed its renewals; the entry waits for its lease to end",
+                            metadata: ["room": "\(key)", "owner": "\(suspect.nodeId)", "leaseRemainingMs": "\(suspect.leaseRemainingMs)"])
+            }
+            while let current = placement, current.ownerSuspect, current.nodeId != node.nodeId,
+                  ContinuousClock.now < holdUntil, !Task.isCancelled {
+                let pause = min(configuration.renewInterval, .milliseconds(max(0, current.leaseRemainingMs) + 20))
+                try? await Task.sleep(for: pause)
+                placement = try await placeOnce(key)
             }
             guard let placement else {
                 metrics.clusterPlacementsRefused.increment()
@@ -226,6 +237,19 @@ struct ClusterService: Service {
             logger.warning("cluster: placement failed", metadata: ["error": "\(String(reflecting: error))"])
             job.session.send(.error(.refused("the cluster database is not reachable", seq: seq)))
         }
+    }
+
+    /// One placement; nil once can mean a concurrent first placement committed after the statement's snapshot, so
+    /// it asks again (three statements at most).
+    private func placeOnce(_ key: RoomKey) async throws -> RoomPlacement? {
+        for _ in 0..<3 {
+            guard let incarnation = node.incarnation, node.isServing else { return nil }
+            if let placement = try await store.place(key.clusterKey, sdkAppId: key.sdkAppId, me: node.nodeId,
+                                                     incarnation: incarnation) {
+                return placement
+            }
+        }
+        return nil
     }
 
     private func releaseRooms() async {
