@@ -394,7 +394,9 @@ struct ClusterTests {
             }
             member.send(.leave(seq: 2))
             try await waitUntil("the drained node's room ended", timeout: .seconds(10)) {
-                try await cluster.roomRows().allSatisfy { $0.2 != "n1" } && (try await drained.health().rooms) == 0
+                let rows = try await cluster.roomRows()
+                let rooms = try await drained.health().rooms
+                return rows.allSatisfy { $0.2 != "n1" } && rooms == 0
             }
         }
         #expect(try await other.health().rooms == 0)
