@@ -243,7 +243,11 @@ struct ClusterBenchmark: Sendable {
     private func failover(_ round: Int, _ members: [ClusterMember], _ cluster: TestCluster,
                           _ start: @escaping @Sendable (ClusterMember) -> Void) async throws -> (Duration, Duration) {
         guard let victim = members.first(where: { member in
-            guard let node = member.current.node, member.current.lostAt == nil else { return false }
+            // Not one that is still on its way back from an earlier round (every node has been killed after three).
+            let state = member.current
+            guard let node = state.node, state.lostAt.map({ lost in state.enteredAt.map { $0 > lost } ?? false }) ?? true else {
+                return false
+            }
             let entryLives = cluster.nodes.contains { $0.url == member.entry && $0.process.isRunning }
             return entryLives && cluster.node(node)?.url != member.entry && cluster.node(node)?.process.isRunning == true
         }), let ownerId = victim.current.node, let owner = cluster.node(ownerId) else {

@@ -96,7 +96,8 @@ final class ClusterMember: Sendable {
                 return
             default:
                 state.withLock { state in
-                    if state.enteredAt != nil && state.lostAt == nil { state.lostAt = ContinuousClock.now }
+                    // Lost while in (the first failure since its last admission).
+                    if let entered = state.enteredAt, state.lostAt.map({ $0 < entered }) ?? true { state.lostAt = ContinuousClock.now }
                 }
                 hops = 0
                 target = entry

@@ -297,10 +297,12 @@ struct ClusterTests {
             try await waitUntil("the command is queued", timeout: .seconds(10), interval: .milliseconds(20)) {
                 try await cluster.database.psql("SELECT count(*) FROM trtc_command") == "1"
             }
+            let restartBegan = ContinuousClock.now
             try await cluster.database.restart()
+            let restarted = ContinuousClock.now - restartBegan
             owner.process.signal(SIGCONT)
             let (status, answer) = try await call
-            #expect(status == 0, "\(answer)")
+            #expect(status == 0, "\(answer); restart took \(restarted)")
             #expect(try await members[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
             #expect(try await members[1].next() == .userLeave(userId: "target", reason: .removedByServer))
             try await members[1].expectNothing(for: .milliseconds(1500))

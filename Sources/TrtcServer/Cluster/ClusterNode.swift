@@ -32,6 +32,9 @@ final class ClusterNode: Sendable {
     let resetWakeup = Wakeup()
     /// Monotonic ms (suspend included) when the lease statement in flight was sent; 0 when none is.
     let leaseStatementSentMs = Atomic<Int64>(0)
+    /// The same for the command executor's statement (a claim after PostgreSQL restarted can wait on a connection
+    /// the restart closed, and the executor would claim nothing more).
+    let commandStatementSentMs = Atomic<Int64>(0)
     /// Monotonic ms (including suspend) until which this node may admit; 0 without a lease.
     private let servingUntilMs = Atomic<Int64>(0)
     private let currentIncarnation = NIOLockedValueBox<UUID?>(nil)

@@ -36,7 +36,7 @@ struct ClusterService: Service {
                 return
             }
             group.addTask { await keepLease(lease, signalURL: url, scanRequests: scanRequests) }
-            group.addTask { await watchLease(lease) }
+            group.addTask { await watchLease(lease, scanRequests: scanRequests) }
             group.addTask { await listen(scanRequests: scanRequests) }
             group.addTask { await executeCommands(scans) }
             group.addTask { await placeEntries() }
@@ -152,7 +152,7 @@ struct ClusterService: Service {
     }
 
     /// Checks the lease against the clock ten times a second: a node that could not renew in time fences itself.
-    private func watchLease(_ lease: NIOLockedValueBox<LeaseState>) async {
+    private func watchLease(_ lease: NIOLockedValueBox<LeaseState>, scanRequests: AsyncStream<Void>.Continuation) async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = MonotonicClock.millisecondsIncludingSuspend
             if let action = lease.withLockedValue({ $0.tick(nowMs: now) }) {
@@ -164,6 +164,14 @@ struct ClusterService: Service {
             if inFlight > 0, now - inFlight > configuration.fenceAfter.milliseconds {
                 node.leaseStatementSentMs.store(0, ordering: .relaxed)
                 node.requestReset()
+            }
+            // A command statement unanswered for as long as its caller waits: the same (the new client's run fails
+            // it, the executor scans again, and the unclaimed command is claimed then, once).
+            let commandInFlight = node.commandStatementSentMs.load(ordering: .relaxed)
+            if commandInFlight > 0, now - commandInFlight > configuration.commandTimeout.milliseconds {
+                node.commandStatementSentMs.store(0, ordering: .relaxed)
+                node.requestReset()
+                scanRequests.yield()
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -301,14 +309,19 @@ struct ClusterService: Service {
     private func executeCommands(_ scans: AsyncStream<Void>) async {
         for await _ in scans {
             guard let incarnation = node.incarnation else { continue }
+            defer { node.commandStatementSentMs.store(0, ordering: .relaxed) }
             do {
                 while true {
+                    node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
                     let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
+                    node.commandStatementSentMs.store(0, ordering: .relaxed)
                     if claimed.isEmpty { break }
                     for command in claimed {
                         let outcome = await execute(command)
                         metrics.clusterCommandsExecuted.increment()
+                        node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
                         try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
+                        node.commandStatementSentMs.store(0, ordering: .relaxed)
                     }
                 }
             } catch {
