@@ -313,7 +313,7 @@ struct ClusterTests {
         await cluster.stop()
     }
 
-    @Test("owner killed: an entry at the survivor waits for the dead owner's lease (no redirect to it) and is admitted; new rooms avoid the dead node")
+    @Test("owner killed: an entry at the survivor waits for the dead owner's lease (no redirect to it) and is admitted")
     func entryHeldUntilLeaseEnds() async throws {
         // TTL 3 s: suspect 1.2 s after its last renewal, so the entry below arrives well before the lease ends.
         let cluster = try await TestCluster.start(nodes: 2, leaseTTL: 3)
