@@ -307,27 +307,63 @@ struct ClusterService: Service {
     /// Claims this node's commands and runs them on the local rooms: each is claimed once (FOR UPDATE SKIP LOCKED),
     /// and RemoveUser/DismissRoom are idempotent, so a command is never run twice nor lost while this node lives.
     private func executeCommands(_ scans: AsyncStream<Void>) async {
-        for await _ in scans {
-            guard let incarnation = node.incarnation else { continue }
-            defer { node.commandStatementSentMs.store(0, ordering: .relaxed) }
-            do {
-                while true {
-                    node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
-                    let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
-                    node.commandStatementSentMs.store(0, ordering: .relaxed)
-                    if claimed.isEmpty { break }
-                    for command in claimed {
-                        let outcome = await execute(command)
-                        metrics.clusterCommandsExecuted.increment()
-                        node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
-                        try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
-                        node.commandStatementSentMs.store(0, ordering: .relaxed)
+        /// When the scan in flight began (monotonic ms; 0: none) and whether a request came while it ran.
+        struct Scanning { var startedMs: Int64 = 0; var again = false }
+        let scanning = NIOLockedValueBox(Scanning())
+        let hungAfterMs = configuration.commandTimeout.milliseconds
+        await withDiscardingTaskGroup { group in
+            for await _ in scans {
+                let now = MonotonicClock.millisecondsIncludingSuspend
+                // One scan at a time (it runs again if asked meanwhile), unless the one in flight has hung past the
+                // command timeout: after PostgreSQL restarted a claim was seen waiting for ever, even once the
+                // watchdog had replaced the database client, so a new scan runs beside it on the new client.
+                // Concurrent scans are safe: each command is claimed once (SKIP LOCKED).
+                let begin = scanning.withLockedValue { state in
+                    if state.startedMs != 0 && now - state.startedMs < hungAfterMs {
+                        state.again = true
+                        return false
+                    }
+                    state = Scanning(startedMs: now, again: false)
+                    return true
+                }
+                guard begin else { continue }
+                group.addTask {
+                    repeat {
+                        await scanCommands()
+                    } while scanning.withLockedValue { state in
+                        guard state.startedMs == now else { return false }
+                        if state.again {
+                            state.again = false
+                            return true
+                        }
+                        state.startedMs = 0
+                        return false
                     }
                 }
-            } catch {
-                metrics.clusterDatabaseErrors.increment()
-                logger.warning("cluster: command scan failed", metadata: ["error": "\(String(reflecting: error))"])
             }
+        }
+    }
+
+    private func scanCommands() async {
+        guard let incarnation = node.incarnation else { return }
+        defer { node.commandStatementSentMs.store(0, ordering: .relaxed) }
+        do {
+            while true {
+                node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
+                let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
+                node.commandStatementSentMs.store(0, ordering: .relaxed)
+                if claimed.isEmpty { break }
+                for command in claimed {
+                    let outcome = await execute(command)
+                    metrics.clusterCommandsExecuted.increment()
+                    node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
+                    try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
+                    node.commandStatementSentMs.store(0, ordering: .relaxed)
+                }
+            }
+        } catch {
+            metrics.clusterDatabaseErrors.increment()
+            logger.warning("cluster: command scan failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 
