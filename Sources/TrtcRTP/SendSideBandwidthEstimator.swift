@@ -50,12 +50,12 @@ public struct SendSideBandwidthEstimator: Sendable {
 
     private var sendUnwrapper = SequenceUnwrapper()
     private var sent: [Int64: (time: Duration, size: Int)] = [:]
+    private var newestSent: Int64?
     private var feedbackUnwrapper = SequenceUnwrapper()
     private var trendline = TrendlineEstimator()
     private var acknowledgedPackets: [(arrival: Duration, size: Int)] = []
     private var lastIncrease: Duration?
     private var lastDecrease: Duration?
-    private var holding = false
     /// After a backoff: the acknowledged rate there (exponential average) and its normalised variance.
     private var linkCapacity: (average: Double, variance: Double)?
     private var lossCounts = (received: 0, lost: 0)
@@ -82,9 +82,12 @@ public struct SendSideBandwidthEstimator: Sendable {
 
     /// A packet carrying transport-wide `sequenceNumber` went out at `time`; `size` in bytes on the wire.
     public mutating func packetSent(_ sequenceNumber: UInt16, size: Int, at time: Duration) {
-        sent[sendUnwrapper.unwrap(sequenceNumber)] = (time, size)
+        let number = sendUnwrapper.unwrap(sequenceNumber)
+        sent[number] = (time, size)
+        newestSent = max(newestSent ?? number, number)
+        // Packets no feedback ever named (feedback lost, or a receiver that sends none): forgotten in batches.
         if sent.count > 4096 {
-            sent = sent.filter { time - $0.value.time < Self.historyLifetime }
+            sent = sent.filter { number - $0.key < 2048 && time - $0.value.time < Self.historyLifetime }
         }
     }
 
@@ -129,11 +132,10 @@ public struct SendSideBandwidthEstimator: Sendable {
         updateAcknowledged()
         if overused {
             decrease(now: now)
-        } else if underused || usage == .underusing {
-            holding = true
+        } else if underused || usage != .normal {
+            // Underuse: the queue is draining, let it. Overuse without a new group: the backoff already happened.
             lastIncrease = now
         } else {
-            holding = false
             increase(now: now)
         }
         updateLoss(now: now)
@@ -142,7 +144,7 @@ public struct SendSideBandwidthEstimator: Sendable {
 
     private func sendUnwrapperKey(_ number: UInt16) -> Int64 {
         // The sent map is keyed by the send side's unwrapping; map a 16-bit number to the nearest key.
-        guard let newest = sent.keys.max() else { return Int64(number) }
+        guard let newest = newestSent else { return Int64(number) }
         let step = Int64(Int16(bitPattern: number &- UInt16(truncatingIfNeeded: newest)))
         return newest + step
     }
@@ -174,7 +176,6 @@ public struct SendSideBandwidthEstimator: Sendable {
         } else {
             linkCapacity = (measured, 0.4)
         }
-        holding = true
     }
 
     private mutating func increase(now: Duration) {
@@ -228,7 +229,7 @@ public struct SendSideBandwidthEstimator: Sendable {
         } else if lossFraction >= 0.02 {
             lossBased = min(lossBased, max(target, limits.minimum))
         } else {
-            lossBased = min(Int(Double(max(lossBased, target)) * 1.08), Int.max / 2)
+            lossBased = min(Int(Double(max(lossBased, target)) * 1.08), limits.maximum)
         }
     }
 

@@ -41,9 +41,10 @@ public struct TransportFeedbackGenerator: Sendable {
         lastFeedback = now
         var packets: [RTCPTransportFeedback] = []
         while base <= highest {
-            // The first status must be a received packet (its arrival anchors the reference time).
-            while base <= highest, arrivals[base] == nil { base += 1 }
-            guard base <= highest, let first = arrivals[base] else { break }
+            // The reference time comes from the first received packet; statuses may start with losses.
+            var firstReceived = base
+            while firstReceived <= highest, arrivals[firstReceived] == nil { firstReceived += 1 }
+            guard firstReceived <= highest, let first = arrivals[firstReceived] else { break }
             let referenceTicks = Int64(first / RTCPTransportFeedback.referenceTimeTick)
             var previousTicks = referenceTicks * 256  // 64 ms = 256 × 250 µs
             var deltas: [Int16?] = []

@@ -53,7 +53,8 @@ public struct TrendlineEstimator: Sendable {
         if sent < group.firstSend { return nil }  // reordered from an older group
         // Within the group's 5 ms of sending, or a burst that arrived back to back (queued behind each other).
         let sameGroup = sent - group.firstSend <= Self.groupLength
-            || (arrived - group.lastArrival < Self.groupLength && (arrived - group.lastArrival) < (sent - group.lastSend))
+            || (arrived - group.lastArrival < Self.groupLength && (arrived - group.lastArrival) < (sent - group.lastSend)
+                && arrived - group.firstArrival < .milliseconds(100))
         if sameGroup {
             group.lastSend = max(group.lastSend, sent)
             group.lastArrival = max(group.lastArrival, arrived)

@@ -105,5 +105,10 @@ import Testing
         generator.record(7, arrival: start + .seconds(10))
         let split = generator.tick(now: start + .seconds(11), senderSSRC: 0, mediaSSRC: 9)
         #expect(split.map(\.baseSequenceNumber) == [6, 7])
+        // A loss right after the last reported number is reported too (the feedback starts with it).
+        generator.record(9, arrival: start + .seconds(12))
+        let leading = generator.tick(now: start + .seconds(13), senderSSRC: 0, mediaSSRC: 9)
+        #expect(leading.first?.baseSequenceNumber == 8)
+        #expect(leading.first.map { $0.arrivals.map { $0.arrival == nil } } == [true, false])
     }
 }
