@@ -62,6 +62,8 @@ final class NetworkBenchmark {
         /// Outage scenarios: from the link's return to the first picture read, and key frames in the 5 s after.
         var firstPictureAfterOutage: Duration?
         var keyframesAfterOutage: Int?
+        /// Adaptive scenarios: the publisher's `Statistics` every 2 s of the window.
+        var sendTrace: [SendSample] = []
 
         var minutes: Double { window / .seconds(60) }
     }
@@ -72,6 +74,15 @@ final class NetworkBenchmark {
     /// never waits for the camera's thread, nor the other way round).
     let cameraLoop: PipeWireLoop
     let readerLoop: PipeWireLoop
+    /// One `Statistics` of the publisher: time since the relay started, the send estimate, what was sent, the
+    /// video encoder's target (kbit/s).
+    struct SendSample: Sendable {
+        var elapsed: Duration
+        var estimateKbps: Int
+        var sentKbps: Int
+        var videoTargetKbps: Int
+    }
+
     static let roomId: UInt32 = 1212
     static let cameraNode = "trtc-bench-camera"
     static let remoteNode = "trtcd.remote.bench.main"
@@ -99,6 +110,7 @@ final class NetworkBenchmark {
         let mediaPort = try freeLoopbackUDPPort()
         let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: profile,
                                                     seed: settings.seed &+ UInt64(repeatIndex))
+        let relayStart = MonotonicClock.now
         var cleanup: [() async -> Void] = [{ try? await relay.close() }]
         func tearDown() async {
             for step in cleanup.reversed() { await step() }
@@ -138,6 +150,7 @@ final class NetworkBenchmark {
             let start = try await snapshot(server: server, relay: relay, recording: recording)
             let audioStart = Self.audioSamples(try? await viewer.statistics())
             var outageReturn: Duration?
+            var sendTrace: [SendSample] = []
             var keyframesAfterOutage: Int?
             if let outage = scenario.outage {
                 let outageAt = min(.seconds(3), settings.window / 4)
@@ -151,6 +164,15 @@ final class NetworkBenchmark {
                 keyframesAfterOutage = try recording.read().keyframes(since: atReturn.packetCount)
                 let elapsed = MonotonicClock.now - start.time
                 if elapsed < settings.window { try await Task.sleep(for: settings.window - elapsed) }
+            } else if scenario.adaptive {
+                while MonotonicClock.now - start.time < settings.window {
+                    try await Task.sleep(for: min(.seconds(2), settings.window - (MonotonicClock.now - start.time)))
+                    if let values = try? await publisher.statistics(), let statistics = try? RoomStatistics(values) {
+                        sendTrace.append(SendSample(
+                            elapsed: MonotonicClock.now - relayStart, estimateKbps: Int(statistics.sendEstimateKbps),
+                            sentKbps: Int(statistics.sentKbps), videoTargetKbps: Int(statistics.local.first?.videoTargetBitrate ?? 0)))
+                    }
+                }
             } else {
                 try await Task.sleep(for: settings.window)
             }
@@ -180,7 +202,7 @@ final class NetworkBenchmark {
                 plisToPublisher: counters.metric([MetricName.pliForwarded, MetricName.pliByServer]),
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
-                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage)
+                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, sendTrace: sendTrace)
             await tearDown()
             return result
         } catch {

@@ -15,6 +15,9 @@ struct NetworkScenario: Sendable {
     var capacityKbps: Int?
     /// A 2 s outage in both directions, placed in the measured window.
     var outage: Duration?
+    /// Congestion-control scenarios (issue 14): the video is published at the requested bitrate and trtcd's send-side
+    /// estimator finds what the link carries; the report shows the estimate and the sent rate over time.
+    var adaptive = false
 
     /// Share of a limited link the video may take, leaving room for audio (~32 kbit/s plus ~25 kbit/s of packet
     /// headers at 50 packets/s), RTP/SRTP/UDP/IP overhead (~5 %), retransmissions and key-frame bursts.
@@ -33,11 +36,25 @@ struct NetworkScenario: Sendable {
         NetworkScenario(name: "jitter20", title: "100 ms RTT, ±20 ms jitter", profile: "delay=50ms,jitter=20ms"),
         NetworkScenario(name: "jitter50", title: "100 ms RTT, ±50 ms jitter", profile: "delay=50ms,jitter=50ms"),
         NetworkScenario(name: "outage", title: "100 ms RTT, 2 s outage", profile: "delay=50ms", outage: .seconds(2)),
+        // Issue 14: no fitting, the estimator adapts. A 300 ms queue: 19 kB at 500 kbit/s, 37.5 kB at 1 Mbit/s.
+        NetworkScenario(name: "cap500", title: "500 kbit/s, 100 ms RTT, requested bitrate (adaptive)",
+                        profile: "rate=500kbit,queue=19kb,delay=50ms", capacityKbps: 500, adaptive: true),
+        NetworkScenario(name: "loss5cc", title: "1 Mbit/s, 100 ms RTT, 5 % random loss, requested bitrate (adaptive)",
+                        profile: limited + ",loss=5%", capacityKbps: 1000, adaptive: true),
+        NetworkScenario(name: "steps", title: "RFC 8867 §5.1 capacity 1.0 → 2.5 → 0.6 → 1.0 Mbit/s at 0/40/60/80 s (adaptive)",
+                        profile: "rates=0s:1mbit/40s:2500kbit/60s:600kbit/80s:1mbit,queue=37500b,delay=50ms", capacityKbps: 1000,
+                        adaptive: true),
     ]
+
+    /// The capacity (kbit/s) at `elapsed` since the relay started, when limited.
+    func capacityKbps(at elapsed: Duration) -> Int? {
+        guard let steps = try? impairment().capacity, !steps.isEmpty else { return nil }
+        return steps.last { $0.from <= elapsed }.map { $0.bitsPerSecond / 1000 }
+    }
 
     /// The video bitrate to publish at: the requested one, or on a limited link at most its share of the capacity.
     func fittingBitrate(_ requested: Int) -> Int {
-        guard let capacityKbps else { return requested }
+        guard let capacityKbps, !adaptive else { return requested }
         return min(requested, Int(Double(capacityKbps) * Self.videoShareOfCapacity))
     }
 

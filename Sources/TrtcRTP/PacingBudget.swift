@@ -7,6 +7,7 @@
 public struct PacingBudget: Sendable {
     public static let interval = Duration.milliseconds(5)
     public static let factor = 2.5
+    static let maximumDebt = Duration.milliseconds(100)
 
     /// Bytes per second packets may leave at.
     public private(set) var bytesPerSecond: Double
@@ -30,8 +31,9 @@ public struct PacingBudget: Sendable {
 
     public mutating func spend(_ bytes: Int, now: Duration) {
         refill(now: now)
-        // A debt of more than one interval would stall paced packets behind unpaced ones (audio) for long.
-        bytesLeft = max(bytesLeft - Double(bytes), -bytesPerSecond * Self.seconds(Self.interval))
+        // Debt is repaid before paced packets leave again (so large packets do not beat the rate), but at most 100 ms'
+        // worth: unpaced packets (audio) must not stall video for long.
+        bytesLeft = max(bytesLeft - Double(bytes), -bytesPerSecond * Self.seconds(Self.maximumDebt))
     }
 
     /// When a packet may leave next, if not now.

@@ -50,7 +50,7 @@ public enum TransportWideSequenceNumber {
         var data = Array(packet[dataStart..<used]) + element
         while data.count % 4 != 0 { data.append(0) }
         result.append(contentsOf: packet[0..<headerEnd])
-        result.append(contentsOf: [0xBE, 0xDE, UInt8(truncatingIfNeeded: data.count / 4 >> 8), UInt8(truncatingIfNeeded: data.count / 4)])
+        result.append(contentsOf: [0xBE, 0xDE, UInt8(truncatingIfNeeded: (data.count / 4) >> 8), UInt8(truncatingIfNeeded: data.count / 4)])
         result.append(contentsOf: data)
         result.append(contentsOf: packet[dataEnd...])
         return result

@@ -56,13 +56,13 @@ import Testing
     }
 
     @Test func feedbackLayoutWithRunLengthAndOneBitChunks() throws {
-        // 20 received with small deltas (a run), then 1 0 1 0 … (a one-bit vector), across a sequence number wrap.
+        // 21 received with small deltas (a run), then 0 1 0 1 (a one-bit vector), across a sequence number wrap.
         let deltas: [Int16?] = Array(repeating: 1, count: 20) + [2, nil, 3, nil, 4]
         let feedback = try RTCPTransportFeedback(
             senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 0xFFF0, referenceTime: -2, feedbackPacketCount: 255, receiveDeltas: deltas)
         let bytes = feedback.serialized()
         #expect(Array(bytes[16..<20]) == [0xFF, 0xFF, 0xFE, 0xFF])  // -2 in 24 bits, count 255
-        #expect(Array(bytes[20..<24]) == [0x20, 0x14, 0xA8, 0x00])  // run of 20 × symbol 1; 1-bit vector 10101
+        #expect(Array(bytes[20..<24]) == [0x20, 0x15, 0x94, 0x00])  // run of 21 × symbol 1; one-bit vector 0101
         let parsed = try RTCPPacket.parseCompound(bytes)
         #expect(parsed == [.transportFeedback(feedback)])
         guard case .transportFeedback(let read)? = parsed.first else { return }
@@ -94,11 +94,11 @@ import Testing
         #expect(arrivals.map { $0.arrival == nil } == [false, false, false, true, false, false, false])
         let times = arrivals.compactMap(\.arrival)
         #expect(times.last! - times.first! == .milliseconds(12))
-        // Nothing new: nothing sent; too soon: nothing sent.
-        #expect(generator.tick(now: start + .milliseconds(100), senderSSRC: 0, mediaSSRC: 9).isEmpty)
-        generator.record(5, arrival: start + .milliseconds(110))
-        #expect(generator.tick(now: start + .milliseconds(120), senderSSRC: 0, mediaSSRC: 9).isEmpty)
-        let next = generator.tick(now: start + .milliseconds(160), senderSSRC: 0, mediaSSRC: 9)
+        // Nothing new: nothing sent; within 50 ms of the last feedback: nothing sent.
+        #expect(generator.tick(now: start + .milliseconds(30), senderSSRC: 0, mediaSSRC: 9).isEmpty)
+        generator.record(5, arrival: start + .milliseconds(35))
+        #expect(generator.tick(now: start + .milliseconds(40), senderSSRC: 0, mediaSSRC: 9).isEmpty)
+        let next = generator.tick(now: start + .milliseconds(70), senderSSRC: 0, mediaSSRC: 9)
         #expect(next.first?.baseSequenceNumber == 5 && next.first?.feedbackPacketCount == 1)
         // A gap longer than a 16-bit delta (8 s) starts a second packet.
         generator.record(6, arrival: start + .milliseconds(200))
