@@ -53,7 +53,9 @@ public struct SendSideBandwidthEstimator: Sendable {
     private var newestSent: Int64?
     private var feedbackUnwrapper = SequenceUnwrapper()
     private var trendline = TrendlineEstimator()
-    private var acknowledgedPackets: [(arrival: Duration, size: Int)] = []
+    private var acknowledgedPackets: [(arrival: Duration, sent: Duration, size: Int)] = []
+    /// The rate the acknowledged packets were sent at (bits/s), over the same packets as `acknowledged`.
+    private var sendingRate: Int?
     private var lastIncrease: Duration?
     private var lastDecrease: Duration?
     /// After a backoff: the acknowledged rate there (exponential average) and its normalised variance.
@@ -122,7 +124,7 @@ public struct SendSideBandwidthEstimator: Sendable {
                 continue
             }
             lossCounts.received += 1
-            acknowledgedPackets.append((arrival, result.size))
+            acknowledgedPackets.append((arrival, result.sent, result.size))
             if let state = trendline.packet(sent: result.sent, arrived: arrival, size: result.size) {
                 usage = state
                 if state == .overusing { overused = true }
@@ -156,6 +158,9 @@ public struct SendSideBandwidthEstimator: Sendable {
         let bytes = acknowledgedPackets.reduce(0) { $0 + $1.size }
         let seconds = max((newest - oldest).floatMilliseconds, 100) / 1000
         acknowledged = Int(Double(bytes * 8) / seconds)
+        let sends = acknowledgedPackets.map(\.sent)
+        let sendSeconds = max((sends.max()! - sends.min()!).floatMilliseconds, 100) / 1000
+        sendingRate = Int(Double(bytes * 8) / sendSeconds)
     }
 
     private mutating func decrease(now: Duration) {
@@ -163,7 +168,11 @@ public struct SendSideBandwidthEstimator: Sendable {
         lastDecrease = now
         lastIncrease = now
         let measured = Double(acknowledged ?? delayBased)
-        var lowered = Int(Self.backoffFactor * measured)
+        // The link is the limit when less arrived than was sent; when nearly all of it arrived the sender is
+        // application-limited (the encoder made less than the target) and the overuse is noise or a short burst:
+        // backing off to 0.85 × its own small rate would throw away an estimate the link never contradicted.
+        let linkLimited = sendingRate.map { measured < 0.9 * Double($0) } ?? true
+        var lowered = Int(Self.backoffFactor * (linkLimited ? measured : Double(delayBased)))
         if lowered > delayBased, let linkCapacity { lowered = Int(Self.backoffFactor * linkCapacity.average) }
         delayBased = max(limits.minimum, min(delayBased, lowered))
         // Where the link gave way: the neighbourhood increases slow down in.
