@@ -7,7 +7,8 @@
 ///   per round trip near it. Growth is capped at 1.5 × the acknowledged rate + 10 kbit/s, so an application-limited
 ///   sender does not claim capacity it never tested.
 /// - Loss-based (`send_side_bandwidth_estimation.cc`): over each second of feedback, below 2 % loss the limit
-///   grows 8 %, between 2 and 10 % it holds, above 10 % it is cut by half the loss fraction.
+///   grows 8 % (from at least the target), between 2 and 10 % it holds, above 10 % it is cut to the target less half
+///   the loss fraction.
 ///
 /// The target is the smaller of the two within `limits`. A value without I/O: `now` and send times are the sender's
 /// monotonic clock, arrival times the receiver's (only differences between them are used).
@@ -171,6 +172,7 @@ public struct SendSideBandwidthEstimator: Sendable {
         // The link is the limit when less arrived than was sent; when nearly all of it arrived the sender is
         // application-limited (the encoder made less than the target) and the overuse is noise or a short burst:
         // backing off to 0.85 × its own small rate would throw away an estimate the link never contradicted.
+        // (Holding instead let the estimate run 30 % over a 500 kbit/s link in CongestionControlDaemonTests.)
         let linkLimited = sendingRate.map { measured < 0.9 * Double($0) } ?? true
         var lowered = Int(Self.backoffFactor * (linkLimited ? measured : Double(delayBased)))
         if lowered > delayBased, let linkCapacity { lowered = Int(Self.backoffFactor * linkCapacity.average) }
@@ -236,7 +238,9 @@ public struct SendSideBandwidthEstimator: Sendable {
         if lossFraction > 0.10 {
             lossBased = max(limits.minimum, Int(Double(min(lossBased, target)) * (1 - 0.5 * lossFraction)))
         } else if lossFraction >= 0.02 {
-            lossBased = min(lossBased, max(target, limits.minimum))
+            // Hold: the limit stays where it is. (Pulling it down to the target would turn every delay-based dip into a
+            // permanent one on a link with steady 2–10 % loss, where the limit never rises again: 143 kbit/s on a
+            // 1 Mbit/s link with 5 % random loss.)
         } else {
             lossBased = min(Int(Double(max(lossBased, target)) * 1.08), limits.maximum)
         }
