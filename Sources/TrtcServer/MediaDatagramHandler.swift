@@ -185,6 +185,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             return
         }
         bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)
+        if !isRTCP, route.admission.payloadTypes != .carried { Self.renumber(&bytes, route.admission.payloadTypes.carried) }
         let datagram = MediaDatagram(bytes)
         switch router.withTable({ $0.forwarding(from: route, datagram) }) {
         case .drop(let reason):
@@ -360,7 +361,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 metrics.retransmissionsOverBudget.increment()
                 continue
             }
-            if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection, context: context) {
+            if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection,
+                             payloadTypes: asker.admission.payloadTypes, context: context) {
                 metrics.retransmittedFromCache.increment()
             }
         }
@@ -374,19 +376,28 @@ final class MediaDatagramHandler: ChannelInboundHandler {
 
     /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.
     func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
-                               connection: ServerMediaConnection, context: ChannelHandlerContext) -> Bool {
+                               connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
+                               context: ChannelHandlerContext) -> Bool {
         guard connection.isSecure, context.channel.isWritable,
-              let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection, context: context)
+              let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection,
+                                         payloadTypes: payloadTypes, context: context)
         else { return false }
         metrics.packetsOut.increment()
         metrics.bytesOut.increment(by: Int64(bytes))
         return true
     }
 
+    /// An RTP packet's payload type changed by `renumber` (its marker bit kept).
+    static func renumber(_ packet: inout ByteBuffer, _ renumber: (UInt8) -> UInt8) {
+        guard let second = packet.getInteger(at: packet.readerIndex + 1, as: UInt8.self) else { return }
+        packet.setInteger(second & 0x80 | renumber(second & 0x7F), at: packet.readerIndex + 1)
+    }
+
     /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address`; its size, or nil when
-    /// protecting failed. The caller counts it.
+    /// protecting failed. The caller counts it. An RTP packet carries the receiver's own `payloadTypes`.
     private func writeProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
-                                connection: ServerMediaConnection, context: ChannelHandlerContext) -> Int? {
+                                connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
+                                context: ChannelHandlerContext) -> Int? {
         let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var copy = context.channel.allocator.buffer(capacity: capacity)
         do {
@@ -394,6 +405,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 let length = plain.withUnsafeReadableBytes { source in
                     raw.copyMemory(from: source)
                     return source.count
+                }
+                if !isRTCP, payloadTypes != .carried, length > 1 {
+                    raw[1] = raw[1] & 0x80 | payloadTypes.own(raw[1] & 0x7F)
                 }
                 return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
                     : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
@@ -427,7 +441,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 metrics.drop(.congested)
                 continue
             }
-            guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection, context: context) else {
+            guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection,
+                                             payloadTypes: destination.payloadTypes, context: context) else {
                 logger.debug("media protect failed", metadata: ["session": "\(destination.session)"])
                 continue
             }

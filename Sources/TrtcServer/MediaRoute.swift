@@ -20,6 +20,8 @@ struct MediaAdmission: Sendable {
     /// From the client's `enter.media`: its ufrag and its DTLS certificate fingerprint.
     let remoteUfrag: String
     let remoteFingerprint: CertificateFingerprint
+    /// Its numbers for Opus and VP8 (a browser's from its SDP): renumbered to and from those the SFU carries.
+    var payloadTypes: MemberPayloadTypes = .carried
 }
 
 /// One session's media state as the datagram path sees it. Lives on the media event loop only.
@@ -77,6 +79,7 @@ struct MediaDestination {
     let uplink: UplinkFeedback
     let receivesAudio: Bool
     let receivesVideo: Bool
+    let payloadTypes: MemberPayloadTypes
 
     /// May this member be sent a packet of `kind` (nil: RTCP reports, which carry no media)?
     func receives(_ kind: MediaKind?) -> Bool {

@@ -102,7 +102,8 @@ struct MediaRoutingTable {
         fanouts[route.room, default: []].append(
             MediaDestination(session: session, address: address, connection: route.connection,
                              videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback, uplink: route.uplink,
-                             receivesAudio: route.admission.receivesAudio, receivesVideo: route.admission.receivesVideo))
+                             receivesAudio: route.admission.receivesAudio, receivesVideo: route.admission.receivesVideo,
+                             payloadTypes: route.admission.payloadTypes))
     }
 
     /// The session's media arrived for the first time: the uplink tick visits it from now on.

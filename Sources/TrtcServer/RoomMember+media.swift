@@ -15,6 +15,7 @@ extension RoomMember {
             audioSsrc: media.audioSsrc, videoSsrc: media.videoSsrc,
             publishesAudio: publishesAudio, publishesVideo: publishesVideo,
             receivesAudio: may(.receiveAudio), receivesVideo: may(.receiveVideo),
-            local: local, remoteUfrag: offer.ufrag, remoteFingerprint: offer.fingerprint)
+            local: local, remoteUfrag: offer.ufrag, remoteFingerprint: offer.fingerprint,
+            payloadTypes: browser?.payloadTypes ?? .carried)
     }
 }

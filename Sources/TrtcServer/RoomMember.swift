@@ -36,7 +36,46 @@ struct BrowserPeer: Sendable {
     var host: String
     /// Answers sent so far (the `o=` version of the next one).
     var answers: UInt32
+    /// Its numbers for Opus and VP8, fixed by its first offer.
+    var payloadTypes: MemberPayloadTypes
 
     /// libwebrtc's sender SSRC for the RTCP of sections that send nothing; never granted to a member.
     static let receiverReportSsrc: UInt32 = 1
+}
+
+/// A member's payload types for Opus and VP8: a browser's own, from its first SDP offer (Firefox numbers them 109 and
+/// 120), trtcd's 111 and 96 for everyone else. The SFU carries trtcd's numbers: a member's packets are renumbered
+/// to them on arrival, and each copy to the member's own on the way out.
+struct MemberPayloadTypes: Sendable, Equatable {
+    var audio: UInt8 = UInt8(BrowserOffer.MediaKind.audio.payloadType)
+    var video: UInt8 = UInt8(BrowserOffer.MediaKind.video.payloadType)
+
+    /// trtcd's numbers, which the SFU carries.
+    static let carried = MemberPayloadTypes()
+
+    init() {}
+
+    /// The offer's numbers; a kind it does not carry keeps trtcd's.
+    init(_ offer: BrowserOffer) {
+        if let audio = offer.payloadType(of: .audio) { self.audio = UInt8(audio) }
+        if let video = offer.payloadType(of: .video) { self.video = UInt8(video) }
+    }
+
+    /// The carried number of a packet this member sent with `payloadType` (unchanged when it is neither codec's).
+    func carried(_ payloadType: UInt8) -> UInt8 {
+        switch payloadType {
+        case video: Self.carried.video
+        case audio: Self.carried.audio
+        default: payloadType
+        }
+    }
+
+    /// This member's number for a packet the SFU carries with `payloadType`.
+    func own(_ payloadType: UInt8) -> UInt8 {
+        switch payloadType {
+        case Self.carried.video: video
+        case Self.carried.audio: audio
+        default: payloadType
+        }
+    }
 }

@@ -33,6 +33,14 @@ extension RoomRegistry {
             session.send(.error(.badMessage("sdp: the sending sections' SSRCs differ from those at enter", seq: seq)))
             return
         }
+        // The media path renumbers with the first offer's payload types (MemberPayloadTypes), fixed for the session.
+        var renumbered = browser.payloadTypes
+        renumbered.audio = offer.payloadType(of: .audio).map(UInt8.init) ?? renumbered.audio
+        renumbered.video = offer.payloadType(of: .video).map(UInt8.init) ?? renumbered.video
+        guard renumbered == browser.payloadTypes else {
+            session.send(.error(.badMessage("sdp: Opus or VP8 numbered differently than at enter (\(browser.payloadTypes.audio)/\(browser.payloadTypes.video))", seq: seq)))
+            return
+        }
         var streams: [String: BrowserAnswer.Stream] = [:]
         for request in requests {
             guard let kind = BrowserOffer.MediaKind(rawValue: request.kind) else {
@@ -74,7 +82,8 @@ extension RoomRegistry {
         if first {
             let host = member.media.host.isEmpty ? (member.session.localHost ?? "127.0.0.1") : member.media.host
             member.browser = BrowserPeer(ufrag: offer.ufrag, fingerprint: offer.fingerprint, audioSsrc: offer.audioSsrc,
-                                         videoSsrc: offer.videoSsrc, host: host, answers: 0)
+                                         videoSsrc: offer.videoSsrc, host: host, answers: 0,
+                                         payloadTypes: MemberPayloadTypes(offer))
         }
         guard var browser = member.browser else { throw SDPError("not a browser member") }
         let sdp = try BrowserAnswer(

@@ -58,6 +58,42 @@ struct SDPTests {
         #expect(parsed.media.map { $0.value("mid") } == ["0", "1", "2", "3"])
     }
 
+    /// `offer` with payload type `from` called `to` (in the `m=` line and its attributes) in every section, or only in
+    /// the `inSection`th.
+    static func renumbered(_ offer: String, _ from: String, _ to: String, inSection: Int? = nil) -> String {
+        var section = -1
+        return offer.components(separatedBy: "\r\n").map { line -> String in
+            if line.hasPrefix("m=") { section += 1 }
+            guard inSection == nil || inSection == section else { return line }
+            if line.hasPrefix("m=") {
+                return line.split(separator: " ").map { $0 == from ? to : String($0) }.joined(separator: " ")
+            }
+            for prefix in ["a=rtpmap:", "a=fmtp:", "a=rtcp-fb:"] where line.hasPrefix(prefix + from + " ") {
+                return prefix + to + line.dropFirst(prefix.count + from.count)
+            }
+            return line
+        }.joined(separator: "\r\n")
+    }
+
+    @Test("Firefox's numbers (VP8 120, Opus 109): read from the offer and answered with them; the SFU renumbers")
+    func firefoxPayloadTypes() throws {
+        // Chromium's offer renumbered as Firefox numbers its codecs (Chromium's own 120, another codec, moved aside).
+        let good = try Self.chromiumOffer()
+        let firefoxLike = Self.renumbered(Self.renumbered(Self.renumbered(good, "120", "123"), "96", "120"), "111", "109")
+        let offer = try BrowserOffer(sdp: firefoxLike)
+        #expect(offer.payloadType(of: .video) == 120 && offer.payloadType(of: .audio) == 109)
+        #expect(offer.sections.map(\.payloadType) == [109, 120, 120, 109])
+        #expect(try BrowserOffer(sdp: good).payloadType(of: .video) == 96)
+        let answer = try BrowserAnswer(ufrag: "srvUfrag", password: "abcdefghijklmnopqrstuvwx", fingerprint: "sha-256 AA:BB",
+                                       host: "127.0.0.1", port: 7801, sessionId: 42, version: 1)
+            .sdp(answering: offer, streams: ["2": .init(userId: "alice", kind: .video, ssrc: 777)])
+        let parsed = try SessionDescription.parse(answer)
+        #expect(parsed.media.map(\.formats) == [["109"], ["120"], ["120"], ["109"]])
+        #expect(parsed.media[1].values("rtpmap") == ["120 VP8/90000"])
+        #expect(parsed.media[1].values("rtcp-fb") == ["120 nack", "120 nack pli", "120 transport-cc"])
+        #expect(parsed.media[0].values("fmtp") == ["109 minptime=10;useinbandfec=1"])
+    }
+
     @Test("a stream on a section of the other kind, or on a sending-only one, is refused")
     func wrongStreams() throws {
         let offer = try BrowserOffer(sdp: Self.chromiumOffer())
@@ -78,7 +114,11 @@ struct SDPTests {
         #expect(refusal("") != nil)
         #expect(refusal("hello") != nil)
         #expect(refusal(good.replacingOccurrences(of: "a=rtpmap:96 VP8/90000", with: "a=rtpmap:96 H264/90000"))?
-            .contains("VP8/90000 as payload type 96") == true)
+            .contains("must offer VP8/90000") == true)
+        // VP8 numbered 120 in one video section and 96 in the other.
+        #expect(refusal(Self.renumbered(good, "96", "123", inSection: 1))?.contains("one payload type per codec") == true)
+        // A number in 64–95, which rtcp-mux leaves to RTCP.
+        #expect(refusal(Self.renumbered(good, "96", "72"))?.contains("64–95") == true)
         #expect(refusal(good.replacingOccurrences(of: "a=rtpmap:111 opus/48000/2", with: "a=rtpmap:111 G722/8000"))?
             .contains("opus") == true)
         #expect(refusal(good.replacingOccurrences(of: "a=group:BUNDLE 0 1 2 3", with: "a=group:BUNDLE 0 1"))?

@@ -3,9 +3,10 @@ import Synchronization
 import TrtcCore
 import TrtcHarness
 
-/// A page in a headless Chromium (fake camera and microphone), driven through the DevTools protocol by
-/// Scripts/chromium_page.py: JavaScript is evaluated in the page and its JSON results come back; console lines are
-/// on `process`'s stdout as `console …`.
+/// A page in a headless Chromium (fake camera and microphone) in a network namespace with only loopback, driven
+/// through the DevTools protocol by Scripts/chromium_page.py: JavaScript is evaluated in the page and its JSON
+/// results come back; console lines are on `process`'s stdout as `console …`. The namespace reaches only the test's
+/// trtc-server (its signaling port and media port, forwarded to the host's loopback by the script).
 final class BrowserPage: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/chromium_page.py")
 
@@ -14,18 +15,28 @@ final class BrowserPage: Sendable {
     private let fifo: URL
     private let nextId = Mutex<Int>(0)
 
-    /// Opens `url` (waits until the page has loaded); `flags` go to Chromium as well.
-    init(url: String, flags: [String] = []) async throws {
+    /// Opens `path` on `server` (waits until the page has loaded); `flags` go to Chromium as well. `mediaVia`: the
+    /// host port the namespace's media port leads to instead of the server's (e.g. an `ImpairmentRelay` to it).
+    init(server: ServerProcess, path: String, flags: [String] = [], mediaVia: Int? = nil) async throws {
+        let mediaPort = try Self.mediaPort(of: server)
+        let forwarded = ["--tcp", String(server.port), "--udp", mediaVia.map { "\(mediaPort):\($0)" } ?? String(mediaPort)]
         let directory = try BuiltProducts.temporaryDirectory("trtc-browser")
         fifo = directory.appendingPathComponent("commands")
         guard mkfifo(fifo.path, 0o600) == 0 else { throw ProcessFailure("mkfifo \(fifo.path): errno \(errno)") }
-        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.script.path, url, fifo.path] + flags,
+        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["python3", Self.script.path] + forwarded + [server.httpBase + path, fifo.path] + flags,
                                    name: "chromium_page.py")
         do {
-            try await process.waitForLine(containing: "ready", timeout: .seconds(60))
+            let ready = try await process.waitForLine(containing: "ready", timeout: .seconds(60))
+            // Chromium must really be in a network namespace of its own, not the test's.
+            let pid = ready.split(separator: " ").last.map(String.init) ?? ""
+            let chromiumNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+            let ownNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+            guard chromiumNet != ownNet else { throw ProcessFailure("Chromium runs in the test's network namespace (\(ownNet))") }
         } catch {
             await process.stop()
-            throw error
+            // e.g. "namespace-failed: not root": the tests need root for the namespace and say so.
+            throw ProcessFailure("chromium_page.py did not open the page (\(error)): \(process.outputText.suffix(1000)) \(process.errorOutput.suffix(1000))")
         }
         // The script opens the FIFO for reading once the page is ready, so this does not block for long.
         commands = open(fifo.path, O_WRONLY | O_CLOEXEC)
@@ -33,6 +44,23 @@ final class BrowserPage: Sendable {
             await process.stop()
             throw ProcessFailure("open \(fifo.path): errno \(errno)")
         }
+    }
+
+    /// The server's media port, from its banner (`media       udp://127.0.0.1:PORT`).
+    static func mediaPort(of server: ServerProcess) throws -> Int {
+        guard let line = server.process.output.first(where: { $0.contains("udp://") }),
+              let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+            throw ProcessFailure("no media port in trtc-server's banner")
+        }
+        return port
+    }
+
+    /// Drops the browser's signaling connection: every TCP connection from the namespace to the server is reset
+    /// (new ones still get through, so the SDK can reconnect). Returns how many there were.
+    @discardableResult
+    func cutSignaling() async throws -> Int {
+        let cut = try await send(.object(["cutTcp": .bool(true)]))
+        return Int(cut.doubleValue ?? 0)
     }
 
     /// Evaluates `expression` (a promise is awaited) and returns its value as JSON.
@@ -85,9 +113,10 @@ final class BrowserPage: Sendable {
     }
 }
 
-/// Runs `body` with a page at `url`, closed afterwards whatever happens.
-func withBrowserPage<T: Sendable>(url: String, flags: [String] = [], _ body: (BrowserPage) async throws -> T) async throws -> T {
-    let page = try await BrowserPage(url: url, flags: flags)
+/// Runs `body` with a page at `path` on `server`, closed afterwards whatever happens.
+func withBrowserPage<T: Sendable>(server: ServerProcess, path: String = "/demo", flags: [String] = [], mediaVia: Int? = nil,
+                                  _ body: (BrowserPage) async throws -> T) async throws -> T {
+    let page = try await BrowserPage(server: server, path: path, flags: flags, mediaVia: mediaVia)
     do {
         let result = try await body(page)
         await page.close()
@@ -100,6 +129,8 @@ func withBrowserPage<T: Sendable>(url: String, flags: [String] = [], _ body: (Br
 
 extension JSONValue {
     var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+    var arrayValue: [JSONValue]? { if case .array(let values) = self { values } else { nil } }
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
     var doubleValue: Double? {
         switch self {
         case .integer(let value): Double(value)

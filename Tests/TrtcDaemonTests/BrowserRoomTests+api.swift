@@ -21,7 +21,7 @@ extension BrowserRoomTests {
             ])
             try await alice.enter("alice", room: .numeric(61), server: room.server)
             let app = room.server.sdkAppId
-            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+            try await withBrowserPage(server: room.server) { page in
                 try await page.evaluate(Self.setUp)
                 #expect(try await page.evaluate(Self.rejection("t.enterRoom({ sdkAppId: \(app), userId: 'web', userSig: 's', roomId: 0 })"))
                         == .string("RtcError 5000 5012"))

@@ -54,7 +54,7 @@ extension BrowserRoomTests {
             defer { try? FileManager.default.removeItem(at: tone) }
             try await alice.startAudio(["microphone": .string(PipeWireTestEnvironment.microphoneName), "bitrate": .uint32(32)])
             try await alice.enter("alice", room: .numeric(41), server: room.server)
-            try await withBrowserPage(url: room.server.httpBase + "/demo", flags: ["--use-file-for-fake-audio-capture=\(tone.path)"]) { page in
+            try await withBrowserPage(server: room.server, flags: ["--use-file-for-fake-audio-capture=\(tone.path)"]) { page in
                 try await page.evaluate(Self.setUp)
                 try await Self.enter(page, userId: "web", room: 41, server: room.server)
                 try await page.evaluate("t.startLocalAudio().then(() => 'on')")

@@ -10,8 +10,8 @@ extension BrowserRoomTests {
     func browserToBrowser() async throws {
         try await withDaemonRoom(users: 0) { room in
             let server = room.server
-            try await withBrowserPage(url: server.httpBase + "/demo") { first in
-                try await withBrowserPage(url: server.httpBase + "/demo") { second in
+            try await withBrowserPage(server: server) { first in
+                try await withBrowserPage(server: server) { second in
                     for (page, userId) in [(first, "web1"), (second, "web2")] {
                         try await page.evaluate(Self.setUp)
                         try await Self.enter(page, userId: userId, room: 71, server: server)

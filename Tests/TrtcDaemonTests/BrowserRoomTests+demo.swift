@@ -24,7 +24,7 @@ extension BrowserRoomTests {
             ])
             try await alice.enter("alice", room: .numeric(51), server: room.server)
             let fragment = "sdkAppId=\(room.server.sdkAppId)&secretKey=\(room.server.secretKey)&userId=web&roomId=51"
-            try await withBrowserPage(url: room.server.httpBase + "/demo#" + fragment) { page in
+            try await withBrowserPage(server: room.server, path: "/demo#" + fragment) { page in
                 // The demo's own Enter button; the page times entering → alice's first decoded frame in her tile.
                 try await page.evaluate("""
                     (() => {

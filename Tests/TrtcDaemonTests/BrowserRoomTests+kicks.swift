@@ -14,7 +14,7 @@ extension BrowserRoomTests {
                                           secretKey: room.server.apiSecretKey, trust: room.server.trust)
             let sdkAppId = JSONValue.integer(Int64(room.server.sdkAppId))
             try await alice.enter("alice", room: .numeric(31), server: room.server)
-            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+            try await withBrowserPage(server: room.server) { page in
                 try await page.evaluate(Self.setUp)
                 let startMedia = "t.startLocalVideo().then(() => t.startLocalAudio()).then(() => { window.tracks = [t.getVideoTrack(), t.getAudioTrack()]; return tracks.map((track) => track.readyState).join(); })"
                 let trackStates = "tracks.map((track) => track.readyState).join()"

@@ -4,6 +4,7 @@ import TrtcCodecs
 import TrtcCore
 import TrtcHarness
 import TrtcHarnessTesting
+import TrtcNetLab
 import TrtcPipeWire
 
 extension BrowserRoomTests {
@@ -51,6 +52,22 @@ extension BrowserRoomTests {
 
     @Test("glass-to-glass trtcd → browser: a stamped camera (the time in its pixels) read back from the browser's canvas")
     func glassToGlass() async throws {
+        let delays = try await Self.glassToGlassToBrowser(label: "trtcd → browser")
+        #expect(delays[delays.count / 2] > 0 && delays[delays.count / 2] < 1000, "stamps read back: \(delays)")
+    }
+
+    @Test("glass-to-glass trtcd → browser through the network lab: the browser's link delayed 40 ms each way with 2 % loss down")
+    func glassToGlassImpaired() async throws {
+        let delays = try await Self.glassToGlassToBrowser(label: "trtcd → browser, impaired",
+                                                          impairment: (uplink: "delay=40ms", downlink: "delay=40ms,loss=2%"))
+        let median = delays[delays.count / 2]
+        #expect(median >= 40 && median < 1000, "at least the link's 40 ms: \(delays)")
+    }
+
+    /// trtcd publishes a stamped camera; the page reads 90 stamps back. With `impairment` (network lab profiles) the
+    /// browser's media goes through an `ImpairmentRelay` (its namespace's media port forwarded to the relay).
+    /// Returns the delays (ms), sorted.
+    static func glassToGlassToBrowser(label: String, impairment: (uplink: String, downlink: String)? = nil) async throws -> [Double] {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
             let socket = try #require(room.pipeWire.exports["PIPEWIRE_RUNTIME_DIR"]) + "/pipewire-0"
@@ -58,7 +75,7 @@ extension BrowserRoomTests {
             let camera = try VideoSource(loop: loop, nodeName: "trtc-stamped-camera", description: "stamped camera",
                                          width: 320, height: 240, fps: 30)
             defer { camera.stop() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: Void.self, returning: [Double].self) { group in
                 group.addTask {
                     while !Task.isCancelled {
                         let now = UInt64(Date().timeIntervalSince1970 * 1000)
@@ -71,23 +88,36 @@ extension BrowserRoomTests {
                     "fps": .uint32(30), "bitrate": .uint32(600),
                 ])
                 try await alice.enter("alice", room: .numeric(91), server: room.server)
-                try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
-                    try await page.evaluate(Self.setUp)
-                    try await Self.enter(page, userId: "web", room: 91, server: room.server)
-                    try await waitUntil("alice's video in the page", timeout: .seconds(20), interval: .milliseconds(100)) {
-                        try await page.evaluate(Self.probe) != .null
+                let measure = { @Sendable (mediaVia: Int?) async throws -> [Double] in
+                    try await withBrowserPage(server: room.server, mediaVia: mediaVia) { page in
+                        try await page.evaluate(Self.setUp)
+                        try await Self.enter(page, userId: "web", room: 91, server: room.server)
+                        try await waitUntil("alice's video in the page", timeout: .seconds(20), interval: .milliseconds(100)) {
+                            try await page.evaluate(Self.probe) != .null
+                        }
+                        try await Task.sleep(for: .seconds(1))
+                        guard case .array(let values) = try await page.evaluate(Self.readStamps(count: 90)) else {
+                            throw TestFailure("no stamps read")
+                        }
+                        return values.compactMap(\.doubleValue)
                     }
-                    try await Task.sleep(for: .seconds(1))
-                    guard case .array(let values) = try await page.evaluate(Self.readStamps(count: 90)) else {
-                        throw TestFailure("no stamps read")
+                }
+                let delays: [Double]
+                if let impairment {
+                    delays = try await withImpairmentRelay(port: try BrowserPage.mediaPort(of: room.server),
+                                                           uplink: try ImpairmentProfile(parsing: impairment.uplink),
+                                                           downlink: try ImpairmentProfile(parsing: impairment.downlink), seed: 15) { relay in
+                        try await measure(relay.port)
                     }
-                    let delays = values.compactMap(\.doubleValue)
-                    #expect(delays.count == 90)
-                    let median = delays[delays.count / 2], p90 = delays[delays.count * 9 / 10]
-                    print("glass-to-glass trtcd → browser: median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays.first ?? 0)) ms, max \(Int(delays.last ?? 0)) ms")
-                    #expect(median > 0 && median < 1000, "stamps read back: \(delays)")
+                } else {
+                    delays = try await measure(nil)
                 }
                 group.cancelAll()
+                #expect(delays.count == 90)
+                guard delays.count >= 10 else { throw TestFailure("\(delays.count) stamps read") }
+                let median = delays[delays.count / 2], p90 = delays[delays.count * 9 / 10]
+                print("glass-to-glass \(label): median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays.first ?? 0)) ms, max \(Int(delays.last ?? 0)) ms")
+                return delays
             }
         }
     }
@@ -117,43 +147,76 @@ extension BrowserRoomTests {
 
     @Test("glass-to-glass browser → trtcd: a stamped canvas published with option.videoTrack, read back from trtcd's remote node")
     func glassToGlassFromBrowser() async throws {
+        let delays = try await Self.glassToGlassFromBrowser(label: "browser → trtcd")
+        #expect(delays[delays.count / 2] > 0 && delays[delays.count / 2] < 1000, "stamps read back: \(delays)")
+    }
+
+    @Test("glass-to-glass browser → trtcd through the network lab: the browser's link delayed 40 ms each way with 2 % loss up")
+    func glassToGlassFromBrowserImpaired() async throws {
+        let delays = try await Self.glassToGlassFromBrowser(label: "browser → trtcd, impaired",
+                                                            impairment: (uplink: "delay=40ms,loss=2%", downlink: "delay=40ms"))
+        let median = delays[delays.count / 2]
+        #expect(median >= 40 && median < 1000, "at least the link's 40 ms: \(delays)")
+    }
+
+    /// The page publishes a stamped canvas; trtcd's remote node is read and 90 stamps decoded. With `impairment`
+    /// (network lab profiles) the browser's media goes through an `ImpairmentRelay`. Returns the delays (ms), sorted.
+    static func glassToGlassFromBrowser(label: String, impairment: (uplink: String, downlink: String)? = nil) async throws -> [Double] {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
             try await alice.enter("alice", room: .numeric(92), server: room.server)
-            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
-                try await page.evaluate(Self.setUp)
-                try await Self.enter(page, userId: "web", room: 92, server: room.server)
-                #expect(try await page.evaluate(Self.stampedCanvas) == .string("stamping"))
-                try await alice.waitFor("UserVideoAvailable") { $0 == [.string("web"), .boolean(true)] }
-                _ = try await alice.call("StartRemoteVideo", [.string("web"), .string("main")])
-                let socket = try #require(room.pipeWire.exports["PIPEWIRE_RUNTIME_DIR"]) + "/pipewire-0"
-                let loop = try PipeWireLoop(name: "stamp-reader", remote: socket)
-                let capture = try VideoCapture(loop: loop, options: VideoCaptureOptions(camera: "trtcd.remote.web.main", width: 320, height: 240, fps: 30))
-                defer { capture.stop() }
-                // Each frame's delay is taken as it arrives; the whole read is bounded.
-                var delays = try await within(30) { () async -> [Double] in
-                    var delays: [Double] = []
-                    for await event in capture.events {
-                        guard case .frame(let frame) = event, frame.width == 320, frame.height == 240 else { continue }
-                        let now = UInt64(Date().timeIntervalSince1970 * 1000)
-                        var stamp: UInt32 = 0
-                        for bit in 0..<32 {
-                            let (x, y) = ((bit % 8) * 40 + 20, (bit / 8) * 60 + 30)
-                            stamp = stamp << 1 | (frame.y[y * frame.strideY + x] > 128 ? 1 : 0)
-                        }
-                        let delay = Double(UInt32(truncatingIfNeeded: now) &- stamp)
-                        if delay < 10_000 { delays.append(delay) }
-                        if delays.count >= 90 { break }
-                    }
-                    return delays
-                }
-                delays.sort()
-                #expect(delays.count == 90)
-                guard delays.count == 90 else { return }
-                let median = delays[45], p90 = delays[81]
-                print("glass-to-glass browser → trtcd: median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays[0])) ms, max \(Int(delays[89])) ms")
-                #expect(median > 0 && median < 1000, "stamps read back: \(delays)")
+            var relay: ImpairmentRelay?
+            if let impairment {
+                relay = try await ImpairmentRelay.start(port: try BrowserPage.mediaPort(of: room.server),
+                                                        uplink: try ImpairmentProfile(parsing: impairment.uplink),
+                                                        downlink: try ImpairmentProfile(parsing: impairment.downlink), seed: 16)
             }
+            do {
+                let delays = try await Self.readStampsAtTrtcd(room: room, alice: alice, mediaVia: relay?.port, label: label)
+                try? await relay?.close()
+                return delays
+            } catch {
+                try? await relay?.close()
+                throw error
+            }
+        }
+    }
+
+    /// The stamped canvas published by a page whose media goes to `mediaVia` (or the server), read back at `alice`.
+    static func readStampsAtTrtcd(room: MediaRoom, alice: RoomClient, mediaVia: Int?, label: String) async throws -> [Double] {
+        try await withBrowserPage(server: room.server, mediaVia: mediaVia) { page in
+            try await page.evaluate(Self.setUp)
+            try await Self.enter(page, userId: "web", room: 92, server: room.server)
+            #expect(try await page.evaluate(Self.stampedCanvas) == .string("stamping"))
+            try await alice.waitFor("UserVideoAvailable") { $0 == [.string("web"), .boolean(true)] }
+            _ = try await alice.call("StartRemoteVideo", [.string("web"), .string("main")])
+            let socket = try #require(room.pipeWire.exports["PIPEWIRE_RUNTIME_DIR"]) + "/pipewire-0"
+            let loop = try PipeWireLoop(name: "stamp-reader", remote: socket)
+            let capture = try VideoCapture(loop: loop, options: VideoCaptureOptions(camera: "trtcd.remote.web.main", width: 320, height: 240, fps: 30))
+            defer { capture.stop() }
+            // Each frame's delay is taken as it arrives; the whole read is bounded.
+            var delays = try await within(30) { () async -> [Double] in
+                var delays: [Double] = []
+                for await event in capture.events {
+                    guard case .frame(let frame) = event, frame.width == 320, frame.height == 240 else { continue }
+                    let now = UInt64(Date().timeIntervalSince1970 * 1000)
+                    var stamp: UInt32 = 0
+                    for bit in 0..<32 {
+                        let (x, y) = ((bit % 8) * 40 + 20, (bit / 8) * 60 + 30)
+                        stamp = stamp << 1 | (frame.y[y * frame.strideY + x] > 128 ? 1 : 0)
+                    }
+                    let delay = Double(UInt32(truncatingIfNeeded: now) &- stamp)
+                    if delay < 10_000 { delays.append(delay) }
+                    if delays.count >= 90 { break }
+                }
+                return delays
+            }
+            delays.sort()
+            #expect(delays.count == 90)
+            guard delays.count == 90 else { throw TestFailure("\(delays.count) stamps read") }
+            let median = delays[45], p90 = delays[81]
+            print("glass-to-glass \(label): median \(Int(median)) ms, p90 \(Int(p90)) ms, min \(Int(delays[0])) ms, max \(Int(delays[89])) ms")
+            return delays
         }
     }
 }

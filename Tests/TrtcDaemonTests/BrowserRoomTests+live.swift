@@ -15,7 +15,7 @@ extension BrowserRoomTests {
                 "fps": .uint32(15), "bitrate": .uint32(300),
             ])
             try await alice.enter("alice", room: .numeric(81), server: room.server, extra: ["scene": .string("live"), "role": .string("anchor")])
-            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+            try await withBrowserPage(server: room.server) { page in
                 try await page.evaluate(Self.setUp)
                 let userSig = UserSig.generate(sdkAppId: room.server.sdkAppId, userId: "web", secretKey: room.server.secretKey)
                 try await page.evaluate("""

@@ -73,7 +73,7 @@ struct BrowserRoomTests {
                 "fps": .uint32(15), "bitrate": .uint32(300),
             ])
             try await alice.enter("alice", room: .numeric(21), server: room.server)
-            try await withBrowserPage(url: room.server.httpBase + "/demo") { page in
+            try await withBrowserPage(server: room.server) { page in
                 #expect(try await page.evaluate(Self.setUp) == .string("ready"))
                 try await Self.enter(page, userId: "web", room: 21, server: room.server)
                 try await page.evaluate("t.startLocalVideo().then(() => t.startLocalAudio()).then(() => 'on')")

@@ -68,6 +68,12 @@ class RtcError extends Error {
 
 const SIGNAL_PATH = '/trtc/v1/signal';
 const REQUEST_TIMEOUT_MS = 10000;
+/** Reconnection after a lost signaling connection, as trtcd: first after 100 ms, then backing off to every 2 s. */
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 2000;
+/** Offers at most every 150 ms: they count toward the server's 10 room changes a second (bursts of 20), with room
+ * left for publishing changes, however busy the room. */
+const OFFER_SPACING_MS = 150;
 
 /** One signaling WebSocket: requests with `seq` answered by `entered`/`ack`/`answer`/`error`, and events. */
 class Signal {
@@ -82,16 +88,17 @@ class Signal {
     this.socket = null;
   }
 
-  /** Opens the socket and waits for the server's `hello`. */
+  /** Opens the socket (the server's `hello` is not waited for: it may come only with `entered`). */
   open() {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(this.url);
       this.socket = socket;
       let greeted = false;
+      socket.onopen = () => { greeted = true; resolve(); };
       socket.onmessage = (event) => {
         let message;
         try { message = JSON.parse(event.data); } catch { return; }
-        if (!greeted && message.type === 'hello') { greeted = true; resolve(); return; }
+        if (message.type === 'hello') return;
         const waiter = message.seq !== undefined && ['entered', 'ack', 'answer', 'error'].includes(message.type)
           ? this.pending.get(message.seq) : undefined;
         if (waiter) {
@@ -116,6 +123,7 @@ class Signal {
   request(fields) {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) { reject({ kind: 'closed', message: 'connection closed' }); return; }
       const timer = setTimeout(() => { this.pending.delete(seq); reject({ kind: 'timeout', message: `no answer to ${fields.type}` }); }, REQUEST_TIMEOUT_MS);
       this.pending.set(seq, { resolve, reject, timer });
       this.send({ ...fields, seq });
@@ -158,7 +166,7 @@ function compactOffer(sdp) {
   const lines = sdp.split(/\r?\n/).filter((line) => line.length > 0);
   const shared = ['a=ice-ufrag:', 'a=ice-pwd:', 'a=fingerprint:', 'a=setup:'];
   const keep = [/^m=/, /^a=mid:/, /^a=(sendrecv|sendonly|recvonly|inactive)$/, /^a=rtcp-mux$/, /^a=rtcp-rsize$/,
-    /^a=rtpmap:(96|111) /, /^a=ssrc-group:/, /^a=ssrc:\d+ cname:/];
+    /^a=rtpmap:\d+ (VP8\/90000|opus\/48000\/2)$/i, /^a=ssrc-group:/, /^a=ssrc:\d+ cname:/];
   const session = [];
   const hoisted = new Map();
   const media = [];
@@ -208,6 +216,7 @@ class TRTC {
     this._senders = { video: null, audio: null };
     this._negotiation = Promise.resolve();
     this._negotiationQueued = false;
+    this._lastOfferAt = 0;
     this._timers = [];
     this._destroyed = false;
   }
@@ -277,49 +286,22 @@ class TRTC {
     this._userId = userId;
     this._role = scene === TYPE.SCENE_RTC ? TYPE.ROLE_ANCHOR : role;
 
+    const entry = { type: 'enter', sdkAppId, userId, userSig, scene };
+    if (roomId !== undefined) entry.roomId = roomId; else entry.strRoomId = strRoomId;
+    if (privateMapKey) entry.privateMapKey = privateMapKey;
+
     this._setConnectionState('CONNECTING');
-    const signal = new Signal(this._signalingUrl, (message) => this._onSignal(message), (event) => this._onSignalClosed(signal, event));
-    this._signal = signal;
-    try {
-      await signal.open();
-    } catch (error) {
-      this._signal = null;
-      this._setConnectionState('DISCONNECTED');
-      throw new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName, message: String(error.message || error) });
-    }
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-    this._pc = pc;
-    for (const kind of ['audio', 'video']) {
-      const transceiver = pc.addTransceiver(kind, { direction: 'sendonly' });
-      preferCodec(transceiver, kind);
-      this._senders[kind] = transceiver.sender;
-    }
-    await this._syncSenders();
-    pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName: 'media', message: 'the media connection failed' }));
-    };
     let entered;
     try {
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      const request = {
-        type: 'enter', sdkAppId, userId, userSig, scene, role: this._role, sdp: compactOffer(pc.localDescription.sdp),
-        video: this._publishes('video'), audio: this._publishes('audio'),
-      };
-      if (roomId !== undefined) request.roomId = roomId; else request.strRoomId = strRoomId;
-      if (privateMapKey) request.privateMapKey = privateMapKey;
-      entered = await signal.request(request);
-      await pc.setRemoteDescription({ type: 'answer', sdp: entered.sdp });
+      entered = await this._connect(entry);
     } catch (error) {
       this._teardown({ stopLocal: false });
       this._setConnectionState('DISCONNECTED');
       throw this._serverError(error, functionName);
     }
-    this._room = { roomId, strRoomId };
+    this._room = { roomId, strRoomId, entry };
     this._setConnectionState('CONNECTED');
-    const heartbeat = setInterval(() => signal.send({ type: 'heartbeat' }), Math.max(500, entered.heartbeatMs || 2000));
-    this._timers.push(heartbeat);
-    this._timers.push(setInterval(() => this._reportStatistics(), 2000));
+    this._startTimers(entered);
     for (const member of entered.members || []) {
       this._remote.set(member.userId, { video: false, audio: false });
       this._emit(EVENT.REMOTE_USER_ENTER, { userId: member.userId });
@@ -329,11 +311,110 @@ class TRTC {
     this._renegotiate();
   }
 
+  /**
+   * Opens a signaling connection and a new peer connection (sending sections with the current local tracks) and
+   * enters with `entry` (the fields of `enter` but the SDP and the publishing flags). Resolves with `entered`.
+   * Rejects with an `Error` (unreachable), the server's `error` message, or an `RtcError`.
+   */
+  async _connect(entry) {
+    const signal = new Signal(this._signalingUrl, (message) => this._onSignal(message), () => this._onSignalClosed(signal));
+    this._signal = signal;
+    // exitRoom (or a kick) while this waits closes `this._signal`: what this made afterwards is closed here.
+    const abandoned = () => this._signal !== signal;
+    await signal.open();
+    if (abandoned()) { signal.close(); throw new Error('left while entering'); }
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this._pc = pc;
+    for (const kind of ['audio', 'video']) {
+      const transceiver = pc.addTransceiver(kind, { direction: 'sendonly' });
+      preferCodec(transceiver, kind);
+      this._senders[kind] = transceiver.sender;
+    }
+    await this._syncSenders();
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed' && this._pc === pc) this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName: 'media', message: 'the media connection failed' }));
+    };
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    if (abandoned()) { pc.close(); signal.close(); throw new Error('left while entering'); }
+    const entered = await signal.request({
+      ...entry, role: this._role, sdp: compactOffer(pc.localDescription.sdp),
+      video: this._publishes('video'), audio: this._publishes('audio'),
+    });
+    if (abandoned()) { pc.close(); signal.close(); throw new Error('left while entering'); }
+    await pc.setRemoteDescription({ type: 'answer', sdp: entered.sdp });
+    return entered;
+  }
+
+  _startTimers(entered) {
+    const signal = this._signal;
+    this._timers.push(setInterval(() => signal.send({ type: 'heartbeat' }), Math.max(500, entered.heartbeatMs || 2000)));
+    this._timers.push(setInterval(() => this._reportStatistics(), 2000));
+  }
+
+  /**
+   * The signaling connection was lost while in the room (or the server is going away): like trtcd, stay in the room
+   * and enter again with a new peer connection (new ICE credentials, DTLS and SSRCs: the server has no ICE restart)
+   * carrying the same local tracks; the wanted remote streams are asked for again. CONNECTED → DISCONNECTED →
+   * RECONNECTING → CONNECTED; the server kept the member for its departure timeout, so the others see no leave.
+   */
+  _connectionLost() {
+    this._closeSession();
+    for (const subscription of this._subscriptions.values()) subscription.transceiver = null;
+    this._setConnectionState('DISCONNECTED');
+    this._setConnectionState('RECONNECTING');
+    this._reconnect(RECONNECT_FIRST_MS);
+  }
+
+  _reconnect(delay) {
+    const room = this._room;
+    const timer = setTimeout(async () => {
+      this._timers = this._timers.filter((each) => each !== timer);
+      if (this._room !== room) return;
+      let entered;
+      try {
+        entered = await this._connect(room.entry);
+      } catch (error) {
+        if (this._room !== room) return;
+        this._closeSession();
+        // A refusal carries the server's code: reported, and tried again (as trtcd does) until exitRoom.
+        if (error && error.code !== undefined) this._emit(EVENT.ERROR, this._serverError(error, 'reconnect'));
+        this._reconnect(Math.min(RECONNECT_MAX_MS, delay * 2));
+        return;
+      }
+      if (this._room !== room) return;
+      this._startTimers(entered);
+      this._recovered(entered.members || []);
+      this._setConnectionState('CONNECTED');
+      this._renegotiate();
+    }, delay);
+    this._timers.push(timer);
+  }
+
+  /** Re-entered: reports what changed in the room while away (as trtcd's ConnectionRecovery does). */
+  _recovered(members) {
+    const present = new Map(members.map((member) => [member.userId, member]));
+    for (const userId of [...this._remote.keys()]) {
+      if (present.has(userId)) continue;
+      this._forgetRemote(userId);
+      this._emit(EVENT.REMOTE_USER_EXIT, { userId });
+    }
+    for (const member of members) {
+      if (!this._remote.has(member.userId)) {
+        this._remote.set(member.userId, { video: false, audio: false });
+        this._emit(EVENT.REMOTE_USER_ENTER, { userId: member.userId });
+      }
+      this._onAvailability(member.userId, 'video', !!member.video, member.videoSsrc);
+      this._onAvailability(member.userId, 'audio', !!member.audio, member.audioSsrc);
+    }
+  }
+
   /** Leaves the room; the camera and microphone are stopped. */
   async exitRoom() {
-    if (!this._room || !this._signal) throw new RtcError({ code: ERROR_CODE.INVALID_OPERATION, extraCode: 5101, functionName: 'exitRoom', message: 'not in a room' });
+    if (!this._room) throw new RtcError({ code: ERROR_CODE.INVALID_OPERATION, extraCode: 5101, functionName: 'exitRoom', message: 'not in a room' });
     const signal = this._signal;
-    try { await signal.request({ type: 'leave' }); } catch { /* leaving anyway */ }
+    // While reconnecting there is no connection to say it on: the server drops the member after its timeout.
+    if (signal) { try { await signal.request({ type: 'leave' }); } catch { /* leaving anyway */ } }
     for (const userId of [...this._remote.keys()]) this._forgetRemote(userId);
     this._teardown({ stopLocal: true });
   }
@@ -343,6 +424,7 @@ class TRTC {
     const functionName = 'switchRole';
     if (![TYPE.ROLE_ANCHOR, TYPE.ROLE_AUDIENCE].includes(role)) throw new RtcError({ code: ERROR_CODE.INVALID_PARAMETER, extraCode: 5017, functionName, message: "role must be 'anchor' or 'audience'" });
     if (!this._room) { this._role = role; return; }
+    if (!this._signal) throw new RtcError({ code: ERROR_CODE.INVALID_OPERATION, functionName, message: 'reconnecting to the server' });
     try { await this._signal.request({ type: 'switchRole', role }); } catch (error) { throw this._serverError(error, functionName); }
     this._role = role;
     await this._syncSenders();
@@ -489,7 +571,8 @@ class TRTC {
   }
 
   async _publish(functionName) {
-    if (this._role !== TYPE.ROLE_ANCHOR) return;
+    // While reconnecting, the next `enter` carries the publishing state.
+    if (this._role !== TYPE.ROLE_ANCHOR || !this._signal) return;
     try {
       await this._signal.request({ type: 'publish', video: this._publishes('video'), audio: this._publishes('audio') });
     } catch (error) {
@@ -594,8 +677,11 @@ class TRTC {
     // count toward the server's 10 room changes a second).
     if (this._negotiationQueued) return this._negotiation;
     this._negotiationQueued = true;
-    this._negotiation = this._negotiation.then(() => {
+    this._negotiation = this._negotiation.then(async () => {
+      const wait = this._lastOfferAt + OFFER_SPACING_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       this._negotiationQueued = false;
+      this._lastOfferAt = performance.now();
       return this._negotiate();
     }).catch((error) => {
       if (this._room) this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName: 'negotiate', message: String(error.message || error) }));
@@ -636,6 +722,8 @@ class TRTC {
     try {
       answer = await signal.request({ type: 'offer', sdp: compactOffer(pc.localDescription.sdp), streams });
     } catch (error) {
+      // The connection was lost meanwhile: the re-entry negotiates anew.
+      if (this._pc !== pc) return;
       if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
       throw new Error(error.message || String(error));
     }
@@ -677,9 +765,8 @@ class TRTC {
         break;
       }
       case 'shutdown':
-        for (const userId of [...this._remote.keys()]) this._forgetRemote(userId);
-        this._teardown({ stopLocal: false });
-        this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.SERVER_ERROR, functionName: 'signaling', message: message.message || 'server shutting down' }));
+        // The server is going away and closes the connection; the client may enter again (docs/protocol.md §1).
+        if (this._room) this._connectionLost();
         break;
       default:
         break;
@@ -707,21 +794,25 @@ class TRTC {
     this._remote.delete(userId);
   }
 
-  _onSignalClosed(signal, event) {
-    if (this._signal !== signal || !this._room) return;
-    for (const userId of [...this._remote.keys()]) this._forgetRemote(userId);
-    this._teardown({ stopLocal: false });
-    this._emit(EVENT.ERROR, new RtcError({ code: ERROR_CODE.OPERATION_FAILED, functionName: 'signaling', message: `signaling closed (${event.code})` }));
+  _onSignalClosed(signal) {
+    // While reconnecting, a failed attempt is retried by `_reconnect` itself.
+    if (this._signal !== signal || !this._room || this._connectionState !== 'CONNECTED') return;
+    this._connectionLost();
+  }
+
+  /** Timers, peer connection and socket closed (the room and the local tracks are kept). */
+  _closeSession() {
+    for (const timer of this._timers) { clearInterval(timer); clearTimeout(timer); }
+    this._timers = [];
+    if (this._pc) { this._pc.close(); this._pc = null; }
+    this._senders = { video: null, audio: null };
+    if (this._signal) { const signal = this._signal; this._signal = null; signal.close(); }
   }
 
   /** Out of the room: timers, peer connection and socket closed; the camera and microphone stopped if `stopLocal`. */
   _teardown({ stopLocal }) {
-    for (const timer of this._timers) clearInterval(timer);
-    this._timers = [];
+    this._closeSession();
     this._room = null;
-    if (this._pc) { this._pc.close(); this._pc = null; }
-    this._senders = { video: null, audio: null };
-    if (this._signal) { const signal = this._signal; this._signal = null; signal.close(); }
     if (stopLocal) { this._stopLocal('video'); this._stopLocal('audio'); }
     this._setConnectionState('DISCONNECTED');
   }

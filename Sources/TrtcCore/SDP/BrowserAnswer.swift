@@ -72,7 +72,7 @@ public struct BrowserAnswer: Sendable, Equatable {
             case (false, true): .sendonly
             case (false, false): .inactive
             }
-            let pt = kind.payloadType
+            let pt = section.payloadType
             lines += [
                 "m=\(kind.rawValue) \(port) UDP/TLS/RTP/SAVPF \(pt)", "c=IN \(addressType) \(host)",
                 "a=ice-ufrag:\(ufrag)", "a=ice-pwd:\(password)", "a=fingerprint:\(fingerprint)", "a=setup:passive",

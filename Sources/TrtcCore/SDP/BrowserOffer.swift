@@ -1,7 +1,7 @@
 /// A browser's SDP offer, checked for what trtc-server's media transport speaks (docs/protocol.md §3): one
-/// BUNDLEd ICE/DTLS transport with rtcp-mux, the server as ICE-lite agent and DTLS server, VP8 at payload type 96 and
-/// Opus at 111 (the SFU forwards packets unchanged, so every member uses trtcd's payload types), at most one sending
-/// audio and one sending video section, whose SSRCs become the member's.
+/// BUNDLEd ICE/DTLS transport with rtcp-mux, the server as ICE-lite agent and DTLS server, VP8 and Opus at whatever
+/// payload types the browser numbers them (Chrome 96/111 as trtcd, Firefox 120/109: the SFU rewrites them per
+/// receiver), at most one sending audio and one sending video section, whose SSRCs become the member's.
 public struct BrowserOffer: Sendable, Equatable {
     public enum Direction: String, Sendable {
         case sendrecv, sendonly, recvonly, inactive
@@ -22,6 +22,8 @@ public struct BrowserOffer: Sendable, Equatable {
         /// `m=` kind and protocol, kept to answer a rejected section with the same line.
         public var mediaLine: String
         public var reducedSizeRTCP: Bool
+        /// The browser's number for the section's codec (VP8 or Opus); 0 in a section that is not carried.
+        public var payloadType: Int = 0
         /// The browser offered transport-wide sequence numbers (`a=extmap:3 <transportWideCCURI>`): the answer accepts
         /// them and transport-cc feedback, and trtc-server sends that feedback about what the browser sends.
         public var transportWideCC = false
@@ -35,7 +37,8 @@ public struct BrowserOffer: Sendable, Equatable {
     public enum MediaKind: String, Sendable, Equatable {
         case audio, video
 
-        /// The one codec of the kind and its payload type, as trtcd sends it (TrtcRTP's `RTPPayloadType`).
+        /// The one codec of the kind and its payload type as trtcd sends it (TrtcRTP's `RTPPayloadType`): the number
+        /// the SFU carries it with, rewritten to and from a browser's own.
         public var payloadType: Int { self == .audio ? 111 : 96 }
         public var rtpmap: String { self == .audio ? "opus/48000/2" : "VP8/90000" }
     }
@@ -45,6 +48,10 @@ public struct BrowserOffer: Sendable, Equatable {
     /// "sha-256 AB:CD:…", as `MediaOffer.fingerprint`.
     public var fingerprint: String
     public var sections: [Section]
+
+    /// The browser's payload type for the kind's codec (the same in every section of the kind); nil when no section
+    /// of the kind is carried.
+    public func payloadType(of kind: MediaKind) -> Int? { sections.first { $0.kind == kind }?.payloadType }
 
     /// SSRCs of the sending sections, which become the member's.
     public var audioSsrc: UInt32? { sections.first { $0.kind == .audio && $0.ssrc != nil }?.ssrc }
@@ -82,10 +89,17 @@ public struct BrowserOffer: Sendable, Equatable {
                 throw SDPError("a=setup:\(setup) in section \(mid): the browser must be the DTLS client (actpass or active)")
             }
             guard media.has("rtcp-mux") else { throw SDPError("section \(mid) lacks a=rtcp-mux") }
-            let wanted = "\(kind.payloadType) \(kind.rtpmap)"
-            guard media.formats.contains(String(kind.payloadType)),
-                  media.values("rtpmap").contains(where: { $0.lowercased() == wanted.lowercased() }) else {
-                throw SDPError("section \(mid) must offer \(kind.rtpmap) as payload type \(kind.payloadType) (as Chrome does): the SFU forwards packets unchanged")
+            // The first offered format mapped to the kind's codec (a browser lists its preferred one first).
+            let codecs = Dictionary(media.values("rtpmap").compactMap { value -> (String, String)? in
+                let fields = value.split(separator: " ", maxSplits: 1).map(String.init)
+                return fields.count == 2 ? (fields[0], fields[1].lowercased()) : nil
+            }, uniquingKeysWith: { first, _ in first })
+            guard let format = media.formats.first(where: { codecs[$0] == kind.rtpmap.lowercased() }),
+                  let payloadType = Int(format), (0...127).contains(payloadType), !(64...95).contains(payloadType) else {
+                throw SDPError("section \(mid) must offer \(kind.rtpmap) (at a payload type outside 64–95, which rtcp-mux leaves to RTCP): the SFU carries only VP8 and Opus")
+            }
+            if let other = sections.first(where: { $0.kind == kind }), other.payloadType != payloadType {
+                throw SDPError("section \(mid) numbers \(kind.rtpmap) \(payloadType), section \(other.mid) \(other.payloadType): one payload type per codec")
             }
             var ssrc: UInt32?
             if direction.sends {
@@ -99,7 +113,7 @@ public struct BrowserOffer: Sendable, Equatable {
                 }
             }
             var section = Section(mid: mid, kind: kind, direction: direction, ssrc: ssrc, mediaLine: mediaLine,
-                                  reducedSizeRTCP: media.has("rtcp-rsize"))
+                                  reducedSizeRTCP: media.has("rtcp-rsize"), payloadType: payloadType)
             // Transport-wide sequence numbers only with the ID trtc-server reads (3, what Chrome offers).
             section.transportWideCC = media.values("extmap").contains { value in
                 let fields = value.split(separator: " ")
