@@ -57,6 +57,15 @@ write("usersig", "userbuf-document", json.dumps({"TLS.ver": "2.0", "TLS.identifi
                                                  "TLS.expire": 86400, "TLS.time": 1700000000, "TLS.sig": "AAAA",
                                                  "TLS.userbuf": "dXNlcmJ1Zg=="}, separators=(",", ":")))
 
+# privateMapKey: userbufs in the layout of docs/security.md H3 (version, userId, sdkAppId, roomId, expiry, privileges,
+# account type, strRoomId), alone and signed by Tencent's gen_sig_with_userbuf into keys.
+numeric = struct.pack(">BH5sIIIII", 0, 5, b"alice", 1400000001, 1, 1700086400, 255, 0)
+string = struct.pack(">BH5sIIIIIH4s", 1, 5, b"alice", 1400000001, 0, 1700086400, 255, 0, 4, b"room")
+write("privatemapkey", "userbuf-numeric", numeric)
+write("privatemapkey", "userbuf-string", string)
+write("privatemapkey", "tencent-numeric", api.gen_sig_with_userbuf("alice", 86400, numeric))
+write("privatemapkey", "tencent-string", api.gen_sig_with_userbuf("alice", 86400, string))
+
 # TC3: a server API request signed as Tencent's SDKs sign it (timestamp = the harness's clock).
 def tc3(body, action, timestamp=1700000000, secret_id="AKIDfuzz", key="fuzz-secret"):
     date = "2023-11-14"

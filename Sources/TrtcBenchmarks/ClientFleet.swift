@@ -33,7 +33,7 @@ final class ClientFleet {
         }
     }
 
-    /// Opens the WebSockets of `clients`, at most `window` handshakes at a time; returns when all said hello.
+    /// Opens the WebSockets of `clients`, at most `window` handshakes at a time; returns when all are upgraded.
     func connect(_ clients: Range<Int>, window: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         var pending = clients.makeIterator()

@@ -31,7 +31,7 @@ enum FleetClient {
                             upgradeRequestHead: HTTPRequestHead(version: .http1_1, method: .GET, uri: Signaling.path, headers: headers),
                             upgraders: [upgrader],
                             notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(false) }))
-                    // The server's `hello` can arrive in the same read as its 101 answer: hand it on, not drop it.
+                    // A message can arrive in the same read as the server's 101 answer: hand it on, not drop it.
                     configuration.leftOverBytesStrategy = .forwardBytes
                     _ = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
                 }
@@ -66,8 +66,10 @@ final class FleetFrameHandler: ChannelInboundHandler {
         self.sink = sink
     }
 
+    /// Added when the server's 101 arrived: the WebSocket is up (the server says nothing before a verified `enter`).
     func handlerAdded(context: ChannelHandlerContext) {
         sink.attach(context.channel, client: client)
+        sink.yield(.connected(client: client))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

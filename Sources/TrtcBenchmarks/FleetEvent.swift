@@ -1,6 +1,6 @@
 /// What a simulated client reports to the benchmark driver, stamped when the client saw it.
 enum FleetEvent: Sendable {
-    /// The server's `hello` arrived: the WebSocket is up.
+    /// The server's 101 arrived: the WebSocket is up.
     case connected(client: Int)
     case entered(client: Int, at: ContinuousClock.Instant, heartbeatMs: Int)
     case refused(client: Int, message: String)

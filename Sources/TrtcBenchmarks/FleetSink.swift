@@ -75,7 +75,7 @@ final class FleetSink: Sendable {
         guard let message = try? ServerMessage.decode(text: text) else { return }
         switch message {
         case .hello:
-            yield(.connected(client: client))
+            break  // sent just before `entered`; `connected` came with the upgrade (FleetFrameHandler)
         case .entered(let entered):
             yield(.entered(client: client, at: at, heartbeatMs: entered.heartbeatMs))
         case .exit(let reason, _):

@@ -46,15 +46,39 @@ struct HostileAmplification {
             "GET \(Signaling.path) HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8)
         let upgraded = try exchange([upgrade], setup: [], quiet: 1)
         rows.append(AmplificationRow(
-            input: "WebSocket upgrade (smallest valid request; answer: 101 and the server's `hello`)", bytesIn: upgraded.in,
+            input: "WebSocket upgrade (smallest valid request; answer: 101, no `hello` before `enter`)", bytesIn: upgraded.in,
             bytesOut: upgraded.out, closed: upgraded.closed, note: upgraded.firstLine))
+        let plainRequests: [(String, String)] = [
+            ("`GET /` (smallest request; an unknown path)", "GET / HTTP/1.1\r\n\r\n"),
+            ("WebSocket upgrade to another path", "GET /x HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+        ]
+        for (name, text) in plainRequests {
+            let result = try exchange([Array(text.utf8)], setup: [], quiet: 1)
+            rows.append(AmplificationRow(input: name, bytesIn: result.in, bytesOut: result.out, closed: result.closed,
+                                         note: result.firstLine.isEmpty ? "no answer" : result.firstLine))
+        }
+        // After the upgrade: the connection's bytes are counted from its first one (the upgrade and its 101 too),
+        // since the server's limit is per connection.
         let badEnter = ClientMessage.enter(EnterRequest(
             seq: 1, sdkAppId: credentials.sdkAppId, userId: "u1", userSig: "bad", room: .numeric(1), scene: .rtc,
             role: .anchor, video: false, audio: false)).text
-        let entered = try exchange([Self.maskedText(badEnter)], setup: [upgrade], quiet: 1)
-        rows.append(AmplificationRow(
-            input: "`enter` with a bad UserSig (after the upgrade)", bytesIn: entered.in, bytesOut: entered.out,
-            closed: entered.closed, note: "the refusal"))
+        let signalingInputs: [(String, [UInt8])] = [
+            ("`enter` with a bad UserSig", Self.maskedText(badEnter)),
+            ("`enter` with an unknown sdkAppId, smallest", Self.maskedText(#"{"type":"enter","seq":1,"sdkAppId":1,"userId":"u","userSig":"x","roomId":1}"#)),
+            ("`publish` before `enter`", Self.maskedText(#"{"type":"publish","seq":1,"video":true}"#)),
+            ("a malformed message (`{`)", Self.maskedText("{")),
+            ("an unknown message type", Self.maskedText(#"{"type":"x"}"#)),
+            ("a heartbeat", Self.maskedText(ClientMessage.heartbeat.text)),
+            ("a ping (4-byte payload)", Self.maskedFrame(opcode: 0x9, Array("ping".utf8))),
+            ("a binary message", Self.maskedFrame(opcode: 0x2, [1])),
+            ("a text frame that is not UTF-8", Self.maskedFrame(opcode: 0x1, [0xFF])),
+        ]
+        for (name, frame) in signalingInputs {
+            let result = try exchange([upgrade, frame], setup: [], quiet: 0.5)
+            rows.append(AmplificationRow(
+                input: "upgrade, then \(name)", bytesIn: result.in, bytesOut: result.out, closed: result.closed,
+                note: Self.describeFrames(result.answer.dropFirst(upgraded.out))))
+        }
         let body = #"{"SdkAppId":1400000001,"RoomId":1}"#
         let api = Array((
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nX-TC-Action: DismissRoom\r\nX-TC-Version: 2019-07-22\r\n"
@@ -69,7 +93,8 @@ struct HostileAmplification {
         let smallestResult = try exchange([smallest], setup: [], quiet: 1)
         rows.append(AmplificationRow(
             input: "server-API request with a bad signature, smallest (one header, body `{}`)", bytesIn: smallestResult.in,
-            bytesOut: smallestResult.out, closed: smallestResult.closed, note: smallestResult.firstLine))
+            bytesOut: smallestResult.out, closed: smallestResult.closed,
+            note: smallestResult.firstLine.isEmpty ? "no answer" : smallestResult.firstLine))
         return rows
     }
 
@@ -79,6 +104,7 @@ struct HostileAmplification {
         var closed = false
         var elapsed = 0.0
         var firstLine = ""
+        var answer: [UInt8] = []
     }
 
     /// Connects, sends each of `setup` and reads its answer (not counted), then sends each of `steps` and reads
@@ -130,6 +156,7 @@ struct HostileAmplification {
             answer += drain()
         }
         result.out = answer.count
+        result.answer = answer
         result.elapsed = (ContinuousClock.now - start).milliseconds / 1000
         result.firstLine = String(decoding: answer.prefix { $0 != 13 && $0 != 10 }.prefix(60), as: UTF8.self)
         return result
@@ -151,9 +178,44 @@ struct HostileAmplification {
 
     /// A client's (masked) text frame.
     static func maskedText(_ text: String) -> [UInt8] {
-        let payload = Array(text.utf8)
+        maskedFrame(opcode: 0x1, Array(text.utf8))
+    }
+
+    /// The server's frames, told briefly: `error -3340 bad-message (no message text)`, `close 1008`.
+    static func describeFrames(_ bytes: ArraySlice<UInt8>) -> String {
+        var bytes = bytes
+        var parts: [String] = []
+        while bytes.count >= 2 {
+            let opcode = bytes[bytes.startIndex] & 0x0F
+            var length = Int(bytes[bytes.startIndex + 1] & 0x7F)
+            var header = 2
+            if length == 126, bytes.count >= 4 {
+                length = Int(bytes[bytes.startIndex + 2]) << 8 | Int(bytes[bytes.startIndex + 3])
+                header = 4
+            }
+            guard bytes.count >= header + length else { break }
+            let payload = Array(bytes.dropFirst(header).prefix(length))
+            bytes = bytes.dropFirst(header + length)
+            switch opcode {
+            case 0x1:
+                if case .error(let error)? = try? ServerMessage.decode(text: String(decoding: payload, as: UTF8.self)) {
+                    parts.append("error \(error.code) \(error.kind.rawValue)\(error.message.isEmpty ? " (no message text)" : "")")
+                } else {
+                    parts.append(String(decoding: payload.prefix(40), as: UTF8.self))
+                }
+            case 0x8:
+                parts.append(payload.count >= 2 ? "close \(Int(payload[0]) << 8 | Int(payload[1]))" : "close")
+            case 0xA: parts.append("pong")
+            default: parts.append("opcode \(opcode)")
+            }
+        }
+        return parts.isEmpty ? "no answer" : parts.joined(separator: ", ")
+    }
+
+    /// A client's (masked) frame.
+    static func maskedFrame(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
         let mask: [UInt8] = [0x0A, 0x0B, 0x0C, 0x0D]
-        var frame: [UInt8] = [0x81]
+        var frame: [UInt8] = [0x80 | opcode]
         if payload.count < 126 {
             frame.append(0x80 | UInt8(payload.count))
         } else {

@@ -13,7 +13,10 @@ enum StatisticsText {
         if let appCpu = s.appCpu { rows.append(("appCpu", "\(appCpu) %")) }
         if let systemCpu = s.systemCpu { rows.append(("systemCpu", "\(systemCpu) %")) }
         for local in s.local { rows.append(("local \(local.streamType)", localText(local))) }
-        for remote in s.remote { rows.append(("remote \(remote.userId) \(remote.streamType)", remoteText(remote))) }
+        for remote in s.remote {
+            rows.append(("remote \(remote.userId) \(remote.streamType)", remoteText(remote)))
+            if let repair = repairText(remote) { rows.append(("  receiving", repair)) }
+        }
         let width = (rows.map(\.0.count).max() ?? 0) + 2
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n") + "\n"
     }
@@ -34,6 +37,26 @@ enum StatisticsText {
         }
         if local.audioSampleRate > 0 { words.append("audio \(local.audioSampleRate)Hz \(local.audioBitrate)kbit/s") }
         return words.isEmpty ? "nothing sent" : words.joined(separator: ", ")
+    }
+
+    /// The receive side's counters of a remote stream (jitter buffers, repair, audio concealment); nil before any.
+    static func repairText(_ remote: RoomStatistics.Remote) -> String? {
+        var words: [String] = []
+        if remote.jitterBufferDelay > 0 || remote.videoKeyFramesDecoded > 0 || remote.audioTotalSamples > 0 {
+            words.append("jitterBufferDelay=\(remote.jitterBufferDelay)ms (video \(remote.videoJitterBufferDelay)ms, audio \(remote.audioJitterBufferDelay)ms)")
+        }
+        if remote.videoKeyFramesDecoded > 0 || remote.videoNacksSent > 0 || remote.videoPlisSent > 0 {
+            words.append("video nacks=\(remote.videoNacksSent) requests=\(remote.videoNackRequests) retries=\(remote.videoNackRetries) "
+                + "retransmissions=\(remote.videoRetransmissionsReceived) plis=\(remote.videoPlisSent) keyFrames=\(remote.videoKeyFramesDecoded) "
+                + "missingReference=\(remote.videoFramesMissingReference) decoderErrors=\(remote.videoDecoderErrors)")
+        }
+        if remote.audioTotalSamples > 0 {
+            let total = Double(remote.audioTotalSamples)
+            func percent(_ samples: UInt64) -> String { String(Double(Int((Double(samples) / total * 1000).rounded())) / 10) }
+            words.append("audio concealed=\(percent(remote.audioConcealedSamples))% fec=\(percent(remote.audioFecSamples))% "
+                + "of \(remote.audioTotalSamples) samples")
+        }
+        return words.isEmpty ? nil : words.joined(separator: ", ")
     }
 
     static func remoteText(_ remote: RoomStatistics.Remote) -> String {

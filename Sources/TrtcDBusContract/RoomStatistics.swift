@@ -81,8 +81,8 @@ public struct RoomStatistics: Sendable, Equatable {
         public var videoRetransmissionsReceived: UInt32 = 0
         public var videoPlisSent: UInt32 = 0
         public var videoKeyFramesDecoded: UInt32 = 0
-        /// Audio samples played since the stream started (`t`, cumulative), those concealed (PLC, FEC, silence while
-        /// the buffer ran dry), and of those the ones rebuilt from FEC.
+        /// Audio samples played since the stream started (`t`, cumulative), those concealed (PLC, silence while the
+        /// buffer ran dry), and those of lost packets rebuilt from in-band FEC (decoded audio, not concealed).
         public var audioTotalSamples: UInt64 = 0
         public var audioConcealedSamples: UInt64 = 0
         public var audioFecSamples: UInt64 = 0

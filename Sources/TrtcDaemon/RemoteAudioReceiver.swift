@@ -110,8 +110,12 @@ final class RemoteAudioReceiver: @unchecked Sendable {
             if concealed > 0 {
                 // libopus rebuilds the last lost frame from this packet's FEC and conceals the ones before it.
                 samples = try decoder.decodeLost(sampleCount: concealed * Self.samplesPerPacket, nextPacket: output.payload)
-                synthesizedSamples += samples.count
-                counted.fecSamples += min(samples.count, Self.samplesPerPacket)
+                // Rebuilt from FEC only when the packet carries it (libopus conceals otherwise). Rebuilt audio is decoded
+                // audio, not concealment (WebRTC's concealedSamples: NetEq decodes FEC as a packet of its own).
+                let rebuilt = OpusPacket.hasInBandFEC(output.payload) ? min(samples.count, Self.samplesPerPacket) : 0
+                counted.fecSamples += rebuilt
+                synthesizedSamples += samples.count - rebuilt
+                decodedSamples += rebuilt
             }
             let decoded = try decoder.decode(output.payload)
             decodedSamples += decoded.count

@@ -15,8 +15,9 @@
 ///   for); never once a key frame was handed out.
 /// - Timing: a frame's render time is its media time mapped onto the arrival clock by the fastest recent frame, plus
 ///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`, 95th
-///   percentile over ~10 s) plus the round trip when frames needed retransmissions lately, within
-///   `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
+///   percentile over ~10 s); when frames needed retransmissions lately, it covers how late those completed (95th percentile
+///   over ~20 s: a second round of repair when a retransmission is lost), at least one round trip and at most 2.5
+///   above the variation, within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
 ///
 /// A value type without I/O: `insert` and `poll` return what to do (`Actions`); time is the caller's monotonic
 /// clock. Memory is bounded by the assembler's packet capacity and `maximumPendingFrames`.
@@ -29,6 +30,14 @@ public struct VideoJitterBuffer: Sendable {
         public var delayDecreaseRate = 0.1
         /// Frames whose arrival sets the delay target (~10 s at 30 fps).
         public var estimatorWindow = 300
+        /// Repaired frames whose lateness sets the repair allowance: those of the last `repairWindow`, at most
+        /// `maximumRepairSamples`; the allowance covers `repairQuantile` of them.
+        public var repairWindow: Duration = .seconds(20)
+        public var maximumRepairSamples = 300
+        public var repairQuantile = 0.95
+        /// Round trips of repair the delay covers at most: two, and half of one for the time before the first NACK (the
+        /// gap is seen with the next packet, a frame later when a frame's last packet was lost) and processing.
+        public var maximumRepairRounds = 2.5
         public var keyframeRetryInterval: Duration = .milliseconds(200)
         /// Packets held at most (a 1080p key frame is ~150).
         public var packetCapacity = 2048
@@ -121,7 +130,10 @@ public struct VideoJitterBuffer: Sendable {
     private var knownPictures: [Int64: (nonReference: Bool, temporalLayer: UInt8?)] = [:]
     private var highestPictureID: Int64?
     private var highestTimestamp: Int64?
-    private var repairedFrames: [Duration] = []
+    /// Frames completed by a retransmission lately: when, and how late (seconds above the fastest frames' delay).
+    private var repairedFrames: [(completed: Duration, lateness: Double)] = []
+    /// `repairQuantile` of their lateness (seconds).
+    private var repairLateness = 0.0
     private var currentDelaySeconds: Double?
     /// The state when the frames last overflowed (debug).
     public private(set) var lastOverflowState: String?
@@ -152,10 +164,19 @@ public struct VideoJitterBuffer: Sendable {
 
     /// The delay the buffer is moving towards.
     public func targetDelay(roundTrip: Duration?, now: Duration) -> Duration {
-        let repairsLately = repairedFrames.filter { now - $0 <= .seconds(10) }.count >= 3
-        let repairAllowance = repairsLately ? (roundTrip ?? configuration.nack.defaultRoundTrip) : .zero
-        let target = configuration.minimumDelay + .seconds(estimatedVariation) + repairAllowance
-        return min(configuration.maximumDelay, target)
+        let recent = repairedFrames.count { now - $0.completed <= configuration.repairWindow }
+        guard recent >= 3 else {
+            return min(configuration.maximumDelay, configuration.minimumDelay + .seconds(estimatedVariation))
+        }
+        // Room for a retransmission: how late the frames that waited for one completed (above the fastest frames), a
+        // high quantile of them. A retransmission (or the NACK) that is itself lost costs another round trip: at 5 %
+        // loss on each hop one repaired frame in ten needs a second round, and a frame that misses its render time by
+        // a round trip is a freeze. At least one round trip, at most `maximumRepairRounds`: more would only chase a sender that cannot
+        // keep up, and cost glass-to-glass latency (issue 12's budget is 400 ms at the 95th percentile).
+        let roundTrip = roundTrip ?? configuration.nack.defaultRoundTrip
+        let variation = Duration.seconds(estimatedVariation)
+        let repairs = min(max(.seconds(repairLateness), variation + roundTrip), variation + roundTrip * configuration.maximumRepairRounds)
+        return min(configuration.maximumDelay, configuration.minimumDelay + repairs)
     }
 
     /// Takes one received packet at `arrival`; malformed VP8 throws and changes nothing.
@@ -278,6 +299,7 @@ public struct VideoJitterBuffer: Sendable {
         highestPictureID = nil
         highestTimestamp = nil
         repairedFrames = []
+        repairLateness = 0
         currentDelaySeconds = nil
         ssrc = nil
     }
@@ -365,9 +387,13 @@ public struct VideoJitterBuffer: Sendable {
             estimatedVariation = estimator.variation
             estimateRefreshed = frame.completed
         }
-        if frame.repaired {
-            repairedFrames.append(frame.completed)
-            repairedFrames = repairedFrames.filter { frame.completed - $0 <= .seconds(10) }
+        if frame.repaired, let base = estimatedBase {
+            repairedFrames.append((frame.completed, max(0, arrival - mediaTime - base)))
+            repairedFrames.removeAll { frame.completed - $0.completed > configuration.repairWindow }
+            if repairedFrames.count > configuration.maximumRepairSamples { repairedFrames.removeFirst() }
+            // Sorting is O(samples log samples): once per repaired frame, not per packet.
+            let lateness = repairedFrames.map(\.lateness).sorted()
+            repairLateness = lateness[min(lateness.count - 1, Int((Double(lateness.count - 1) * configuration.repairQuantile).rounded(.up)))]
         }
         if let chain, frame.lastSequence <= chain.lastSequence { return }  // decided already
         guard !pending.contains(where: { $0.frame.firstSequence == frame.firstSequence }) else {

@@ -53,14 +53,19 @@ public func buildApplication(
 
     let router = Router(context: ServerRequestContext.self)
     router.post("/") { request, context -> Response in
-        await handleAPI(request, api: api, maxBytes: configuration.maxAPIBodyBytes)
+        await handleAPI(request, context: context, api: api, maxBytes: configuration.maxAPIBodyBytes)
     }
     // Operators' endpoints: on this host (a local Prometheus, a health check, a reverse proxy that decides), unless
-    // --public-metrics; other peers get 404 as for any unknown path (security L1).
+    // --public-metrics; other peers get 404 as for any unknown path (security L1). Their answers are exempt from the
+    // amplification guard: operators are trusted, as are the peers they open them to.
     let publicMetrics = configuration.publicMetrics
-    let operatorsOnly: @Sendable (ServerRequestContext) -> Bool = { publicMetrics || $0.peerIsLoopback }
+    let operatorsOnly: @Sendable (ServerRequestContext) async -> Bool = { context in
+        guard publicMetrics || context.peerIsLoopback else { return false }
+        await context.liftAmplificationGuard()
+        return true
+    }
     router.get("/healthz") { _, context -> Response in
-        guard operatorsOnly(context) else { return Response(status: .notFound) }
+        guard await operatorsOnly(context) else { return Response(status: .notFound) }
         let stats = registry.stats
         var fields: [String: JSONValue] = [
             "status": .string("ok"), "rooms": .integer(Int64(stats.rooms)), "users": .integer(Int64(stats.users)),
@@ -72,16 +77,21 @@ public func buildApplication(
         return jsonResponse(body)
     }
     router.get("/metrics") { _, context -> Response in
-        guard operatorsOnly(context) else { return Response(status: .notFound) }
+        guard await operatorsOnly(context) else { return Response(status: .notFound) }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: metrics.registry.emitToString())))
     }
 
-    // Browsers (docs/browsers.md): the JavaScript client and the demo page, embedded at build time.
-    router.get("/sdk/trtc.js") { _, _ -> Response in
-        webFile(WebFiles.sdk, contentType: "text/javascript; charset=utf-8")
+    // Browsers (docs/browsers.md): the JavaScript client and the demo page, embedded at build time. Public files, as
+    // on any web server, so exempt from the amplification guard (docs/security.md says why).
+    router.get("/sdk/trtc.js") { _, context -> Response in
+        await context.liftAmplificationGuard()
+        return webFile(WebFiles.sdk, contentType: "text/javascript; charset=utf-8")
     }
-    router.get("/demo") { _, _ -> Response in webFile(WebFiles.demo, contentType: "text/html; charset=utf-8") }
+    router.get("/demo") { _, context -> Response in
+        await context.liftAmplificationGuard()
+        return webFile(WebFiles.demo, contentType: "text/html; charset=utf-8")
+    }
 
     let app = Application(
         router: router,
@@ -122,7 +132,7 @@ public func buildApplication(
     return ([media, app, clusterService, roomService], parts)
 }
 
-private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async -> Response {
+private func handleAPI(_ request: Request, context: ServerRequestContext, api: ServerAPI, maxBytes: Int) async -> Response {
     var headers: [String: String] = [:]
     for field in request.headers {
         let name = field.name.canonicalName
@@ -138,7 +148,11 @@ private func handleAPI(_ request: Request, api: ServerAPI, maxBytes: Int) async 
     }
     let apiRequest = ServerAPI.Request(
         method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: body)
-    return jsonResponse(await api.handle(apiRequest))
+    let answer = await api.handle(apiRequest)
+    // Errors to unsigned requests stay within what the connection sent (or it is closed); Tencent's SDKs' requests
+    // are larger than their error answers, so they still get them.
+    if answer.isSigned { await context.liftAmplificationGuard() }
+    return jsonResponse(answer.body)
 }
 
 private func jsonResponse(_ body: String) -> Response {

@@ -6,7 +6,7 @@ import TrtcCore
 extension RoomRegistry {
     func renegotiate(seq: UInt32, sdp: String, streams requests: [StreamRequest], session: SignalingSession,
                      done: @escaping @Sendable () -> Void) {
-        performAsMember(session, notMember: { session.send(.error(.refused("not in a room", seq: seq))) }, done: done) {
+        performAsMember(session, notMember: { session.sendError(.refused("not in a room", seq: seq)) }, done: done) {
             _, state, before in
             Self.renegotiate(seq: seq, sdp: sdp, streams: requests, member: before, members: &state.members)
         }

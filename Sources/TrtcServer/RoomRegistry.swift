@@ -418,7 +418,7 @@ final class RoomRegistry: Sendable {
     }
 
     func leave(seq: UInt32, session: SignalingSession, done: @escaping @Sendable () -> Void) {
-        performAsMember(session, notMember: { session.send(.error(.refused("not in a room", seq: seq))) }, done: done) {
+        performAsMember(session, notMember: { session.sendError(.refused("not in a room", seq: seq)) }, done: done) {
             [self] room, state, member in
             removeMember(member.userId, reason: .left, room, &state)
             metrics.leaves.increment()
@@ -429,7 +429,7 @@ final class RoomRegistry: Sendable {
     }
 
     func switchRole(seq: UInt32, role: Role, session: SignalingSession, done: @escaping @Sendable () -> Void) {
-        performAsMember(session, notMember: { session.send(.error(.refused("not in a room", seq: seq))) }, done: done) {
+        performAsMember(session, notMember: { session.sendError(.refused("not in a room", seq: seq)) }, done: done) {
             [self] _, state, before in
             guard before.scene == .live else {
                 session.send(.error(.refused("roles apply to the live scene; in rtc every member is an anchor", seq: seq)))
@@ -449,7 +449,7 @@ final class RoomRegistry: Sendable {
     }
 
     func publish(seq: UInt32, video: Bool?, audio: Bool?, session: SignalingSession, done: @escaping @Sendable () -> Void) {
-        performAsMember(session, notMember: { session.send(.error(.refused("not in a room", seq: seq))) }, done: done) {
+        performAsMember(session, notMember: { session.sendError(.refused("not in a room", seq: seq)) }, done: done) {
             [self] _, state, before in
             guard before.role == .anchor else {
                 session.send(.error(.refused("an audience member cannot publish; switch to anchor first", seq: seq)))

@@ -23,27 +23,35 @@ struct ServerAPI: Sendable {
         var body: [UInt8]
     }
 
-    /// Returns the JSON response body.
-    func handle(_ request: Request, now: Int = Int(Date().timeIntervalSince1970)) async -> String {
+    /// The JSON response body, and whether the request's signature verified (then the connection's answers are no
+    /// longer limited to the bytes it sent: `AmplificationGuardHandler`).
+    struct Answer: Sendable {
+        var body: String
+        var isSigned: Bool
+    }
+
+    func handle(_ request: Request, now: Int = Int(Date().timeIntervalSince1970)) async -> Answer {
         let requestId = UUID().uuidString.lowercased()
         let action = request.headers["x-tc-action"] ?? ""
+        var isSigned = false
         do {
-            try authenticate(request, now: now)
+            try authenticate(request, now: now, verified: &isSigned)
             try await perform(action: action, request: request)
             metrics.apiOK.increment()
             logger.info("api", metadata: ["action": "\(action)", "request": "\(requestId)"])
-            return JSONCoding.print(.object(["Response": .object(["RequestId": .string(requestId)])]))
+            return Answer(body: JSONCoding.print(.object(["Response": .object(["RequestId": .string(requestId)])])), isSigned: true)
         } catch {
             metrics.apiFailed.increment()
             logger.info("api refused", metadata: ["action": "\(action)", "code": "\(error.code)", "error": "\(error.message)"])
-            return JSONCoding.print(.object(["Response": .object([
+            return Answer(body: JSONCoding.print(.object(["Response": .object([
                 "Error": .object(["Code": .string(error.code), "Message": .string(error.message)]),
                 "RequestId": .string(requestId),
-            ])]))
+            ])])), isSigned: isSigned)
         }
     }
 
-    private func authenticate(_ request: Request, now: Int) throws(APIError) {
+    /// `verified` is set once the signature checked out, before the replay cache and the rate limit are asked.
+    private func authenticate(_ request: Request, now: Int, verified: inout Bool) throws(APIError) {
         guard let rawTimestamp = request.headers["x-tc-timestamp"] else {
             throw APIError("AuthFailure.SignatureFailure", "the X-TC-Timestamp header is missing")
         }
@@ -72,6 +80,7 @@ struct ServerAPI: Sendable {
                 throw APIError("AuthFailure.SignatureFailure", "the signature does not match the request")
             }
         }
+        verified = true
         // Verified, so the Authorization header parses and its signature is the request's. A signature is good for one
         // request, whatever action and version come with it: Tencent's SDKs sign only content-type and host, so the
         // action and version are not covered by the signature, and a sniffed request replayed under another action

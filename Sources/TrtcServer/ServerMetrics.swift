@@ -23,6 +23,7 @@ public final class ServerMetrics: Sendable {
     let refusedAddressFull: Counter
     let requestHeadTimeouts: Counter
     let enterTimeouts: Counter
+    let amplificationCloses: Counter
     let apiOK: Counter
     let apiFailed: Counter
     let media: MediaMetrics
@@ -46,6 +47,7 @@ public final class ServerMetrics: Sendable {
         let timeoutHelp = "Connections closed for being too slow before authenticating, by what they had not sent in time"
         requestHeadTimeouts = registry.makeCounter(descriptor: .init(metricName: "trtc_connection_timeouts_total", unitName: "", helpText: timeoutHelp), labels: [("phase", "request-head")])
         enterTimeouts = registry.makeCounter(descriptor: .init(metricName: "trtc_connection_timeouts_total", unitName: "", helpText: timeoutHelp), labels: [("phase", "enter")])
+        amplificationCloses = registry.makeCounter(descriptor: .init(metricName: "trtc_amplification_closes_total", unitName: "", helpText: "Unauthenticated connections closed rather than sent an answer larger than what they had sent"))
         joins = registry.makeCounter(descriptor: .init(metricName: "trtc_joins_total", unitName: "", helpText: "Users admitted to a room"))
         leaves = registry.makeCounter(descriptor: .init(metricName: "trtc_leaves_total", unitName: "", helpText: "Users who left by themselves"))
         let kickHelp = "Users forced out of a room, by reason"

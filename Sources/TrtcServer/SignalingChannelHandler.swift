@@ -33,7 +33,10 @@ final class SignalingChannelHandler: ChannelInboundHandler {
     }
 
     private func start(_ context: ChannelHandlerContext) {
-        let session = messages.openSession(channel: context.channel)
+        // The connection's amplification guard, below the HTTP handlers the upgrade replaced.
+        let byteGuard = (try? context.pipeline.syncOperations.handler(type: AmplificationGuardHandler.self))
+            .map { NIOLoopBound($0, eventLoop: context.eventLoop) }
+        let session = messages.openSession(channel: context.channel, byteGuard: byteGuard)
         self.session = session
         let messages = self.messages
         enterDeadline = context.eventLoop.scheduleTask(in: TimeAmount(messages.configuration.enterTimeout)) {
@@ -138,6 +141,7 @@ final class SignalingChannelHandler: ChannelInboundHandler {
     /// A WebSocket protocol error: close with its code at once (the client broke the framing, so no handshake).
     private func fail(_ context: ChannelHandlerContext, _ code: WebSocketErrorCode, _ reason: String) {
         session?.markClosing()
+        let reason = session?.fittingCloseReason(reason) ?? reason
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(reason)

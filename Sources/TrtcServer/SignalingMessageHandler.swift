@@ -18,12 +18,14 @@ struct SignalingMessageHandler: Sendable {
     /// not, holds more than this of unfinished input.
     static let maxMessageBytes = Signaling.maxMessageBytes
 
-    func openSession(channel: any Channel) -> SignalingSession {
+    /// A new session; no message yet: the server speaks first only to a client that authenticated (`hello` before
+    /// the answer to its first verified `enter`), so that an unauthenticated connection is never sent more than it
+    /// sent (docs/security.md, "Amplification").
+    func openSession(channel: any Channel, byteGuard: NIOLoopBound<AmplificationGuardHandler>?) -> SignalingSession {
         let session = SignalingSession(
-            id: sessionIds.next(), channel: channel, maxQueuedMessages: configuration.maxQueuedMessagesPerSession,
+            id: sessionIds.next(), channel: channel, byteGuard: byteGuard, maxQueuedMessages: configuration.maxQueuedMessagesPerSession,
             stateChangesPerSecond: configuration.stateChangesPerSecond, metrics: metrics)
         metrics.connections.increment()
-        session.send(Self.helloText)
         registry.register(session)
         return session
     }
@@ -116,6 +118,8 @@ struct SignalingMessageHandler: Sendable {
                 reject(error, session)
                 return
             }
+            // The UserSig verified: the client is who it says, so its answers are no longer limited to its bytes.
+            if session.authenticated() { session.send(Self.helloText) }
             session.requests.value.isWaiting = true
             registry.enter(admission, session: session, done: { resume(session) })
         case .leave(let seq):
@@ -148,7 +152,7 @@ struct SignalingMessageHandler: Sendable {
     private func reject(_ error: SignalingError, _ session: SignalingSession) {
         metrics.badMessages.increment()
         logger.debug("rejected", metadata: ["session": "\(session.id)", "code": "\(error.code)", "error": "\(error.message)"])
-        session.send(.error(error))
+        session.sendError(error)
     }
 }
 

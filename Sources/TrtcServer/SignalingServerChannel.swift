@@ -56,6 +56,8 @@ struct SignalingServerChannel: ServerChildChannel, HTTPChannelHandler {
         return channel.eventLoop.makeCompletedFuture {
             // TLS below everything else; the request-head deadline below also bounds a handshake that never ends.
             if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+            // Right above TLS, so that it counts the plaintext of every protocol this connection may turn into.
+            try channel.pipeline.syncOperations.addHandler(AmplificationGuardHandler(closes: messages.metrics.amplificationCloses))
             let refusal = NIOLoopBoundBox<HTTPResponse.Status?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: SignalingMessageHandler.maxMessageBytes,

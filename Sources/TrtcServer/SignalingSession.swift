@@ -14,6 +14,18 @@ final class SignalingSession: Sendable {
         case pong(ByteBuffer)
         /// Close the connection after what was queued before.
         case close(WebSocketErrorCode, reason: String)
+        /// The client authenticated: what follows is not limited to the bytes it sent (`AmplificationGuardHandler`).
+        case authenticated
+
+        /// Bytes on the wire (a server's frames are not masked).
+        var frameBytes: Int {
+            func frame(_ payload: Int) -> Int { payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10) }
+            return switch self {
+            case .payload(let payload), .pong(let payload): frame(payload.readableBytes)
+            case .close(_, let reason): frame(2 + reason.utf8.count)
+            case .authenticated: 0
+            }
+        }
     }
 
     /// What waits for the event loop. `isFlushScheduled` keeps a burst of messages to one flush; while the socket's
@@ -37,6 +49,8 @@ final class SignalingSession: Sendable {
     /// Set once an `enter` was admitted (its UserSig verified): from then on control frames count as signs of life
     /// too, and the enter deadline no longer applies.
     let hasEntered = Synchronization.Atomic<Bool>(false)
+    /// Set by the first `enter` whose UserSig verified (`authenticated()`).
+    private let isAuthenticated = Synchronization.Atomic<Bool>(false)
     /// Room state changes this session may still ask for (enter, publish, switchRole). Spent only by the session's
     /// messages, which are handled on its connection's event loop: owned by that loop, so no lock (NIO checks the
     /// owner in debug builds).
@@ -47,9 +61,11 @@ final class SignalingSession: Sendable {
     /// it, so that a session's requests are answered in order). Owned by the event loop, like `stateChanges`.
     let requests: NIOLoopBoundBox<WaitingRequests>
     private let channel: any Channel
+    /// The connection's amplification guard (nil in tests that run a session without one).
+    private let byteGuard: NIOLoopBound<AmplificationGuardHandler>?
     private let outbox = NIOLockedValueBox(Outbox())
     private let maxQueuedMessages: Int
-    /// Before `enter` a client is only owed the hello, pongs and error answers: a few messages, however fast it pings.
+    /// Before `enter` a client is only owed pongs and error answers: a few messages, however fast it pings.
     /// A client that pings without reading is cut off at this many instead of `maxQueuedMessages`, so an
     /// unauthenticated connection's queue stays small (20,000 of them at 1,024 queued pongs each would be ~4 GiB).
     static let maxQueuedBeforeEntering = 32
@@ -58,8 +74,10 @@ final class SignalingSession: Sendable {
     }
     private let metrics: ServerMetrics
 
-    init(id: UInt64, channel: any Channel, maxQueuedMessages: Int, stateChangesPerSecond: Int = 10, metrics: ServerMetrics) {
+    init(id: UInt64, channel: any Channel, byteGuard: NIOLoopBound<AmplificationGuardHandler>? = nil, maxQueuedMessages: Int,
+         stateChangesPerSecond: Int = 10, metrics: ServerMetrics) {
         self.id = id
+        self.byteGuard = byteGuard
         self.stateChanges = NIOLoopBoundBox(StateChangeBudget(perSecond: stateChangesPerSecond), eventLoop: channel.eventLoop)
         self.requests = NIOLoopBoundBox(WaitingRequests(), eventLoop: channel.eventLoop)
         self.channel = channel
@@ -96,6 +114,54 @@ final class SignalingSession: Sendable {
     func send(_ payload: ByteBuffer) {
         metrics.messagesOut.increment()
         enqueue(.payload(payload))
+    }
+
+    /// The client proved who it is (its `enter`'s UserSig verified): lifts the connection's amplification guard, in
+    /// order with the messages queued before and after.
+    /// Returns false when it had been lifted already.
+    @discardableResult
+    func authenticated() -> Bool {
+        guard !isAuthenticated.exchange(true, ordering: .relaxed) else { return false }
+        enqueue(.authenticated)
+        return true
+    }
+
+    /// An error answer. Before the client authenticated, the connection's amplification guard lets out only as many
+    /// bytes as the client sent: an answer that would not fit goes without its message text, and if even that does
+    /// not fit the connection is closed with 1008 and no reason (a 4-byte frame) instead of being answered.
+    /// Any thread: the choice is made on the event loop, which owns the guard (before `enter` a session's answers are
+    /// its own requests', which wait for each other, so the hop reorders nothing).
+    func sendError(_ error: SignalingError) {
+        guard let byteGuard, !isAuthenticated.load(ordering: .relaxed) else { return send(.error(error)) }
+        guard eventLoop.inEventLoop else { return eventLoop.execute { self.sendError(error) } }
+        let queued = outbox.withLockedValue { $0.items.reduce(0) { $0 + $1.frameBytes } }
+        let remaining = byteGuard.value.remaining - queued
+        let full = Self.payload(.error(error))
+        let short = ByteBuffer(string: Self.shortErrorText(error))
+        if Outgoing.payload(full).frameBytes <= remaining {
+            send(full)
+        } else if Outgoing.payload(short).frameBytes <= remaining {
+            send(short)
+        } else {
+            close(.policyViolation)
+        }
+    }
+
+    /// A close frame's reason, or none when the frame with it would exceed what an unauthenticated client sent. On
+    /// the event loop.
+    func fittingCloseReason(_ reason: String) -> String {
+        guard let byteGuard, !reason.isEmpty,
+              byteGuard.value.remaining < Outgoing.close(.normalClosure, reason: reason).frameBytes else { return reason }
+        return ""
+    }
+
+    /// An `error` without its message text: `{"code":-3340,"kind":"bad-message","seq":1,"type":"error"}`.
+    static func shortErrorText(_ error: SignalingError) -> String {
+        var fields: [String: JSONValue] = [
+            "type": .string("error"), "code": .integer(Int64(error.code)), "kind": .string(error.kind.rawValue),
+        ]
+        if let seq = error.seq { fields["seq"] = .integer(Int64(seq)) }
+        return JSONCoding.print(.object(fields))
     }
 
     /// Answers a ping with its payload.
@@ -203,11 +269,14 @@ final class SignalingSession: Sendable {
             case .pong(let payload):
                 channel.write(WebSocketFrame(fin: true, opcode: .pong, data: payload), promise: nil)
             case .close(let code, let reason):
+                let reason = fittingCloseReason(reason)
                 var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
                 data.write(webSocketErrorCode: code)
                 data.writeString(reason)
                 // The client answers with its close frame and the handler then closes (see `enqueue` for the limit).
                 channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
+            case .authenticated:
+                channel.triggerUserOutboundEvent(ConnectionAuthenticated(), promise: nil)
             }
         }
         channel.flush()

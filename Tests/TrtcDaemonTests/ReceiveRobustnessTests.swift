@@ -218,7 +218,7 @@ struct ReceiveRobustnessTests {
         }
     }
 
-    @Test("audio through 5 % loss and 20 ms of jitter: the playout delay grows above its 40 ms floor, FEC and PLC conceal the losses, and once the link is clean nothing more is concealed and the delay comes down")
+    @Test("audio through 5 % loss and 20 ms of jitter: the playout delay grows above its 40 ms floor, in-band FEC rebuilds lost packets (concealment not counting them), and once the link is clean nothing more is concealed and the delay comes down")
     func audioFollowsTheJitter() async throws {
         let mediaPort = try freeLoopbackUDPPort()
         try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=20ms"),
@@ -248,8 +248,11 @@ struct ReceiveRobustnessTests {
                     """)
                 #expect(lost >= 10)
                 #expect(jittery.audioTotalSamples > 8 * 48_000, "bob played alice")
-                #expect(jittery.audioFecSamples > 0 && jittery.audioConcealedSamples >= jittery.audioFecSamples)
-                #expect(ratio > 0.005 && ratio < 0.12, "concealed \(ratio)")
+                // Lost packets come back from the next one's FEC (not when that one is lost or late too; 12 of 29 in
+                // one run at load 20), and that is decoded audio, not concealment: concealed stays under the 5 % lost
+                // plus what a starved machine adds (4.3 and 5.2 % in two runs; 6.7 and 8.1 % had FEC counted as concealed).
+                #expect(jittery.audioFecSamples >= UInt64(lost) * 960 / 4, "\(jittery.audioFecSamples) samples from FEC for \(lost) lost")
+                #expect(ratio < 0.065, "concealed \(ratio)")
                 #expect(jittery.audioJitterBufferDelay > 40, "the delay grew with the jitter: \(jittery.audioJitterBufferDelay) ms")
                 #expect(calmTotal > 7 * 48_000)
                 // Nothing is lost or late on the link; what a starved test machine delays still runs the buffer dry.

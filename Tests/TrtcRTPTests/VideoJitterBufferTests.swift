@@ -326,6 +326,48 @@ import TrtcRTP
         #expect(buffer.counters.framesLate == lateWhileJittery, "none late while the delay comes down")
     }
 
+    /// At 100 ms RTT, one repaired frame in ten loses its retransmission and completes a second round trip late: the
+    /// delay grows to cover that (≈ 2 RTT), so those frames are on time instead of each a freeze; never beyond 2.5 RTT
+    /// above the variation, however late repairs come.
+    @Test func theDelayCoversASecondRoundOfRepairAndNoMore() throws {
+        let rtt = Self.ms(100)
+        func run(secondRoundEvery: Int, repairLateness: (Int) -> Double) throws -> (delay: Duration, late: Int, frames: Int) {
+            var buffer = VideoJitterBuffer()
+            var sender = Sender()
+            var output = Output()
+            var clock = Duration.zero
+            var withheld: [(packet: RTPPacket, at: Duration)] = []
+            for index in 0..<600 {  // 20 s; every 5th frame loses its first packet
+                let (packets, sent) = sender.frame(key: index == 0, bytes: 600)
+                let arrival = Duration.seconds(sent + 0.05)
+                var delivered = packets
+                if index > 0 && index % 5 == 0 {
+                    let repair = index % secondRoundEvery == 0 ? repairLateness(index) : 0.12
+                    withheld.append((delivered.removeFirst(), arrival + .seconds(repair)))
+                }
+                let due = withheld.filter { $0.at <= arrival }.sorted { $0.at < $1.at }
+                withheld.removeAll { $0.at <= arrival }
+                for repair in due {
+                    Self.run(&buffer, from: clock, until: repair.at, into: &output, rtt: rtt)
+                    clock = max(clock, repair.at)
+                    try Self.feed(&buffer, [repair.packet], at: clock, into: &output, rtt: rtt)
+                }
+                Self.run(&buffer, from: clock, until: arrival, into: &output, rtt: rtt)
+                clock = max(clock, arrival)
+                try Self.feed(&buffer, delivered, at: clock, into: &output, rtt: rtt)
+            }
+            return (buffer.currentDelay, buffer.counters.framesLate, output.frames.count)
+        }
+        // One in ten repairs needs a second round (~230 ms late instead of ~120 ms).
+        let twoRounds = try run(secondRoundEvery: 50) { _ in 0.23 }
+        let delay = twoRounds.delay / .milliseconds(1)
+        #expect(delay > 230 && delay < 260, "covers the second round: \(delay) ms")
+        #expect(twoRounds.frames > 590 && twoRounds.late < 60, "\(twoRounds.late) late of \(twoRounds.frames)")
+        // Repairs that take 400 ms: the delay stops at variation + 2.5 RTT (+ the 10 ms minimum).
+        let slow = try run(secondRoundEvery: 10) { _ in 0.4 }
+        #expect(slow.delay / .milliseconds(1) <= 261, "at most 2.5 round trips: \(slow.delay)")
+    }
+
     @Test func memoryIsBoundedByTheCapacity() throws {
         var configuration = VideoJitterBuffer.Configuration()
         configuration.packetCapacity = 64

@@ -19,11 +19,14 @@ struct BadSignalingInputTests {
     @Test("malformed, partial, wrong types, unknown types, binary (oversized: MessageLimitTests)")
     func malformedMessages() async throws {
         try await withTestServer { server in
-            try await withClients(3, server) { c in
-                let (alice, bob, mallory) = (c[0], c[1], c[2])
+            try await withClients(4, server) { c in
+                let (alice, bob, mallory, eve) = (c[0], c[1], c[2], c[3])
                 try await alice.enter("alice")
                 let bobEntry = try await bob.enter("bob")
                 _ = try await alice.next()
+                // Mallory is a member of another room, so that her errors come whole: before `enter` a connection is
+                // answered with no more bytes than it sent (security.md, "Amplification"; HostileBenchSmokeTests).
+                try await mallory.enter("mallory", room: .numeric(2))
 
                 for text in ["{", "not json", "", "[1,2,3]", "\"enter\"", "{\"seq\":1}", "{\"type\":5}",
                              "{\"type\":\"enter\",\"seq\":-1}", "{\"type\":\"leave\"}", String(repeating: "[", count: 5000)] {
@@ -40,9 +43,9 @@ struct BadSignalingInputTests {
                 try await expectError(mallory, code: -3318)
                 mallory.channel.sendRaw("{\"type\":\"enter\",\"seq\":1,\"sdkAppId\":1400000001,\"userId\":\"m\",\"userSig\":\"x\",\"roomId\":1,\"scene\":\"party\"}")
                 try await expectError(mallory, code: -3340, kind: .badMessage)
-                // Requests that need a room.
-                #expect(try await mallory.request { .publish(seq: $0, video: true, audio: nil) }.errorKind == .refused)
-                #expect(try await mallory.request { .leave(seq: $0) }.errorKind == .refused)
+                // Requests that need a room, from a connection in none.
+                #expect(try await eve.request { .publish(seq: $0, video: true, audio: nil) }.errorKind == .refused)
+                #expect(try await eve.request { .leave(seq: $0) }.errorKind == .refused)
 
                 // The room is unharmed.
                 #expect(try await bob.request { .publish(seq: $0, video: true, audio: nil) } == .ack(seq: 2))

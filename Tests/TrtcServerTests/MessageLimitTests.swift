@@ -22,7 +22,6 @@ struct MessageLimitTests {
                 let limit = Signaling.maxMessageBytes
 
                 let exact = try RawWebSocket(port: server.port, path: Signaling.path)
-                _ = try exact.receive()
                 let text = Array(Self.heartbeat(bytes: limit).utf8)
                 for (index, start) in stride(from: 0, to: limit, by: 4096).enumerated() {
                     exact.send(.init(fin: start + 4096 >= limit, opcode: index == 0 ? Op.opText : Op.opContinuation,
@@ -31,7 +30,6 @@ struct MessageLimitTests {
                 #expect(try ServerMessage.decode(text: exact.receive().text) == .pong)
 
                 let fragmented = try RawWebSocket(port: server.port, path: Signaling.path)
-                _ = try fragmented.receive()
                 let over = Array(Self.heartbeat(bytes: limit + 1).utf8)
                 fragmented.send(.init(fin: false, opcode: Op.opText, payload: Array(over[..<8000])))
                 fragmented.send(.init(fin: false, opcode: Op.opContinuation, payload: Array(over[8000..<16000])))
@@ -40,7 +38,6 @@ struct MessageLimitTests {
                 #expect(fragmented.isClosedByServer())
 
                 let single = try RawWebSocket(port: server.port, path: Signaling.path)
-                _ = try single.receive()
                 single.send(.init(opcode: Op.opText, payload: over))
                 #expect(try single.receive().close?.status == 1009)
                 #expect(single.isClosedByServer())
@@ -54,7 +51,6 @@ struct MessageLimitTests {
     func utf8() async throws {
         try await withTestServer { server in
             let split = try RawWebSocket(port: server.port, path: Signaling.path)
-            _ = try split.receive()
             let text = Array("{\"type\":\"heartbeat\",\"note\":\"é\"}".utf8)
             let middle = text.firstIndex(of: 0xC3)! + 1  // inside "é"
             split.send(.init(fin: false, opcode: Op.opText, payload: Array(text[..<middle])))
@@ -63,7 +59,6 @@ struct MessageLimitTests {
 
             for bad: [UInt8] in [[0x7B, 0xFF, 0x7D], Array("{\"type\":\"heartbeat\",\"x\":\"".utf8) + [0xED, 0xA0, 0x80, 0x22, 0x7D]] {
                 let socket = try RawWebSocket(port: server.port, path: Signaling.path)
-                _ = try socket.receive()
                 socket.send(.init(opcode: Op.opText, payload: bad))
                 #expect(try socket.receive().close?.status == 1007, "\(bad)")
                 #expect(socket.isClosedByServer())

@@ -126,16 +126,20 @@ struct ServerAPIErrorTests {
             }
             let stranger = try ServerAPIClient(endpoint: server.endpoint, secretId: "AKIDunknown", secretKey: "x")
             #expect(try await stranger.call("DismissRoom", dismiss).code == "AuthFailure.SecretIdNotFound")
-            let noAuth = try await server.api.send(payload: Array("{}".utf8), headers: [
-                "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "X-TC-Version": "2019-07-22",
-                "X-TC-Timestamp": String(now)])
+            // Unsigned requests are answered with at most the bytes they sent (security.md, "Amplification"): these small
+            // hand-made ones only when padded to the size of an SDK's request, else the connection closes unanswered.
+            let padding = ["X-Padding": String(repeating: "p", count: 300)]
+            let noAuthHeaders = ["Content-Type": "application/json", "X-TC-Action": "DismissRoom", "X-TC-Version": "2019-07-22",
+                                 "X-TC-Timestamp": String(now)]
+            await #expect(throws: (any Error).self) { try await server.api.send(payload: Array("{}".utf8), headers: noAuthHeaders) }
+            let noAuth = try await server.api.send(payload: Array("{}".utf8), headers: noAuthHeaders.merging(padding) { $1 })
             #expect(noAuth.code == "AuthFailure.SignatureFailure")
             let garbage = try await server.api.send(payload: Array("{}".utf8), headers: [
                 "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "X-TC-Version": "2019-07-22",
-                "X-TC-Timestamp": String(now), "Authorization": "TC3-HMAC-SHA256 nonsense"])
+                "X-TC-Timestamp": String(now), "Authorization": "TC3-HMAC-SHA256 nonsense"].merging(padding) { $1 })
             #expect(garbage.code == "AuthFailure.SignatureFailure")
             let noTimestamp = try await server.api.send(payload: Array("{}".utf8), headers: [
-                "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "Authorization": "x"])
+                "Content-Type": "application/json", "X-TC-Action": "DismissRoom", "Authorization": "x"].merging(padding) { $1 })
             #expect(noTimestamp.code == "AuthFailure.SignatureFailure")
         }
     }
