@@ -1,6 +1,7 @@
 /// How the send estimate (`MediaTransport.sendEstimate`, all streams with their packet overhead) is shared between
 /// the encoders: audio first — it is small and what a call needs most — and video the rest, each within what the
-/// application asked for (the ceiling). Opus's share shrinks only on links too slow for video to matter.
+/// application asked for (the ceiling). Opus keeps its bitrate unless the estimate leaves video less than its minimum:
+/// at lower bitrates libopus drops in-band FEC, which is worth more on a lossy link than a few kbit/s of video.
 struct SendBitrateAllocation: Equatable {
     var videoKbps: Int
     var audioKbps: Int
@@ -14,7 +15,7 @@ struct SendBitrateAllocation: Equatable {
 
     init(estimateBitsPerSecond estimate: Int, requestedVideoKbps: Int, requestedAudioKbps: Int) {
         let total = estimate / 1000
-        audioKbps = min(max(total / 10, Self.minimumAudioKbps), requestedAudioKbps)
+        audioKbps = min(max(total - Self.audioOverheadKbps - Self.minimumVideoKbps, Self.minimumAudioKbps), requestedAudioKbps)
         let forVideo = Double(total - audioKbps - Self.audioOverheadKbps) * Self.videoShare
         videoKbps = min(max(Int(forVideo), Self.minimumVideoKbps), requestedVideoKbps)
     }
