@@ -26,8 +26,8 @@ struct ClusterBenchCommand: AsyncParsableCommand {
     @Option(help: "RemoveUser calls measured at a non-owner (and as many at the owner).")
     var removeSamples = 100
 
-    @Option(help: "Owner kills measured.")
-    var failovers = 2
+    @Option(help: "Owner kills measured (the table gives their median).")
+    var failovers = 5
 
     @Option(help: "The nodes' --lease-ttl in seconds.")
     var leaseTTL = 5.0
@@ -61,8 +61,8 @@ struct ClusterBenchCommand: AsyncParsableCommand {
             ["joins/s into existing rooms at their owner", "\(Int(cluster.joinRate)) (single node \(Int(single.joinRate)))", "≥ single node"],
             ["RemoveUser at a non-owner → exit, p50 / p99", "\(cluster.remote.p50.milliseconds.decimal(digits: 2)) / \(cluster.remote.p99.milliseconds.decimal(digits: 2)) ms", "p50 ≤ 10 ms"],
             ["RemoveUser at the owner → exit, p50 / p99", "\(cluster.local.p50.milliseconds.decimal(digits: 2)) / \(cluster.local.p99.milliseconds.decimal(digits: 2)) ms", "≈ 1.5 ms"],
-            ["owner killed → room usable again (each)", cluster.usable.map { "\($0.milliseconds.decimal(digits: 0)) ms" }.joined(separator: ", "), "≤ 7 s"],
-            ["owner killed → its members back in the room (each)", cluster.back.map { "\($0.milliseconds.decimal(digits: 0)) ms" }.joined(separator: ", "), "≤ 10 s"],
+            ["owner killed → room usable again: median (each)", Self.medianAndEach(cluster.usable), "≤ 7 s"],
+            ["owner killed → its members back in the room: median (each)", Self.medianAndEach(cluster.back), "≤ 10 s"],
         ]
         let report = """
             ## trtc-server cluster
@@ -78,6 +78,15 @@ struct ClusterBenchCommand: AsyncParsableCommand {
             """
         print(report)
         try ReportFile.write(report, to: output)
+    }
+
+    /// `5.1 s (4.8, 5.1, 6.0 s)`: the median, then each round in order.
+    static func medianAndEach(_ durations: [Duration]) -> String {
+        guard !durations.isEmpty else { return "-" }
+        let seconds = durations.map(\.seconds)
+        let sorted = seconds.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return "\(median.decimal(digits: 1)) s (" + seconds.map { $0.decimal(digits: 1) }.joined(separator: ", ") + " s)"
     }
 }
 
@@ -234,7 +243,11 @@ struct ClusterBenchmark: Sendable {
     private func failover(_ round: Int, _ members: [ClusterMember], _ cluster: TestCluster,
                           _ start: @escaping @Sendable (ClusterMember) -> Void) async throws -> (Duration, Duration) {
         guard let victim = members.first(where: { member in
-            guard let node = member.current.node, member.current.lostAt == nil else { return false }
+            // Not one that is still on its way back from an earlier round (every node has been killed after three).
+            let state = member.current
+            guard let node = state.node, state.lostAt.map({ lost in state.enteredAt.map { $0 > lost } ?? false }) ?? true else {
+                return false
+            }
             let entryLives = cluster.nodes.contains { $0.url == member.entry && $0.process.isRunning }
             return entryLives && cluster.node(node)?.url != member.entry && cluster.node(node)?.process.isRunning == true
         }), let ownerId = victim.current.node, let owner = cluster.node(ownerId) else {

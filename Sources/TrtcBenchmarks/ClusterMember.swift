@@ -6,7 +6,7 @@ import TrtcCore
 import TrtcHarness
 
 /// One simulated member of `trtc-bench cluster`: enters through its entry URL, follows redirects (≤ 3), heartbeats,
-/// and when its connection is lost comes back through the entry URL as trtcd does; records when it was admitted,
+/// and when its connection is lost comes back through the entry URL with trtcd's back-off (`ReconnectBackoff`); records when it was admitted,
 /// where, and when it was told to exit.
 final class ClusterMember: Sendable {
     struct State: Sendable {
@@ -37,9 +37,11 @@ final class ClusterMember: Sendable {
         logger.logLevel = .critical
         var target = entry
         var hops = 0
+        var failures = 0
         while !Task.isCancelled {
             let end: End
             let connectedTo = target
+            let enteredBefore = current.enteredAt
             do {
                 end = try await SignalingClient.withConnection(server: connectedTo, logger: logger) { channel in
                     channel.send(.enter(EnterRequest(seq: channel.makeSeq(), sdkAppId: credentials.sdkAppId, userId: self.userId,
@@ -94,11 +96,15 @@ final class ClusterMember: Sendable {
                 return
             default:
                 state.withLock { state in
-                    if state.enteredAt != nil && state.lostAt == nil { state.lostAt = ContinuousClock.now }
+                    // Lost while in (the first failure since its last admission).
+                    if let entered = state.enteredAt, state.lostAt.map({ $0 < entered }) ?? true { state.lostAt = ContinuousClock.now }
                 }
                 hops = 0
                 target = entry
-                try? await Task.sleep(for: .milliseconds(100))
+                // trtcd's schedule: admitted on this connection, the count of failed attempts starts again.
+                if current.enteredAt != enteredBefore { failures = 0 }
+                try? await Task.sleep(for: ReconnectBackoff.delay(afterFailures: failures))
+                failures += 1
             }
         }
     }

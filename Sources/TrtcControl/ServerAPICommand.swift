@@ -5,7 +5,7 @@ struct ServerAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "Call trtc-server's (or Tencent Cloud's) TRTC server API, TC3-HMAC-SHA256 signed.",
-        subcommands: [RemoveUserCommand.self, DismissCommand.self, NodesCommand.self])
+        subcommands: [RemoveUserCommand.self, DismissCommand.self, NodesCommand.self, DrainCommand.self])
 
     /// No subcommand is a usage error, not a request for help.
     func run() async throws {

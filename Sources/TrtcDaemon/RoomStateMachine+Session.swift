@@ -100,10 +100,10 @@ extension RoomStateMachine {
             actions.append(.log(.warning, "connection to trtc-server lost (\(outcome)); reconnecting"))
             actions.append(transition(to: .reconnecting(current, attempt: 1)))
             actions += [.emit(.connectionLost), .emit(.tryToReconnect)]
-            return (actions, .reconnect(after: .milliseconds(100)))
+            return (actions, .reconnect(after: ReconnectBackoff.delay(afterFailures: 0)))
         case (_, .reconnecting(_, let attempt)):
             state = .reconnecting(current, attempt: attempt + 1)
-            return (actions, .reconnect(after: .milliseconds(min(2000, 100 * (1 << min(attempt + 1, 5))))))
+            return (actions, .reconnect(after: ReconnectBackoff.delay(afterFailures: attempt)))
         }
     }
 

@@ -82,6 +82,26 @@ public func buildApplication(
                  body: .init(byteBuffer: ByteBuffer(string: metrics.registry.emitToString())))
     }
 
+    // Draining (docs/cluster.md), as SIGUSR1 does: peers on this host only, even with --public-metrics (it changes
+    // the node's state); a request with an Origin header came from a browser page and is refused, so that a web
+    // page open on this host cannot drain its node (a cross-origin POST without a body needs no preflight).
+    for (path, draining) in [("/admin/drain", true), ("/admin/undrain", false)] {
+        router.post(RouterPath(path)) { request, context -> Response in
+            guard context.peerIsLoopback else { return Response(status: .notFound) }
+            // This host's operator, trusted as for /healthz: the answer may exceed the request (amplification guard).
+            await context.liftAmplificationGuard()
+            guard request.headers[.origin] == nil else { return Response(status: .forbidden) }
+            guard let cluster = registry.cluster else {
+                return jsonResponse(JSONCoding.print(.object(["error": .string("this node is not in cluster mode")])),
+                                    status: .conflict)
+            }
+            cluster.setDraining(draining, by: "POST \(path)")
+            return jsonResponse(JSONCoding.print(.object([
+                "node": .string(cluster.nodeId), "state": .string(draining ? "draining" : "serving"),
+            ])))
+        }
+    }
+
     // Browsers (docs/browsers.md): the JavaScript client and the demo page, embedded at build time. Public files, as
     // on any web server, so exempt from the amplification guard (docs/security.md says why).
     router.get("/sdk/trtc.js") { _, context -> Response in
@@ -155,8 +175,8 @@ private func handleAPI(_ request: Request, context: ServerRequestContext, api: S
     return jsonResponse(answer.body)
 }
 
-private func jsonResponse(_ body: String) -> Response {
-    Response(status: .ok, headers: [.contentType: "application/json"],
+private func jsonResponse(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(string: body)))
 }
 

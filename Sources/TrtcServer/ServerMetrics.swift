@@ -34,6 +34,7 @@ public final class ServerMetrics: Sendable {
     let clusterPlacementsLocal: Counter
     let clusterRedirects: Counter
     let clusterPlacementsRefused: Counter
+    let clusterEntriesHeld: Counter
     let clusterCommandsExecuted: Counter
     let clusterCommandsForwarded: Counter
 
@@ -73,6 +74,7 @@ public final class ServerMetrics: Sendable {
         clusterPlacementsLocal = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_placements_total", unitName: "", helpText: placementHelp), labels: [("outcome", "local")])
         clusterRedirects = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_placements_total", unitName: "", helpText: placementHelp), labels: [("outcome", "redirect")])
         clusterPlacementsRefused = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_placements_total", unitName: "", helpText: placementHelp), labels: [("outcome", "refused")])
+        clusterEntriesHeld = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_entries_held_total", unitName: "", helpText: "Entries held until the lease of their room's owner ended, because it had stopped renewing"))
         let commandHelp = "Server-API commands between nodes, by direction"
         clusterCommandsExecuted = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_commands_total", unitName: "", helpText: commandHelp), labels: [("direction", "executed")])
         clusterCommandsForwarded = registry.makeCounter(descriptor: .init(metricName: "trtc_cluster_commands_total", unitName: "", helpText: commandHelp), labels: [("direction", "forwarded")])

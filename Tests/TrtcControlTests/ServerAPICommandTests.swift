@@ -80,6 +80,17 @@ struct ServerAPICommandTests {
         }
     }
 
+    @Test("drain at a node that is not in cluster mode exits 1 and says so (over https, --ca-file)")
+    func drainSingleNode() async throws {
+        try await withRoomServer { server in
+            let run = try await CommandRun.trtcctl(["server", "drain", "--endpoint", server.endpoint,
+                                                    "--ca-file", server.process.caFile ?? ""])
+            #expect(run.status == 1, "\(run)")
+            #expect(run.stderr == "trtcctl: \(server.endpoint) is not in cluster mode\n", "\(run)")
+            #expect(run.stdout.isEmpty, "\(run)")
+        }
+    }
+
     @Test("an unreachable endpoint exits 1 with a message naming it")
     func unreachable() async throws {
         let run = try await CommandRun.trtcctl(

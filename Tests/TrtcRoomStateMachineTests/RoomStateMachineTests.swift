@@ -231,7 +231,7 @@ struct RoomStateMachineTests {
 
     // MARK: reconnecting
 
-    @Test("connection lost in the room: reconnecting with ConnectionLost, TryToReconnect; backoff grows to 2 s")
+    @Test("connection lost in the room: reconnecting with ConnectionLost, TryToReconnect; backoff grows to 1 s")
     func reconnectBackoff() throws {
         var machine = try Self.inRoom()
         let (lost, first) = machine.sessionEnded(1, .lost("reset"))
@@ -241,7 +241,7 @@ struct RoomStateMachineTests {
         #expect(first == .reconnect(after: .milliseconds(100)))
         var delays: [SessionDecision] = []
         for _ in 0..<6 { delays.append(machine.sessionEnded(1, .connectFailed("refused")).decision) }
-        #expect(delays == [400, 800, 1600, 2000, 2000, 2000].map { .reconnect(after: .milliseconds($0)) })
+        #expect(delays == [200, 400, 800, 1000, 1000, 1000].map { .reconnect(after: .milliseconds($0)) })
         #expect(machine.roomState == .reconnecting)
     }
 
@@ -276,7 +276,7 @@ struct RoomStateMachineTests {
         _ = machine.sessionConnected(1)
         let refusal = SignalingError(TrtcError(.refused, "room full"))
         #expect(machine.sessionMessage(1, .error(refusal), now: Self.start).outcome == .refused(refusal))
-        #expect(machine.sessionEnded(1, .refused(refusal)).decision == .reconnect(after: .milliseconds(400)))
+        #expect(machine.sessionEnded(1, .refused(refusal)).decision == .reconnect(after: .milliseconds(200)))
     }
 
     // MARK: remote users

@@ -282,23 +282,131 @@ struct ClusterTests {
         await cluster.stop()
     }
 
-    @Test("PostgreSQL restarted: a RemoveUser at a non-owner right after still runs there, exactly once")
-    func databaseRestarted() async throws {
-        // A TTL longer than the restart, so that no node fences meanwhile.
+    @Test("PostgreSQL restarted while a RemoveUser at a non-owner waits for the owner: it still runs there, exactly once")
+    func databaseRestartedMidCommand() async throws {
+        // A TTL longer than the restart and the owner's pause, so that no node fences meanwhile.
         let cluster = try await TestCluster.start(nodes: 2, leaseTTL: 15)
         try await withMembers(cluster, entering: cluster.nodes[0], ["target", "witness"], room: .numeric(13)) { members in
             let ownerId = try #require(try await cluster.roomRows().first?.2)
             let owner = try #require(cluster.node(ownerId))
             let other = try #require(cluster.nodes.first { $0.port != owner.port })
-            try await cluster.database.restart()
-            let (status, answer) = try await callAPI(cluster, other, "RemoveUser",
+            // The owner is paused, so the command is queued (row + NOTIFY) but not claimed when the database goes.
+            owner.process.signal(SIGSTOP)
+            async let call = callAPI(cluster, other, "RemoveUser",
                 "{\"SdkAppId\": \(cluster.credentials.sdkAppId), \"RoomId\": 13, \"UserIds\": [\"target\"]}")
-            #expect(status == 0, "\(answer)")
+            try await waitUntil("the command is queued", timeout: .seconds(10), interval: .milliseconds(20)) {
+                try await cluster.database.psql("SELECT count(*) FROM trtc_command") == "1"
+            }
+            let restartBegan = ContinuousClock.now
+            try await cluster.database.restart()
+            let restarted = ContinuousClock.now - restartBegan
+            owner.process.signal(SIGCONT)
+            let (status, answer) = try await call
+            #expect(status == 0, "\(answer); restart took \(restarted)")
             #expect(try await members[0].next() == .exit(reason: .removedByServer, message: "removed from the room by the server API"))
             #expect(try await members[1].next() == .userLeave(userId: "target", reason: .removedByServer))
             try await members[1].expectNothing(for: .milliseconds(1500))
             #expect(try await owner.metricValue("trtc_cluster_commands_total{direction=\"executed\"}") == 1)
+            #expect(try await cluster.database.psql("SELECT count(*) FROM trtc_command WHERE done_at IS NOT NULL") == "1")
             #expect(try await cluster.database.psql("SELECT count(*) FROM trtc_command") == "1")
+        }
+        await cluster.stop()
+    }
+
+    @Test("owner killed: an entry at the survivor waits for the dead owner's lease (no redirect to it) and is admitted")
+    func entryHeldUntilLeaseEnds() async throws {
+        // TTL 3 s: suspect 1.2 s after its last renewal, so the entry below arrives well before the lease ends.
+        let cluster = try await TestCluster.start(nodes: 2, leaseTTL: 3)
+        let ttl = cluster.leaseTTL
+        try await withRoomPlaced(on: cluster.nodes[0], cluster, room: 400) { _ in
+            let room = try #require(try await cluster.roomRows().first { $0.2 == "n1" }?.1)
+            let roomId = try #require(UInt32(room.dropFirst(2)))
+            cluster.nodes[0].process.signal(SIGKILL)
+            let killed = ContinuousClock.now
+            let survivor = cluster.nodes[1]
+            // Past two of its renewal intervals (TTL/5 each), the dead owner is suspect; its lease still runs.
+            try await Task.sleep(for: .seconds(ttl / 2))
+            try await withConnections([survivor.url]) { clients in
+                clients[0].send(.enter(enterRequest(cluster, "rescuer", room: .numeric(roomId), seq: 1)))
+                guard case .entered = try await clients[0].next(timeout: .seconds(ttl + 5)) else {
+                    throw TestFailure("the entry at the survivor was not admitted")
+                }
+            }
+            let admittedAfter = ContinuousClock.now - killed
+            #expect(admittedAfter < .seconds(ttl + 1.5), "admitted \(admittedAfter) after the kill")
+            #expect(try await survivor.metricValue("trtc_cluster_entries_held_total") ?? 0 >= 1)
+        }
+        await cluster.stop()
+    }
+
+    @Test("a suspect node (stopped renewing) gets no new rooms while its lease runs out")
+    func newRoomsAvoidSuspectNode() async throws {
+        // TTL 5 s: n1 is suspect 2 s after its last renewal and keeps its lease for 3 s more, time for the entries.
+        let cluster = try await TestCluster.start(nodes: 2, leaseTTL: 5)
+        let ttl = cluster.leaseTTL
+        // n1 reported no users and n2 will: without the suspicion, the less loaded n1 would take the new rooms.
+        cluster.nodes[0].process.signal(SIGSTOP)
+        try await Task.sleep(for: .seconds(ttl / 2))
+        for room in 1300...1309 {
+            try await withConnections([cluster.nodes[1].url]) { clients in
+                clients[0].send(.enter(enterRequest(cluster, "u\(room)", room: .numeric(UInt32(room)), seq: 1)))
+                guard case .entered = try await clients[0].next() else { throw TestFailure("room \(room) not placed at n2") }
+            }
+        }
+        #expect(try await cluster.roomRows().allSatisfy { $0.2 == "n2" })
+        #expect(try await cluster.database.psql("SELECT count(*) FROM trtc_node WHERE node_id = 'n1' AND lease_until > now()") == "1",
+                "n1's lease ended before the entries: the test proved nothing")
+        cluster.nodes[0].process.signal(SIGCONT)
+        await cluster.stop()
+    }
+
+    @Test("POST /admin/drain (trtcctl server drain): no new rooms on the node, its room goes on and ends by itself; --resume undoes it")
+    func adminDrain() async throws {
+        let cluster = try await TestCluster.start(nodes: 2)
+        let (drained, other) = (cluster.nodes[0], cluster.nodes[1])
+        let trtcctl = BuiltProducts.executable("trtcctl").path
+        try await withRoomPlaced(on: drained, cluster, room: 500) { member in
+            let room = try #require(try await cluster.roomRows().first { $0.2 == "n1" }?.1)
+            let roomId = try #require(UInt32(room.dropFirst(2)))
+            // A browser page on this host cannot drain it.
+            let fromPage = try await HTTPExchange.perform(.POST, try ServerURL(drained.endpoint + "/admin/drain"),
+                                                          headers: [("Origin", "http://example.com")])
+            #expect(fromPage.status == 403)
+            let run = try await CommandRun.run(trtcctl, ["server", "drain", "--endpoint", drained.endpoint])
+            try run.successful("trtcctl server drain")
+            #expect(run.stdout.hasPrefix("node n1: draining"), "\(run.stdout)")
+            try await waitUntil("n1 reported draining", timeout: .seconds(5)) {
+                try await cluster.database.psql("SELECT state FROM trtc_node WHERE node_id = 'n1'") == "draining"
+            }
+            #expect(try await drained.healthJSON()["cluster"]?["state"] == .string("draining"))
+            for room in 801...806 {
+                try await withConnections([drained.url]) { clients in
+                    clients[0].send(.enter(enterRequest(cluster, "u\(room)", room: .numeric(UInt32(room)), seq: 1)))
+                    switch try await clients[0].next() {
+                    case .redirect(_, _, let node): #expect(node == "n2", "room \(room) placed on \(node)")
+                    case let other: Issue.record("room \(room) at the draining node: \(other)")
+                    }
+                }
+            }
+            // Its room goes on: a member joins it there, then both leave and the room ends, releasing its row.
+            try await withConnections([drained.url]) { clients in
+                clients[0].send(.enter(enterRequest(cluster, "latecomer", room: .numeric(roomId), seq: 1)))
+                guard case .entered = try await clients[0].next() else { throw TestFailure("the draining node's room refused a member") }
+                clients[0].send(.leave(seq: 2))
+            }
+            member.send(.leave(seq: 2))
+            try await waitUntil("the drained node's room ended", timeout: .seconds(10)) {
+                let rows = try await cluster.roomRows()
+                let rooms = try await drained.health().rooms
+                return rows.allSatisfy { $0.2 != "n1" } && rooms == 0
+            }
+        }
+        #expect(try await other.health().rooms == 0)
+        let resume = try await CommandRun.run(trtcctl, ["server", "drain", "--resume", "--endpoint", drained.endpoint])
+        try resume.successful("trtcctl server drain --resume")
+        #expect(resume.stdout.hasPrefix("node n1: serving"), "\(resume.stdout)")
+        try await waitUntil("n1 reported serving", timeout: .seconds(5)) {
+            try await cluster.database.psql("SELECT state FROM trtc_node WHERE node_id = 'n1'") == "serving"
         }
         await cluster.stop()
     }

@@ -25,7 +25,7 @@ struct OperatorEndpointsTests {
         Int(try await HTTPExchange.perform(.GET, try ServerURL("http://\(host):\(port)\(path)")).status)
     }
 
-    @Test("on 0.0.0.0: loopback peers get /metrics and /healthz, a peer at another address 404 (the API still answers it); with publicMetrics both do")
+    @Test("on 0.0.0.0: loopback peers get /metrics and /healthz, a peer at another address 404 (the API still answers it); with publicMetrics both do; /admin/* never for other hosts")
     func loopbackOnly() async throws {
         let other = try Self.nonLoopbackAddress()
         for publicMetrics in [false, true] {
@@ -40,6 +40,15 @@ struct OperatorEndpointsTests {
                     let status = try? await Self.status(other, server.port, path)
                     #expect(publicMetrics ? status == 200 : (status == 404 || status == nil),
                             "\(path) from \(other), publicMetrics \(publicMetrics): \(String(describing: status))")
+                }
+                // Draining changes the node: this host only, even with publicMetrics; a single node has nothing to drain.
+                for path in ["/admin/drain", "/admin/undrain"] {
+                    // As above: a 404 may be cut by the amplification guard (a bare request is smaller than the answer).
+                    let remote = try? await HTTPExchange.perform(.POST, try ServerURL("http://\(other):\(server.port)\(path)"))
+                    #expect(remote == nil || remote?.status == 404,
+                            "\(path) from \(other), publicMetrics \(publicMetrics): \(String(describing: remote?.status))")
+                    let local = try await HTTPExchange.perform(.POST, try ServerURL("http://127.0.0.1:\(server.port)\(path)"))
+                    #expect(local.status == 409, "\(path) on a single node")
                 }
                 // The server API is for other hosts: it answers (here: an unsigned request is refused, not hidden; padded
                 // to the size of an SDK's request, since an unsigned one is answered with at most the bytes it sent).

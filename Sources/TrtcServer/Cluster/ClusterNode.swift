@@ -32,6 +32,9 @@ final class ClusterNode: Sendable {
     let resetWakeup = Wakeup()
     /// Monotonic ms (suspend included) when the lease statement in flight was sent; 0 when none is.
     let leaseStatementSentMs = Atomic<Int64>(0)
+    /// The same for the command executor's statement (a claim after PostgreSQL restarted can wait on a connection
+    /// the restart closed, and the executor would claim nothing more).
+    let commandStatementSentMs = Atomic<Int64>(0)
     /// Monotonic ms (including suspend) until which this node may admit; 0 without a lease.
     private let servingUntilMs = Atomic<Int64>(0)
     private let currentIncarnation = NIOLockedValueBox<UUID?>(nil)
@@ -56,6 +59,13 @@ final class ClusterNode: Sendable {
     }
 
     var nodeId: String { configuration.nodeId }
+
+    /// Draining on (no new rooms placed here from the next renewal on; the rooms here go on until they end) or off.
+    func setDraining(_ draining: Bool, by whom: String) {
+        guard isDraining.exchange(draining, ordering: .relaxed) != draining else { return }
+        logger.notice(draining ? "cluster: draining (\(whom)): no new rooms are placed on this node"
+                               : "cluster: serving again (\(whom)): new rooms may be placed on this node")
+    }
 
     /// Asks the client runner for a new database client (the current one's statements hang).
     func requestReset() {

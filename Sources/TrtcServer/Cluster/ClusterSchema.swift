@@ -49,6 +49,9 @@ enum ClusterSchema {
             """,
             "CREATE INDEX trtc_command_pending ON trtc_command (target_node, id) WHERE claimed_at IS NULL",
         ]),
+        // When each lease was last renewed, so that others can tell a node that stopped renewing (probably dead)
+        // from one that renews on time, before its lease ends (ClusterStore.suspect).
+        (2, ["ALTER TABLE trtc_node ADD COLUMN renewed_at timestamptz NOT NULL DEFAULT now()"]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

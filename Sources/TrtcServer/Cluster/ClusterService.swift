@@ -36,7 +36,7 @@ struct ClusterService: Service {
                 return
             }
             group.addTask { await keepLease(lease, signalURL: url, scanRequests: scanRequests) }
-            group.addTask { await watchLease(lease) }
+            group.addTask { await watchLease(lease, scanRequests: scanRequests) }
             group.addTask { await listen(scanRequests: scanRequests) }
             group.addTask { await executeCommands(scans) }
             group.addTask { await placeEntries() }
@@ -152,7 +152,7 @@ struct ClusterService: Service {
     }
 
     /// Checks the lease against the clock ten times a second: a node that could not renew in time fences itself.
-    private func watchLease(_ lease: NIOLockedValueBox<LeaseState>) async {
+    private func watchLease(_ lease: NIOLockedValueBox<LeaseState>, scanRequests: AsyncStream<Void>.Continuation) async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = MonotonicClock.millisecondsIncludingSuspend
             if let action = lease.withLockedValue({ $0.tick(nowMs: now) }) {
@@ -164,6 +164,14 @@ struct ClusterService: Service {
             if inFlight > 0, now - inFlight > configuration.fenceAfter.milliseconds {
                 node.leaseStatementSentMs.store(0, ordering: .relaxed)
                 node.requestReset()
+            }
+            // A command statement unanswered for as long as its caller waits: the same (the new client's run fails
+            // it, the executor scans again, and the unclaimed command is claimed then, once).
+            let commandInFlight = node.commandStatementSentMs.load(ordering: .relaxed)
+            if commandInFlight > 0, now - commandInFlight > configuration.commandTimeout.milliseconds {
+                node.commandStatementSentMs.store(0, ordering: .relaxed)
+                node.requestReset()
+                scanRequests.yield()
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -177,11 +185,11 @@ struct ClusterService: Service {
         registry.fence(reason: reason)
     }
 
-    /// SIGUSR1: no new rooms here from the next renewal on (placement skips draining nodes); the rooms here go on.
+    /// SIGUSR1 (as `POST /admin/drain`): no new rooms here from the next renewal on (placement skips draining
+    /// nodes); the rooms here go on.
     private func drainOnSignal() async {
         for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
-            guard !node.isDraining.exchange(true, ordering: .relaxed) else { continue }
-            logger.notice("cluster: draining (SIGUSR1): no new rooms are placed on this node")
+            node.setDraining(true, by: "SIGUSR1")
         }
     }
 
@@ -199,11 +207,22 @@ struct ClusterService: Service {
         let key = job.admission.key
         let seq = job.admission.seq
         do {
-            var placement: RoomPlacement?
-            // nil once can mean a concurrent first placement committed after the statement's snapshot: ask again.
-            for _ in 0..<3 where placement == nil {
-                guard let incarnation = node.incarnation, node.isServing else { break }
-                placement = try await store.place(key.clusterKey, sdkAppId: key.sdkAppId, me: node.nodeId, incarnation: incarnation)
+            var placement = try await placeOnce(key)
+            // The owner stopped renewing (killed, cut off): a redirect would send the client to a node that is most
+            // likely gone, and it would come back after its back-off, missing the moment the lease ends by up to a
+            // second. Holding the entry here until the lease has ended places the room then (here or elsewhere);
+            // an owner that renews meanwhile is redirected to as usual. Bounded by one TTL.
+            let holdUntil = ContinuousClock.now + configuration.leaseTTL
+            if let suspect = placement, suspect.ownerSuspect, suspect.nodeId != node.nodeId {
+                metrics.clusterEntriesHeld.increment()
+                logger.info("cluster: the room's owner missed its renewals; the entry waits for its lease to end",
+                            metadata: ["room": "\(key)", "owner": "\(suspect.nodeId)", "leaseRemainingMs": "\(suspect.leaseRemainingMs)"])
+            }
+            while let current = placement, current.ownerSuspect, current.nodeId != node.nodeId,
+                  ContinuousClock.now < holdUntil, !Task.isCancelled {
+                let pause = min(configuration.renewInterval, .milliseconds(max(0, current.leaseRemainingMs) + 20))
+                try? await Task.sleep(for: pause)
+                placement = try await placeOnce(key)
             }
             guard let placement else {
                 metrics.clusterPlacementsRefused.increment()
@@ -226,6 +245,19 @@ struct ClusterService: Service {
             logger.warning("cluster: placement failed", metadata: ["error": "\(String(reflecting: error))"])
             job.session.send(.error(.refused("the cluster database is not reachable", seq: seq)))
         }
+    }
+
+    /// One placement; nil once can mean a concurrent first placement committed after the statement's snapshot, so
+    /// it asks again (three statements at most).
+    private func placeOnce(_ key: RoomKey) async throws -> RoomPlacement? {
+        for _ in 0..<3 {
+            guard let incarnation = node.incarnation, node.isServing else { return nil }
+            if let placement = try await store.place(key.clusterKey, sdkAppId: key.sdkAppId, me: node.nodeId,
+                                                     incarnation: incarnation) {
+                return placement
+            }
+        }
+        return nil
     }
 
     private func releaseRooms() async {
@@ -275,22 +307,63 @@ struct ClusterService: Service {
     /// Claims this node's commands and runs them on the local rooms: each is claimed once (FOR UPDATE SKIP LOCKED),
     /// and RemoveUser/DismissRoom are idempotent, so a command is never run twice nor lost while this node lives.
     private func executeCommands(_ scans: AsyncStream<Void>) async {
-        for await _ in scans {
-            guard let incarnation = node.incarnation else { continue }
-            do {
-                while true {
-                    let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
-                    if claimed.isEmpty { break }
-                    for command in claimed {
-                        let outcome = await execute(command)
-                        metrics.clusterCommandsExecuted.increment()
-                        try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
+        /// When the scan in flight began (monotonic ms; 0: none) and whether a request came while it ran.
+        struct Scanning { var startedMs: Int64 = 0; var again = false }
+        let scanning = NIOLockedValueBox(Scanning())
+        let hungAfterMs = configuration.commandTimeout.milliseconds
+        await withDiscardingTaskGroup { group in
+            for await _ in scans {
+                let now = MonotonicClock.millisecondsIncludingSuspend
+                // One scan at a time (it runs again if asked meanwhile), unless the one in flight has hung past the
+                // command timeout: after PostgreSQL restarted a claim was seen waiting for ever, even once the
+                // watchdog had replaced the database client, so a new scan runs beside it on the new client.
+                // Concurrent scans are safe: each command is claimed once (SKIP LOCKED).
+                let begin = scanning.withLockedValue { state in
+                    if state.startedMs != 0 && now - state.startedMs < hungAfterMs {
+                        state.again = true
+                        return false
+                    }
+                    state = Scanning(startedMs: now, again: false)
+                    return true
+                }
+                guard begin else { continue }
+                group.addTask {
+                    repeat {
+                        await scanCommands()
+                    } while scanning.withLockedValue { state in
+                        guard state.startedMs == now else { return false }
+                        if state.again {
+                            state.again = false
+                            return true
+                        }
+                        state.startedMs = 0
+                        return false
                     }
                 }
-            } catch {
-                metrics.clusterDatabaseErrors.increment()
-                logger.warning("cluster: command scan failed", metadata: ["error": "\(String(reflecting: error))"])
             }
+        }
+    }
+
+    private func scanCommands() async {
+        guard let incarnation = node.incarnation else { return }
+        defer { node.commandStatementSentMs.store(0, ordering: .relaxed) }
+        do {
+            while true {
+                node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
+                let claimed = try await store.claimCommands(me: node.nodeId, incarnation: incarnation)
+                node.commandStatementSentMs.store(0, ordering: .relaxed)
+                if claimed.isEmpty { break }
+                for command in claimed {
+                    let outcome = await execute(command)
+                    metrics.clusterCommandsExecuted.increment()
+                    node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
+                    try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
+                    node.commandStatementSentMs.store(0, ordering: .relaxed)
+                }
+            }
+        } catch {
+            metrics.clusterDatabaseErrors.increment()
+            logger.warning("cluster: command scan failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 

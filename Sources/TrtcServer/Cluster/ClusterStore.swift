@@ -11,6 +11,10 @@ struct RoomPlacement: Sendable, Equatable {
     /// racing a new local entry cannot delete the row that entry relies on.
     var epoch: Int64
     var signalURL: String
+    /// The owner has missed two renewals in a row (`ClusterStore.suspect`): most likely dead.
+    var ownerSuspect: Bool = false
+    /// Milliseconds of the owner's lease left on the database's clock.
+    var leaseRemainingMs: Int64 = 0
 }
 
 /// One row of the nodes table, as `trtcctl server nodes` and /healthz show it.
@@ -52,6 +56,11 @@ struct ClusterStore: Sendable {
     /// The one notification channel: payloads `command NODE` (work for NODE) and `result ID` (command ID is done).
     static let channel = "trtc_cluster"
 
+    /// SQL, true for a node row `n` that has missed two renewals in a row (each node renews every fifth of its own
+    /// TTL, and `lease_until - renewed_at` is that TTL): a node that died, or that lost the database, a few seconds
+    /// before its lease ends. Only a hint for placement: nobody takes its rooms before `lease_until`.
+    static let suspect = "(n.renewed_at < now() - (n.lease_until - n.renewed_at) * 0.4)"
+
     // MARK: nodes
 
     /// Takes the node's row for `incarnation` unless another live process holds it (same node id twice).
@@ -59,12 +68,13 @@ struct ClusterStore: Sendable {
                   draining: Bool, ttlMs: Int64) async throws -> Bool {
         let state = draining ? "draining" : "serving"
         let rows = try await client.query("""
-            INSERT INTO trtc_node (node_id, incarnation, signal_url, media_addr, state, capacity, lease_until, started_at)
+            INSERT INTO trtc_node (node_id, incarnation, signal_url, media_addr, state, capacity, lease_until, renewed_at,
+                                   started_at)
             VALUES (\(nodeId), \(incarnation), \(signalURL), \(mediaAddress), \(state), \(capacity),
-                    now() + make_interval(secs => \(Double(ttlMs) / 1000)), now())
+                    now() + make_interval(secs => \(Double(ttlMs) / 1000)), now(), now())
             ON CONFLICT (node_id) DO UPDATE SET incarnation = excluded.incarnation, signal_url = excluded.signal_url,
                 media_addr = excluded.media_addr, state = excluded.state, capacity = excluded.capacity,
-                num_users = 0, num_rooms = 0, lease_until = excluded.lease_until, started_at = now()
+                num_users = 0, num_rooms = 0, lease_until = excluded.lease_until, renewed_at = now(), started_at = now()
             WHERE trtc_node.lease_until <= now() OR trtc_node.incarnation = excluded.incarnation
             RETURNING node_id
             """, logger: logger)
@@ -77,7 +87,7 @@ struct ClusterStore: Sendable {
     func renew(nodeId: String, incarnation: UUID, users: Int, rooms: Int, draining: Bool, ttlMs: Int64) async throws -> Bool {
         let state = draining ? "draining" : "serving"
         let rows = try await client.query("""
-            UPDATE trtc_node SET lease_until = now() + make_interval(secs => \(Double(ttlMs) / 1000)),
+            UPDATE trtc_node SET lease_until = now() + make_interval(secs => \(Double(ttlMs) / 1000)), renewed_at = now(),
                 num_users = \(users), num_rooms = \(rooms), state = \(state)
             WHERE node_id = \(nodeId) AND incarnation = \(incarnation) AND lease_until > now()
             RETURNING node_id
@@ -113,18 +123,21 @@ struct ClusterStore: Sendable {
     // MARK: rooms
 
     /// Places the room in one statement: an existing live owner keeps it; otherwise the less loaded of two random
-    /// live, serving, not-full nodes takes it (or this node re-claims its own row, bumping the epoch). nil: no node
-    /// can take it, or a concurrent first placement committed after this statement's snapshot (ask again).
+    /// live, serving, not-full nodes takes it (or this node re-claims its own row, bumping the epoch); nodes that
+    /// renew on time are chosen before suspect ones (a node that just died must not get new rooms while its lease
+    /// runs out). nil: no node can take it, or a concurrent first placement committed after this statement's
+    /// snapshot (ask again).
     func place(_ room: String, sdkAppId: UInt32, me: String, incarnation: UUID) async throws -> RoomPlacement? {
         let app = Int64(sdkAppId)
         let rows = try await client.query("""
             WITH candidates AS (
-                SELECT node_id, incarnation, num_users, num_rooms, capacity FROM trtc_node
+                SELECT node_id, incarnation, num_users, num_rooms, capacity, \(unescaped: Self.suspect) AS suspect
+                FROM trtc_node n
                 WHERE lease_until > now() AND state = 'serving' AND (capacity = 0 OR num_users < capacity)
-                ORDER BY random() LIMIT 2
+                ORDER BY suspect, random() LIMIT 2
             ), chosen AS (
                 SELECT node_id, incarnation FROM candidates
-                ORDER BY (num_users::float8 / greatest(capacity, 1)), num_rooms LIMIT 1
+                ORDER BY suspect, (num_users::float8 / greatest(capacity, 1)), num_rooms LIMIT 1
             ), placed AS (
                 INSERT INTO trtc_room (sdk_app_id, room_key, node_id, incarnation, epoch, placed_at)
                 SELECT \(app), \(room), node_id, incarnation, 1, now() FROM chosen
@@ -139,15 +152,20 @@ struct ClusterStore: Sendable {
                                   AND n.incarnation = trtc_room.incarnation AND n.lease_until > now())
                 RETURNING node_id, incarnation, epoch
             )
-            SELECT p.node_id, p.incarnation, p.epoch, n.signal_url FROM placed p JOIN trtc_node n ON n.node_id = p.node_id
+            SELECT p.node_id, p.incarnation, p.epoch, n.signal_url, \(unescaped: Self.suspect),
+                   (extract(epoch FROM (n.lease_until - now())) * 1000)::bigint
+            FROM placed p JOIN trtc_node n ON n.node_id = p.node_id
             UNION ALL
-            SELECT r.node_id, r.incarnation, r.epoch, n.signal_url FROM trtc_room r
+            SELECT r.node_id, r.incarnation, r.epoch, n.signal_url, \(unescaped: Self.suspect),
+                   (extract(epoch FROM (n.lease_until - now())) * 1000)::bigint
+            FROM trtc_room r
                 JOIN trtc_node n ON n.node_id = r.node_id AND n.incarnation = r.incarnation AND n.lease_until > now()
             WHERE r.sdk_app_id = \(app) AND r.room_key = \(room) AND NOT EXISTS (SELECT 1 FROM placed)
             """, logger: logger)
         var placement: RoomPlacement?
-        for try await (node, owner, epoch, url) in rows.decode((String, UUID, Int64, String).self) {
-            placement = RoomPlacement(nodeId: node, incarnation: owner, epoch: epoch, signalURL: url)
+        for try await (node, owner, epoch, url, suspect, remaining) in rows.decode((String, UUID, Int64, String, Bool, Int64).self) {
+            placement = RoomPlacement(nodeId: node, incarnation: owner, epoch: epoch, signalURL: url, ownerSuspect: suspect,
+                                      leaseRemainingMs: remaining)
         }
         return placement
     }
