@@ -91,6 +91,7 @@ struct NetworkBenchReport {
                 lines.append("| \(scenario.title) | \(first.joined(separator: ", ")) | \(keyframes.joined(separator: ", ")) |")
             }
         }
+        lines += adaptiveLines
         let notes = order.compactMap { scenario -> String? in
             let results = runs[scenario.name] ?? []
             let unreadable = results.map(\.unreadable).reduce(0, +)
@@ -106,9 +107,55 @@ struct NetworkBenchReport {
                              + "\(limited.decoderErrors) decoder errors in the window, \(limited.layerSwitchesDown.decimal(digits: 0)) layer switches down")
             }
         }
-        lines += ["", "Issue 12's and 14's targets:", "", "| scenario | target | measured (median) | |", "|---|---|---|---|"]
+        lines += ["", "Targets (issue 12; issue 14 for the adaptive and layers scenarios):", "", "| scenario | target | measured (median) | |", "|---|---|---|---|"]
         for check in checks { lines.append("| \(check.scenario) | \(check.target) | \(check.measured) | \(check.met.map { $0 ? "✓" : "✗" } ?? "n/a") |") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Issue 14's congestion-control scenarios: per run and capacity phase (the first 5 s after a change left out),
+    /// the publisher's mean send estimate, sent rate and video target against the capacity.
+    var adaptiveLines: [String] {
+        let adaptive = order.filter(\.adaptive)
+        guard !adaptive.isEmpty else { return [] }
+        var lines = ["", "Send-side bandwidth estimation (issue 14; the publisher's `Statistics` every 2 s: `sendEstimateKbps`, "
+                        + "`sentKbps` (SRTP bytes, no UDP/IP headers), `videoTargetBitrate`; phases leave out the first 5 s after a "
+                        + "capacity change):", "",
+                     "| scenario | run | phase | capacity | estimate | sent | sent / capacity | video target | samples above capacity |",
+                     "|---|---|---|---|---|---|---|---|---|"]
+        for scenario in adaptive {
+            for (index, run) in (runs[scenario.name] ?? []).enumerated() {
+                for phase in Self.phases(run.sendTrace, scenario: scenario) {
+                    func mean(_ value: (NetworkBenchmark.SendSample) -> Int) -> Int {
+                        phase.samples.map(value).reduce(0, +) / max(phase.samples.count, 1)
+                    }
+                    let sent = mean(\.sentKbps)
+                    let above = phase.samples.filter { $0.sentKbps > phase.capacity }.count
+                    lines.append("| \(scenario.name) | \(index + 1) | \(phase.label) | \(phase.capacity) | \(mean(\.estimateKbps)) | \(sent) | "
+                                 + "\((Double(sent) / Double(max(phase.capacity, 1)) * 100).decimal(digits: 0)) % | \(mean(\.videoTargetKbps)) | "
+                                 + "\(above) of \(phase.samples.count) |")
+                }
+            }
+        }
+        return lines
+    }
+
+    struct Phase {
+        var label: String
+        var capacity: Int
+        var samples: [NetworkBenchmark.SendSample]
+    }
+
+    /// A trace cut into capacity phases, each without its first 5 s.
+    static func phases(_ trace: [NetworkBenchmark.SendSample], scenario: NetworkScenario) -> [Phase] {
+        guard let steps = try? scenario.impairment().capacity, !steps.isEmpty else { return [] }
+        return steps.enumerated().compactMap { index, step in
+            let end = index + 1 < steps.count ? steps[index + 1].from : .seconds(100_000)
+            let samples = trace.filter { $0.elapsed >= step.from + .seconds(5) && $0.elapsed < end }
+            guard !samples.isEmpty else { return nil }
+            let seconds = { (value: Duration) in (value / .seconds(1)).decimal(digits: 0) }
+            let label = end == .seconds(100_000) ? "\(seconds(step.from + .seconds(5))) s –" : "\(seconds(step.from + .seconds(5)))–\(seconds(end)) s"
+            return Phase(label: label, capacity: step.bitsPerSecond / 1000, samples: samples)
+        }
     }
 
     struct Check {
@@ -147,6 +194,26 @@ struct NetworkBenchReport {
         add("layers", "limited viewer: no decoder errors", median("layers") { $0.limitedViewer.map { Double($0.decoderErrors) } },
             { $0.decimal(digits: 0) }) { $0 == 0 }
         add("outage", "≤ 3 key frames in the 5 s after", median("outage") { $0.keyframesAfterOutage.map(Double.init) }, { $0.decimal(digits: 0) }) { $0 <= 3 }
+        // Issue 14 (congestion control).
+        let kbps = { (value: Double) in value.decimal(digits: 0) + " kbit/s" }
+        add("cap500", "estimate 450 ± 100 kbit/s from 25 s on", median("cap500") { run in
+            let late = run.sendTrace.filter { $0.elapsed >= .seconds(25) }.map { Double($0.estimateKbps) }
+            return late.isEmpty ? nil : late.reduce(0, +) / Double(late.count)
+        }, kbps) { (350...550).contains($0) }
+        add("cap500", "≥ 20 fps received", median("cap500") { $0.video.framesPerSecond }, fps) { $0 >= 20 }
+        add("loss5cc", "≥ 27 fps received", median("loss5cc") { $0.video.framesPerSecond }, fps) { $0 >= 27 }
+        add("loss5cc", "≤ 1 freeze /min", perMinute("loss5cc") { Double($0.video.freezes) }, perMin) { $0 <= 1 }
+        if let steps = order.first(where: { $0.name == "steps" }) {
+            add("steps", "steady-state sent ≥ 70 % of capacity (worst phase)", median("steps") { run in
+                Self.phases(run.sendTrace, scenario: steps).map { phase in
+                    Double(phase.samples.map(\.sentKbps).reduce(0, +)) / Double(max(phase.samples.count, 1)) / Double(phase.capacity)
+                }.min()
+            }, { ($0 * 100).decimal(digits: 0) + " %" }) { $0 >= 0.7 }
+            add("steps", "sent above capacity (2 s samples, 5 s after a change on)", median("steps") { run in
+                Double(Self.phases(run.sendTrace, scenario: steps).map { phase in phase.samples.filter { $0.sentKbps > phase.capacity }.count }.reduce(0, +))
+            }, { $0.decimal(digits: 0) }) { $0 == 0 }
+            add("steps", "glass-to-glass p95 ≤ 400 ms (whole window)", median("steps") { $0.video.latency.percentile(0.95)?.milliseconds }, ms) { $0 <= 400 }
+        }
         return result
     }
 

@@ -65,6 +65,8 @@ final class NetworkBenchmark {
         /// Scenarios with a limited second viewer: its frame rate (mean of its `Statistics` over the window), freezes
         /// and decoder errors in the window, and the server's layer switches down.
         var limitedViewer: LimitedViewer?
+        /// Adaptive scenarios: the publisher's `Statistics` every 2 s of the window.
+        var sendTrace: [SendSample] = []
 
         var minutes: Double { window / .seconds(60) }
     }
@@ -83,6 +85,15 @@ final class NetworkBenchmark {
     /// never waits for the camera's thread, nor the other way round).
     let cameraLoop: PipeWireLoop
     let readerLoop: PipeWireLoop
+    /// One `Statistics` of the publisher: time since the relay started, the send estimate, what was sent, the
+    /// video encoder's target (kbit/s).
+    struct SendSample: Sendable {
+        var elapsed: Duration
+        var estimateKbps: Int
+        var sentKbps: Int
+        var videoTargetKbps: Int
+    }
+
     static let roomId: UInt32 = 1212
     static let cameraNode = "trtc-bench-camera"
     static let remoteNode = "trtcd.remote.bench.main"
@@ -110,6 +121,7 @@ final class NetworkBenchmark {
         let mediaPort = try freeLoopbackUDPPort()
         let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: profile,
                                                     seed: settings.seed &+ UInt64(repeatIndex))
+        let relayStart = MonotonicClock.now
         var cleanup: [() async -> Void] = [{ try? await relay.close() }]
         var limitedRelay: ImpairmentRelay?
         if let profile = scenario.limitedViewerProfile {
@@ -170,6 +182,7 @@ final class NetworkBenchmark {
             if let limited { limitedStart = try await Self.remoteVideo(limited) }
             var limitedRates: [Double] = []
             var outageReturn: Duration?
+            var sendTrace: [SendSample] = []
             var keyframesAfterOutage: Int?
             if let outage = scenario.outage {
                 let outageAt = min(.seconds(3), settings.window / 4)
@@ -189,6 +202,15 @@ final class NetworkBenchmark {
                 while MonotonicClock.now < end {
                     try await Task.sleep(for: min(.seconds(2), end - MonotonicClock.now))
                     if let fps = try await Self.remoteVideo(limited)?.fps { limitedRates.append(fps) }
+                }
+            } else if scenario.adaptive {
+                while MonotonicClock.now - start.time < settings.window {
+                    try await Task.sleep(for: min(.seconds(2), settings.window - (MonotonicClock.now - start.time)))
+                    if let values = try? await publisher.statistics(), let statistics = try? RoomStatistics(values) {
+                        sendTrace.append(SendSample(
+                            elapsed: MonotonicClock.now - relayStart, estimateKbps: Int(statistics.sendEstimateKbps),
+                            sentKbps: Int(statistics.sentKbps), videoTargetKbps: Int(statistics.local.first?.videoTargetBitrate ?? 0)))
+                    }
                 }
             } else {
                 try await Task.sleep(for: settings.window)
@@ -226,7 +248,8 @@ final class NetworkBenchmark {
                 plisToPublisher: counters.metric([MetricName.pliForwarded, MetricName.pliByServer]),
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
-                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer)
+                firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer,
+                sendTrace: sendTrace)
             await tearDown()
             return result
         } catch {

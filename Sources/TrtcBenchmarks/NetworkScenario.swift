@@ -18,6 +18,9 @@ struct NetworkScenario: Sendable {
     /// A second viewer behind a relay of its own with these impairments (issue 14: one receiver limited, one not);
     /// the table's video columns stay the first viewer's, the second one's figures come from its `Statistics`.
     var limitedViewerProfile: String?
+    /// Congestion-control scenarios (issue 14): the video is published at the requested bitrate and trtcd's send-side
+    /// estimator finds what the link carries; the report shows the estimate and the sent rate over time.
+    var adaptive = false
 
     /// Share of a limited link the video may take, leaving room for audio (~32 kbit/s plus ~25 kbit/s of packet
     /// headers at 50 packets/s), RTP/SRTP/UDP/IP overhead (~5 %), retransmissions and key-frame bursts.
@@ -38,11 +41,25 @@ struct NetworkScenario: Sendable {
         NetworkScenario(name: "outage", title: "100 ms RTT, 2 s outage", profile: "delay=50ms", outage: .seconds(2)),
         NetworkScenario(name: "layers", title: "two viewers, one limited to 300 kbit/s (300 ms queue, 50 ms one way)", profile: "",
                         limitedViewerProfile: "rate=300kbit,queue=11250b,delay=50ms"),
+        // Issue 14: no fitting, the estimator adapts. A 300 ms queue: 19 kB at 500 kbit/s, 37.5 kB at 1 Mbit/s.
+        NetworkScenario(name: "cap500", title: "500 kbit/s, 100 ms RTT, requested bitrate (adaptive)",
+                        profile: "rate=500kbit,queue=19kb,delay=50ms", capacityKbps: 500, adaptive: true),
+        NetworkScenario(name: "loss5cc", title: "1 Mbit/s, 100 ms RTT, 5 % random loss, requested bitrate (adaptive)",
+                        profile: limited + ",loss=5%", capacityKbps: 1000, adaptive: true),
+        NetworkScenario(name: "steps", title: "RFC 8867 §5.1 capacity 1.0 → 2.5 → 0.6 → 1.0 Mbit/s at 0/40/60/80 s (adaptive)",
+                        profile: "rates=0s:1mbit/40s:2500kbit/60s:600kbit/80s:1mbit,queue=37500b,delay=50ms", capacityKbps: 1000,
+                        adaptive: true),
     ]
+
+    /// The capacity (kbit/s) at `elapsed` since the relay started, when limited.
+    func capacityKbps(at elapsed: Duration) -> Int? {
+        guard let steps = try? impairment().capacity, !steps.isEmpty else { return nil }
+        return steps.last { $0.from <= elapsed }.map { $0.bitsPerSecond / 1000 }
+    }
 
     /// The video bitrate to publish at: the requested one, or on a limited link at most its share of the capacity.
     func fittingBitrate(_ requested: Int) -> Int {
-        guard let capacityKbps else { return requested }
+        guard let capacityKbps, !adaptive else { return requested }
         return min(requested, Int(Double(capacityKbps) * Self.videoShareOfCapacity))
     }
 

@@ -19,6 +19,8 @@ public struct RoomStatistics: Sendable, Equatable {
     public var receivedBytes: UInt64 = 0
     public var sentKbps: UInt32 = 0
     public var receivedKbps: UInt32 = 0
+    /// What the uplink can carry by the send-side estimator (kbit/s, all our streams), 0 while not in a session.
+    public var sendEstimateKbps: UInt32 = 0
     public var local: [Local] = []
     public var remote: [Remote] = []
 
@@ -35,6 +37,8 @@ public struct RoomStatistics: Sendable, Equatable {
         public var audioBitrate: UInt32 = 0
         /// Camera frames dropped in the interval because the encoder was behind.
         public var framesDropped: UInt32 = 0
+        /// The video encoder's bitrate target now (kbit/s): the application's, or less when the estimate is lower.
+        public var videoTargetBitrate: UInt32 = 0
 
         public init(streamType: String = "main") { self.streamType = streamType }
     }
@@ -94,10 +98,11 @@ public struct RoomStatistics: Sendable, Equatable {
     /// The keys of the top level, of a `localArray` entry and of a `remoteArray` entry, as the spec lists them.
     public static let keys = [
         "appCpu", "systemCpu", "rtt", "upLoss", "downLoss", "sentBytes", "receivedBytes", "sentKbps", "receivedKbps",
-        "localArray", "remoteArray",
+        "sendEstimateKbps", "localArray", "remoteArray",
     ]
     public static let localKeys = [
         "streamType", "width", "height", "frameRate", "videoBitrate", "audioSampleRate", "audioBitrate", "framesDropped",
+        "videoTargetBitrate",
     ]
     public static let remoteKeys = [
         "userId", "streamType", "width", "height", "frameRate", "videoBitrate", "audioSampleRate", "audioBitrate",
@@ -114,7 +119,7 @@ public struct RoomStatistics: Sendable, Equatable {
         var entries: [String: DBusValue] = [
             "rtt": .uint32(rtt), "upLoss": .uint32(upLoss), "downLoss": .uint32(downLoss),
             "sentBytes": .uint64(sentBytes), "receivedBytes": .uint64(receivedBytes),
-            "sentKbps": .uint32(sentKbps), "receivedKbps": .uint32(receivedKbps),
+            "sentKbps": .uint32(sentKbps), "receivedKbps": .uint32(receivedKbps), "sendEstimateKbps": .uint32(sendEstimateKbps),
             "localArray": .array(Self.entryType, local.map(\.dictionary)),
             "remoteArray": .array(Self.entryType, remote.map(\.dictionary)),
         ]
@@ -135,6 +140,7 @@ public struct RoomStatistics: Sendable, Equatable {
         receivedBytes = try reader.unsigned64("receivedBytes")
         sentKbps = try reader.unsigned("sentKbps")
         receivedKbps = try reader.unsigned("receivedKbps")
+        sendEstimateKbps = try reader.unsigned("sendEstimateKbps")
         local = try reader.entries("localArray").map { values throws(DBusError) in
             let entry = Reader(values)
             var local = Local(streamType: try entry.string("streamType") ?? "main")
@@ -145,6 +151,7 @@ public struct RoomStatistics: Sendable, Equatable {
             local.audioSampleRate = try entry.unsigned("audioSampleRate")
             local.audioBitrate = try entry.unsigned("audioBitrate")
             local.framesDropped = try entry.unsigned("framesDropped")
+            local.videoTargetBitrate = try entry.unsigned("videoTargetBitrate")
             return local
         }
         remote = try reader.entries("remoteArray").map { values throws(DBusError) in
@@ -228,7 +235,7 @@ extension RoomStatistics.Local {
             "streamType": .string(streamType), "width": .uint32(width), "height": .uint32(height),
             "frameRate": .uint32(frameRate), "videoBitrate": .uint32(videoBitrate),
             "audioSampleRate": .uint32(audioSampleRate), "audioBitrate": .uint32(audioBitrate),
-            "framesDropped": .uint32(framesDropped),
+            "framesDropped": .uint32(framesDropped), "videoTargetBitrate": .uint32(videoTargetBitrate),
         ])
     }
 }

@@ -26,6 +26,8 @@ final class AudioPublisher: @unchecked Sendable {
     private var lastSenderReport: Duration?
     private var wasLive = false
     private var appliedLossPercent: Int?
+    /// Opus's bitrate now (kbit/s): the application's, or less on a link too slow for it (`SendBitrateAllocation`).
+    private var appliedKbps = 0
     /// The uplink loss Opus should protect against (`OPUS_SET_PACKET_LOSS_PERC`), set from receiver reports by the
     /// statistics tick; -1 until measured (the encoder keeps its configured 10 %).
     private let expectedLossPercent = Atomic<Int>(-1)
@@ -80,8 +82,16 @@ final class AudioPublisher: @unchecked Sendable {
                 var configuration = OpusEncoderConfiguration()
                 configuration.bitrateKbps = options.bitrateKbps
                 encoder = try OpusEncoder(configuration: configuration)
+                appliedKbps = options.bitrateKbps
             }
             guard let encoder else { return }
+            let allocation = SendBitrateAllocation(
+                estimateBitsPerSecond: transport.sendEstimate.load(ordering: .relaxed), requestedVideoKbps: 0,
+                requestedAudioKbps: options.bitrateKbps)
+            if SendBitrateAllocation.worthApplying(allocation.audioKbps, over: appliedKbps, ceiling: options.bitrateKbps) {
+                try encoder.setBitrate(kbps: allocation.audioKbps)
+                appliedKbps = allocation.audioKbps
+            }
             let loss = expectedLossPercent.load(ordering: .relaxed)
             if loss >= 0, loss != appliedLossPercent {
                 try encoder.setExpectedPacketLoss(percent: loss)

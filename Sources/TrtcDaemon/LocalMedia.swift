@@ -80,10 +80,11 @@ final class LocalMedia: @unchecked Sendable {
             counters.transport = MediaCounters.Transport(
                 generation: ObjectIdentifier(transport), bound: transport.isBound, roundTrip: transport.roundTrip,
                 bytesSent: transport.bytesSent.load(ordering: .relaxed), bytesReceived: transport.bytesReceived.load(ordering: .relaxed),
-                reception: transport.reception)
+                sendEstimate: transport.sendEstimate.load(ordering: .relaxed), reception: transport.reception)
         }
         counters.video = videoPublisher?.statistics
         counters.audio = audioPublisher?.statistics
+        counters.videoTargetKbps = videoPublisher?.currentTargetKbps ?? 0
         counters.sendingVideo = current.sendVideo && videoPublisher != nil
         counters.sendingAudio = current.sendAudio && audioPublisher != nil
         for (key, receiver) in receivers { counters.remoteVideo[key.userId] = receiver.statistics }

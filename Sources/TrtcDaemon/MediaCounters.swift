@@ -11,6 +11,8 @@ struct MediaCounters: Sendable {
         var roundTrip: Duration?
         var bytesSent: Int
         var bytesReceived: Int
+        /// The send-side estimate, bits/s.
+        var sendEstimate: Int
         var reception: MediaTransport.ReceptionSnapshot
     }
 
@@ -24,6 +26,8 @@ struct MediaCounters: Sendable {
     var transport: Transport?
     var video: PublisherStatistics?
     var audio: PublisherStatistics?
+    /// The video encoder's bitrate target (kbit/s; 0 while none).
+    var videoTargetKbps = 0
     var sendingVideo = false
     var sendingAudio = false
     /// Shown main streams (StartRemoteVideo) by userId.

@@ -31,7 +31,31 @@ final class MediaTransport: Sendable {
         let connection: ClientMediaConnection
         var closed = false
         var reportedFailure = false
+        /// The next transport-wide sequence number: assigned here, at send time, so every RTP packet on this
+        /// transport (audio, video, retransmissions) is numbered in the order it leaves.
+        var transportSequence: UInt16 = 0
+        /// What the uplink can carry, from the server's transport-wide feedback (docs/congestion-control.md).
+        var estimator = SendSideBandwidthEstimator(limits: MediaTransport.estimateLimits, start: MediaTransport.startEstimate)
+        /// Video packets (and their retransmissions) waiting for the pacer's budget, oldest first.
+        var paced: [[UInt8]] = []
+        var pacedHead = 0
+        var budget = PacingBudget(targetBitsPerSecond: MediaTransport.startEstimate)
+
+        var hasPaced: Bool { pacedHead < paced.count }
     }
+
+    /// Beyond this many waiting video packets the oldest are dropped: a second or more of video at any rate the
+    /// estimate allows means the encoder is far ahead of the link, and late video is useless.
+    static let maximumPaced = 600
+
+    /// The estimate's bounds: the floor keeps audio and a thumbnail of video going; the encoders cap themselves at
+    /// what the application asked for, so the ceiling only bounds what `Statistics` can show.
+    static let estimateLimits = SendSideBandwidthEstimator.Limits(minimum: 60_000, maximum: 20_000_000)
+    /// Above the default 800 kbit/s video + 32 kbit/s audio, so a clean link starts at the application's bitrate;
+    /// a slower one is found by the first backoff (0.85 × what arrived).
+    static let startEstimate = 1_000_000
+    /// Bytes an SRTP datagram costs on the wire besides itself (IPv4 + UDP headers), counted in the estimate.
+    static let datagramOverhead = 28
 
     let grant: MediaGrant
     let destination: String
@@ -53,6 +77,8 @@ final class MediaTransport: Sendable {
     /// A source silent this long is forgotten (it left, or entered again with new SSRCs).
     static let receptionTimeout: Duration = .seconds(30)
     let packetsSent = Atomic<Int>(0)
+    /// The send-side estimate in bits/s (all streams, overhead included): what the publishers share.
+    let sendEstimate = Atomic<Int>(MediaTransport.startEstimate)
     let bytesSent = Atomic<Int>(0)
     let sendDrops = Atomic<Int>(0)
     /// SRTP/SRTCP datagrams received (decrypted or not), for `receivedBytes`.
@@ -139,20 +165,83 @@ final class MediaTransport: Sendable {
         secureFlag.load(ordering: .acquiring) && state.withLock { $0.connection.hasConsent(now: .now) }
     }
 
-    /// Protects one RTP or RTCP packet and sends it, unless closed or not yet secure; never blocks.
+    /// Protects one RTP or RTCP packet and sends it, unless closed or not yet secure; never blocks. Our video waits
+    /// for the pacer's budget when it is spent (the receive thread sends it on); audio and RTCP leave at once.
     func send(_ packet: [UInt8]) {
+        let wake = state.withLock { state -> Bool in
+            guard !state.closed else {
+                sendDrops.add(1, ordering: .relaxed)
+                return false
+            }
+            let now = MonotonicClock.now
+            guard isPacedVideo(packet), state.hasPaced || !state.budget.canSend(now: now) else {
+                sendLocked(&state, packet, now: now)
+                return false
+            }
+            let wasEmpty = !state.hasPaced
+            state.paced.append(packet)
+            if state.paced.count - state.pacedHead > Self.maximumPaced {
+                state.pacedHead += 1
+                sendDrops.add(1, ordering: .relaxed)
+            }
+            return wasEmpty
+        }
+        if wake {
+            var one: UInt8 = 1
+            _ = write(wakeFds.write, &one, 1)
+        }
+    }
+
+    private func isPacedVideo(_ packet: [UInt8]) -> Bool {
+        guard packet.count >= 12, !RTCPPacket.isRTCP(packet) else { return false }
+        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        return ssrc == grant.videoSsrc
+    }
+
+    /// Paced video whose budget has come (receive thread). Returns whether packets are still waiting.
+    private func sendPaced() -> Bool {
         state.withLock { state in
-            guard !state.closed, let datagram = state.connection.protect(packet) else {
-                sendDrops.add(1, ordering: .relaxed)
-                return
+            let now = MonotonicClock.now
+            while state.hasPaced, !state.closed, state.budget.canSend(now: now) {
+                let packet = state.paced[state.pacedHead]
+                state.pacedHead += 1
+                sendLocked(&state, packet, now: now)
             }
-            let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if sent == datagram.count {
-                packetsSent.add(1, ordering: .relaxed)
-                bytesSent.add(datagram.count, ordering: .relaxed)
-            } else {
-                sendDrops.add(1, ordering: .relaxed)
+            if !state.hasPaced {
+                state.paced.removeAll(keepingCapacity: true)
+                state.pacedHead = 0
+            } else if state.pacedHead >= 256 {
+                state.paced.removeFirst(state.pacedHead)
+                state.pacedHead = 0
             }
+            return state.hasPaced
+        }
+    }
+
+    /// Numbers an RTP packet (transport-wide sequence number, remembered for the estimator), protects and sends it.
+    private func sendLocked(_ state: inout State, _ packet: [UInt8], now: Duration) {
+        var plain = packet
+        var transportNumber: UInt16?
+        if !RTCPPacket.isRTCP(packet), let numbered = TransportWideSequenceNumber.adding(state.transportSequence, to: packet) {
+            plain = numbered
+            transportNumber = state.transportSequence
+        }
+        guard let datagram = state.connection.protect(plain) else {
+            sendDrops.add(1, ordering: .relaxed)
+            return
+        }
+        if let transportNumber {
+            // Counted sent even if the socket refuses it: the feedback then shows it lost, which it is.
+            state.transportSequence &+= 1
+            state.estimator.packetSent(transportNumber, size: datagram.count + Self.datagramOverhead, at: now)
+            state.budget.spend(datagram.count + Self.datagramOverhead, now: now)
+        }
+        let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        if sent == datagram.count {
+            packetsSent.add(1, ordering: .relaxed)
+            bytesSent.add(datagram.count, ordering: .relaxed)
+        } else {
+            sendDrops.add(1, ordering: .relaxed)
         }
     }
 
@@ -212,9 +301,16 @@ final class MediaTransport: Sendable {
             }
             let untilDeadline = max(.zero, nextDeadline - ContinuousClock.now)
             let untilReport = nextReport - MonotonicClock.now
-            let waitMs = max(1, Int32(clamping: Int64(min(untilDeadline, untilReport) / .milliseconds(1))))
+            var waitMs = max(1, Int32(clamping: Int64(min(untilDeadline, untilReport) / .milliseconds(1))))
+            if sendPaced() { waitMs = min(waitMs, Int32(PacingBudget.interval / .milliseconds(1))) }
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
+            if ready > 0, fds[1].revents & Int16(POLLIN) != 0, !stopRequested.load(ordering: .acquiring) {
+                // Paced video is waiting (`send`); the pipe is drained so poll blocks again.
+                var drained = [UInt8](repeating: 0, count: 64)
+                _ = read(wakeFds.read, &drained, drained.count)
+                _ = sendPaced()
+            }
             guard ready > 0, fds[0].revents & Int16(POLLIN) != 0 else { continue }
             // Drain what is queued; the socket is non-blocking.
             for _ in 0..<64 {
@@ -258,6 +354,21 @@ final class MediaTransport: Sendable {
         if case .media(let length, _) = received { handleMedia(Array(buffer[0..<length]), receptions: &receptions) }
     }
 
+    /// The server's transport-wide feedback about our uplink: a new estimate for the publishers to share.
+    private func estimate(from feedback: RTCPTransportFeedback, arrival: Duration) {
+        let (before, after) = state.withLock { state in
+            let before = state.estimator.target
+            if let roundTrip = state.connection.roundTrip { state.estimator.roundTrip = roundTrip }
+            state.estimator.feedbackReceived(feedback, now: arrival)
+            state.budget.setTarget(bitsPerSecond: state.estimator.target)
+            return (before, state.estimator.target)
+        }
+        sendEstimate.store(after, ordering: .relaxed)
+        if after < before * 4 / 5 {
+            logger.debug("send estimate lowered", metadata: ["kbps": "\(after / 1000)", "was": "\(before / 1000)"])
+        }
+    }
+
     private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger) {
         guard RTCPPacket.isRTCP(bytes) else {
             if let packet = try? RTPPacket(parsing: bytes) {
@@ -286,6 +397,10 @@ final class MediaTransport: Sendable {
             receptionSnapshot.withLock { snapshot in
                 for (key, fraction) in aboutUs { snapshot.reportedLoss[key] = (fraction, arrival) }
             }
+        }
+        for case .transportFeedback(let feedback) in packets
+        where feedback.mediaSSRC == grant.videoSsrc || feedback.mediaSSRC == grant.audioSsrc {
+            estimate(from: feedback, arrival: arrival)
         }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()

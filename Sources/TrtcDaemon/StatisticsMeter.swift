@@ -55,6 +55,7 @@ struct StatisticsMeter: Sendable {
                 statistics.sentKbps = Self.kbps(transport.bytesSent - (earlier?.bytesSent ?? 0), seconds: seconds)
                 statistics.receivedKbps = Self.kbps(transport.bytesReceived - (earlier?.bytesReceived ?? 0), seconds: seconds)
             }
+            statistics.sendEstimateKbps = UInt32(clamping: transport.sendEstimate / 1000)
             if let roundTrip = transport.roundTrip {
                 // Rounded up: a measured round trip is never 0 ms (0 means not measured).
                 statistics.rtt = Self.milliseconds(roundTrip, roundingUp: true)
@@ -96,6 +97,7 @@ struct StatisticsMeter: Sendable {
             if counters.sendingVideo, let video = counters.video {
                 let then = Self.sameRun(before?.video, video)
                 local.width = UInt32(clamping: video.width)
+                local.videoTargetBitrate = UInt32(clamping: counters.videoTargetKbps)
                 local.height = UInt32(clamping: video.height)
                 if seconds > 0 {
                     local.frameRate = Self.rate(video.framesSent - (then?.framesSent ?? 0), seconds: seconds)

@@ -25,6 +25,10 @@ final class VideoPublisher: @unchecked Sendable {
     private var encoder: VP8Encoder?
     private var packetizer: VP8Packetizer?
     private var lastSenderReport: Duration?
+    /// The encoder's current target (kbit/s), following the transport's send estimate.
+    private var appliedKbps = 0
+    /// The target last applied, for `Statistics` (0 before the encoder exists).
+    private let targetKbps = Atomic<Int>(0)
 
     init(options: LocalVideoOptions, logger: Logger) {
         self.options = options
@@ -32,6 +36,9 @@ final class VideoPublisher: @unchecked Sendable {
     }
 
     var statistics: PublisherStatistics { gate.statistics }
+
+    /// The encoder's bitrate target now (kbit/s; 0 while no encoder).
+    var currentTargetKbps: Int { targetKbps.load(ordering: .relaxed) }
 
     /// Where to send. A new transport or SSRC, or sending switched on, starts with a key frame.
     func setTarget(_ new: PublishTarget) {
@@ -69,6 +76,21 @@ final class VideoPublisher: @unchecked Sendable {
 
     // MARK: encoder queue
 
+    /// libvpx's target follows the send estimate within the application's bitrate (libwebrtc's `SetRates`).
+    private func followSendEstimate(_ transport: MediaTransport, encoder: VP8Encoder) throws(CodecError) {
+        let allocation = SendBitrateAllocation(
+            estimateBitsPerSecond: transport.sendEstimate.load(ordering: .relaxed), requestedVideoKbps: options.bitrateKbps,
+            requestedAudioKbps: LocalAudioOptions().bitrateKbps)
+        if SendBitrateAllocation.worthApplying(allocation.videoKbps, over: appliedKbps, ceiling: options.bitrateKbps) {
+            try encoder.setBitrate(kbps: allocation.videoKbps)
+            if abs(allocation.videoKbps - appliedKbps) * 5 >= appliedKbps {
+                logger.debug("video target follows the send estimate", metadata: ["kbps": "\(allocation.videoKbps)", "was": "\(appliedKbps)"])
+            }
+            appliedKbps = allocation.videoKbps
+        }
+        targetKbps.store(appliedKbps, ordering: .relaxed)
+    }
+
     private func encodeAndSend(_ frame: I420Frame) {
         let current = gate.target.withLock { $0 }
         guard current.isLive, let transport = current.transport else { return }
@@ -84,12 +106,14 @@ final class VideoPublisher: @unchecked Sendable {
                 let configuration = VP8EncoderConfiguration(
                     width: frame.width, height: frame.height, framesPerSecond: options.fps, bitrateKbps: options.bitrateKbps)
                 encoder = try VP8Encoder(configuration: configuration)
+                appliedKbps = options.bitrateKbps
                 if let reason = LibvpxZeroFill.unavailableReason {
                     // Works as before, only with libvpx's zero-filled buffers resident (22 MB more at 720p).
                     logger.notice("libvpx's zero fills write their pages", metadata: ["reason": "\(reason)"])
                 }
             }
             guard let encoder else { return }
+            try followSendEstimate(transport, encoder: encoder)
             let forceKeyframe = keyframeWanted.exchange(false, ordering: .acquiringAndReleasing)
             let encoded = try encoder.encode(frame, forceKeyframe: forceKeyframe)
             var packets = 0
@@ -123,6 +147,7 @@ final class VideoPublisher: @unchecked Sendable {
             }
             if forceKeyframe && keyframes == 0 { keyframeWanted.store(true, ordering: .releasing) }
         } catch {
+            targetKbps.store(0, ordering: .relaxed)
             logger.warning("video encoding failed; frame dropped", metadata: ["error": "\(error)"])
             encoder = nil
             keyframeWanted.store(true, ordering: .releasing)

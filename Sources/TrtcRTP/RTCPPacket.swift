@@ -5,6 +5,7 @@ public enum RTCPPacket: Sendable, Equatable {
     case receiverReport(RTCPReceiverReport)
     case pictureLossIndication(RTCPPictureLossIndication)
     case genericNACK(RTCPGenericNACK)
+    case transportFeedback(RTCPTransportFeedback)
     /// Packet type, the 5-bit count/FMT field, and the body after the 4-byte header (padding removed).
     case other(packetType: UInt8, count: UInt8, body: [UInt8])
 
@@ -42,6 +43,8 @@ public enum RTCPPacket: Sendable, Equatable {
                     senderSSRC: try body.readUInt32(), mediaSSRC: try body.readUInt32())))
             case RTCPGenericNACK.packetType where count == RTCPGenericNACK.feedbackMessageType:
                 packets.append(.genericNACK(try RTCPGenericNACK(body: &body)))
+            case RTCPTransportFeedback.packetType where count == RTCPTransportFeedback.feedbackMessageType:
+                packets.append(.transportFeedback(try RTCPTransportFeedback(body: &body)))
             default:
                 packets.append(.other(packetType: packetType, count: count, body: Array(bytes[offset + 4..<bodyEnd])))
             }
@@ -61,6 +64,7 @@ public enum RTCPPacket: Sendable, Equatable {
         case .receiverReport(let report): report.serialized()
         case .pictureLossIndication(let pli): pli.serialized()
         case .genericNACK(let nack): nack.serialized()
+        case .transportFeedback(let feedback): feedback.serialized()
         case .other(let packetType, let count, let body):
             // Pad an odd-sized body to whole words, with the RTCP padding bit.
             Self.otherSerialized(packetType: packetType, count: count, body: body)

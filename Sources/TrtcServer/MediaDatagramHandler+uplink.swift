@@ -25,6 +25,9 @@ extension MediaDatagramHandler {
             router.withTable { $0.noteUplink(route.session) }
         }
         let now = Self.uplinkNow
+        if let transportSequence = TransportWideSequenceNumber.read(from: plain.readableBytesView) {
+            uplink.transportFeedback.record(transportSequence, arrival: now)
+        }
         if ssrc == route.admission.videoSsrc {
             let before = uplink.repair.counters
             let actions = uplink.repair.videoPacket(ssrc: ssrc, sequence: sequence, timestamp: timestamp, now: now)
@@ -53,6 +56,7 @@ extension MediaDatagramHandler {
             let actions = route.uplink.repair.tick(now: now)
             count(route.uplink.repair.counters, since: before)
             perform(actions, for: route, context: context)
+            sendTransportFeedback(for: route, now: now, context: context)
         }
         if needsFlush {
             needsFlush = false
@@ -86,6 +90,19 @@ extension MediaDatagramHandler {
                 if sendProtected(ByteBuffer(bytes: report.serialized()), isRTCP: true, to: address, connection: route.connection, context: context) {
                     metrics.uplinkReports.increment()
                 }
+            }
+        }
+    }
+
+    /// Transport-wide feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01) about the publisher's uplink,
+    /// every `TransportFeedbackGenerator.interval` while its packets carry the extension: its estimator's input.
+    private func sendTransportFeedback(for route: MediaRoute, now: Duration, context: ChannelHandlerContext) {
+        let mediaSSRC = route.admission.publishesVideo ? route.admission.videoSsrc : route.admission.audioSsrc
+        let packets = route.uplink.transportFeedback.tick(now: now, senderSSRC: UplinkRepair.serverSSRC, mediaSSRC: mediaSSRC)
+        guard !packets.isEmpty, let address = route.address else { return }
+        for packet in packets {
+            if sendProtected(ByteBuffer(bytes: packet.serialized()), isRTCP: true, to: address, connection: route.connection, context: context) {
+                metrics.uplinkTransportFeedback.increment()
             }
         }
     }

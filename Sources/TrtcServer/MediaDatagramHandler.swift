@@ -280,7 +280,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 feedback.append(packet)
             case .genericNACK, .pictureLossIndication:
                 metrics.refuse(.foreignSSRC)
-            case .other:
+            case .other, .transportFeedback:
+                // Transport feedback about a member's downlink is not the server's to act on (yet).
                 metrics.refuse(.notRelayed)
             }
         }

@@ -158,6 +158,8 @@ struct UplinkRepair {
 /// One publisher's `UplinkRepair`, by reference so the routing table's copies of a route share it. Media loop only.
 final class UplinkFeedback {
     var repair = UplinkRepair()
+    /// Arrival times of the publisher's transport-wide sequence numbers, for its bandwidth estimator.
+    var transportFeedback = TransportFeedbackGenerator()
     /// In the routing table's set of sessions the periodic tick visits.
     var isRegistered = false
 }

@@ -24,6 +24,7 @@ struct SDPTests {
         #expect(offer.videoSsrc == 1_537_016_395, "the first of the FID group, not its retransmission SSRC")
         #expect(offer.sections[2].ssrc == nil && offer.sections[3].ssrc == nil)
         #expect(offer.sections.allSatisfy { $0.reducedSizeRTCP })
+        #expect(offer.sections.allSatisfy { $0.transportWideCC }, "Chromium offers transport-wide sequence numbers as ID 3")
     }
 
     @Test("the answer: ICE-lite, passive DTLS, one candidate, VP8 96 / Opus 111 only, directions mirrored, a stream's SSRC")
@@ -44,7 +45,14 @@ struct SDPTests {
         #expect(parsed.media[0].has("recvonly") && parsed.media[1].has("recvonly"))
         #expect(parsed.media[2].has("sendonly") && parsed.media[2].values("ssrc").contains("777 msid:- video-777"))
         #expect(parsed.media[3].has("inactive") && parsed.media[3].values("ssrc").isEmpty)
-        #expect(parsed.media[1].values("rtcp-fb") == ["96 nack", "96 nack pli"])
+        #expect(parsed.media[1].values("rtcp-fb") == ["96 nack", "96 nack pli", "96 transport-cc"])
+        #expect(parsed.media.allSatisfy { $0.values("extmap") == ["3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"] },
+                "transport-wide sequence numbers accepted with the offer's ID, no other extension")
+        // An offer without it (or with another ID) gets no extension and no transport-cc.
+        let without = try BrowserOffer(sdp: Self.chromiumOffer().replacingOccurrences(of: "a=extmap:3 http", with: "a=extmap:9 http"))
+        #expect(without.sections.allSatisfy { !$0.transportWideCC })
+        let plain = try SessionDescription.parse(try answer.sdp(answering: without, streams: [:]))
+        #expect(plain.media.allSatisfy { $0.values("extmap").isEmpty && !$0.values("rtcp-fb").contains("96 transport-cc") })
         #expect(!text.contains("alice"), "userIds stay out of SDP")
         // What the browser gets back parses as an offer would (the same grammar), and keeps its mids.
         #expect(parsed.media.map { $0.value("mid") } == ["0", "1", "2", "3"])
@@ -82,7 +90,7 @@ struct SDPTests {
         let parsed = try SessionDescription.parse(answer)
         #expect(parsed.media.map(\.formats) == [["109"], ["120"], ["120"], ["109"]])
         #expect(parsed.media[1].values("rtpmap") == ["120 VP8/90000"])
-        #expect(parsed.media[1].values("rtcp-fb") == ["120 nack", "120 nack pli"])
+        #expect(parsed.media[1].values("rtcp-fb") == ["120 nack", "120 nack pli", "120 transport-cc"])
         #expect(parsed.media[0].values("fmtp") == ["109 minptime=10;useinbandfec=1"])
     }
 

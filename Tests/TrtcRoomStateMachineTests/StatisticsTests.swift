@@ -82,7 +82,7 @@ struct StatisticsTests {
             reception.reportedLoss[.init(reporter: UInt32(100 + index), ssrc: 1)] = (fraction, taken)
         }
         return MediaCounters.Transport(generation: ObjectIdentifier(generation), bound: bound, roundTrip: roundTrip,
-                                       bytesSent: bytesSent, bytesReceived: bytesReceived, reception: reception)
+                                       bytesSent: bytesSent, bytesReceived: bytesReceived, sendEstimate: 0, reception: reception)
     }
 
     static func counters(at seconds: Int, transport: MediaCounters.Transport?, framesSent: Int = 0, videoBytes: Int = 0,

@@ -84,6 +84,10 @@ public struct BrowserAnswer: Sendable, Equatable {
             case .audio: lines.append("a=fmtp:\(pt) minptime=10;useinbandfec=1")
             case .video: lines += ["a=rtcp-fb:\(pt) nack", "a=rtcp-fb:\(pt) nack pli"]
             }
+            if section.transportWideCC {
+                lines += ["a=rtcp-fb:\(pt) transport-cc",
+                          "a=extmap:\(BrowserOffer.transportWideCCExtensionID) \(BrowserOffer.transportWideCCURI)"]
+            }
             if let stream {
                 lines += [
                     "a=msid:- \(kind.rawValue)-\(stream.ssrc)", "a=ssrc:\(stream.ssrc) cname:trtc-\(stream.ssrc)",

@@ -24,7 +24,15 @@ public struct BrowserOffer: Sendable, Equatable {
         public var reducedSizeRTCP: Bool
         /// The browser's number for the section's codec (VP8 or Opus); 0 in a section that is not carried.
         public var payloadType: Int = 0
+        /// The browser offered transport-wide sequence numbers (`a=extmap:3 <transportWideCCURI>`): the answer accepts
+        /// them and transport-cc feedback, and trtc-server sends that feedback about what the browser sends.
+        public var transportWideCC = false
     }
+
+    /// draft-holmer-rmcat-transport-wide-cc-extensions-01's URI and the one ID trtc-server reads it with (TrtcRTP's
+    /// `TransportWideSequenceNumber`; docs/protocol.md §2).
+    public static let transportWideCCURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+    public static let transportWideCCExtensionID = 3
 
     public enum MediaKind: String, Sendable, Equatable {
         case audio, video
@@ -104,8 +112,14 @@ public struct BrowserOffer: Sendable, Equatable {
                     throw SDPError("more than one sending \(kind.rawValue) section: a member publishes one stream of each kind")
                 }
             }
-            sections.append(Section(mid: mid, kind: kind, direction: direction, ssrc: ssrc, mediaLine: mediaLine,
-                                    reducedSizeRTCP: media.has("rtcp-rsize"), payloadType: payloadType))
+            var section = Section(mid: mid, kind: kind, direction: direction, ssrc: ssrc, mediaLine: mediaLine,
+                                  reducedSizeRTCP: media.has("rtcp-rsize"), payloadType: payloadType)
+            // Transport-wide sequence numbers only with the ID trtc-server reads (3, what Chrome offers).
+            section.transportWideCC = media.values("extmap").contains { value in
+                let fields = value.split(separator: " ")
+                return fields.count >= 2 && fields[0] == "\(Self.transportWideCCExtensionID)" && fields[1] == Self.transportWideCCURI
+            }
+            sections.append(section)
         }
         guard let credentials else { throw SDPError("no audio or video section") }
         guard Self.isICEString(credentials.ufrag, 4...256), Self.isICEString(credentials.password, 22...256) else {
