@@ -67,7 +67,7 @@ public enum RTCPPacket: Sendable, Equatable {
         case .transportFeedback(let feedback): feedback.serialized()
         case .other(let packetType, let count, let body):
             // Pad an odd-sized body to whole words, with the RTCP padding bit.
-            Self.otherSerialized(packetType: packetType, count: count, body: body)
+            Self.padded(packetType: packetType, count: count, body: body)
         }
     }
 
@@ -82,7 +82,9 @@ public enum RTCPPacket: Sendable, Equatable {
         return bytes
     }
 
-    private static func otherSerialized(packetType: UInt8, count: UInt8, body: [UInt8]) -> [UInt8] {
+    /// One RTCP packet around `body`, padded to whole 32-bit words (RFC 3550 §6.4.1: the P bit, the last byte says
+    /// how many), as libwebrtc writes it.
+    static func padded(packetType: UInt8, count: UInt8, body: [UInt8]) -> [UInt8] {
         let padding = (4 - body.count % 4) % 4
         var bytes = header(count: Int(count), packetType: packetType, bodyLength: body.count + padding)
         if padding > 0 { bytes[0] |= 0x20 }

@@ -143,15 +143,6 @@ public struct RTCPTransportFeedback: Sendable, Equatable {
                 body.appendBigEndian(UInt16(bitPattern: delta))
             }
         }
-        // RTCP padding (RFC 3550 §6.4.1) to whole words, as libwebrtc writes it.
-        let padding = (4 - body.count % 4) % 4
-        var bytes = RTCPPacket.header(count: Int(Self.feedbackMessageType), packetType: Self.packetType, bodyLength: body.count + padding)
-        if padding > 0 { bytes[0] |= 0x20 }
-        bytes.append(contentsOf: body)
-        if padding > 0 {
-            bytes.append(contentsOf: repeatElement(0, count: padding - 1))
-            bytes.append(UInt8(padding))
-        }
-        return bytes
+        return RTCPPacket.padded(packetType: Self.packetType, count: Self.feedbackMessageType, body: body)
     }
 }
