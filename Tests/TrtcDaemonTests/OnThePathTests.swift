@@ -40,11 +40,25 @@ struct OnThePathTests {
             #expect(plainChunks.count > 20)
             let leaked = udp.filter { $0.payload.count >= 44 && plainChunks.contains(Array($0.payload[12..<44])) }
             #expect(leaked.isEmpty, "\(leaked.count) datagrams carry a payload as the server decrypted it")
-            // The VP8 key frame start code sits at payload offset 7 in clear (4-byte descriptor, 3-byte frame tag).
+            // The VP8 key frame start code follows the payload descriptor and the 3-byte frame tag; where, depends on the
+            // descriptor's fields (PictureID, TL0PICIDX, TID) and the header's extensions (transport-wide numbers), so
+            // the offset within the payload is taken from the recorded key frames, and looked for on the wire after
+            // each datagram's own header (SRTP keeps the header, extensions included, in clear).
             let keyframeCode: [UInt8] = [0x9D, 0x01, 0x2A]
-            #expect(video.contains { $0.serialized().count > 22 && Array($0.serialized()[19..<22]) == keyframeCode }, "the check can see key frames")
-            #expect(!udp.contains { $0.payload.count > 22 && $0.payload[1] & 0x7F == RTPPayloadType.vp8 && Array($0.payload[19..<22]) == keyframeCode },
-                    "a VP8 key frame readable on the wire")
+            let keyframeOffsets = Set(video.compactMap { packet -> Int? in
+                let bytes = packet.serialized()
+                guard let header = Self.rtpHeaderLength(bytes) else { return nil }
+                return (header..<min(bytes.count - 3, header + 32)).first { Array(bytes[$0..<($0 + 3)]) == keyframeCode }.map { $0 - header }
+            })
+            #expect(!keyframeOffsets.isEmpty, "the check can see key frames")
+            #expect(!udp.contains { datagram in
+                guard datagram.payload.count > 12, datagram.payload[1] & 0x7F == RTPPayloadType.vp8,
+                      let header = Self.rtpHeaderLength(datagram.payload) else { return false }
+                return keyframeOffsets.contains { offset in
+                    header + offset + 3 <= datagram.payload.count
+                        && Array(datagram.payload[(header + offset)..<(header + offset + 3)]) == keyframeCode
+                }
+            }, "a VP8 key frame readable on the wire")
 
             // Signaling: each direction of each TCP connection is TLS records from its first byte to its last (a
             // client's WebSocket masking would hide the UserSig from a substring search, not from an observer), and
@@ -60,6 +74,17 @@ struct OnThePathTests {
                 #expect(stream.firstRange(of: Array(secret.utf8)) == nil, "\(secret.prefix(30)) in clear on the signaling connection")
             }
         }
+    }
+
+    /// The length of an RTP header with its CSRCs and extension block (RFC 3550 §5.3.1), nil when it does not fit.
+    static func rtpHeaderLength(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 12 else { return nil }
+        var length = 12 + 4 * Int(bytes[0] & 0x0F)
+        if bytes[0] & 0x10 != 0 {
+            guard bytes.count >= length + 4 else { return nil }
+            length += 4 + 4 * (Int(bytes[length + 2]) << 8 | Int(bytes[length + 3]))
+        }
+        return length <= bytes.count ? length : nil
     }
 
     /// Whether `bytes` is a sequence of whole TLS records (content type 20–23, version 3.x, length ≤ 2^14 + 2048).
