@@ -251,10 +251,11 @@ struct ReceiveRobustnessTests {
                     """)
                 #expect(lost >= 10)
                 #expect(jittery.audioTotalSamples > 8 * 48_000, "bob played alice")
-                // Lost packets come back from the next one's FEC (not when that one is lost or late too; 12 of 29 in
-                // one run at load 20), and that is decoded audio, not concealment: concealed stays under the 5 % lost
+                // Lost packets come back from the next one's FEC (not when that one is lost or late too, or when the
+                // buffer had to play before it arrived: 12 of 29 in one run at load 20, 7 of 32 in a CI run; so at
+                // least an eighth, which a receiver that never decodes FEC cannot reach), and that is decoded audio, not concealment: concealed stays under the 5 % lost
                 // plus what a starved machine adds (4.3 and 5.2 % in two runs; 6.7 and 8.1 % had FEC counted as concealed).
-                #expect(jittery.audioFecSamples >= UInt64(lost) * 960 / 4, "\(jittery.audioFecSamples) samples from FEC for \(lost) lost")
+                #expect(jittery.audioFecSamples >= UInt64(lost) * 960 / 8, "\(jittery.audioFecSamples) samples from FEC for \(lost) lost")
                 #expect(ratio < 0.065, "concealed \(ratio)")
                 #expect(jittery.audioJitterBufferDelay > 40, "the delay grew with the jitter: \(jittery.audioJitterBufferDelay) ms")
                 #expect(calmTotal > 7 * 48_000)
