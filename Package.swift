@@ -293,28 +293,35 @@ let package = Package(
 
 // libFuzzer harnesses (scripts/fuzz; docs/security.md, "Fuzzing"), only when TRTC_FUZZ=1: scripts/fuzz builds them in
 // .build/fuzz with ASan and coverage instrumentation and links libFuzzer's driver, without which they do not link.
-// One executable `fuzz-<name>` per directory Fuzz/Targets/<name>/ holding a main.swift whose first line is
-// `// fuzz-dependencies: <Target> <Target>…`: a new harness is that one file.
+// One executable `fuzz-<name>` per harness Fuzz/Targets/<name>/main.swift, listed here with the targets it tests.
+// Listed rather than found by reading Fuzz/Targets: SwiftPM caches a manifest's evaluation by its text, so a
+// harness added to the directory alone stayed unknown to a cached evaluation (a CI run failed so).
+let fuzzHarnesses: [(name: String, dependencies: [Target.Dependency])] = [
+    ("dbus", ["TrtcDBus", "TrtcDBusContract", "CDBus"]),
+    ("json", ["TrtcCore"]),
+    ("opus", ["TrtcRTP"]),
+    ("privatemapkey", ["TrtcCore"]),
+    ("rtcp", ["TrtcRTP"]),
+    ("rtp", ["TrtcRTP"]),
+    ("sdp", ["TrtcCore"]),
+    ("signaling", ["TrtcCore"]),
+    ("stun", ["TrtcTransport"]),
+    ("tc3", ["TrtcCore"]),
+    ("usersig", ["TrtcCore"]),
+    ("vp8", ["TrtcRTP"]),
+]
 if Context.environment["TRTC_FUZZ"] == "1" {
-    let root = URL(fileURLWithPath: Context.packageDirectory)
-    let targets = root.appendingPathComponent("Fuzz/Targets")
-    let names = ((try? FileManager.default.contentsOfDirectory(atPath: targets.path)) ?? []).sorted()
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
     ]
-    for name in names {
-        let main = targets.appendingPathComponent(name).appendingPathComponent("main.swift")
-        guard let text = try? String(contentsOf: main, encoding: .utf8) else { continue }
-        let prefix = "// fuzz-dependencies:"
-        let line = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-        let dependencies = line.hasPrefix(prefix) ? line.dropFirst(prefix.count).split(separator: " ").map(String.init) : []
+    for harness in fuzzHarnesses {
         package.targets.append(.executableTarget(
-            name: "fuzz-\(name)",
-            dependencies: ["FuzzSupport"] + dependencies.map { .target(name: $0) },
-            path: "Fuzz/Targets/\(name)"
+            name: "fuzz-\(harness.name)",
+            dependencies: ["FuzzSupport"] + harness.dependencies,
+            path: "Fuzz/Targets/\(harness.name)"
         ))
-        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+        package.products.append(.executable(name: "fuzz-\(harness.name)", targets: ["fuzz-\(harness.name)"]))
     }
 }
 

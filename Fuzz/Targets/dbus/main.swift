@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcDBus TrtcDBusContract CDBus
 // D-Bus method calls as trtcd receives them: libdbus checks the wire format (dbus_message_demarshal, as the bus
 // connection does), then TrtcDBus reads the arguments into DBusValues (signatures included) and trtcd's contract
 // decodes EnterRoom's and StartLocal*'s a{sv}. No input may trap; the arguments marshal back to the same values.

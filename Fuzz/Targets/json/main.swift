@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcCore
 // JSONCoding.parse, the reader of every signaling message and server API body: no input may trap, and whatever
 // parses prints back to text that parses to the same value.
 import FuzzSupport

@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcRTP
 // trtcd's Opus receive path (RFC 7587): the depacketizer's loss, duplicate and restart accounting over a stream of
 // packets. The input is a sequence of records, each [sequence step][flags][payload length][payload]: the sequence
 // number moves by step − 8 (late and duplicate packets), flags bit 0 is the marker (talkspurt), bit 1 switches to

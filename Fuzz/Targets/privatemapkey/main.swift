@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcCore
 // privateMapKeys as trtc-server checks them at EnterRoom (docs/security.md H3). The input is taken three ways: as the
 // key text; as the userbuf's bytes (the big-endian layout of Tencent's TLSSigAPIv2), which must encode back to the
 // same value when they parse; and as a userbuf signed into a key here, so that the checks behind the signature

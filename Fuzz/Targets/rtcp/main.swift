@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcRTP
 // RTCP compound datagrams (SR, RR, NACK, PLI and the rest) as both ends read them, and the in-place header view
 // the router uses. No input may trap; a compound that parses serializes to one that parses the same.
 import FuzzSupport

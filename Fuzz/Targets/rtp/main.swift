@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcRTP
 // RTP as trtc-server and trtcd take it off the media port: the in-place views the router classifies every datagram
 // with, and the copying parser. No input may trap; the two must agree, and a parsed packet serializes back to
 // bytes that parse to the same packet.

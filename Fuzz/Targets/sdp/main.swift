@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcCore
 // BrowserOffer(sdp:), the reader of a browser's SDP offers (enter.sdp, offer): no input may trap, and an offer that
 // is accepted gets an answer that parses, with one section per offered section and the same mids.
 import FuzzSupport

@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcCore
 // Signaling messages as trtc-server (ClientMessage) and trtcd (ServerMessage) read them off the WebSocket: no input
 // may trap, and a message that decodes encodes to text that decodes to the same message.
 import FuzzSupport

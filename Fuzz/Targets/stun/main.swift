@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcTransport
 // STUN (RFC 8489) as the media port reads it: RFC 7983 demultiplexing, the message parser, attribute readers,
 // FINGERPRINT and MESSAGE-INTEGRITY checks, trtc-server's ICE-lite responder and trtcd's controlling checker.
 // Each input goes in once as received and once re-signed with the right credentials, so that the code behind the

@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcCore
 // TC3-HMAC-SHA256 request checking as trtc-server's server API does it. Input: the Authorization header on the first
 // line, then `name: value` header lines up to an empty line, then the body. The server's clock says 1700000000; the
 // request's time is its X-TC-Timestamp header, read as ServerAPI reads it. Secret ids "AKIDfuzz" and "AKIDother"

@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcCore
 // UserSig documents as trtc-server checks them at EnterRoom. The input is taken two ways: as the UserSig text itself
 // (base64 variant, zlib stream), and as the inflated JSON document, compressed and encoded here so that the fuzzer
 // reaches the document reader without having to produce a valid zlib stream.

@@ -1,4 +1,3 @@
-// fuzz-dependencies: TrtcRTP
 // trtcd's VP8 receive path (RFC 7741): payload descriptors, frame headers, the depacketizer's reordering and
 // reassembly, and the video jitter buffer (assembly, decodability, NACK/PLI, timing) over a stream of packets. The
 // input is a sequence of records, each [sequence step][timestamp step][flags][payload length][payload]: the sequence
