@@ -89,6 +89,8 @@ final class VideoPublisher: @unchecked Sendable {
             appliedKbps = allocation.videoKbps
         }
         targetKbps.store(appliedKbps, ordering: .relaxed)
+        transport.setProbeCeiling(SendBitrateAllocation.estimateCovering(
+            videoKbps: options.bitrateKbps, audioKbps: LocalAudioOptions().bitrateKbps))
     }
 
     private func encodeAndSend(_ frame: I420Frame) {
