@@ -173,7 +173,9 @@ public struct SendSideBandwidthEstimator: Sendable {
             delayBased = min(probed.bitsPerSecond, limits.maximum)
             linkCapacity = nil
             lastIncrease = now
-            if lossFraction < 0.1 { lossBased = max(lossBased, delayBased) }
+            // The loss-based limit too (libwebrtc's `SetSendBitrate` on a probe): cut while a queue overflowed, it would
+            // otherwise hold the target down for seconds after the link has shown it carries more.
+            lossBased = max(lossBased, delayBased)
         } else if underused || usage != .normal {
             // Underuse: the queue is draining, let it. Overuse without a new group: the backoff already happened.
             lastIncrease = now

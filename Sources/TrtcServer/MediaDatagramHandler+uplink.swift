@@ -48,6 +48,7 @@ extension MediaDatagramHandler {
         if let transportSequence = TransportWideSequenceNumber.read(from: plain.readableBytesView) {
             route.uplink.transportFeedback.record(transportSequence, arrival: Self.uplinkNow)
         }
+        metrics.probePackets.increment()
         return true
     }
 
