@@ -265,6 +265,16 @@ import Testing
         #expect(run(lossEvery: 4) < 500_000)
     }
 
+    /// Retransmissions within a quarter of the estimate: at 400 kbit/s, 12.5 kB/s after a 6.25 kB burst allowance.
+    @Test func retransmissionBudget() {
+        var budget = RetransmissionBudget()
+        var allowed = 0
+        for step in 0..<1000 {  // 1 s of 1000-byte requests every millisecond
+            if budget.allow(1000, estimate: 400_000, now: .milliseconds(step)) { allowed += 1 }
+        }
+        #expect((17...20).contains(allowed), "\(allowed) of 1000")
+    }
+
     /// The pacer's budget: a 30-packet burst at 400 kbit/s leaves in 5 ms steps at 2.5× the rate, not at once.
     @Test func pacingSpreadsABurst() {
         var budget = PacingBudget(targetBitsPerSecond: 400_000)
