@@ -144,6 +144,23 @@ struct ServerAPIErrorTests {
         }
     }
 
+    @Test("a body far over the limit: the server answers and closes before the request is written, and that answer is the outcome")
+    func answerBeforeTheWholeRequest() async throws {
+        // More than both sockets' buffers can take, so the server (which stops reading at its limit) answers and
+        // closes while the client is still writing: the write fails, as the last part of a request did when a
+        // loaded client was held up before writing it (ServerAPIGuardTests failed once with "I/O on closed channel").
+        let kernelBuffers = try ["/proc/sys/net/ipv4/tcp_rmem", "/proc/sys/net/ipv4/tcp_wmem"].reduce(0) { sum, path in
+            let maximum = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isWhitespace).last
+            return sum + (maximum.flatMap { Int($0) } ?? 0)
+        }
+        try await withTestServer { server in
+            let outcome = try await server.api.send(
+                payload: [UInt8](repeating: 0x20, count: kernelBuffers + (8 << 20)),
+                headers: ["Content-Type": "application/json", "X-TC-Action": "DismissRoom", "X-TC-Version": "2019-07-22"])
+            #expect(outcome.code == "InvalidParameter" && outcome.message?.contains("exceeds") == true, "\(outcome)")
+        }
+    }
+
     @Test("action, parameter and state errors")
     func parameters() async throws {
         try await withTestServer { server in try await Self.checkParameters(server.api) }
