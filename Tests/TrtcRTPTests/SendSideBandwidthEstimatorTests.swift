@@ -238,6 +238,85 @@ import Testing
         #expect(nearCeiling.cluster(estimate: 700_000, result: nil, now: .seconds(1))?.bitsPerSecond == 1_000_000, "capped at the ceiling")
     }
 
+    /// RFC 8868's fairness case without I/O: two such senders (frames paced at 2.5×, probes, 2.5 Mbit/s asked) share
+    /// one 1.5 Mbit/s bottleneck with a 300 ms drop-tail queue, the second starting 10 s after the first. Over the last
+    /// 20 s of 60 each gets within 0.33–3× of the other, and together ≥ 70 % of the link.
+    @Test func twoSendersShareALink() {
+        struct Sender {
+            var estimator = SendSideBandwidthEstimator(limits: .init(minimum: 50_000, maximum: 2_500_000), start: 300_000)
+            var prober = ProbeController(ceiling: 2_500_000)
+            var pacer = PacingBudget(targetBitsPerSecond: 300_000)
+            var generator = TransportFeedbackGenerator()
+            var feedbackInFlight: [(due: Duration, feedback: RTCPTransportFeedback)] = []
+            var sequence: UInt16 = 0
+            var waiting = 0
+            var nextFrame = Duration.zero
+            var probe: (cluster: ProbeCluster, packets: Int, next: Duration)?
+            var sentBits = 0
+            let start: Duration
+        }
+        let capacity = 1_500_000
+        let oneWay = Duration.milliseconds(50)
+        var senders = [Sender(start: .zero), Sender(start: .seconds(10))]
+        var linkFree = Duration.zero
+        var inFlight: [(arrival: Duration, sender: Int, sequence: UInt16)] = []
+        var sentAt40 = [0, 0]
+        var now = Duration.zero
+        func transmit(_ index: Int, cluster: Int?, paced: Bool) {
+            senders[index].estimator.packetSent(senders[index].sequence, size: 1200, at: now, probeCluster: cluster)
+            if paced { senders[index].pacer.spend(1200, now: now) }
+            senders[index].sentBits += 1200 * 8
+            let start = max(now, linkFree)
+            if start - now <= .milliseconds(300) {
+                linkFree = start + .microseconds(Int64(1200 * 8 * 1_000_000 / capacity))
+                inFlight.append((linkFree + oneWay, index, senders[index].sequence))
+            }
+            senders[index].sequence &+= 1
+        }
+        while now < .seconds(60) {
+            now += .milliseconds(1)
+            if now == .seconds(40) { sentAt40 = senders.map(\.sentBits) }
+            for index in senders.indices where now >= senders[index].start {
+                if now >= senders[index].nextFrame {
+                    senders[index].nextFrame = now + .microseconds(33_333)
+                    senders[index].waiting += max(1, Int((Double(senders[index].estimator.target) * 0.9 / 30 / 9600).rounded()))
+                }
+                senders[index].pacer.setTarget(bitsPerSecond: senders[index].estimator.target)
+                while senders[index].waiting > 0, senders[index].pacer.canSend(now: now) {
+                    senders[index].waiting -= 1
+                    transmit(index, cluster: senders[index].probe?.cluster.id, paced: true)
+                }
+                if var current = senders[index].probe, now >= current.next {
+                    transmit(index, cluster: current.cluster.id, paced: false)
+                    current.packets -= 1
+                    current.next = now + .microseconds(Int64(9600 * 1_000_000 / current.cluster.bitsPerSecond))
+                    senders[index].probe = current.packets > 0 ? current : nil
+                }
+                for feedback in senders[index].generator.tick(now: now, senderSSRC: 0, mediaSSRC: 1) {
+                    senders[index].feedbackInFlight.append((now + oneWay, feedback))
+                }
+                while let first = senders[index].feedbackInFlight.first, first.due <= now {
+                    senders[index].estimator.feedbackReceived(first.feedback, now: now)
+                    senders[index].feedbackInFlight.removeFirst()
+                }
+                if senders[index].probe == nil,
+                   let cluster = senders[index].prober.cluster(estimate: senders[index].estimator.target, result: senders[index].estimator.probeResult, now: now) {
+                    senders[index].probe = (cluster, max(ProbeCluster.minimumPackets, (cluster.minimumBytes + 1199) / 1200), now)
+                }
+            }
+            while let first = inFlight.first, first.arrival <= now {
+                senders[first.sender].generator.record(first.sequence, arrival: first.arrival)
+                inFlight.removeFirst()
+            }
+        }
+        let rates = senders.indices.map { (senders[$0].sentBits - sentAt40[$0]) / 20 }
+        #expect(rates.allSatisfy { $0 > 0 })
+        print("two senders on 1.5 Mbit/s, 40–60 s: sent \(rates.map { $0 / 1000 }) kbit/s")
+        let ratio = Double(rates[0]) / Double(max(rates[1], 1))
+        #expect((0.33...3).contains(ratio), "sent \(rates.map { $0 / 1000 }) kbit/s")
+        #expect(Double(rates.reduce(0, +)) >= 0.7 * Double(capacity), "sent \(rates.map { $0 / 1000 }) kbit/s")
+    }
+
     /// Losses without a queue (a lossy radio link): above 10 % the loss-based limit cuts the target; at 1 % and 5 %
     /// it does not.
     @Test func lossBasedControl() {
