@@ -100,6 +100,15 @@ struct NetworkBenchReport {
             return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late"
         }
         if !notes.isEmpty { lines += [""] + notes.map { "- " + $0 } }
+        let causes = order.compactMap { scenario -> String? in
+            var all = FreezeCauses()
+            for result in runs[scenario.name] ?? [] { all.add(result.freezeCauses) }
+            return all.counts.isEmpty ? nil : "\(scenario.name) (all runs): \(all.summary)"
+        }
+        if !causes.isEmpty {
+            lines += ["", "Freezes by what the frame after them waited for (the viewer trtcd's log, `VideoFrameTiming.Cause`; "
+                        + "the layer is the frame's):", ""] + causes.map { "- " + $0 }
+        }
         for result in runs["layers"] ?? [] {
             if let limited = result.limitedViewer {
                 lines.append("- layers, limited viewer: \(limited.framesPerSecond.decimal(digits: 1)) fps (mean of its Statistics), "

@@ -81,19 +81,20 @@ public struct NACKRequester: Sendable {
         return highest + Int64(Int16(bitPattern: sequenceNumber &- UInt16(truncatingIfNeeded: highest)))
     }
 
-    /// Notes a packet that arrived at `now`. `wasRequested` is true when it had been asked for (a retransmission).
+    /// Notes a packet that arrived at `now`. `wasRequested` is true when it had been asked for (a retransmission);
+    /// `requests` says how often (more than once: a request or its answer was lost, a round trip each).
     public mutating func packetArrived(sequenceNumber: UInt16, rtpTimestamp: UInt32, now: Duration,
-                                       roundTrip: Duration?) -> (update: Update, wasRequested: Bool) {
+                                       roundTrip: Duration?) -> (update: Update, wasRequested: Bool, requests: Int) {
         guard let highest, let number = extended(sequenceNumber) else {
             self.highest = Int64(sequenceNumber)
             highestTimestamp = rtpTimestamp
-            return (Update(), false)
+            return (Update(), false, 0)
         }
         if number <= highest {
             // Late, reordered, duplicate or retransmitted: it only fills its gap.
-            guard let entry = missing.removeValue(forKey: number) else { return (Update(), false) }
+            guard let entry = missing.removeValue(forKey: number) else { return (Update(), false, 0) }
             if entry.requests > 0 { counters.repaired += 1 }
-            return (Update(), entry.requests > 0)
+            return (Update(), entry.requests > 0, entry.requests)
         }
         var update = Update()
         let gap = number - highest - 1
@@ -114,7 +115,7 @@ public struct NACKRequester: Sendable {
         let polled = poll(now: now, roundTrip: roundTrip)
         update.due = polled.due
         update.givenUp += polled.givenUp
-        return (update, false)
+        return (update, false, 0)
     }
 
     /// Retries that are due and numbers to give up at `now` (call it when `nextDeadline` passes).
