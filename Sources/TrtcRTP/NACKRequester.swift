@@ -6,9 +6,9 @@
 /// round trip while still missing, at most `maximumRequests` times. The early second request is the cheap insurance
 /// against the first request or its answer being lost: without it that costs a whole round trip more, and at 5 % loss
 /// on each hop one repair in ten needs it; with it the duplicate answer costs a packet per repair. A number missing
-/// for longer than `maximumAge`, or asked for that often, is given up: the caller learns which (`Update.givenUp`) and decides whether a key frame is needed. A gap that spans more
-/// than `maximumAge` of media (an outage) or that would make more than `maximumMissing` numbers outstanding is not
-/// asked for at all: `Update.keyframeNeeded` says so, as repairing it would show pictures older than a new key frame.
+/// for longer than `maximumAge`, or asked for that often, is given up: the caller learns which (`Update.givenUp`)
+/// and decides whether a key frame is needed. A gap that spans more than `maximumAge` of media (an outage) or that
+/// would make more than `maximumMissing` numbers outstanding is not asked for at all: `Update.keyframeNeeded` says so, as repairing it would show pictures older than a new key frame.
 ///
 /// Sequence numbers are extended across wrap-around. Time is whatever monotonic clock the caller reads, as `now`.
 public struct NACKRequester: Sendable {
