@@ -96,8 +96,9 @@ struct NetworkBenchReport {
             let results = runs[scenario.name] ?? []
             let unreadable = results.map(\.unreadable).reduce(0, +)
             let late = results.map(\.cameraLate).reduce(0, +)
-            guard unreadable > 0 || late > 0 else { return nil }
-            return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late"
+            let delays = results.map { run in "\(run.viewerRoundTripMs.map(String.init) ?? "?")/\(run.viewerVideoDelayMs.map(String.init) ?? "?")" }
+            return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late; "
+                + "the viewer's rtt / video delay at the end of each run: \(delays.joined(separator: ", ")) ms"
         }
         if !notes.isEmpty { lines += [""] + notes.map { "- " + $0 } }
         let causes = order.compactMap { scenario -> String? in

@@ -69,6 +69,9 @@ final class NetworkBenchmark {
         var sendTrace: [SendSample] = []
         /// What the viewer's trtcd says each freeze in the window waited for (its debug log).
         var freezeCauses = FreezeCauses()
+        /// The viewer's round trip to the server and its video jitter buffer's delay, from its last `Statistics`.
+        var viewerRoundTripMs: Int?
+        var viewerVideoDelayMs: Int?
 
         var minutes: Double { window / .seconds(60) }
     }
@@ -221,7 +224,9 @@ final class NetworkBenchmark {
             let end = try await snapshot(server: server, relay: relay, recording: recording)
             let viewerLog = viewer.daemon.process.errorOutput
             let freezeCauses = FreezeCauses(log: String(decoding: viewerLog.utf8.dropFirst(viewerLogStart), as: UTF8.self)[...])
-            let audioEnd = Self.audioSamples(try? await viewer.statistics())  // nil from a trtcd without these counters
+            let viewerStatistics = try? await viewer.statistics()
+            let audioEnd = Self.audioSamples(viewerStatistics)  // nil from a trtcd without these counters
+            let viewerReport = viewerStatistics.flatMap { try? RoomStatistics($0) }
             let audio: Double? = if let audioStart, let audioEnd, audioEnd.total > audioStart.total {
                 Double(audioEnd.concealed - audioStart.concealed) / Double(audioEnd.total - audioStart.total)
             } else { nil }
@@ -254,7 +259,8 @@ final class NetworkBenchmark {
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
                 firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer,
-                sendTrace: sendTrace, freezeCauses: freezeCauses)
+                sendTrace: sendTrace, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
+                viewerVideoDelayMs: viewerReport?.remote.first { $0.userId == "bench" }.map { Int($0.videoJitterBufferDelay) })
             await tearDown()
             return result
         } catch {
