@@ -104,7 +104,8 @@ struct NetworkBenchReport {
         let causes = order.compactMap { scenario -> String? in
             var all = FreezeCauses()
             for result in runs[scenario.name] ?? [] { all.add(result.freezeCauses) }
-            return all.counts.isEmpty ? nil : "\(scenario.name) (all runs): \(all.summary)"
+            guard !all.counts.isEmpty else { return nil }
+            return "\(scenario.name) (all runs): \(all.summary)" + all.lines.prefix(10).map { "\n  - " + $0 }.joined()
         }
         if !causes.isEmpty {
             lines += ["", "Freezes by what the frame after them waited for (the viewer trtcd's log, `VideoFrameTiming.Cause`; "

@@ -183,6 +183,13 @@ public struct NACKRequester: Sendable {
         max(configuration.minimumRetryInterval, roundTrip ?? configuration.defaultRoundTrip)
     }
 
+    /// The round of repair a packet that came after `requests` requests was answered in: the first two requests
+    /// (half a round trip apart) are the first round, each later one a round more (0: never asked for).
+    public func repairRound(afterRequests requests: Int) -> Int {
+        guard requests > 0 else { return 0 }
+        return configuration.secondRequestAfter < 1 ? max(1, requests - 1) : requests
+    }
+
     /// The wait before asking again for a number asked for `requests` times: `secondRequestAfter` of the retry
     /// interval after the first request, the whole interval after later ones.
     func retryInterval(_ roundTrip: Duration?, after requests: Int) -> Duration {

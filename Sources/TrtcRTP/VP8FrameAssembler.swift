@@ -20,8 +20,8 @@ public struct VP8FrameAssembler: Sendable {
         /// When its first and its last packet arrived.
         public var firstArrival: Duration
         public var completed: Duration
-        /// Requests its most asked-for packet needed before it came (0: nothing of it was lost; 2 or more: a NACK
-        /// or a retransmission was lost too, a round trip each).
+        /// The round of repair its slowest retransmitted packet came in (0: nothing of it was lost; 2 or more: a
+        /// NACK or a retransmission was lost too; `NACKRequester.repairRound`).
         public var repairRounds: Int
         /// A packet of it came back after a NACK.
         public var repaired: Bool { repairRounds > 0 }
@@ -33,8 +33,8 @@ public struct VP8FrameAssembler: Sendable {
         var descriptor: VP8PayloadDescriptor
         var data: ArraySlice<UInt8>
         var arrival: Duration
-        /// NACKs sent for it before it came (0: not a retransmission).
-        var requests: Int
+        /// The round of repair it came in (0: not a retransmission).
+        var repairRound: Int
     }
 
     public let capacity: Int
@@ -112,7 +112,7 @@ public struct VP8FrameAssembler: Sendable {
             data.append(contentsOf: part.data)
             firstArrival = min(firstArrival, part.arrival)
             completed = max(completed, part.arrival)
-            repairRounds = max(repairRounds, part.requests)
+            repairRounds = max(repairRounds, part.repairRound)
         }
         recentFrames.append(start...end)
         if recentFrames.count > Self.completedRemembered { recentFrames.removeFirst() }

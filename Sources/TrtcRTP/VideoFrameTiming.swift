@@ -3,8 +3,8 @@
 public struct VideoFrameTiming: Sendable, Equatable {
     /// Handed out this long after its render time (negative or zero: on time).
     public var lateness: Duration
-    /// NACKs its most asked-for packet needed (0: nothing of it was lost; 2 or more: a request or a retransmission
-    /// was lost as well, a round trip each).
+    /// The round of repair its slowest retransmitted packet came in (0: nothing of it was lost; 1: the first round,
+    /// two requests half a round trip apart; 2 or more: those were lost or unanswered, a round trip each).
     public var repairRounds: Int
     /// From its first packet to its last.
     public var assembly: Duration

@@ -201,7 +201,8 @@ public struct VideoJitterBuffer: Sendable {
             knownPictures[pictureID] = (descriptor.isNonReference, descriptor.temporalLayerIndex)
         }
         let stored = VP8FrameAssembler.Packet(rtpTimestamp: packet.timestamp, marker: packet.marker, descriptor: descriptor,
-                                              data: packet.payload[dataOffset...], arrival: arrival, requests: requests)
+                                              data: packet.payload[dataOffset...], arrival: arrival,
+                                              repairRound: nack.repairRound(afterRequests: requests))
         let (frame, accepted, overflowed) = assembler.insert(stored, sequence: sequence)
         if !accepted { counterValues.packetsDuplicate += 1 }
         if overflowed { waitForKeyframe(from: .min) }

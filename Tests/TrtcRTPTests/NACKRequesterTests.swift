@@ -22,7 +22,9 @@ import TrtcRTP
         #expect(requester.poll(now: Self.ms(25), roundTrip: Self.rtt).due.isEmpty)
         #expect(requester.poll(now: Self.ms(26), roundTrip: Self.rtt).due == [11, 12, 13])
         let answer = requester.packetArrived(sequenceNumber: 12, rtpTimestamp: 90, now: Self.ms(45), roundTrip: Self.rtt)
-        #expect(answer.wasRequested && answer.requests == 2)
+        #expect(answer.wasRequested && answer.requests == 2 && requester.repairRound(afterRequests: answer.requests) == 1,
+                "two requests half a round trip apart are one round")
+        #expect(requester.repairRound(afterRequests: 0) == 0 && requester.repairRound(afterRequests: 4) == 3)
         #expect(requester.poll(now: Self.ms(75), roundTrip: Self.rtt).due.isEmpty, "then not before a round trip")
         #expect(requester.poll(now: Self.ms(76), roundTrip: Self.rtt).due == [11, 13])
         #expect(requester.poll(now: Self.ms(126), roundTrip: Self.rtt).due == [11, 13])
