@@ -328,7 +328,7 @@ struct ClusterBenchmark: Sendable {
             + "admitted at \(first?.2 ?? "?") (entered through \(cluster.nodeId(port: Int(entryNode.split(separator: ":").last ?? "") ?? 0) ?? "?"))); "
             + "back \(back.seconds.decimal(digits: 2)) s (lease + \((back - lease).seconds.decimal(digits: 2)) s); "
             + "entries held at the survivors so far: \(Int(held))")
-        if let (index, _, _) = first {
+        if let index = first?.0 {
             let trace = probes[index - 1].current.trace.map { "\(($0.at - killed).seconds.decimal(digits: 2)) \($0.event)" }
             log("failover \(round + 1): probe \(index): " + trace.joined(separator: "; "))
         }
