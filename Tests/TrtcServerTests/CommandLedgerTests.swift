@@ -9,13 +9,17 @@ struct CommandLedgerTests {
     @Test("a command runs once whichever path gets it first; the other stores its outcome or leaves it to the first")
     func runsOnce() {
         var ledger = CommandLedger()
-        #expect(ledger.start(7, nowMs: 100) == .run)
+        let first = ledger.start(7, nowMs: 100)
+        #expect(first == .run)
         // The scan claims it while the notified path runs it: that path stores the result.
-        #expect(ledger.start(7, nowMs: 101) == .running)
+        let meanwhile = ledger.start(7, nowMs: 101)
+        #expect(meanwhile == .running)
         ledger.finish(7, outcome: "done", nowMs: 105)
         // A scan after the notified path could not store the result: stores it, without running it again.
-        #expect(ledger.start(7, nowMs: 2_000) == .done(outcome: "done"))
-        #expect(ledger.start(8, nowMs: 2_000) == .run)
+        let later = ledger.start(7, nowMs: 2_000)
+        #expect(later == .done(outcome: "done"))
+        let other = ledger.start(8, nowMs: 2_000)
+        #expect(other == .run)
     }
 
     @Test("pruning forgets finished commands older than the table keeps them, never one still running")

@@ -10,14 +10,17 @@ struct HeldEntriesTests {
         var held = HeldEntries<String>()
         let dead = HeldEntries<String>.Owner(nodeId: "n1", incarnation: UUID())
         let other = HeldEntries<String>.Owner(nodeId: "n1", incarnation: UUID())
-        #expect(held.hold("a", for: dead))
-        #expect(!held.hold("b", for: dead))
+        let opened = held.hold("a", for: dead)
+        let joined = held.hold("b", for: dead)
         // Another incarnation of the same node id is another owner.
-        #expect(held.hold("c", for: other))
-        #expect(held.take(dead) == ["a", "b"])
-        #expect(held.take(dead).isEmpty)
+        let another = held.hold("c", for: other)
+        #expect(opened && !joined && another)
+        let taken = held.take(dead)
+        let again = held.take(dead)
+        #expect(taken == ["a", "b"] && again.isEmpty)
         // After the take, a late entry opens a new group and drives it.
-        #expect(held.hold("d", for: dead))
+        let late = held.hold("d", for: dead)
+        #expect(late)
         #expect(held.groups.count == 2)
     }
 }
