@@ -24,6 +24,7 @@ final class MediaMetrics: Sendable {
     let uplinkUnrepaired: Counter
     let uplinkReports: Counter
     let uplinkTransportFeedback: Counter
+    let downlinkTransportFeedback: Counter
     let boundSessions: Gauge
     let layerDroppedPackets: Counter
     let layerSwitchesDown: Counter
@@ -55,6 +56,7 @@ final class MediaMetrics: Sendable {
         uplinkRepaired = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_packets_total", unitName: "", helpText: uplinkHelp), labels: [("outcome", "repaired")])
         uplinkUnrepaired = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_packets_total", unitName: "", helpText: uplinkHelp), labels: [("outcome", "unrepaired")])
         uplinkReports = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_reports_total", unitName: "", helpText: "Receiver reports the server sent publishers"))
+        downlinkTransportFeedback = registry.makeCounter(descriptor: .init(metricName: "trtc_media_downlink_transport_feedback_total", unitName: "", helpText: "Transport-wide congestion control feedback packets receivers sent about their downlink"))
         uplinkTransportFeedback = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_transport_feedback_total", unitName: "", helpText: "Transport-wide congestion control feedback packets the server sent publishers"))
         feedbackForUnknownStreams = registry.makeCounter(descriptor: .init(metricName: "trtc_media_feedback_unknown_stream_total", unitName: "", helpText: "PLIs and NACKs naming a video SSRC of nobody else in the asker's room (dropped)"))
         boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
