@@ -18,7 +18,31 @@ final class DownlinkEstimation {
     /// How often the receiver is told its estimate and layers (`RTCPDownlinkReport`).
     static let reportInterval = Duration.seconds(1)
 
+    /// Less of what was sent than this arrived (acknowledged rate over the rate sent, each over half a second): the
+    /// link is the limit, whatever the delay-based estimate says yet. Its trendline needs about a second of a growing
+    /// queue to see overuse when a receiver starts; the acknowledged rate shows a narrow link after a few feedbacks.
+    static let deliveredShortfall = 0.8
+    /// The rate sent is measured over this window (the estimator's acknowledged rate uses the same).
+    static let sentWindow = Duration.milliseconds(500)
+    /// A shortfall counts when it lasted this long (a key frame's burst is sent at once and acknowledged a feedback
+    /// later: a dip of one or two feedbacks is no narrow link).
+    static let shortfallDuration = Duration.milliseconds(150)
+
     private var nextNumber: UInt16 = 0
+    /// Every RTP packet sent to the receiver over the last `sentWindow`: (time, bytes on the wire).
+    private var recentlySent: [(time: Duration, bytes: Int)] = []
+    private var recentlySentHead = 0
+    private var recentlySentBytes = 0
+    /// What the receiver's downlink is taken to carry now (kbit/s), nil before its first feedback: the estimate, or
+    /// the acknowledged rate when that fell well short of what was sent.
+    private(set) var budgetKbps: Double?
+    /// Since when the acknowledged rate has fallen short of what was sent.
+    private var shortfallSince: Duration?
+    /// What a shortfall showed the link carries (kbit/s), until the estimate is lower: it grows like the estimator's
+    /// increase (8 %/s, at most 1.5 × the acknowledged rate + 10 kbit/s), since the delay-based estimate may never
+    /// have seen the queue that the cut emptied.
+    private var deliveredCap: Double?
+    private var lastFeedback: Duration?
     /// From the receiver's first transport feedback on: a receiver that sends none (a browser without transport-cc)
     /// keeps the loss rule alone, and costs no send history.
     private(set) var estimator: SendSideBandwidthEstimator?
@@ -38,17 +62,63 @@ final class DownlinkEstimation {
             nextNumber &+= 1
         }
         if !layered { other.add(layer: 0, bytes: size + Self.datagramOverhead, now: now) }
+        recentlySent.append((now, size + Self.datagramOverhead))
+        recentlySentBytes += size + Self.datagramOverhead
+        pruneSent(now: now)
+    }
+
+    /// kbit/s sent to the receiver over the last `sentWindow`.
+    func sentKbps(now: Duration) -> Double {
+        pruneSent(now: now)
+        return Double(recentlySentBytes) * 8 / 1000 / (Self.sentWindow / .seconds(1))
+    }
+
+    /// Whether a retransmission may go now: only while the receiver is sent less than its budget (it has an estimate),
+    /// as libwebrtc's pacer would hold it. Resending what a narrow link dropped at the rate it was asked for (hundreds of
+    /// packets a second) only fills the link's queue again.
+    func admitsRetransmission(now: Duration) -> Bool {
+        guard let budgetKbps else { return true }
+        return sentKbps(now: now) < budgetKbps
+    }
+
+    private func pruneSent(now: Duration) {
+        while recentlySentHead < recentlySent.count, now - recentlySent[recentlySentHead].time > Self.sentWindow {
+            recentlySentBytes -= recentlySent[recentlySentHead].bytes
+            recentlySentHead += 1
+        }
+        if recentlySentHead > 256 {
+            recentlySent.removeFirst(recentlySentHead)
+            recentlySentHead = 0
+        }
     }
 
     /// kbit/s of what is not layered video, over the last two seconds.
     func otherKbps(now: Duration) -> Double { other.cumulativeKbps(now: now).first ?? 0 }
 
-    /// The receiver's feedback: the new estimate in bits/s.
-    func feedback(_ feedback: RTCPTransportFeedback, now: Duration) -> Int {
+    /// The receiver's feedback: returns the new `budgetKbps`.
+    func feedback(_ feedback: RTCPTransportFeedback, now: Duration) -> Double {
         var estimator = estimator ?? SendSideBandwidthEstimator(limits: Self.limits, start: Self.startEstimate)
         estimator.feedbackReceived(feedback, now: now)
         self.estimator = estimator
-        return estimator.target
+        let estimate = Double(estimator.target) / 1000
+        let elapsed = lastFeedback.map { min(max((now - $0) / .seconds(1), 0), 1) } ?? 0
+        lastFeedback = now
+        if let acknowledged = estimator.acknowledged.map({ Double($0) / 1000 }) {
+            if acknowledged < Self.deliveredShortfall * sentKbps(now: now) {
+                let since = shortfallSince ?? now
+                shortfallSince = since
+                if now - since >= Self.shortfallDuration { deliveredCap = min(deliveredCap ?? acknowledged, acknowledged) }
+            } else {
+                shortfallSince = nil
+                if let cap = deliveredCap {
+                    deliveredCap = max(cap, min(cap * (1 + 0.08 * elapsed), 1.5 * acknowledged + 10))
+                }
+            }
+        }
+        if let cap = deliveredCap, cap >= estimate { deliveredCap = nil }
+        let budget = min(estimate, deliveredCap ?? estimate)
+        budgetKbps = budget
+        return budget
     }
 
     /// Whether the receiver's `RTCPDownlinkReport` is due (and, if so, counts it sent).

@@ -9,7 +9,7 @@ extension MediaDatagramHandler {
     func estimateDownlink(of receiver: MediaRoute, from feedback: RTCPTransportFeedback, context: ChannelHandlerContext) {
         let now = Self.uplinkNow
         let downlink = receiver.downlink
-        let estimate = downlink.feedback(feedback, now: now)
+        let budget = downlink.feedback(feedback, now: now)
         metrics.downlinkTransportFeedback.increment()
         var streams: [DownlinkLayerAllocator.Stream] = []
         for ssrc in receiver.downlinkLayers.streams.keys {
@@ -19,8 +19,7 @@ extension MediaDatagramHandler {
             guard rates.count > 1 else { continue }
             streams.append(DownlinkLayerAllocator.Stream(ssrc: ssrc, layerKbps: rates.map { $0 * DownlinkEstimation.wireOverhead }))
         }
-        let layers = downlink.allocator.update(estimateKbps: Double(estimate) / 1000, otherKbps: downlink.otherKbps(now: now),
-                                               streams: streams, now: now)
+        let layers = downlink.allocator.update(estimateKbps: budget, otherKbps: downlink.otherKbps(now: now), streams: streams, now: now)
         for stream in streams {
             guard let layer = layers[stream.ssrc],
                   let (before, after) = receiver.downlinkLayers.estimated(layer: layer, ssrc: stream.ssrc,
@@ -30,7 +29,7 @@ extension MediaDatagramHandler {
             if after > before { metrics.layerSwitchesUp.increment() }
         }
         guard downlink.reportDue(now: now), let address = receiver.address else { return }
-        let report = RTCPDownlinkReport(senderSSRC: UplinkRepair.serverSSRC, estimateKbps: UInt32(clamping: estimate / 1000),
+        let report = RTCPDownlinkReport(senderSSRC: UplinkRepair.serverSSRC, estimateKbps: UInt32(budget.rounded()),
                                         streams: receiver.downlinkLayers.layerCounts)
         _ = sendProtected(ByteBuffer(bytes: report.serialized()), isRTCP: true, to: address, connection: receiver.connection,
                           context: context)

@@ -370,7 +370,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 }
                 continue
             }
-            guard asker.feedback.spendRetransmission(now: now) else {
+            guard asker.downlink.admitsRetransmission(now: Self.uplinkNow), asker.feedback.spendRetransmission(now: now) else {
                 metrics.retransmissionsOverBudget.increment()
                 continue
             }
