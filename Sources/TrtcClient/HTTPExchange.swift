@@ -57,9 +57,20 @@ package enum HTTPExchange {
             var fields = HTTPHeaders([("Host", url.authority), ("Connection", "close")])
             fields.add(contentsOf: headers)
             if method == .POST || !body.isEmpty { fields.replaceOrAdd(name: "Content-Length", value: String(body.count)) }
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: url.path, headers: fields)))
-            if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
+            var request: [HTTPClientRequestPart] = [.head(HTTPRequestHead(version: .http1_1, method: method, uri: url.path, headers: fields))]
+            if !body.isEmpty { request.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            request.append(.end(nil))
+            // One write, flushed once: with a part per write, a client held up between its last body bytes and the
+            // (empty) end part found the connection closed by a server that had answered meanwhile, and threw
+            // "I/O on closed channel" instead of the answer (docs/architecture.md, "Server API client").
+            var unsent: (any Error)?
+            do {
+                try await outbound.write(contentsOf: request)
+            } catch {
+                // A server may answer before it has read the whole request (a body over its limit) and close: that
+                // answer, if it came, is the outcome. A read error below is the better reason (a refused certificate).
+                unsent = error
+            }
             var status: Int?
             var received: [UInt8] = []
             for try await part in inbound {
@@ -75,6 +86,9 @@ package enum HTTPExchange {
                     guard let status else { break }
                     return Response(status: status, body: received)
                 }
+            }
+            if let unsent {
+                throw Failure(description: "the server closed the connection before the request was sent (\(unsent)), without answering")
             }
             throw Failure(description: "the server closed the connection before answering")
         }

@@ -67,7 +67,7 @@ public struct ServerAPIClient: Sendable {
         return try Self.parse(response.body)
     }
 
-    static func parse(_ data: [UInt8]) throws -> Outcome {
+    package static func parse(_ data: [UInt8]) throws -> Outcome {
         guard let value = try? JSONCoding.parse(data, maxBytes: 1 << 20), case .object(let top) = value,
               case .object(let response)? = top["Response"] else {
             throw CallError(description: "the answer is not a Tencent Cloud API response")
