@@ -83,6 +83,9 @@ final class NetworkBenchmark {
         var estimateKbps: Int
         var linkDroppedBefore: Int
         var linkDroppedInWindow: Int
+        /// The same two figures of the unlimited viewer.
+        var unlimitedLayers: Int
+        var unlimitedEstimateKbps: Int
     }
 
     let settings: Settings
@@ -231,13 +234,15 @@ final class NetworkBenchmark {
             var limitedViewer: LimitedViewer?
             if let limited, let first = limitedStart, let last = try await Self.remoteVideo(limited) {
                 let downlink = try await Self.downlink(limited)
+                let unlimited = try await Self.downlink(viewer)
                 let droppedEnd = try await limitedRelay?.statistics(.downlink).dropped[.queue] ?? 0
                 limitedViewer = LimitedViewer(
                     framesPerSecond: limitedRates.isEmpty ? 0 : limitedRates.reduce(0, +) / Double(limitedRates.count),
                     freezes: last.freezes - first.freezes, decoderErrors: last.decoderErrors, kbps: last.kbps,
                     layerSwitchesDown: (try? await server.metricValue(#"trtc_media_layer_switches_total{direction="down"}"#)) ?? 0,
                     layers: downlink.layers, estimateKbps: downlink.estimateKbps,
-                    linkDroppedBefore: Int(limitedDroppedStart), linkDroppedInWindow: Int(droppedEnd - limitedDroppedStart))
+                    linkDroppedBefore: Int(limitedDroppedStart), linkDroppedInWindow: Int(droppedEnd - limitedDroppedStart),
+                    unlimitedLayers: unlimited.layers, unlimitedEstimateKbps: unlimited.estimateKbps)
             }
 
             let window = end.time - start.time
