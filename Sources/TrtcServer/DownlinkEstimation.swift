@@ -18,9 +18,11 @@ final class DownlinkEstimation {
     /// How often the receiver is told its estimate and layers (`RTCPDownlinkReport`).
     static let reportInterval = Duration.seconds(1)
 
-    /// Less of what was sent than this arrived (acknowledged rate over the rate sent, each over half a second): the
-    /// link is the limit, whatever the delay-based estimate says yet. Its trendline needs about a second of a growing
-    /// queue to see overuse when a receiver starts; the acknowledged rate shows a narrow link after a few feedbacks.
+    /// The packets the feedback named over the last half second arrived at less than this share of the rate they
+    /// were sent at (each over its own span: the same packets, so a key frame's burst or a slow receiver's late reads
+    /// do not count): the link is the limit, whatever the delay-based estimate says yet. Its trendline needs about a
+    /// second of a growing queue to see overuse when a receiver starts; the delivered rate shows a narrow link after
+    /// a few feedbacks.
     static let deliveredShortfall = 0.8
     /// The rate sent is measured over this window (the estimator's acknowledged rate uses the same).
     static let sentWindow = Duration.milliseconds(500)
@@ -42,6 +44,8 @@ final class DownlinkEstimation {
     /// increase (8 %/s, at most 1.5 × the acknowledged rate + 10 kbit/s), since the delay-based estimate may never
     /// have seen the queue that the cut emptied.
     private var deliveredCap: Double?
+    /// The packets the feedback named over the last `sentWindow` of arrivals: (sent, arrival or nil when lost, size).
+    private var results: [SendSideBandwidthEstimator.PacketResult] = []
     private var lastFeedback: Duration?
     /// From the receiver's first transport feedback on: a receiver that sends none (a browser without transport-cc)
     /// keeps the loss rule alone, and costs no send history.
@@ -100,13 +104,17 @@ final class DownlinkEstimation {
     /// The receiver's feedback: returns the new `budgetKbps`.
     func feedback(_ feedback: RTCPTransportFeedback, now: Duration) -> Double {
         var estimator = estimator ?? SendSideBandwidthEstimator(limits: Self.limits, start: Self.startEstimate)
-        estimator.feedbackReceived(feedback, now: now)
+        results += estimator.feedbackReceived(feedback, now: now)
         self.estimator = estimator
+        if let newest = results.compactMap(\.arrival).max() {
+            results.removeAll { $0.arrival.map { newest - $0 > Self.sentWindow } ?? (newest - $0.sent > Self.sentWindow * 2) }
+        }
         let estimate = Double(estimator.target) / 1000
         let elapsed = lastFeedback.map { min(max((now - $0) / .seconds(1), 0), 1) } ?? 0
         lastFeedback = now
-        if let acknowledged = estimator.acknowledged.map({ Double($0) / 1000 }) {
-            if acknowledged < Self.deliveredShortfall * sentKbps(now: now) {
+        if let (delivered, sentAt) = deliveredAndSentKbps() {
+            let acknowledged = delivered
+            if delivered < Self.deliveredShortfall * sentAt {
                 let since = shortfallSince ?? now
                 shortfallSince = since
                 if now - since >= Self.shortfallDuration { deliveredCap = min(deliveredCap ?? acknowledged, acknowledged) }
@@ -121,6 +129,18 @@ final class DownlinkEstimation {
         let budget = min(estimate, deliveredCap ?? estimate)
         budgetKbps = budget
         return budget
+    }
+
+    /// Over the packets the feedback named lately: kbit/s that arrived (over the arrivals' span) and kbit/s they were
+    /// sent at (over the sends' span, lost ones included); nil while either span is under 100 ms.
+    private func deliveredAndSentKbps() -> (delivered: Double, sent: Double)? {
+        let arrived = results.compactMap { result in result.arrival.map { ($0, result.size) } }
+        guard let firstArrival = arrived.map(\.0).min(), let lastArrival = arrived.map(\.0).max(),
+              let firstSent = results.map(\.sent).min(), let lastSent = results.map(\.sent).max(),
+              lastArrival - firstArrival >= .milliseconds(100), lastSent - firstSent >= .milliseconds(100) else { return nil }
+        let delivered = Double(arrived.reduce(0) { $0 + $1.1 }) * 8 / 1000 / ((lastArrival - firstArrival) / .seconds(1))
+        let sent = Double(results.reduce(0) { $0 + $1.size }) * 8 / 1000 / ((lastSent - firstSent) / .seconds(1))
+        return (delivered, sent)
     }
 
     /// Whether the receiver's `RTCPDownlinkReport` is due (and, if so, counts it sent).
