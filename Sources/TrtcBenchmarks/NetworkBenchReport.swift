@@ -96,10 +96,21 @@ struct NetworkBenchReport {
             let results = runs[scenario.name] ?? []
             let unreadable = results.map(\.unreadable).reduce(0, +)
             let late = results.map(\.cameraLate).reduce(0, +)
-            guard unreadable > 0 || late > 0 else { return nil }
-            return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late"
+            let delays = results.map { run in "\(run.viewerRoundTripMs.map(String.init) ?? "?")/\(run.viewerVideoDelayMs.map(String.init) ?? "?")" }
+            return "\(scenario.name): \(unreadable) pictures with an unreadable stamp, \(late) camera frames pushed late; "
+                + "the viewer's rtt / video delay at the end of each run: \(delays.joined(separator: ", ")) ms"
         }
         if !notes.isEmpty { lines += [""] + notes.map { "- " + $0 } }
+        let causes = order.compactMap { scenario -> String? in
+            var all = FreezeCauses()
+            for result in runs[scenario.name] ?? [] { all.add(result.freezeCauses) }
+            guard !all.counts.isEmpty else { return nil }
+            return "\(scenario.name) (all runs): \(all.summary)" + all.lines.prefix(10).map { "\n  - " + $0 }.joined()
+        }
+        if !causes.isEmpty {
+            lines += ["", "Freezes by what the frame after them waited for (the viewer trtcd's log, `VideoFrameTiming.Cause`; "
+                        + "the layer is the frame's):", ""] + causes.map { "- " + $0 }
+        }
         for result in runs["layers"] ?? [] {
             if let limited = result.limitedViewer {
                 lines.append("- layers, limited viewer: \(limited.framesPerSecond.decimal(digits: 1)) fps (mean of its Statistics), "

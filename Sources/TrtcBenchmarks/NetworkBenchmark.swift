@@ -67,6 +67,11 @@ final class NetworkBenchmark {
         var limitedViewer: LimitedViewer?
         /// Adaptive scenarios: the publisher's `Statistics` every 2 s of the window.
         var sendTrace: [SendSample] = []
+        /// What the viewer's trtcd says each freeze in the window waited for (its debug log).
+        var freezeCauses = FreezeCauses()
+        /// The viewer's round trip to the server and its video jitter buffer's delay, from its last `Statistics`.
+        var viewerRoundTripMs: Int?
+        var viewerVideoDelayMs: Int?
 
         var minutes: Double { window / .seconds(60) }
     }
@@ -186,6 +191,7 @@ final class NetworkBenchmark {
             if limited != nil, settings.warmUp < .seconds(10) { try await Task.sleep(for: .seconds(10) - settings.warmUp) }
             let recording = VideoRecording(directory: record, user: "bench")
             let start = try await snapshot(server: server, relay: relay, recording: recording)
+            let viewerLogStart = viewer.daemon.process.errorOutput.utf8.count
             let audioStart = Self.audioSamples(try? await viewer.statistics())
             var limitedStart: (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)?
             if let limited { limitedStart = try await Self.remoteVideo(limited) }
@@ -226,7 +232,11 @@ final class NetworkBenchmark {
                 try await Task.sleep(for: settings.window)
             }
             let end = try await snapshot(server: server, relay: relay, recording: recording)
-            let audioEnd = Self.audioSamples(try? await viewer.statistics())  // nil from a trtcd without these counters
+            let viewerLog = viewer.daemon.process.errorOutput
+            let freezeCauses = FreezeCauses(log: String(decoding: viewerLog.utf8.dropFirst(viewerLogStart), as: UTF8.self)[...])
+            let viewerStatistics = try? await viewer.statistics()
+            let audioEnd = Self.audioSamples(viewerStatistics)  // nil from a trtcd without these counters
+            let viewerReport = viewerStatistics.flatMap { try? RoomStatistics($0) }
             let audio: Double? = if let audioStart, let audioEnd, audioEnd.total > audioStart.total {
                 Double(audioEnd.concealed - audioStart.concealed) / Double(audioEnd.total - audioStart.total)
             } else { nil }
@@ -265,7 +275,8 @@ final class NetworkBenchmark {
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
                 firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer,
-                sendTrace: sendTrace)
+                sendTrace: sendTrace, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
+                viewerVideoDelayMs: viewerReport?.remote.first { $0.userId == "bench" }.map { Int($0.videoJitterBufferDelay) })
             await tearDown()
             return result
         } catch {

@@ -287,11 +287,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
             }
             if picturesDecoded == 1 { firstPicture.signal() }
             let shownAt = MonotonicClock.now
-            rendering.withLock {
-                $0.freezes.rendered(at: shownAt)
+            let freeze = rendering.withLock {
                 $0.width = picture.width
                 $0.height = picture.height
+                return $0.freezes.rendered(at: shownAt)
             }
+            if let freeze, let timing = frame.timing { logFreeze(freeze, before: frame, timing: timing) }
             if picturesDecoded % Self.statisticsEveryPictures == 0 {
                 // Totals, so a reader can take differences (trtc-bench media does).
                 logger.debug("remote video receiving", metadata: [
@@ -308,6 +309,19 @@ final class RemoteVideoReceiver: @unchecked Sendable {
             decoder = nil  // start again at a key frame
             needKeyframe()
         }
+    }
+
+    /// One line per freeze saying what the picture after it waited for (`trtc-bench network` sums them up).
+    private func logFreeze(_ gap: Duration, before frame: ReassembledVP8Frame, timing: VideoFrameTiming) {
+        func ms(_ duration: Duration) -> String { "\(Int((duration / .milliseconds(1)).rounded()))" }
+        logger.debug("remote video: freeze", metadata: [
+            "user": "\(userId)", "gapMs": "\(ms(gap))", "cause": "\(timing.cause(isKeyframe: frame.isKeyframe).rawValue)",
+            "layer": "\(frame.isKeyframe ? "key" : frame.temporalLayer.map(String.init) ?? "-")", "lateMs": "\(ms(timing.lateness))",
+            "repairRounds": "\(timing.repairRounds)", "assemblyMs": "\(ms(timing.assembly))",
+            "completedAfterBaseMs": "\(ms(timing.completedAfterBase))", "delayMs": "\(ms(timing.delay))",
+            "mediaGapMs": "\(ms(timing.mediaGap))", "framesDropped": "\(timing.framesDroppedBefore)",
+            "sequence": "\(frame.firstSequenceNumber)-\(frame.lastSequenceNumber)",
+        ])
     }
 
     /// An independent check of the jitter buffer's promise, for the log: a delta frame whose PictureID does not

@@ -17,11 +17,12 @@ struct VideoFreezeCounter: Sendable, Equatable {
     private var gaps: [Duration] = []
     private var next = 0
 
-    /// A picture was rendered at `time` (monotonic).
-    mutating func rendered(at time: Duration) {
+    /// A picture was rendered at `time` (monotonic); returns the gap before it when that was a freeze.
+    @discardableResult
+    mutating func rendered(at time: Duration) -> Duration? {
         pictures += 1
         defer { lastRendered = time }
-        guard let lastRendered else { return }
+        guard let lastRendered else { return nil }
         let gap = max(.zero, time - lastRendered)
         renderedTime += gap
         if gaps.count < Self.window {
@@ -30,11 +31,11 @@ struct VideoFreezeCounter: Sendable, Equatable {
             gaps[next] = gap
             next = (next + 1) % Self.window
         }
-        guard gaps.count >= Self.minimumSamples else { return }
+        guard gaps.count >= Self.minimumSamples else { return nil }
         let average = gaps.reduce(.zero, +) / gaps.count
-        if gap >= max(average * 3, average + Self.minimumIncrease) {
-            freezes += 1
-            frozenTime += gap
-        }
+        guard gap >= max(average * 3, average + Self.minimumIncrease) else { return nil }
+        freezes += 1
+        frozenTime += gap
+        return gap
     }
 }

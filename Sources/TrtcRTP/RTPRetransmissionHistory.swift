@@ -6,7 +6,9 @@ public struct RTPRetransmissionHistory: Sendable {
     private var slots: [(sequenceNumber: UInt16, datagram: [UInt8], resends: Int)?]
 
     /// `capacity` must divide 65536 (a power of two) so a slot always belongs to the same sequence numbers.
-    public init(capacity: Int = 512, maximumResends: Int = 3) {
+    /// `maximumResends`: as often as the server asks (`UplinkRepair.maximumRequests`: two requests in the first round
+    /// trip, then one per round trip).
+    public init(capacity: Int = 512, maximumResends: Int = 5) {
         precondition(capacity > 0 && 65_536 % capacity == 0, "capacity must be a power of two up to 65536")
         self.capacity = capacity
         self.maximumResends = maximumResends

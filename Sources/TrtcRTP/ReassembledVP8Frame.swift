@@ -17,4 +17,6 @@ public struct ReassembledVP8Frame: Sendable, Equatable {
     /// Temporal layer (TID) and TL0PICIDX from the descriptor, when the stream has layers.
     public var temporalLayer: UInt8? = nil
     public var tl0PictureIndex: UInt8? = nil
+    /// From `VideoJitterBuffer`: how it came to be on time or late (nil from `VP8Depacketizer`).
+    public var timing: VideoFrameTiming? = nil
 }

@@ -20,8 +20,11 @@ public struct VP8FrameAssembler: Sendable {
         /// When its first and its last packet arrived.
         public var firstArrival: Duration
         public var completed: Duration
+        /// The round of repair its slowest retransmitted packet came in (0: nothing of it was lost; 2 or more: a
+        /// NACK or a retransmission was lost too; `NACKRequester.repairRound`).
+        public var repairRounds: Int
         /// A packet of it came back after a NACK.
-        public var repaired: Bool
+        public var repaired: Bool { repairRounds > 0 }
     }
 
     struct Packet: Sendable {
@@ -30,7 +33,8 @@ public struct VP8FrameAssembler: Sendable {
         var descriptor: VP8PayloadDescriptor
         var data: ArraySlice<UInt8>
         var arrival: Duration
-        var repaired: Bool
+        /// The round of repair it came in (0: not a retransmission).
+        var repairRound: Int
     }
 
     public let capacity: Int
@@ -101,20 +105,20 @@ public struct VP8FrameAssembler: Sendable {
         var data: [UInt8] = []
         var firstArrival = packet.arrival
         var completed = packet.arrival
-        var repaired = false
+        var repairRounds = 0
         data.reserveCapacity((start...end).reduce(0) { $0 + (packets[$1]?.data.count ?? 0) })
         for number in start...end {
             guard let part = packets.removeValue(forKey: number) else { continue }
             data.append(contentsOf: part.data)
             firstArrival = min(firstArrival, part.arrival)
             completed = max(completed, part.arrival)
-            repaired = repaired || part.repaired
+            repairRounds = max(repairRounds, part.repairRound)
         }
         recentFrames.append(start...end)
         if recentFrames.count > Self.completedRemembered { recentFrames.removeFirst() }
         let header = try? VP8FrameHeader(parsing: data[...])
         return Frame(data: data, rtpTimestamp: timestamp, firstSequence: start, lastSequence: end,
                      isKeyframe: header?.isKeyframe ?? false, width: header?.width, height: header?.height,
-                     descriptor: descriptor, firstArrival: firstArrival, completed: completed, repaired: repaired)
+                     descriptor: descriptor, firstArrival: firstArrival, completed: completed, repairRounds: repairRounds)
     }
 }

@@ -138,6 +138,9 @@ public struct VideoJitterBuffer: Sendable {
     /// The state when the frames last overflowed (debug).
     public private(set) var lastOverflowState: String?
     private var lastTimingUpdate: Duration?
+    /// For `VideoFrameTiming`: the media time of the frame handed out last, and the dropped frames counted then.
+    private var lastHandedOutMediaTime: Double?
+    private var framesMissingReferenceAtLastHandOut = 0
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -190,7 +193,7 @@ public struct VideoJitterBuffer: Sendable {
         lastArrival = arrival
         var actions = Actions()
         let previousHighest = nack.highestSequence
-        let (update, wasRequested) = nack.packetArrived(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp,
+        let (update, _, requests) = nack.packetArrived(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp,
                                                         now: arrival, roundTrip: roundTrip)
         apply(update, to: &actions, gapStart: previousHighest.map { $0 + 1 } ?? .min)
         guard let sequence = nack.extended(packet.sequenceNumber) else { return actions }
@@ -198,7 +201,8 @@ public struct VideoJitterBuffer: Sendable {
             knownPictures[pictureID] = (descriptor.isNonReference, descriptor.temporalLayerIndex)
         }
         let stored = VP8FrameAssembler.Packet(rtpTimestamp: packet.timestamp, marker: packet.marker, descriptor: descriptor,
-                                              data: packet.payload[dataOffset...], arrival: arrival, repaired: wasRequested)
+                                              data: packet.payload[dataOffset...], arrival: arrival,
+                                              repairRound: nack.repairRound(afterRequests: requests))
         let (frame, accepted, overflowed) = assembler.insert(stored, sequence: sequence)
         if !accepted { counterValues.packetsDuplicate += 1 }
         if overflowed { waitForKeyframe(from: .min) }
@@ -229,7 +233,7 @@ public struct VideoJitterBuffer: Sendable {
             pending.removeFirst(index)
             let next = pending.removeFirst()
             if render < now - .milliseconds(10) { counterValues.framesLate += 1 }
-            actions.frames.append(handOut(next))
+            actions.frames.append(handOut(next, lateness: now - render))
         }
         if !needsKeyframe, let oldest = pending.first, !isDecodable(oldest), now - oldest.frame.completed >= configuration.nack.maximumAge {
             // Held as long as any repair may take and still not decodable, with nothing left to ask for that would
@@ -301,6 +305,7 @@ public struct VideoJitterBuffer: Sendable {
         repairedFrames = []
         repairLateness = 0
         currentDelaySeconds = nil
+        lastHandedOutMediaTime = nil
         ssrc = nil
     }
 
@@ -337,8 +342,15 @@ public struct VideoJitterBuffer: Sendable {
         }
     }
 
-    private mutating func handOut(_ entry: Pending) -> ReassembledVP8Frame {
+    private mutating func handOut(_ entry: Pending, lateness: Duration) -> ReassembledVP8Frame {
         let frame = entry.frame
+        let timing = VideoFrameTiming(
+            lateness: lateness, repairRounds: frame.repairRounds, assembly: frame.completed - frame.firstArrival,
+            completedAfterBase: estimatedBase.map { Duration.seconds(Self.seconds(frame.completed) - entry.mediaTime - $0) } ?? .zero,
+            delay: currentDelay, mediaGap: lastHandedOutMediaTime.map { Duration.seconds(entry.mediaTime - $0) } ?? .zero,
+            framesDroppedBefore: counterValues.framesMissingReference - framesMissingReferenceAtLastHandOut)
+        lastHandedOutMediaTime = entry.mediaTime
+        framesMissingReferenceAtLastHandOut = counterValues.framesMissingReference
         var next = chain ?? Chain(lastSequence: frame.lastSequence)
         if frame.isKeyframe { next = Chain(lastSequence: frame.lastSequence) }
         next.lastSequence = frame.lastSequence
@@ -372,7 +384,7 @@ public struct VideoJitterBuffer: Sendable {
             isNonReference: frame.descriptor.isNonReference, followsLoss: followsLoss,
             firstSequenceNumber: UInt16(truncatingIfNeeded: frame.firstSequence),
             lastSequenceNumber: UInt16(truncatingIfNeeded: frame.lastSequence),
-            temporalLayer: frame.descriptor.temporalLayerIndex, tl0PictureIndex: frame.descriptor.tl0PictureIndex)
+            temporalLayer: frame.descriptor.temporalLayerIndex, tl0PictureIndex: frame.descriptor.tl0PictureIndex, timing: timing)
     }
 
     // MARK: frames

@@ -2,15 +2,16 @@ import TrtcRTP
 
 /// The server as the receiver of one publisher's uplink (issue 12 §5): losses between the publisher and the server
 /// are repaired on that hop, by the server, before any receiver notices. From the publisher's RTP as it arrives it
-/// decides which video packets to ask for again (RFC 4585 generic NACK), retrying once per round trip and at most
-/// `maximumRequests` times each; what cannot be repaired ends in one key-frame request. It also keeps RFC 3550
-/// reception statistics of the video and audio streams for a receiver report every `reportInterval`.
+/// decides which video packets to ask for again (RFC 4585 generic NACK), a second time half a round trip after the
+/// first (a lost request or answer then costs half a round trip, not one: trtcd's receivers do the same), then
+/// once per round trip, at most `maximumRequests` times each; what cannot be repaired ends in one key-frame request.
+/// It also keeps RFC 3550 reception statistics of the video and audio streams for a receiver report every `reportInterval`.
 ///
 /// A value without I/O: calls return the actions to take; `now` is a monotonic time passed in.
 struct UplinkRepair {
     /// Receiver reports for video every second (RTT and loss known quickly; research note "network-quality").
     static let reportInterval = Duration.seconds(1)
-    /// Requests per missing packet. trtcd resends a packet at most 3 times; more requests cover lost requests.
+    /// Requests per missing packet; trtcd resends a packet as often (`RTPRetransmissionHistory`).
     static let maximumRequests = 5
     /// A larger jump of the sequence number, or a packet this far behind the newest, is not worth repairing (it is
     /// older than a frame or two at any rate the server carries): a key frame is asked for instead.
@@ -41,22 +42,28 @@ struct UplinkRepair {
         var unrepaired = 0
     }
 
-    /// Smoothed round trip to the publisher, from the time between a packet's only request and its arrival (Karn:
-    /// a packet asked for twice gives no sample, as the answer may be to either request).
+    /// Smoothed round trip to the publisher, from the time between a packet's first request and its arrival when
+    /// that answer cannot be to a later request (Karn: it came before a round trip could have passed since the
+    /// second request).
     private(set) var roundTrip = UplinkRepair.initialRoundTrip
     private(set) var counters = Counters()
     private var videoSsrc: UInt32?
     private var highest: UInt16?
     /// When the newest video packet arrived.
     private var lastArrival: Duration?
-    private var missing: [UInt16: (lastAsked: Duration?, requests: Int)] = [:]
+    private var missing: [UInt16: (firstAsked: Duration?, lastAsked: Duration?, requests: Int)] = [:]
     private var video: RTPReceptionStatistics?
     private var audio: RTPReceptionStatistics?
     private var nextReport: Duration?
 
-    /// How long to wait for an answer before asking again: a round trip and a half (the answer is paced with the
-    /// publisher's other packets), never less than `minimumRetry`.
-    var retryInterval: Duration { max(Self.minimumRetry, roundTrip * 1.5) }
+    /// How long to wait for an answer before asking again: a round trip and a fifth (the samples already include the
+    /// publisher's pacing of the answer; the fifth is for their spread), never less than `minimumRetry`.
+    var retryInterval: Duration { max(Self.minimumRetry, roundTrip * 1.2) }
+
+    /// The wait after the `requests`-th request: half a round trip after the first, `retryInterval` after later ones.
+    func retryInterval(after requests: Int) -> Duration {
+        requests == 1 ? max(Self.minimumRetry, roundTrip / 2) : retryInterval
+    }
 
     /// Whether `sequence` of the video is being asked for now (a receiver's NACK for it then needs no forwarding:
     /// the packet reaches everyone when it arrives).
@@ -77,7 +84,9 @@ struct UplinkRepair {
         nextReport = nextReport ?? now + Self.reportInterval
         if let asked = missing.removeValue(forKey: sequence) {
             counters.repaired += 1
-            if asked.requests == 1, let last = asked.lastAsked { noteRoundTrip(now - last) }
+            if let first = asked.firstAsked, let last = asked.lastAsked, asked.requests == 1 || (asked.requests == 2 && now - last < roundTrip / 2) {
+                noteRoundTrip(now - first)
+            }
             return []
         }
         guard let previous = highest, let silence = lastArrival.map({ now - $0 }) else {
@@ -95,7 +104,7 @@ struct UplinkRepair {
             missing = [:]
             return [.keyframeRequest]
         }
-        for offset in 1..<ahead { missing[previous &+ offset] = (nil, 0) }
+        for offset in 1..<ahead { missing[previous &+ offset] = (nil, nil, 0) }
         if !missing.isEmpty { actions = due(now: now) }
         return actions
     }
@@ -129,12 +138,13 @@ struct UplinkRepair {
         var numbers: [UInt16] = []
         var gaveUp = false
         for (sequence, state) in missing {
-            if newest &- sequence > Self.maximumGap || (state.requests >= Self.maximumRequests && now - state.lastAsked! >= retryInterval) {
+            let wait = retryInterval(after: state.requests)
+            if newest &- sequence > Self.maximumGap || (state.requests >= Self.maximumRequests && now - state.lastAsked! >= wait) {
                 missing.removeValue(forKey: sequence)
                 counters.unrepaired += 1
                 gaveUp = true
-            } else if state.requests < Self.maximumRequests, state.lastAsked.map({ now - $0 >= retryInterval }) ?? true {
-                missing[sequence] = (now, state.requests + 1)
+            } else if state.requests < Self.maximumRequests, state.lastAsked.map({ now - $0 >= wait }) ?? true {
+                missing[sequence] = (state.firstAsked ?? now, now, state.requests + 1)
                 numbers.append(sequence)
             }
         }
@@ -142,7 +152,11 @@ struct UplinkRepair {
         if !numbers.isEmpty {
             // Oldest first, and at most what one NACK of the server's carries; the rest on the next tick.
             numbers.sort { newest &- $0 > newest &- $1 }
-            for number in numbers.dropFirst(FeedbackBudget.maxNACKNumbers) { missing[number]!.requests -= 1; missing[number]!.lastAsked = nil }
+            for number in numbers.dropFirst(FeedbackBudget.maxNACKNumbers) {
+                missing[number]!.requests -= 1
+                missing[number]!.lastAsked = nil
+                if missing[number]!.requests == 0 { missing[number]!.firstAsked = nil }
+            }
             actions.append(.nack(Array(numbers.prefix(FeedbackBudget.maxNACKNumbers))))
         }
         if gaveUp { actions.append(.keyframeRequest) }

@@ -1,8 +1,8 @@
 import Testing
 import TrtcRTP
 
-/// The receiver's NACK schedule: a gap is asked for at once, then once per round trip (at least 20 ms apart), at most
-/// 10 times or 1 s; an outage-sized gap or an oversized list asks for a key frame instead.
+/// The receiver's NACK schedule: a gap is asked for at once, again half a round trip later, then once per round trip
+/// (at least 20 ms apart), at most 10 times or 1 s; an outage-sized gap or an oversized list asks for a key frame instead.
 @Suite struct NACKRequesterTests {
     static func ms(_ value: Int) -> Duration { .milliseconds(value) }
     static let rtt = ms(50)
@@ -13,16 +13,22 @@ import TrtcRTP
         requester.packetArrived(sequenceNumber: number, rtpTimestamp: UInt32(now / .milliseconds(1) * 90), now: now, roundTrip: rtt).update
     }
 
-    @Test func gapIsAskedForAtOnceThenOncePerRoundTrip() {
+    @Test func gapIsAskedForAtOnceAgainHalfARoundTripLaterThenOncePerRoundTrip() {
         var requester = NACKRequester()
         #expect(Self.arrive(&requester, 10, at: Self.ms(0)).due.isEmpty)
         #expect(Self.arrive(&requester, 14, at: Self.ms(1)).due == [11, 12, 13], "oldest first, at once")
-        #expect(requester.nextDeadline(roundTrip: Self.rtt) == Self.ms(51))
-        #expect(requester.poll(now: Self.ms(40), roundTrip: Self.rtt).due.isEmpty, "not before a round trip")
-        #expect(requester.packetArrived(sequenceNumber: 12, rtpTimestamp: 90, now: Self.ms(45), roundTrip: Self.rtt).wasRequested)
-        #expect(requester.poll(now: Self.ms(51), roundTrip: Self.rtt).due == [11, 13])
-        #expect(requester.poll(now: Self.ms(101), roundTrip: Self.rtt).due == [11, 13])
-        #expect(requester.counters.requests == 7 && requester.counters.retries == 4 && requester.counters.repaired == 1)
+        // The second request half a round trip after the first: a lost request or answer costs half a round trip.
+        #expect(requester.nextDeadline(roundTrip: Self.rtt) == Self.ms(26))
+        #expect(requester.poll(now: Self.ms(25), roundTrip: Self.rtt).due.isEmpty)
+        #expect(requester.poll(now: Self.ms(26), roundTrip: Self.rtt).due == [11, 12, 13])
+        let answer = requester.packetArrived(sequenceNumber: 12, rtpTimestamp: 90, now: Self.ms(45), roundTrip: Self.rtt)
+        #expect(answer.wasRequested && answer.requests == 2 && requester.repairRound(afterRequests: answer.requests) == 1,
+                "two requests half a round trip apart are one round")
+        #expect(requester.repairRound(afterRequests: 0) == 0 && requester.repairRound(afterRequests: 4) == 3)
+        #expect(requester.poll(now: Self.ms(75), roundTrip: Self.rtt).due.isEmpty, "then not before a round trip")
+        #expect(requester.poll(now: Self.ms(76), roundTrip: Self.rtt).due == [11, 13])
+        #expect(requester.poll(now: Self.ms(126), roundTrip: Self.rtt).due == [11, 13])
+        #expect(requester.counters.requests == 10 && requester.counters.retries == 7 && requester.counters.repaired == 1)
     }
 
     @Test func aShortRoundTripStillRetriesAtMost50TimesASecond() {

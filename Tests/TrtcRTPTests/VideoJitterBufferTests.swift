@@ -142,11 +142,13 @@ import TrtcRTP
             Self.run(&buffer, from: .seconds(time), until: .seconds(time + Self.frameInterval - 0.001), into: &output)
         }
         #expect(output.frames.map(\.frame.pictureID) == [100, 101, 102], "nothing after the loss reaches the decoder")
-        // Asked for once per round trip (40 ms) ten times, then a PLI, then one every 200 ms.
+        // Asked for at once, half a round trip (40 ms) later, then once per round trip: ten times, then a PLI, then one
+        // every 200 ms.
         let requests = output.nacks.map(\.at)
         #expect(requests.count == 10, "\(requests.count) NACKs")
         let gaps = zip(requests.dropFirst(), requests).map { ($0 - $1) / .milliseconds(1) }
-        #expect(gaps.allSatisfy { $0 >= 39.9 && $0 < 50 }, "retries per round trip: \(gaps)")
+        #expect(gaps.first.map { $0 >= 19.9 && $0 < 25 } == true, "the second request half a round trip after the first: \(gaps)")
+        #expect(gaps.dropFirst().allSatisfy { $0 >= 39.9 && $0 < 50 }, "retries per round trip: \(gaps)")
         let firstPLI = try #require(output.plis.first)
         #expect(firstPLI > requests.last!, "the PLI follows the failed repair")
         let pliGaps = zip(output.plis.dropFirst(), output.plis).map { ($0 - $1) / .milliseconds(1) }
@@ -444,5 +446,76 @@ import TrtcRTP
         Self.run(&buffer, from: Self.ms(5), until: Self.ms(200), into: &output)
         #expect(output.frames.map(\.frame.pictureID) == [100, 101, 102])
         #expect(buffer.counters.framesMissingReference == 0)
+    }
+
+    /// Two temporal layers (trtcd's VP8: T0 T1 T0 T1 …, layer 1 referenced by nothing): a layer 1 frame whose packet
+    /// is still missing at its render time is skipped — the next layer 0 frame is shown on time, 67 ms after the one
+    /// before, no PLI — and its retransmission arriving later changes nothing. A layer 0 frame in the same spot holds
+    /// everything behind it, and its timing says it waited for a repair.
+    @Test func aLateLayerOneFrameIsSkippedWithoutAFreezeOrPLI() throws {
+        func layered(lose index: Int) throws -> (output: Output, buffer: VideoJitterBuffer) {
+            var buffer = VideoJitterBuffer()
+            var output = Output()
+            var sequence: UInt16 = 1
+            var withheld: RTPPacket?
+            for frame in 0..<10 {
+                let layer: UInt8 = frame % 2 == 0 ? 0 : 1
+                let descriptor = VP8PayloadDescriptor(isStartOfPartition: true, pictureID: UInt16(frame), tl0PictureIndex: UInt8(frame / 2),
+                                                      temporalLayerIndex: layer, isLayerSync: layer == 1)
+                let head: [UInt8] = frame == 0 ? [0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xF0, 0x00] : [0x01, 0x02]
+                let first = try RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(frame * 3000), ssrc: 9,
+                                          payload: descriptor.serialized() + head)
+                var rest = descriptor
+                rest.isStartOfPartition = false
+                let last = try RTPPacket(payloadType: 96, marker: true, sequenceNumber: sequence &+ 1, timestamp: UInt32(frame * 3000),
+                                         ssrc: 9, payload: rest.serialized() + [0x33])
+                sequence &+= 2
+                let arrival = Self.ms(Double(frame) * 33.3)
+                Self.run(&buffer, from: arrival - Self.ms(33), until: arrival - .microseconds(1), into: &output)
+                if frame == index {
+                    withheld = last
+                    try Self.feed(&buffer, [first], at: arrival, into: &output)
+                } else {
+                    try Self.feed(&buffer, [first, last], at: arrival, into: &output)
+                }
+            }
+            // The retransmission comes 200 ms after the frame: long after its render time (10 ms after arrival).
+            Self.run(&buffer, from: Self.ms(300), until: Self.ms(Double(index) * 33.3 + 200), into: &output)
+            if let withheld { try Self.feed(&buffer, [withheld], at: Self.ms(Double(index) * 33.3 + 200), into: &output) }
+            Self.run(&buffer, from: Self.ms(Double(index) * 33.3 + 200), until: Self.ms(1000), into: &output)
+            return (output, buffer)
+        }
+        let skipped = try layered(lose: 5)
+        #expect(skipped.output.frames.map(\.frame.pictureID) == [0, 1, 2, 3, 4, 6, 7, 8, 9], "frame 5 (layer 1) skipped")
+        #expect(skipped.output.plis.isEmpty && skipped.buffer.counters.framesMissingReference == 0)
+        let afterSkip = try #require(skipped.output.frames.first { $0.frame.pictureID == 6 })
+        #expect(afterSkip.at - Self.ms(6 * 33.3) < Self.ms(15), "frame 6 on time: \(afterSkip.at)")
+        #expect(afterSkip.frame.timing.map { abs($0.mediaGap / .milliseconds(1) - 200.0 / 3) < 0.5 } == true, "two frame intervals since frame 4")
+        #expect(afterSkip.frame.timing.map { $0.lateness <= .milliseconds(1) } == true)
+        #expect(afterSkip.frame.timing?.cause(isKeyframe: false) == .afterTheBuffer)
+        // Layer 0 lost instead: frames 5–9 wait for it, and come out when it does, late, as a repair of one round.
+        let held = try layered(lose: 4)
+        #expect(held.output.frames.map(\.frame.pictureID) == (0..<10).map { UInt16($0) })
+        let repaired = try #require(held.output.frames.first { $0.frame.pictureID == 4 })
+        #expect(repaired.at >= Self.ms(4 * 33.3 + 200))
+        // Asked for when frame 5 showed the gap, again 20 ms later (half of the 40 ms round trip: the first round), then
+        // every 40 ms (a round each): 200 ms is four rounds.
+        #expect(repaired.frame.timing?.repairRounds == 4)
+        #expect(repaired.frame.timing?.cause(isKeyframe: false) == .repairRounds)
+        #expect(held.output.plis.isEmpty)
+    }
+
+    @Test func frameTimingNamesTheCause() {
+        func timing(late: Double, rounds: Int = 0, gap: Double = 33, dropped: Int = 0) -> VideoFrameTiming {
+            VideoFrameTiming(lateness: Self.ms(late), repairRounds: rounds, assembly: .zero, completedAfterBase: .zero, delay: Self.ms(100),
+                             mediaGap: Self.ms(gap), framesDroppedBefore: dropped)
+        }
+        #expect(timing(late: 0).cause(isKeyframe: true) == .keyframe)
+        #expect(timing(late: 200, rounds: 1, dropped: 3).cause(isKeyframe: false) == .referenceLost)
+        #expect(timing(late: 200, rounds: 1).cause(isKeyframe: false) == .repairOneRound)
+        #expect(timing(late: 200, rounds: 3).cause(isKeyframe: false) == .repairRounds)
+        #expect(timing(late: 200).cause(isKeyframe: false) == .arrivedLate)
+        #expect(timing(late: 0, gap: 300).cause(isKeyframe: false) == .framesMissing)
+        #expect(timing(late: 5).cause(isKeyframe: false) == .afterTheBuffer)
     }
 }

@@ -124,7 +124,10 @@ import TrtcRTP
                     try await a.send(try Self.video(alice.media.videoSsrc, 3), to: alice.media)
                     #expect(try await b.receive() == (try Self.video(alice.media.videoSsrc, 3)))
                     #expect(try await server.metric(#"trtc_media_uplink_packets_total{outcome="repaired"}"#) == 1)
-                    #expect(try await server.metric("trtc_media_uplink_nacks_total") == 1, "answered before the retry (150 ms)")
+                    // The server's own requests only: at once and half a round trip later (the 100 ms assumed; bob's wait
+                    // took 70 ms), and a third 1.2 round trips after that if this machine was slow; never bob's.
+                    let requests = try await server.metric("trtc_media_uplink_nacks_total")
+                    #expect(requests >= 1 && requests <= 3, "\(requests) requests")
                 }
             }
         }

@@ -10,19 +10,21 @@ import TrtcRTP
 
     static func ms(_ value: Int) -> Duration { .milliseconds(value) }
 
-    @Test func aGapIsAskedForAtOnceThenOncePerRoundTripAtMostFiveTimes() {
+    @Test func aGapIsAskedForAtOnceAgainHalfARoundTripLaterThenOncePerRoundTripAtMostFiveTimes() {
         var repair = UplinkRepair()
         #expect(repair.videoPacket(ssrc: Self.ssrc, sequence: 10, timestamp: 0, now: .zero) == [])
         #expect(repair.videoPacket(ssrc: Self.ssrc, sequence: 13, timestamp: 0, now: Self.ms(10)) == [.nack([11, 12])])
         #expect(repair.isRepairing(11) && repair.isRepairing(12) && !repair.isRepairing(13))
-        // Before a retry interval (1.5 × the initial 100 ms) nothing is asked again.
-        #expect(repair.tick(now: Self.ms(150)) == [])
-        #expect(repair.tick(now: Self.ms(160)) == [.nack([11, 12])])
-        var requests = 2
-        var now = 160
+        // The second request half a round trip (the initial 100 ms) after the first, later ones 1.2 round trips apart.
+        #expect(repair.tick(now: Self.ms(59)) == [])
+        #expect(repair.tick(now: Self.ms(60)) == [.nack([11, 12])])
+        #expect(repair.tick(now: Self.ms(179)) == [])
+        #expect(repair.tick(now: Self.ms(180)) == [.nack([11, 12])])
+        var requests = 3
+        var now = 180
         var actions: [UplinkRepair.Action] = []
         repeat {
-            now += 150
+            now += 120
             actions = repair.tick(now: Self.ms(now))
             if actions == [.nack([11, 12])] { requests += 1 }
         } while actions == [.nack([11, 12])]
@@ -50,6 +52,22 @@ import TrtcRTP
             _ = repair.videoPacket(ssrc: Self.ssrc, sequence: base, timestamp: 0, now: Self.ms(start + 2))
         }
         #expect(repair.retryInterval == UplinkRepair.minimumRetry)
+    }
+
+    /// Karn's rule with the early second request: an answer that comes sooner after the second request than half a
+    /// round trip can only answer the first, and measures from it; a later one may answer either and measures nothing.
+    @Test func anAnswerTooEarlyForTheSecondRequestMeasuresFromTheFirst() {
+        var repair = UplinkRepair()
+        _ = repair.videoPacket(ssrc: Self.ssrc, sequence: 1, timestamp: 0, now: .zero)
+        #expect(repair.videoPacket(ssrc: Self.ssrc, sequence: 3, timestamp: 0, now: Self.ms(0)) == [.nack([2])])
+        #expect(repair.tick(now: Self.ms(50)) == [.nack([2])])
+        _ = repair.videoPacket(ssrc: Self.ssrc, sequence: 2, timestamp: 0, now: Self.ms(90))
+        #expect(repair.roundTrip == Self.ms(100) * 7 / 8 + Self.ms(90) / 8, "measured from the first request")
+        let before = repair.roundTrip
+        #expect(repair.videoPacket(ssrc: Self.ssrc, sequence: 5, timestamp: 0, now: Self.ms(200)) == [.nack([4])])
+        #expect(repair.tick(now: Self.ms(250)) == [.nack([4])])
+        _ = repair.videoPacket(ssrc: Self.ssrc, sequence: 4, timestamp: 0, now: Self.ms(310))
+        #expect(repair.roundTrip == before, "60 ms after the second request: either's answer, no sample")
     }
 
     @Test func lateAndDuplicatePacketsAreNotGapsAndAHugeJumpAsksForAKeyFrame() {
