@@ -18,7 +18,7 @@ final class DownlinkEstimation {
     /// How often the receiver is told its estimate and layers (`RTCPDownlinkReport`).
     static let reportInterval = Duration.seconds(1)
 
-    /// The packets the feedback named over the last half second arrived at less than this share of the rate they
+    /// The packets that arrived over the last half second arrived at less than this share of the rate they
     /// were sent at (each over its own span: the same packets, so a key frame's burst or a slow receiver's late reads
     /// do not count): the link is the limit, whatever the delay-based estimate says yet. Its trendline needs about a
     /// second of a growing queue to see overuse when a receiver starts; the delivered rate shows a narrow link after
@@ -44,7 +44,7 @@ final class DownlinkEstimation {
     /// increase (8 %/s, at most 1.5 × the acknowledged rate + 10 kbit/s), since the delay-based estimate may never
     /// have seen the queue that the cut emptied.
     private var deliveredCap: Double?
-    /// The packets the feedback named over the last `sentWindow` of arrivals: (sent, arrival or nil when lost, size).
+    /// The packets the feedback says arrived within the last `sentWindow` of arrivals: (sent, arrival, size).
     private var results: [SendSideBandwidthEstimator.PacketResult] = []
     private var lastFeedback: Duration?
     /// From the receiver's first transport feedback on: a receiver that sends none (a browser without transport-cc)
@@ -104,24 +104,25 @@ final class DownlinkEstimation {
     /// The receiver's feedback: returns the new `budgetKbps`.
     func feedback(_ feedback: RTCPTransportFeedback, now: Duration) -> Double {
         var estimator = estimator ?? SendSideBandwidthEstimator(limits: Self.limits, start: Self.startEstimate)
-        results += estimator.feedbackReceived(feedback, now: now)
+        // Received packets only: loss is the loss-based controller's; here the question is only whether what arrives
+        // arrives as fast as it was sent (arrivals are the receiver's clock, so they are compared among themselves).
+        results += estimator.feedbackReceived(feedback, now: now).filter { $0.arrival != nil }
         self.estimator = estimator
-        if let newest = results.compactMap(\.arrival).max() {
-            results.removeAll { $0.arrival.map { newest - $0 > Self.sentWindow } ?? (newest - $0.sent > Self.sentWindow * 2) }
+        if let newestArrival = results.compactMap(\.arrival).max() {
+            results.removeAll { newestArrival - $0.arrival! > Self.sentWindow }
         }
         let estimate = Double(estimator.target) / 1000
         let elapsed = lastFeedback.map { min(max((now - $0) / .seconds(1), 0), 1) } ?? 0
         lastFeedback = now
         if let (delivered, sentAt) = deliveredAndSentKbps() {
-            let acknowledged = delivered
             if delivered < Self.deliveredShortfall * sentAt {
                 let since = shortfallSince ?? now
                 shortfallSince = since
-                if now - since >= Self.shortfallDuration { deliveredCap = min(deliveredCap ?? acknowledged, acknowledged) }
+                if now - since >= Self.shortfallDuration { deliveredCap = min(deliveredCap ?? delivered, delivered) }
             } else {
                 shortfallSince = nil
                 if let cap = deliveredCap {
-                    deliveredCap = max(cap, min(cap * (1 + 0.08 * elapsed), 1.5 * acknowledged + 10))
+                    deliveredCap = max(cap, min(cap * (1 + 0.08 * elapsed), 1.5 * delivered + 10))
                 }
             }
         }
@@ -131,8 +132,8 @@ final class DownlinkEstimation {
         return budget
     }
 
-    /// Over the packets the feedback named lately: kbit/s that arrived (over the arrivals' span) and kbit/s they were
-    /// sent at (over the sends' span, lost ones included); nil while either span is under 100 ms.
+    /// Over the packets that arrived lately: kbit/s over their arrivals' span and kbit/s over their sends' span; nil
+    /// while either span is under 100 ms.
     private func deliveredAndSentKbps() -> (delivered: Double, sent: Double)? {
         let arrived = results.compactMap { result in result.arrival.map { ($0, result.size) } }
         guard let firstArrival = arrived.map(\.0).min(), let lastArrival = arrived.map(\.0).max(),
