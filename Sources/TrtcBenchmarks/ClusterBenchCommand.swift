@@ -154,6 +154,9 @@ struct ClusterBenchmark: Sendable {
             var usable: [Duration] = []
             var back: [Duration] = []
             for round in 0..<failovers {
+                // Every member in again after the previous round (those of the restarted node come back to it and
+                // are placed anew): a kill during that wave would measure both recoveries at once.
+                try await settle(first + joins, round)
                 let (toUsable, toBack) = try await failover(round, first, cluster, start)
                 usable.append(toUsable)
                 back.append(toBack)
@@ -238,6 +241,38 @@ struct ClusterBenchmark: Sendable {
         return (LatencySummary(remote), LatencySummary(local))
     }
 
+    /// Until every member that was not told to exit is in (admitted after its latest loss).
+    private func settle(_ members: [ClusterMember], _ round: Int) async throws {
+        let began = ContinuousClock.now
+        func away() -> Int {
+            members.filter { member in
+                let state = member.current
+                guard state.exitAt == nil else { return false }
+                guard let entered = state.enteredAt else { return true }
+                return state.lostAt.map { $0 >= entered } ?? false
+            }.count
+        }
+        while away() > 0 {
+            if ContinuousClock.now - began > .seconds(60) {
+                log("failover \(round + 1): \(away()) members still not back 60 s after the node restarted; killing anyway")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if round > 0 { log("failover \(round + 1): members all in \((ContinuousClock.now - began).seconds.decimal(digits: 1)) s after the node restarted") }
+    }
+
+    /// When the lease of `nodeId` ends, on this process's clock: the database's `lease_until` (no renewal comes after
+    /// the kill) less the database's time, taken halfway through the query.
+    private func leaseEnd(of nodeId: String, _ cluster: TestCluster) async throws -> ContinuousClock.Instant {
+        let asked = ContinuousClock.now
+        let text = try await cluster.database.psql(
+            "SELECT (extract(epoch FROM lease_until - clock_timestamp()) * 1000)::bigint FROM trtc_node WHERE node_id = '\(nodeId)'")
+        let answered = ContinuousClock.now
+        guard let remaining = Int64(text) else { throw BenchFailure("lease of \(nodeId): \(text)") }
+        return asked + (answered - asked) / 2 + .milliseconds(remaining)
+    }
+
     /// Kills the owner of a room whose first member entered through another node; returns the time until a new entry
     /// is admitted and until every member that entered through a surviving node is back in.
     private func failover(_ round: Int, _ members: [ClusterMember], _ cluster: TestCluster,
@@ -258,12 +293,13 @@ struct ClusterBenchmark: Sendable {
         log("failover \(round + 1): kill -9 \(ownerId) (\(survivors.count) of its members entered elsewhere)")
         owner.process.signal(SIGKILL)
         let killed = ContinuousClock.now
+        async let leaseEnded = leaseEnd(of: ownerId, cluster)
         // A new probe every 500 ms; every probe started so far counts, since under load one entry can take longer
         // than the interval (the 850 reconnecting members of a 3,000-room run are entering at the same time).
         var probes: [ClusterMember] = []
         var usable: Duration?
         while usable == nil {
-            let probe = ClusterMember(userId: "probe\(round)-\(probes.count + 1)", room: victim.room, entry: entryNode)
+            let probe = ClusterMember(userId: "probe\(round)-\(probes.count + 1)", room: victim.room, entry: entryNode, traced: true)
             probes.append(probe)
             start(probe)
             let probeStarted = ContinuousClock.now
@@ -280,6 +316,22 @@ struct ClusterBenchmark: Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         let back = survivors.compactMap { $0.current.enteredAt }.max().map { $0 - killed } ?? .zero
+        // The timeline: kill → lease end (database clock) → first probe admitted → last member back.
+        let lease = try await leaseEnded - killed
+        let first = probes.enumerated().compactMap { index, probe in probe.current.enteredAt.map { (index + 1, $0, probe.current.node) } }
+            .min { $0.1 < $1.1 }
+        let survivorNodes = Set(cluster.nodes.filter { $0.process.isRunning }.compactMap { cluster.nodeId(port: $0.port) })
+        var held = 0.0
+        for id in survivorNodes { held += try await cluster.node(id)?.metricValue("trtc_cluster_entries_held_total") ?? 0 }
+        log("failover \(round + 1): lease ended \(lease.seconds.decimal(digits: 2)) s after the kill; usable \(usable!.seconds.decimal(digits: 2)) s "
+            + "(lease + \((usable! - lease).seconds.decimal(digits: 2)) s, probe \(first?.0 ?? 0) of \(probes.count), "
+            + "admitted at \(first?.2 ?? "?") (entered through \(cluster.nodeId(port: Int(entryNode.split(separator: ":").last ?? "") ?? 0) ?? "?"))); "
+            + "back \(back.seconds.decimal(digits: 2)) s (lease + \((back - lease).seconds.decimal(digits: 2)) s); "
+            + "entries held at the survivors so far: \(Int(held))")
+        if let index = first?.0 {
+            let trace = probes[index - 1].current.trace.map { "\(($0.at - killed).seconds.decimal(digits: 2)) \($0.event)" }
+            log("failover \(round + 1): probe \(index): " + trace.joined(separator: "; "))
+        }
         // The node comes back, empty, for the next round.
         try await cluster.startNode(ownerId, port: owner.port)
         try await cluster.waitUntilServing([cluster.node(ownerId)!])

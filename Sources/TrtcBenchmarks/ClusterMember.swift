@@ -14,6 +14,8 @@ final class ClusterMember: Sendable {
         var node: String?
         var exitAt: ContinuousClock.Instant?
         var lostAt: ContinuousClock.Instant?
+        /// What happened to its connections, for a failover's timeline (kept for probes only).
+        var trace: [(at: ContinuousClock.Instant, event: String)] = []
     }
 
     let userId: String
@@ -21,10 +23,21 @@ final class ClusterMember: Sendable {
     let entry: String
     private let state = Mutex(State())
 
-    init(userId: String, room: UInt32, entry: String) {
+    /// Records `trace`.
+    let traced: Bool
+
+    init(userId: String, room: UInt32, entry: String, traced: Bool = false) {
         self.userId = userId
         self.room = room
         self.entry = entry
+        self.traced = traced
+    }
+
+    private func note(_ event: @autoclosure () -> String) {
+        guard traced else { return }
+        let at = ContinuousClock.now
+        let text = event()
+        state.withLock { $0.trace.append((at, text)) }
     }
 
     var current: State { state.withLock { $0 } }
@@ -42,6 +55,7 @@ final class ClusterMember: Sendable {
             let end: End
             let connectedTo = target
             let enteredBefore = current.enteredAt
+            note("connect \(nodeOfURL(connectedTo) ?? connectedTo)")
             do {
                 end = try await SignalingClient.withConnection(server: connectedTo, logger: logger) { channel in
                     channel.send(.enter(EnterRequest(seq: channel.makeSeq(), sdkAppId: credentials.sdkAppId, userId: self.userId,
@@ -52,18 +66,21 @@ final class ClusterMember: Sendable {
                                 for try await message in channel.messages {
                                     switch message {
                                     case .entered:
+                                        self.note("entered")
                                         let node = nodeOfURL(connectedTo)
                                         self.state.withLock {
                                             $0.enteredAt = ContinuousClock.now
                                             $0.node = node
                                         }
                                     case .redirect(_, let url, _):
+                                        self.note("redirected to \(nodeOfURL(url) ?? url)")
                                         return .redirected(url)
                                     case .exit:
                                         self.state.withLock { $0.exitAt = ContinuousClock.now }
                                         return .exited
-                                    case .error:
+                                    case .error(let error):
                                         // Refused (a node without its lease, no node free): try again, as trtcd does.
+                                        self.note("refused: \(error)")
                                         return .lost
                                     default:
                                         continue
@@ -85,6 +102,7 @@ final class ClusterMember: Sendable {
                     }
                 }
             } catch {
+                note("cannot connect: \(error)")
                 end = .lost
             }
             switch end {

@@ -339,6 +339,56 @@ struct ClusterTests {
         await cluster.stop()
     }
 
+    @Test("owner killed: the rooms held at each survivor are placed there when the lease ends, none redirected")
+    func heldRoomsPlacedWhereHeld() async throws {
+        // TTL 3 s: suspect 1.2 s after its last renewal; the entries below arrive while its lease runs out.
+        let cluster = try await TestCluster.start(nodes: 3, leaseTTL: 3)
+        let ttl = cluster.leaseTTL
+        let (dead, survivors) = (cluster.nodes[0], Array(cluster.nodes.dropFirst()))
+        try await withRoomPlaced(on: dead, cluster, room: 500) { _ in
+            try await withRoomPlaced(on: dead, cluster, room: 600) { _ in
+                try await withRoomPlaced(on: dead, cluster, room: 700) { _ in
+                    try await withRoomPlaced(on: dead, cluster, room: 800) { _ in
+                        let rooms = try await cluster.roomRows().filter { $0.2 == "n1" }.compactMap { UInt32($0.1.dropFirst(2)) }
+                        try #require(rooms.count == 4, "rooms on n1: \(rooms)")
+                        var redirectsBefore: [Double] = []
+                        for node in survivors {
+                            redirectsBefore.append(try await node.metricValue("trtc_cluster_placements_total{outcome=\"redirect\"}") ?? 0)
+                        }
+                        dead.process.signal(SIGKILL)
+                        let killed = ContinuousClock.now
+                        try await Task.sleep(for: .seconds(ttl / 2))
+                        // Two rooms come back through each survivor, at once (as a dead node's members do).
+                        let entries = rooms.enumerated().map { index, room in (survivors[index % 2], room) }
+                        try await withConnections(entries.map { $0.0.url }) { clients in
+                            for (client, (_, room)) in zip(clients, entries) {
+                                client.send(.enter(enterRequest(cluster, "back\(room)", room: .numeric(room), seq: 1)))
+                            }
+                            for (client, (node, room)) in zip(clients, entries) {
+                                let answer = try await client.next(timeout: .seconds(ttl + 5))
+                                guard case .entered = answer else {
+                                    throw TestFailure("room \(room) at port \(node.port) answered \(answer)")
+                                }
+                            }
+                        }
+                        let admittedAfter = ContinuousClock.now - killed
+                        #expect(admittedAfter < .seconds(ttl + 1.5), "admitted \(admittedAfter) after the kill")
+                        let placed = try await cluster.roomRows()
+                        for (node, room) in entries {
+                            let nodeId = cluster.nodeId(port: node.port)
+                            #expect(placed.contains { $0.1 == "i:\(room)" && $0.2 == nodeId }, "room \(room): \(placed)")
+                        }
+                        for (node, before) in zip(survivors, redirectsBefore) {
+                            #expect(try await node.metricValue("trtc_cluster_placements_total{outcome=\"redirect\"}") ?? 0 == before)
+                            #expect(try await node.metricValue("trtc_cluster_entries_held_total") ?? 0 >= 2)
+                        }
+                    }
+                }
+            }
+        }
+        await cluster.stop()
+    }
+
     @Test("a suspect node (stopped renewing) gets no new rooms while its lease runs out")
     func newRoomsAvoidSuspectNode() async throws {
         // TTL 5 s: n1 is suspect 2 s after its last renewal and keeps its lease for 3 s more, time for the entries.

@@ -44,8 +44,14 @@ final class ClusterNode: Sendable {
     let placementJobs: AsyncStream<PlacementJob>
     let releases: AsyncStream<(RoomKey, RoomClaim)>.Continuation
     let releaseJobs: AsyncStream<(RoomKey, RoomClaim)>
-    /// Command results awaited by server-API calls made here, woken by `result ID` notifications.
-    private let resultWaiters = NIOLockedValueBox<[Int64: Wakeup]>([:])
+    /// Command results awaited by server-API calls made here, woken by `result ID` notifications; and the ids of the
+    /// latest results nobody waited for yet (a result can be notified before its caller has its id back).
+    private struct ResultWaits {
+        var waiters: [Int64: Wakeup] = [:]
+        var unclaimed: [Int64] = []
+        static let unclaimedKept = 256
+    }
+    private let resultWaits = NIOLockedValueBox(ResultWaits())
     /// The last view of the nodes table (refreshed by the lease loop), for /healthz.
     let lastView = NIOLockedValueBox<[ClusterNodeRecord]>([])
 
@@ -127,9 +133,15 @@ final class ClusterNode: Sendable {
             throw APIError("InternalError", "the cluster database is not reachable")
         }
         let wakeup = Wakeup()
-        resultWaiters.withLockedValue { $0[id] = wakeup }
-        defer { _ = resultWaiters.withLockedValue { $0.removeValue(forKey: id) } }
+        let notifiedAlready = resultWaits.withLockedValue { waits in
+            waits.waiters[id] = wakeup
+            return waits.unclaimed.contains(id)
+        }
+        defer { _ = resultWaits.withLockedValue { $0.waiters.removeValue(forKey: id) } }
         let deadline = ContinuousClock.now + configuration.commandTimeout
+        // The owner needs a round trip or two: ask the table once it says it is done (or after the first poll
+        // interval), not at once, which would cost a statement that almost never finds the result.
+        if !notifiedAlready { await wakeup.wait(upTo: .milliseconds(250)) }
         while ContinuousClock.now < deadline {
             if let state = try? await store.commandState(id) {
                 if let result = state.result {
@@ -150,7 +162,14 @@ final class ClusterNode: Sendable {
 
     /// A `result ID` notification arrived.
     func resultReady(_ id: Int64) {
-        resultWaiters.withLockedValue { $0[id] }?.signal()
+        let waiter = resultWaits.withLockedValue { waits -> Wakeup? in
+            if let waiter = waits.waiters[id] { return waiter }
+            // Every node hears every result: keep only the latest few, for a caller still waiting for its statement.
+            waits.unclaimed.append(id)
+            if waits.unclaimed.count > ResultWaits.unclaimedKept { waits.unclaimed.removeFirst(waits.unclaimed.count / 2) }
+            return nil
+        }
+        waiter?.signal()
     }
 }
 

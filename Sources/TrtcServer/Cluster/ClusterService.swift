@@ -24,6 +24,8 @@ struct ClusterService: Service {
     func run() async throws {
         let lease = NIOLockedValueBox(LeaseState(fenceAfterMs: configuration.fenceAfter.milliseconds))
         let (scans, scanRequests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (notified, notifiedCommands) = AsyncStream.makeStream(of: ClaimedCommand.self)
+        let ledger = NIOLockedValueBox(CommandLedger())
         await withDiscardingTaskGroup { group in
             group.addTask { await runClients() }
             guard let url = await signalURL() else {
@@ -35,10 +37,11 @@ struct ClusterService: Service {
                 group.cancelAll()
                 return
             }
-            group.addTask { await keepLease(lease, signalURL: url, scanRequests: scanRequests) }
+            group.addTask { await keepLease(lease, signalURL: url, scanRequests: scanRequests, ledger: ledger) }
             group.addTask { await watchLease(lease, scanRequests: scanRequests) }
-            group.addTask { await listen(scanRequests: scanRequests) }
-            group.addTask { await executeCommands(scans) }
+            group.addTask { await listen(scanRequests: scanRequests, notifiedCommands: notifiedCommands) }
+            group.addTask { await executeCommands(scans, ledger: ledger) }
+            group.addTask { await executeNotifiedCommands(notified, ledger: ledger) }
             group.addTask { await placeEntries() }
             group.addTask { await releaseRooms() }
             group.addTask { await drainOnSignal() }
@@ -50,6 +53,7 @@ struct ClusterService: Service {
             }
             node.placements.finish()
             node.releases.finish()
+            notifiedCommands.finish()
             group.cancelAll()
         }
     }
@@ -101,7 +105,7 @@ struct ClusterService: Service {
     // MARK: lease
 
     private func keepLease(_ lease: NIOLockedValueBox<LeaseState>, signalURL: String,
-                           scanRequests: AsyncStream<Void>.Continuation) async {
+                           scanRequests: AsyncStream<Void>.Continuation, ledger: NIOLockedValueBox<CommandLedger>) async {
         var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let sent = MonotonicClock.millisecondsIncludingSuspend
@@ -140,7 +144,12 @@ struct ClusterService: Service {
             node.leaseStatementSentMs.store(0, ordering: .relaxed)
             scanRequests.yield()
             ticks += 1
-            if ticks % 60 == 0 { try? await store.pruneCommands() }
+            if ticks % 60 == 0 {
+                try? await store.pruneCommands()
+                // The table keeps a command a minute: none older can be claimed again.
+                let before = MonotonicClock.millisecondsIncludingSuspend - 120_000
+                ledger.withLockedValue { $0.prune(finishedBeforeMs: before) }
+            }
             if ticks % 30 == 15, let incarnation = lease.withLockedValue({ $0.incarnation }) {
                 if let swept = try? await store.sweepOrphans(me: node.nodeId, incarnation: incarnation,
                                                              keep: registry.claimedRoomKeys), swept > 0 {
@@ -196,55 +205,110 @@ struct ClusterService: Service {
     // MARK: placements and releases
 
     private func placeEntries() async {
+        let held = NIOLockedValueBox(HeldEntries<PlacementJob>())
         await withDiscardingTaskGroup { group in
             for await job in node.placementJobs {
-                group.addTask { await place(job) }
+                group.addTask { await place(job, held: held) }
             }
         }
     }
 
-    private func place(_ job: PlacementJob) async {
-        let key = job.admission.key
-        let seq = job.admission.seq
+    private func place(_ job: PlacementJob, held: NIOLockedValueBox<HeldEntries<PlacementJob>>) async {
         do {
-            var placement = try await placeOnce(key)
+            let placement = try await placeOnce(job.admission.key)
             // The owner stopped renewing (killed, cut off): a redirect would send the client to a node that is most
             // likely gone, and it would come back after its back-off, missing the moment the lease ends by up to a
-            // second. Holding the entry here until the lease has ended places the room then (here or elsewhere);
-            // an owner that renews meanwhile is redirected to as usual. Bounded by one TTL.
-            let holdUntil = ContinuousClock.now + configuration.leaseTTL
+            // second. The entry is held here until the lease has ended, with the other entries held for that owner.
             if let suspect = placement, suspect.ownerSuspect, suspect.nodeId != node.nodeId {
                 metrics.clusterEntriesHeld.increment()
                 logger.info("cluster: the room's owner missed its renewals; the entry waits for its lease to end",
-                            metadata: ["room": "\(key)", "owner": "\(suspect.nodeId)", "leaseRemainingMs": "\(suspect.leaseRemainingMs)"])
-            }
-            while let current = placement, current.ownerSuspect, current.nodeId != node.nodeId,
-                  ContinuousClock.now < holdUntil, !Task.isCancelled {
-                let pause = min(configuration.renewInterval, .milliseconds(max(0, current.leaseRemainingMs) + 20))
-                try? await Task.sleep(for: pause)
-                placement = try await placeOnce(key)
-            }
-            guard let placement else {
-                metrics.clusterPlacementsRefused.increment()
-                job.session.send(.error(.refused("no cluster node can take the room now", seq: seq)))
+                            metadata: ["room": "\(job.admission.key)", "owner": "\(suspect.nodeId)",
+                                       "leaseRemainingMs": "\(suspect.leaseRemainingMs)"])
+                let owner = HeldEntries<PlacementJob>.Owner(nodeId: suspect.nodeId, incarnation: suspect.incarnation)
+                if held.withLockedValue({ $0.hold(job, for: owner) }) {
+                    await releaseHeld(for: owner, leaseRemainingMs: suspect.leaseRemainingMs, held: held)
+                }
                 return
             }
-            if placement.nodeId == node.nodeId, placement.incarnation == node.incarnation, node.isServing {
-                metrics.clusterPlacementsLocal.increment()
-                registry.enterPlaced(job.admission, session: job.session,
-                                     claim: RoomClaim(incarnation: placement.incarnation, epoch: placement.epoch))
-            } else if placement.nodeId == node.nodeId {
-                job.session.send(.error(.refused("this node is not serving: it holds no cluster lease now", seq: seq)))
-            } else {
-                metrics.clusterRedirects.increment()
-                job.session.send(.redirect(seq: seq, url: placement.signalURL, node: placement.nodeId))
-                job.session.close()
-            }
+            finish(job, placement)
         } catch {
-            metrics.clusterDatabaseErrors.increment()
-            logger.warning("cluster: placement failed", metadata: ["error": "\(String(reflecting: error))"])
-            job.session.send(.error(.refused("the cluster database is not reachable", seq: seq)))
+            failed(job, error)
         }
+    }
+
+    /// Drives the entries held for `owner`: waits until its lease has ended (asking the database once per renewal
+    /// interval, at most one TTL), then places all their rooms here in one statement (`ClusterStore.placeHeld`):
+    /// their members came back through this node, so no redirect and no second statement at another node follow.
+    /// Rooms it did not place (the owner renewed after all; this node cannot take them) go the usual way.
+    private func releaseHeld(for owner: HeldEntries<PlacementJob>.Owner, leaseRemainingMs: Int64,
+                             held: NIOLockedValueBox<HeldEntries<PlacementJob>>) async {
+        let holdUntil = ContinuousClock.now + configuration.leaseTTL
+        var remaining = leaseRemainingMs
+        while ContinuousClock.now < holdUntil, !Task.isCancelled {
+            let untilEnd = Duration.milliseconds(max(0, remaining) + 20)
+            try? await Task.sleep(for: min(configuration.renewInterval, untilEnd))
+            // Slept past the end the database gave: no statement to ask again (the placement checks the lease anyway).
+            if untilEnd <= configuration.renewInterval { break }
+            guard let lease = try? await store.ownerLease(owner.nodeId, incarnation: owner.incarnation),
+                  lease.suspect, lease.remainingMs > 0 else { break }
+            remaining = lease.remainingMs
+        }
+        let jobs = held.withLockedValue { $0.take(owner) }
+        var placedHere: [RoomKey: Int64] = [:]
+        let incarnation = node.incarnation
+        if let incarnation, node.isServing {
+            do {
+                placedHere = try await store.placeHeld(Array(Set(jobs.map(\.admission.key))), me: node.nodeId,
+                                                       incarnation: incarnation)
+            } catch {
+                metrics.clusterDatabaseErrors.increment()
+                logger.warning("cluster: placing held rooms failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+        await withDiscardingTaskGroup { group in
+            for job in jobs {
+                if let incarnation, let epoch = placedHere[job.admission.key] {
+                    metrics.clusterPlacementsLocal.increment()
+                    registry.enterPlaced(job.admission, session: job.session,
+                                         claim: RoomClaim(incarnation: incarnation, epoch: epoch))
+                } else {
+                    group.addTask {
+                        do {
+                            finish(job, try await placeOnce(job.admission.key))
+                        } catch {
+                            failed(job, error)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Admits the entry here, redirects it to the room's owner, or refuses it, as the placement says.
+    private func finish(_ job: PlacementJob, _ placement: RoomPlacement?) {
+        let seq = job.admission.seq
+        guard let placement else {
+            metrics.clusterPlacementsRefused.increment()
+            job.session.send(.error(.refused("no cluster node can take the room now", seq: seq)))
+            return
+        }
+        if placement.nodeId == node.nodeId, placement.incarnation == node.incarnation, node.isServing {
+            metrics.clusterPlacementsLocal.increment()
+            registry.enterPlaced(job.admission, session: job.session,
+                                 claim: RoomClaim(incarnation: placement.incarnation, epoch: placement.epoch))
+        } else if placement.nodeId == node.nodeId {
+            job.session.send(.error(.refused("this node is not serving: it holds no cluster lease now", seq: seq)))
+        } else {
+            metrics.clusterRedirects.increment()
+            job.session.send(.redirect(seq: seq, url: placement.signalURL, node: placement.nodeId))
+            job.session.close()
+        }
+    }
+
+    private func failed(_ job: PlacementJob, _ error: any Error) {
+        metrics.clusterDatabaseErrors.increment()
+        logger.warning("cluster: placement failed", metadata: ["error": "\(String(reflecting: error))"])
+        job.session.send(.error(.refused("the cluster database is not reachable", seq: job.admission.seq)))
     }
 
     /// One placement; nil once can mean a concurrent first placement committed after the statement's snapshot, so
@@ -275,22 +339,27 @@ struct ClusterService: Service {
 
     // MARK: commands
 
-    /// Holds one pooled connection in LISTEN: `command NODE` wakes the command scan, `result ID` the caller waiting
-    /// for it. When the connection is lost (a restart, pg_terminate_backend) it listens again and scans the backlog,
-    /// since notifications sent meanwhile are gone.
-    private func listen(scanRequests: AsyncStream<Void>.Continuation) async {
-        let mine = "command " + node.nodeId
+    /// Holds one pooled connection in LISTEN: `run INCARNATION …` is a command for this node to run at once,
+    /// `command NODE` wakes the command scan, `result ID` the caller waiting for it. When the connection is lost
+    /// (a restart, pg_terminate_backend) it listens again and scans the backlog, since notifications sent meanwhile
+    /// are gone.
+    private func listen(scanRequests: AsyncStream<Void>.Continuation,
+                        notifiedCommands: AsyncStream<ClaimedCommand>.Continuation) async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await store.client.withConnection { connection in
                     try await connection.listen(on: ClusterStore.channel) { notifications in
                         scanRequests.yield()
                         for try await notification in notifications {
-                            let payload = notification.payload
-                            if payload == mine {
+                            switch ClusterNotification(payload: notification.payload) {
+                            case .run(let incarnation, let command) where incarnation == node.incarnation:
+                                notifiedCommands.yield(command)
+                            case .scan(let nodeId) where nodeId == node.nodeId:
                                 scanRequests.yield()
-                            } else if payload.hasPrefix("result "), let id = Int64(payload.dropFirst(7)) {
+                            case .result(let id):
                                 node.resultReady(id)
+                            default:
+                                continue
                             }
                         }
                     }
@@ -306,7 +375,7 @@ struct ClusterService: Service {
 
     /// Claims this node's commands and runs them on the local rooms: each is claimed once (FOR UPDATE SKIP LOCKED),
     /// and RemoveUser/DismissRoom are idempotent, so a command is never run twice nor lost while this node lives.
-    private func executeCommands(_ scans: AsyncStream<Void>) async {
+    private func executeCommands(_ scans: AsyncStream<Void>, ledger: NIOLockedValueBox<CommandLedger>) async {
         /// When the scan in flight began (monotonic ms; 0: none) and whether a request came while it ran.
         struct Scanning { var startedMs: Int64 = 0; var again = false }
         let scanning = NIOLockedValueBox(Scanning())
@@ -329,7 +398,7 @@ struct ClusterService: Service {
                 guard begin else { continue }
                 group.addTask {
                     repeat {
-                        await scanCommands()
+                        await scanCommands(ledger)
                     } while scanning.withLockedValue { state in
                         guard state.startedMs == now else { return false }
                         if state.again {
@@ -344,7 +413,7 @@ struct ClusterService: Service {
         }
     }
 
-    private func scanCommands() async {
+    private func scanCommands(_ ledger: NIOLockedValueBox<CommandLedger>) async {
         guard let incarnation = node.incarnation else { return }
         defer { node.commandStatementSentMs.store(0, ordering: .relaxed) }
         do {
@@ -354,10 +423,10 @@ struct ClusterService: Service {
                 node.commandStatementSentMs.store(0, ordering: .relaxed)
                 if claimed.isEmpty { break }
                 for command in claimed {
-                    let outcome = await execute(command)
-                    metrics.clusterCommandsExecuted.increment()
+                    // Its notification may have run it already (then only its result is stored here), or be running it.
+                    guard let outcome = await run(command, ledger) else { continue }
                     node.commandStatementSentMs.store(MonotonicClock.millisecondsIncludingSuspend, ordering: .relaxed)
-                    try await store.completeCommand(command.id, result: JSONCoding.print(.object(["outcome": .string(outcome)])))
+                    try await store.completeCommand(command.id, result: Self.result(outcome))
                     node.commandStatementSentMs.store(0, ordering: .relaxed)
                 }
             }
@@ -365,6 +434,45 @@ struct ClusterService: Service {
             metrics.clusterDatabaseErrors.increment()
             logger.warning("cluster: command scan failed", metadata: ["error": "\(String(reflecting: error))"])
         }
+    }
+
+    /// Runs the commands that came in their notification, each at once (no claim first: the member's ExitRoom is one
+    /// database round trip after the caller's statement), then stores the result. A result that cannot be stored
+    /// is stored by the next scan, from the ledger, without running the command again.
+    private func executeNotifiedCommands(_ commands: AsyncStream<ClaimedCommand>, ledger: NIOLockedValueBox<CommandLedger>) async {
+        await withDiscardingTaskGroup { group in
+            for await command in commands {
+                group.addTask {
+                    guard let outcome = await run(command, ledger) else { return }
+                    do {
+                        try await store.completeCommand(command.id, result: Self.result(outcome))
+                    } catch {
+                        metrics.clusterDatabaseErrors.increment()
+                        logger.warning("cluster: command result not stored", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the command unless the ledger says another path did or does: its outcome to store, nil when the other
+    /// path stores it.
+    private func run(_ command: ClaimedCommand, _ ledger: NIOLockedValueBox<CommandLedger>) async -> String? {
+        switch ledger.withLockedValue({ $0.start(command.id, nowMs: MonotonicClock.millisecondsIncludingSuspend) }) {
+        case .running:
+            return nil
+        case .done(let outcome):
+            return outcome
+        case .run:
+            let outcome = await execute(command)
+            metrics.clusterCommandsExecuted.increment()
+            ledger.withLockedValue { $0.finish(command.id, outcome: outcome, nowMs: MonotonicClock.millisecondsIncludingSuspend) }
+            return outcome
+        }
+    }
+
+    private static func result(_ outcome: String) -> String {
+        JSONCoding.print(.object(["outcome": .string(outcome)]))
     }
 
     private func execute(_ command: ClaimedCommand) async -> String {

@@ -41,7 +41,7 @@ public struct ClusterNodeRecord: Sendable, Equatable {
 }
 
 /// A server-API command as the owner claimed it.
-struct ClaimedCommand: Sendable {
+struct ClaimedCommand: Sendable, Equatable {
     var id: Int64
     var kind: String
     var body: String
@@ -170,6 +170,48 @@ struct ClusterStore: Sendable {
         return placement
     }
 
+    /// Places the rooms held for a dead owner on this node, in one statement: each row that no live incarnation holds
+    /// (its owner's lease has ended, or it is gone) becomes this node's, unless this node is not serving, draining or
+    /// full. Answers the rooms placed here with their epochs; any other room (its owner renewed after all, another
+    /// node was first) is placed by the one-room statement.
+    func placeHeld(_ rooms: [RoomKey], me: String, incarnation: UUID) async throws -> [RoomKey: Int64] {
+        let apps = rooms.map { Int64($0.sdkAppId) }
+        let keys = rooms.map(\.clusterKey)
+        let rows = try await client.query("""
+            WITH wanted AS (
+                SELECT DISTINCT a AS sdk_app_id, k AS room_key FROM unnest(\(apps)::bigint[], \(keys)::text[]) AS w(a, k)
+            )
+            INSERT INTO trtc_room (sdk_app_id, room_key, node_id, incarnation, epoch, placed_at)
+            SELECT sdk_app_id, room_key, \(me), \(incarnation), 1, now() FROM wanted
+            WHERE EXISTS (SELECT 1 FROM trtc_node n WHERE n.node_id = \(me) AND n.incarnation = \(incarnation)
+                          AND n.lease_until > now() AND n.state = 'serving' AND (n.capacity = 0 OR n.num_users < n.capacity))
+            ON CONFLICT (sdk_app_id, room_key) DO UPDATE SET
+                node_id = excluded.node_id, incarnation = excluded.incarnation, epoch = trtc_room.epoch + 1, placed_at = now()
+            WHERE (trtc_room.node_id = \(me) AND trtc_room.incarnation = \(incarnation))
+               OR NOT EXISTS (SELECT 1 FROM trtc_node n WHERE n.node_id = trtc_room.node_id
+                              AND n.incarnation = trtc_room.incarnation AND n.lease_until > now())
+            RETURNING sdk_app_id, room_key, epoch
+            """, logger: logger)
+        var placed: [RoomKey: Int64] = [:]
+        for try await (app, key, epoch) in rows.decode((Int64, String, Int64).self) {
+            guard let sdkAppId = UInt32(exactly: app), let room = RoomKey(sdkAppId: sdkAppId, clusterKey: key) else { continue }
+            placed[room] = epoch
+        }
+        return placed
+    }
+
+    /// The lease of `nodeId` as `incarnation`, for entries held for it: milliseconds left on the database's clock
+    /// and whether it is still suspect; nil once that incarnation is gone.
+    func ownerLease(_ nodeId: String, incarnation: UUID) async throws -> (remainingMs: Int64, suspect: Bool)? {
+        let rows = try await client.query("""
+            SELECT (extract(epoch FROM (n.lease_until - now())) * 1000)::bigint, \(unescaped: Self.suspect)
+            FROM trtc_node n WHERE n.node_id = \(nodeId) AND n.incarnation = \(incarnation)
+            """, logger: logger)
+        var lease: (Int64, Bool)?
+        for try await (remaining, suspect) in rows.decode((Int64, Bool).self) { lease = (remaining, suspect) }
+        return lease
+    }
+
     /// The room emptied: its row goes, unless a later placement (a newer epoch) or another node has it.
     func release(_ room: String, sdkAppId: UInt32, me: String, incarnation: UUID, epoch: Int64) async throws {
         try await client.query("""
@@ -196,7 +238,9 @@ struct ClusterStore: Sendable {
     // MARK: commands
 
     /// Queues a server-API command for the room's live owner (unless that is this node) and wakes it, in one
-    /// statement (NOTIFY is delivered at its commit). nil: no live owner elsewhere, so the room does not exist.
+    /// statement (NOTIFY is delivered at its commit). The notification carries the command itself (`run …`), so
+    /// that the owner runs it without claiming it first; a body too long for a notification is claimed by a scan
+    /// (`command NODE`). nil: no live owner elsewhere, so the room does not exist.
     func sendCommand(_ room: String, sdkAppId: UInt32, kind: String, body: String, me: String) async throws -> Int64? {
         let rows = try await client.query("""
             WITH target AS (
@@ -206,9 +250,13 @@ struct ClusterStore: Sendable {
             ), queued AS (
                 INSERT INTO trtc_command (target_node, target_incarnation, origin_node, kind, body)
                 SELECT node_id, incarnation, \(me), \(kind), \(body)::jsonb FROM target
-                RETURNING id, target_node
+                RETURNING id, target_node, target_incarnation, kind, body::text AS body
             )
-            SELECT id, pg_notify('\(unescaped: Self.channel)', 'command ' || target_node)::text FROM queued
+            SELECT id, pg_notify('\(unescaped: Self.channel)',
+                                 CASE WHEN octet_length(body) <= \(unescaped: String(ClusterNotification.maxBodyBytes))
+                                      THEN 'run ' || target_incarnation::text || ' ' || id::text || ' ' || kind || ' ' || body
+                                      ELSE 'command ' || target_node END)::text
+            FROM queued
             """, logger: logger)
         var id: Int64?
         for try await (queued, _) in rows.decode((Int64, String).self) { id = queued }
@@ -242,10 +290,13 @@ struct ClusterStore: Sendable {
         return claimed.sorted { $0.id < $1.id }
     }
 
-    /// Stores a command's result and wakes its caller, in one statement.
+    /// Stores a command's result and wakes its caller, in one statement (claimed too, when the notification
+    /// carried it and nobody claimed it).
     func completeCommand(_ id: Int64, result: String) async throws {
         try await client.query("""
-            WITH done AS (UPDATE trtc_command SET done_at = now(), result = \(result)::jsonb WHERE id = \(id) RETURNING id)
+            WITH done AS (UPDATE trtc_command SET claimed_at = coalesce(claimed_at, now()), done_at = now(),
+                                                  result = \(result)::jsonb
+                          WHERE id = \(id) RETURNING id)
             SELECT pg_notify('\(unescaped: Self.channel)', 'result ' || id::text) FROM done
             """, logger: logger).consume()
     }
