@@ -195,6 +195,14 @@ import TrtcRTP
                             }
                             try await answer(await Self.drain(a, for: .milliseconds(5)))
                         }
+                        // A loss is seen at the next packet: three more over a clean uplink reveal a loss of the last
+                        // ones (packet 300 lost with nothing after it could never be asked for; a run failed so).
+                        try await relay.update(.uplink, ImpairmentProfile(parsing: "delay=15ms"))
+                        for sequence: UInt16 in 301...303 {
+                            let packet = try Self.video(alice.media.videoSsrc, sequence)
+                            history.store(sequenceNumber: sequence, datagram: packet)
+                            try await a.send(packet, to: aliceGrant)
+                        }
                         // The tail: the last losses are asked for after the stream stopped (the server's retry timer).
                         for _ in 0..<30 { try await answer(await Self.drain(a, for: .milliseconds(20))) }
                         for datagram in a.takeServerReports() {
