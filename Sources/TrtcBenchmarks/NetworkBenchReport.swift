@@ -115,10 +115,7 @@ struct NetworkBenchReport {
             if let limited = result.limitedViewer {
                 lines.append("- layers, limited viewer: \(limited.framesPerSecond.decimal(digits: 1)) fps (mean of its Statistics), "
                              + "\(limited.kbps.decimal(digits: 0)) kbit/s at the end, \(limited.freezes) freezes and "
-                             + "\(limited.decoderErrors) decoder errors in the window, \(limited.layerSwitchesDown.decimal(digits: 0)) layer switches down; "
-                             + "server: \(limited.layers) layer(s) forwarded, downlink estimate \(limited.estimateKbps) kbit/s; its link's queue dropped "
-                             + "\(limited.linkDroppedBefore) packets before the window, \(limited.linkDroppedInWindow) in it; the unlimited viewer: "
-                             + "\(limited.unlimitedLayers) layer(s), estimate \(limited.unlimitedEstimateKbps) kbit/s")
+                             + "\(limited.decoderErrors) decoder errors in the window, \(limited.layerSwitchesDown.decimal(digits: 0)) layer switches down")
             }
         }
         lines += ["", "Targets (issue 12; issue 14 for the adaptive and layers scenarios):", "", "| scenario | target | measured (median) | |", "|---|---|---|---|"]

@@ -85,15 +85,6 @@ final class NetworkBenchmark {
         var decoderErrors: Int
         var kbps: Double
         var layerSwitchesDown: Double
-        /// Its `receivedTemporalLayers` and `downlinkEstimateKbps` at the end (the server's word), and the packets its
-        /// relay's queue dropped before the window and in it.
-        var layers: Int
-        var estimateKbps: Int
-        var linkDroppedBefore: Int
-        var linkDroppedInWindow: Int
-        /// The same two figures of the unlimited viewer.
-        var unlimitedLayers: Int
-        var unlimitedEstimateKbps: Int
     }
 
     let settings: Settings
@@ -198,7 +189,6 @@ final class NetworkBenchmark {
             let audioStart = Self.audioSamples(try? await viewer.statistics())
             var limitedStart: (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)?
             if let limited { limitedStart = try await Self.remoteVideo(limited) }
-            let limitedDroppedStart = try await limitedRelay?.statistics(.downlink).dropped[.queue] ?? 0
             var limitedRates: [Double] = []
             var outageReturn: Duration?
             var sendTrace: [SendSample] = []
@@ -246,16 +236,10 @@ final class NetworkBenchmark {
             await reader.stop()
             var limitedViewer: LimitedViewer?
             if let limited, let first = limitedStart, let last = try await Self.remoteVideo(limited) {
-                let downlink = try await Self.downlink(limited)
-                let unlimited = try await Self.downlink(viewer)
-                let droppedEnd = try await limitedRelay?.statistics(.downlink).dropped[.queue] ?? 0
                 limitedViewer = LimitedViewer(
                     framesPerSecond: limitedRates.isEmpty ? 0 : limitedRates.reduce(0, +) / Double(limitedRates.count),
                     freezes: last.freezes - first.freezes, decoderErrors: last.decoderErrors, kbps: last.kbps,
-                    layerSwitchesDown: (try? await server.metricValue(#"trtc_media_layer_switches_total{direction="down"}"#)) ?? 0,
-                    layers: downlink.layers, estimateKbps: downlink.estimateKbps,
-                    linkDroppedBefore: Int(limitedDroppedStart), linkDroppedInWindow: Int(droppedEnd - limitedDroppedStart),
-                    unlimitedLayers: unlimited.layers, unlimitedEstimateKbps: unlimited.estimateKbps)
+                    layerSwitchesDown: (try? await server.metricValue(#"trtc_media_layer_switches_total{direction="down"}"#)) ?? 0)
             }
 
             let window = end.time - start.time
@@ -332,14 +316,6 @@ final class NetworkBenchmark {
             .first(where: { $0["userId"]?.string == "bench" }) else { return nil }
         return (Double(remote["frameRate"]?.uint32 ?? 0), Int(remote["videoFreezeCount"]?.uint32 ?? 0),
                 Int(remote["videoDecoderErrors"]?.uint32 ?? 0), Double(remote["videoBitrate"]?.uint32 ?? 0))
-    }
-
-    /// What the server tells `member` about its downlink (`Statistics`): the layers of the publisher's video it
-    /// forwards and its estimate.
-    private static func downlink(_ member: RoomMember) async throws -> (layers: Int, estimateKbps: Int) {
-        let statistics = try await member.statistics()
-        let remote = statistics?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary).first { $0["userId"]?.string == "bench" }
-        return (Int(remote?["receivedTemporalLayers"]?.uint32 ?? 0), Int(statistics?["downlinkEstimateKbps"]?.uint32 ?? 0))
     }
 
     static func audioSamples(_ statistics: [String: DBusValue]?) -> (total: UInt64, concealed: UInt64)? {

@@ -21,9 +21,6 @@ public struct RoomStatistics: Sendable, Equatable {
     public var receivedKbps: UInt32 = 0
     /// What the uplink can carry by the send-side estimator (kbit/s, all our streams), 0 while not in a session.
     public var sendEstimateKbps: UInt32 = 0
-    /// What the server estimates our downlink carries (kbit/s, from our transport-wide feedback about what it sends
-    /// us), 0 until the server said so.
-    public var downlinkEstimateKbps: UInt32 = 0
     public var local: [Local] = []
     public var remote: [Remote] = []
 
@@ -89,9 +86,6 @@ public struct RoomStatistics: Sendable, Equatable {
         public var audioTotalSamples: UInt64 = 0
         public var audioConcealedSamples: UInt64 = 0
         public var audioFecSamples: UInt64 = 0
-        /// Temporal layers of this user's video the server forwards us now (1: the base layer, half the frame rate;
-        /// 2: all), 0 when unknown (no layers, or the server has not said).
-        public var receivedTemporalLayers: UInt32 = 0
 
         public init(userId: String, streamType: String = "main") {
             self.userId = userId
@@ -104,7 +98,7 @@ public struct RoomStatistics: Sendable, Equatable {
     /// The keys of the top level, of a `localArray` entry and of a `remoteArray` entry, as the spec lists them.
     public static let keys = [
         "appCpu", "systemCpu", "rtt", "upLoss", "downLoss", "sentBytes", "receivedBytes", "sentKbps", "receivedKbps",
-        "sendEstimateKbps", "downlinkEstimateKbps", "localArray", "remoteArray",
+        "sendEstimateKbps", "localArray", "remoteArray",
     ]
     public static let localKeys = [
         "streamType", "width", "height", "frameRate", "videoBitrate", "audioSampleRate", "audioBitrate", "framesDropped",
@@ -115,7 +109,7 @@ public struct RoomStatistics: Sendable, Equatable {
         "videoPacketLoss", "audioPacketLoss", "finalLoss", "videoFreezeCount", "videoTotalBlockTime", "videoBlockRate",
         "jitterBufferDelay", "videoJitterBufferDelay", "audioJitterBufferDelay", "videoDecoderErrors", "videoFramesMissingReference",
         "videoNacksSent", "videoNackRequests", "videoNackRetries", "videoRetransmissionsReceived", "videoPlisSent",
-        "videoKeyFramesDecoded", "audioTotalSamples", "audioConcealedSamples", "audioFecSamples", "receivedTemporalLayers",
+        "videoKeyFramesDecoded", "audioTotalSamples", "audioConcealedSamples", "audioFecSamples",
     ]
 
     static let entryType = DBusType.dictionary(key: .string, value: .variant)
@@ -126,7 +120,6 @@ public struct RoomStatistics: Sendable, Equatable {
             "rtt": .uint32(rtt), "upLoss": .uint32(upLoss), "downLoss": .uint32(downLoss),
             "sentBytes": .uint64(sentBytes), "receivedBytes": .uint64(receivedBytes),
             "sentKbps": .uint32(sentKbps), "receivedKbps": .uint32(receivedKbps), "sendEstimateKbps": .uint32(sendEstimateKbps),
-            "downlinkEstimateKbps": .uint32(downlinkEstimateKbps),
             "localArray": .array(Self.entryType, local.map(\.dictionary)),
             "remoteArray": .array(Self.entryType, remote.map(\.dictionary)),
         ]
@@ -148,7 +141,6 @@ public struct RoomStatistics: Sendable, Equatable {
         sentKbps = try reader.unsigned("sentKbps")
         receivedKbps = try reader.unsigned("receivedKbps")
         sendEstimateKbps = try reader.unsigned("sendEstimateKbps")
-        downlinkEstimateKbps = try reader.unsigned("downlinkEstimateKbps")
         local = try reader.entries("localArray").map { values throws(DBusError) in
             let entry = Reader(values)
             var local = Local(streamType: try entry.string("streamType") ?? "main")
@@ -191,7 +183,6 @@ public struct RoomStatistics: Sendable, Equatable {
             remote.audioTotalSamples = try entry.unsigned64("audioTotalSamples")
             remote.audioConcealedSamples = try entry.unsigned64("audioConcealedSamples")
             remote.audioFecSamples = try entry.unsigned64("audioFecSamples")
-            remote.receivedTemporalLayers = try entry.unsigned("receivedTemporalLayers")
             return remote
         }
     }
@@ -265,7 +256,6 @@ extension RoomStatistics.Remote {
             "videoRetransmissionsReceived": .uint32(videoRetransmissionsReceived), "videoPlisSent": .uint32(videoPlisSent),
             "videoKeyFramesDecoded": .uint32(videoKeyFramesDecoded), "audioTotalSamples": .uint64(audioTotalSamples),
             "audioConcealedSamples": .uint64(audioConcealedSamples), "audioFecSamples": .uint64(audioFecSamples),
-            "receivedTemporalLayers": .uint32(receivedTemporalLayers),
         ])
     }
 }

@@ -94,8 +94,6 @@ final class MediaTransport: Sendable {
     static let lossReportLifetime: Duration = .seconds(6)
     /// A source silent this long is forgotten (it left, or entered again with new SSRCs).
     static let receptionTimeout: Duration = .seconds(30)
-    /// The media SSRC of our feedback about the downlink: the server's own (it sends as 0, never granted).
-    static let serverSSRC: UInt32 = 0
     let packetsSent = Atomic<Int>(0)
     /// The send-side estimate in bits/s (all streams, overhead included): what the publishers share.
     let sendEstimate = Atomic<Int>(MediaTransport.startEstimate)
@@ -168,8 +166,6 @@ final class MediaTransport: Sendable {
         var sources: [UInt32: ReceptionLedger.SourceCounters] = [:]
         /// Per reporter and stream of ours: the last fraction lost (RFC 3550: /256) reported and when it arrived.
         var reportedLoss: [ReportedLossKey: (fractionLost: UInt8, arrival: Duration)] = [:]
-        /// The server's last word about our downlink (its estimate, the layers it forwards us) and when it came.
-        var downlink: (report: RTCPDownlinkReport, arrival: Duration)?
     }
 
     struct ReportedLossKey: Hashable, Sendable {
@@ -337,9 +333,6 @@ final class MediaTransport: Sendable {
         var buffer = [UInt8](repeating: 0, count: 2048)
         // Owned by this thread: what each other source sent us, for the receiver reports.
         var receptions = ReceptionLedger()
-        // Owned by this thread too: when the server's numbered packets arrived, for its estimate of our downlink.
-        var downlinkFeedback = TransportFeedbackGenerator()
-        var lastNumbered: Duration?
         var nextReport = MonotonicClock.now + Self.receiverReportInterval
         var reportsSent = 0
         while !stopRequested.load(ordering: .acquiring) {
@@ -349,12 +342,6 @@ final class MediaTransport: Sendable {
                 return state.connection.nextDeadline
             }
             let now = MonotonicClock.now
-            if secureFlag.load(ordering: .relaxed) {
-                // Sender SSRC: one of ours (the server takes feedback only from its members' SSRCs).
-                for feedback in downlinkFeedback.tick(now: now, senderSSRC: grant.videoSsrc, mediaSSRC: Self.serverSSRC) {
-                    send(feedback.serialized())
-                }
-            }
             if now >= nextReport {
                 nextReport = now + Self.receiverReportInterval
                 if secureFlag.load(ordering: .relaxed) {
@@ -378,10 +365,6 @@ final class MediaTransport: Sendable {
             if let nextProbe = sendProbe() {
                 waitMs = min(waitMs, max(1, Int32(clamping: Int64((nextProbe - MonotonicClock.now) / .milliseconds(1)))))
             }
-            if let lastNumbered, MonotonicClock.now - lastNumbered < .seconds(1) {
-                // Feedback is due every 50 ms while numbered packets come, whether or not more arrive.
-                waitMs = min(waitMs, Int32(TransportFeedbackGenerator.interval / .milliseconds(1)))
-            }
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
             if ready > 0, fds[1].revents & Int16(POLLIN) != 0, !stopRequested.load(ordering: .acquiring) {
@@ -395,11 +378,8 @@ final class MediaTransport: Sendable {
             for _ in 0..<64 {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 guard count > 0 else { break }
-                let arrival = MonotonicClock.now
                 bytesReceived.add(count, ordering: .relaxed)
-                if receive(&buffer, count: count, arrival: arrival, receptions: &receptions, downlinkFeedback: &downlinkFeedback) {
-                    lastNumbered = arrival
-                }
+                receive(&buffer, count: count, receptions: &receptions)
             }
         }
     }
@@ -422,9 +402,7 @@ final class MediaTransport: Sendable {
         }
     }
 
-    /// Returns whether it was RTP with the server's transport-wide number.
-    private func receive(_ buffer: inout [UInt8], count: Int, arrival: Duration, receptions: inout ReceptionLedger,
-                         downlinkFeedback: inout TransportFeedbackGenerator) -> Bool {
+    private func receive(_ buffer: inout [UInt8], count: Int, receptions: inout ReceptionLedger) {
         let received = state.withLock { state in
             let received = buffer.withUnsafeMutableBytes {
                 state.connection.receive(UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), now: .now)
@@ -435,15 +413,7 @@ final class MediaTransport: Sendable {
             }
             return received
         }
-        guard case .media(let length, _) = received else { return false }
-        let bytes = Array(buffer[0..<length])
-        var numbered = false
-        if !RTCPPacket.isRTCP(bytes), let number = TransportWideSequenceNumber.read(from: bytes) {
-            downlinkFeedback.record(number, arrival: arrival)
-            numbered = true
-        }
-        handleMedia(bytes, receptions: &receptions)
-        return numbered
+        if case .media(let length, _) = received { handleMedia(Array(buffer[0..<length]), receptions: &receptions) }
     }
 
     /// The server's transport-wide feedback about our uplink: a new estimate for the publishers to share.
@@ -489,10 +459,6 @@ final class MediaTransport: Sendable {
             receptionSnapshot.withLock { snapshot in
                 for (key, fraction) in aboutUs { snapshot.reportedLoss[key] = (fraction, arrival) }
             }
-        }
-        for packet in packets {
-            guard let report = RTCPDownlinkReport(packet) else { continue }
-            receptionSnapshot.withLock { $0.downlink = (report, arrival) }
         }
         for case .transportFeedback(let feedback) in packets
         where feedback.mediaSSRC == grant.videoSsrc || feedback.mediaSSRC == grant.audioSsrc {

@@ -1,5 +1,4 @@
 import TrtcDBusContract
-import TrtcRTP
 
 /// Turns successive `MediaCounters` readings into TRTC's statistics and quality levels: rates and losses are the
 /// differences since the previous reading. A value type owned by the room controller, reset per room entry;
@@ -12,9 +11,6 @@ struct StatisticsMeter: Sendable {
         /// The uplink loss receivers reported (percent), nil when none did: what Opus is told.
         var reportedUplinkLoss: Int?
     }
-
-    /// The server's downlink report (`RTCPDownlinkReport`, every second) counts this long.
-    static let downlinkReportLifetime: Duration = .seconds(5)
 
     private var previous: MediaCounters?
     /// Bytes of transports already replaced (a reconnect), so the totals cover the whole room entry.
@@ -70,11 +66,6 @@ struct StatisticsMeter: Sendable {
         }
         let reportedLoss = transport?.reception.reportedLoss.values.map { (Int($0.fractionLost) * 100 + 128) / 256 }.max()
         statistics.upLoss = UInt32(reportedLoss ?? 0)
-        // The server's word about our downlink, while it keeps saying it (once a second).
-        let downlink = transport?.reception.downlink.flatMap { downlink in
-            (transport?.reception.taken ?? .zero) - downlink.arrival <= Self.downlinkReportLifetime ? downlink.report : nil
-        }
-        statistics.downlinkEstimateKbps = downlink?.estimateKbps ?? 0
 
         // Reception per source since the previous snapshot of the same transport.
         let sources = transport?.reception.sources ?? [:]
@@ -137,9 +128,6 @@ struct StatisticsMeter: Sendable {
         for userId in remoteUsers.sorted() {
             var remote = RoomStatistics.Remote(userId: userId)
             let video = delta(counters.remoteVideoSsrcs[userId])
-            if let ssrc = counters.remoteVideoSsrcs[userId], let layers = downlink?.streams.first(where: { $0.ssrc == ssrc }) {
-                remote.receivedTemporalLayers = UInt32(layers.layerCount)
-            }
             let audio = delta(counters.remoteAudioSsrcs[userId])
             if let video {
                 remote.videoBitrate = receptionSeconds > 0 ? Self.kbps(video.bytes, seconds: receptionSeconds) : 0

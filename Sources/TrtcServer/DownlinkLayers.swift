@@ -2,17 +2,12 @@ import NIOCore
 import TrtcRTP
 
 /// One receiver's temporal-layer forwarding of each video stream it gets (issue 14 §3): per stream a
-/// `VP8LayerForwarder` (which frames go, renumbered) and the layer two rules allow — the receiver's downlink estimate
-/// (`DownlinkEstimation`'s `DownlinkLayerAllocator`, from its transport-wide feedback) and, as a backstop and for
-/// receivers that send no such feedback, `TemporalLayerPolicy` (from its receiver reports and NACKs). The lower one
-/// wins. Media loop only.
+/// `VP8LayerForwarder` (which frames go, renumbered) and a `TemporalLayerPolicy` (which layer fits the receiver's
+/// downlink, from its receiver reports and NACKs). Media loop only.
 final class DownlinkLayers {
     struct Stream {
         var forwarder = VP8LayerForwarder(targetLayer: 3)
         var policy: TemporalLayerPolicy?
-        /// The layer the downlink estimate allows (nil: no estimate), and the stream's top layer as last measured.
-        var estimatedLayer: UInt8?
-        var topLayer: UInt8?
         /// Bytes and packets forwarded since the receiver's last report about this stream.
         var bytesSinceReport = 0
         var packetsSinceReport = 0
@@ -61,43 +56,18 @@ final class DownlinkLayers {
         if stream.policy?.topLayer != topLayer { stream.policy = TemporalLayerPolicy(topLayer: topLayer) }
         let seconds = stream.lastReport.map { max((now - $0) / .seconds(1), 0.2) } ?? 1
         let sentKbps = Double(stream.bytesSinceReport) * 8 / 1000 / seconds
+        let before = stream.forwarder.targetLayer
         let nackedFraction = Double(stream.nackedSinceReport) / Double(max(stream.packetsSinceReport, 1))
         let loss = min(max(Double(fractionLost) / 256, nackedFraction), 1)
-        stream.policy!.report(fractionLost: loss, sentKbps: sentKbps, layerKbps: layerKbps, now: now)
+        let layer = stream.policy!.report(fractionLost: loss, sentKbps: sentKbps,
+                                          layerKbps: layerKbps, now: now)
+        stream.forwarder.targetLayer = layer == topLayer ? 3 : layer
         stream.bytesSinceReport = 0
         stream.packetsSinceReport = 0
         stream.nackedSinceReport = 0
         stream.lastReport = now
-        let change = Self.retarget(&stream, topLayer: topLayer)
         streams[ssrc] = stream
-        return change
-    }
-
-    /// The layer the downlink estimate allows for `ssrc`, whose top layer is `topLayer`. Returns the layer wanted
-    /// before and after.
-    func estimated(layer: UInt8, ssrc: UInt32, topLayer: UInt8) -> (before: UInt8, after: UInt8)? {
-        guard var stream = streams[ssrc] else { return nil }
-        stream.estimatedLayer = layer
-        let change = Self.retarget(&stream, topLayer: topLayer)
-        streams[ssrc] = stream
-        return change
-    }
-
-    /// The forwarder's target: the lower of what the estimate and the loss rule allow (the top layer: all layers).
-    private static func retarget(_ stream: inout Stream, topLayer: UInt8) -> (before: UInt8, after: UInt8) {
-        let before = min(stream.forwarder.targetLayer, stream.topLayer ?? topLayer)
-        stream.topLayer = topLayer
-        let layer = min(stream.policy?.layer ?? topLayer, stream.estimatedLayer ?? topLayer, topLayer)
-        stream.forwarder.targetLayer = layer == topLayer ? 3 : layer
-        return (before, layer)
-    }
-
-    /// For the receiver's `RTCPDownlinkReport`: how many layers of each layered stream are forwarded now.
-    var layerCounts: [RTCPDownlinkReport.StreamLayers] {
-        streams.compactMap { ssrc, stream in
-            guard let top = stream.topLayer else { return nil }
-            return RTCPDownlinkReport.StreamLayers(ssrc: ssrc, layerCount: min(stream.forwarder.currentLayer, top) + 1)
-        }.sorted { $0.ssrc < $1.ssrc }
+        return (min(before, topLayer), layer)
     }
 
     /// The layer being forwarded of `ssrc` (nil: not received).

@@ -281,12 +281,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 feedback.append(packet)
             case .genericNACK, .pictureLossIndication:
                 metrics.refuse(.foreignSSRC)
-            case .transportFeedback(let transportFeedback) where reportsAs(transportFeedback.senderSSRC):
-                // About what the server sent this member: its downlink estimate (MediaDatagramHandler+downlink.swift).
-                estimateDownlink(of: sender, from: transportFeedback, context: context)
-            case .transportFeedback:
-                metrics.refuse(.foreignSSRC)
-            case .other:
+            case .other, .transportFeedback:
+                // Transport feedback about a member's downlink is not the server's to act on (yet).
                 metrics.refuse(.notRelayed)
             }
         }
@@ -371,7 +367,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 }
                 continue
             }
-            guard asker.downlink.admitsRetransmission(now: Self.uplinkNow), asker.feedback.spendRetransmission(now: now) else {
+            guard asker.feedback.spendRetransmission(now: now) else {
                 metrics.retransmissionsOverBudget.increment()
                 continue
             }
@@ -381,7 +377,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 rewrite = RTPRewrite(payloadOffset: video.payloadOffset, sequenceNumber: number, pictureID: pictureID)
             }
             if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection,
-                             payloadTypes: asker.admission.payloadTypes, rewrite: rewrite, downlink: asker.downlink, context: context) {
+                             payloadTypes: asker.admission.payloadTypes, rewrite: rewrite, context: context) {
                 metrics.retransmittedFromCache.increment()
             }
         }
@@ -396,11 +392,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.
     func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
-                               rewrite: RTPRewrite? = nil, downlink: DownlinkEstimation? = nil,
-                               context: ChannelHandlerContext) -> Bool {
+                               rewrite: RTPRewrite? = nil, context: ChannelHandlerContext) -> Bool {
         guard connection.isSecure, context.channel.isWritable,
               let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection,
-                                         payloadTypes: payloadTypes, rewrite: rewrite, downlink: downlink, context: context)
+                                         payloadTypes: payloadTypes, rewrite: rewrite, context: context)
         else { return false }
         metrics.packetsOut.increment()
         metrics.bytesOut.increment(by: Int64(bytes))
@@ -414,18 +409,16 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     }
 
     /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address`; its size, or nil when
-    /// protecting failed. The caller counts it. An RTP packet carries the receiver's own `payloadTypes` and, with
-    /// `downlink`, the server's transport-wide number for that receiver (`layered`: a first copy of layered video).
+    /// protecting failed. The caller counts it. An RTP packet carries the receiver's own `payloadTypes`.
     private func writeProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                 connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
-                                rewrite: RTPRewrite? = nil, downlink: DownlinkEstimation? = nil, layered: Bool = false,
+                                rewrite: RTPRewrite? = nil,
                                 context: ChannelHandlerContext) -> Int? {
-        let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead + TransportWideSequenceNumber.maximumGrowth
+        let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var copy = context.channel.allocator.buffer(capacity: capacity)
-        var numbered = false
         do {
             try copy.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
-                var length = plain.withUnsafeReadableBytes { source in
+                let length = plain.withUnsafeReadableBytes { source in
                     raw.copyMemory(from: source)
                     return source.count
                 }
@@ -436,20 +429,11 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     VP8LayerForwarder.rewrite(UnsafeMutableRawBufferPointer(rebasing: raw[0..<length]), payloadOffset: rewrite.payloadOffset,
                                               sequenceNumber: rewrite.sequenceNumber, pictureID: rewrite.pictureID)
                 }
-                // After the rewrite, whose offsets are the plain packet's: a new extension block moves the payload.
-                if !isRTCP, let downlink,
-                   let stamped = TransportWideSequenceNumber.stamp(downlink.number, in: raw, length: length) {
-                    length = stamped
-                    numbered = true
-                }
                 return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
                     : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
             }
         } catch {
             return nil
-        }
-        if !isRTCP, let downlink {
-            downlink.sent(numbered: numbered, size: copy.readableBytes, layered: layered, now: Self.uplinkNow)
         }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: copy)), promise: nil)
         needsFlush = true
@@ -492,8 +476,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 }
             }
             guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection,
-                                             payloadTypes: destination.payloadTypes, rewrite: rewrite,
-                                             downlink: destination.downlink, layered: video?.layer != nil, context: context) else {
+                                             payloadTypes: destination.payloadTypes, rewrite: rewrite, context: context) else {
                 logger.debug("media protect failed", metadata: ["session": "\(destination.session)"])
                 continue
             }

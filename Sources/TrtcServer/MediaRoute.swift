@@ -43,8 +43,6 @@ struct MediaRoute {
     let publishedLayers = PublishedLayers()
     /// Which temporal layers of each video stream it receives, and their renumbering.
     let downlinkLayers = DownlinkLayers()
-    /// The server's transport-wide numbers on what it sends this member, and the estimate of its downlink.
-    let downlink = DownlinkEstimation()
 
     var session: UInt64 { admission.session }
 
@@ -84,7 +82,6 @@ struct MediaDestination {
     let feedback: FeedbackBudget
     let uplink: UplinkFeedback
     let downlinkLayers: DownlinkLayers
-    let downlink: DownlinkEstimation
     let receivesAudio: Bool
     let receivesVideo: Bool
     let payloadTypes: MemberPayloadTypes

@@ -102,7 +102,7 @@ struct MediaRoutingTable {
         fanouts[route.room, default: []].append(
             MediaDestination(session: session, address: address, connection: route.connection,
                              videoSsrc: route.admission.videoSsrc, videoCache: route.videoCache, feedback: route.feedback, uplink: route.uplink,
-                             downlinkLayers: route.downlinkLayers, downlink: route.downlink,
+                             downlinkLayers: route.downlinkLayers,
                              receivesAudio: route.admission.receivesAudio, receivesVideo: route.admission.receivesVideo,
                              payloadTypes: route.admission.payloadTypes))
     }

@@ -17,7 +17,6 @@ struct StatisticsContractTests {
         statistics.receivedBytes = 7
         statistics.sentKbps = 830
         statistics.receivedKbps = 790
-        statistics.downlinkEstimateKbps = 290
         var local = RoomStatistics.Local()
         local.width = 640
         local.height = 480
@@ -31,7 +30,6 @@ struct StatisticsContractTests {
         remote.width = 320
         remote.height = 240
         remote.frameRate = 15
-        remote.receivedTemporalLayers = 1
         remote.videoBitrate = 300
         remote.videoPacketLoss = 5
         remote.finalLoss = 4

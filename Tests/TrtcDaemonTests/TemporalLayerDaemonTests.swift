@@ -13,9 +13,7 @@ import TrtcRTP
 /// Per-receiver adaptation at the SFU (issue 14 §3): one publisher with VP8 temporal layers, two trtcd receivers, one
 /// of them behind the network lab's relay limited to 300 kbit/s (the server tells only that user the relay's address,
 /// `--media-announce-user`). The limited one gets the base layer (about half the frame rate), decoded without errors;
-/// the other keeps every frame. The server switches the limited one down from its downlink estimate (its transport-wide
-/// feedback), before the relay's queue overflows for long: before the estimate, the loss rule alone let that queue drop
-/// 1,267 packets.
+/// the other keeps every frame.
 @Suite("temporal layers per receiver at the SFU", .serialized)
 struct TemporalLayerDaemonTests {
     @Test("a receiver behind 300 kbit/s gets layer 0 only (~15 fps of 30, no decoder errors), the unlimited one (nearly) all 30 fps")
@@ -47,25 +45,11 @@ struct TemporalLayerDaemonTests {
                 let dropped = try await room.metric("trtc_media_layer_dropped_packets_total") ?? 0
                 let down = try await room.metric(#"trtc_media_layer_switches_total{direction="down"}"#) ?? 0
                 let relayed = try await relay.statistics(.downlink)
-                let carolStatistics = try MediaStatisticsTests.latestStatistics(carol)
-                let bobStatistics = try MediaStatisticsTests.latestStatistics(bob)
-                let queueDrops = relayed.dropped[.queue] ?? 0
                 let sent = try MediaStatisticsTests.latestStatistics(alice).local.first  // about when end was taken
                 let plis = try await room.metric(#"trtc_media_keyframe_requests_total{outcome="forwarded"}"#) ?? 0
                 print("alice sends \(sent?.frameRate ?? 0) fps, \(sent?.videoBitrate ?? 0) kbit/s; \(Int(plis)) key-frame requests reached her")
                 print("bob: \(end.bob.frameRate) fps, \(end.bob.videoBitrate) kbit/s, freezes \(start.bob.videoFreezeCount)→\(end.bob.videoFreezeCount); carol: \(end.carol.frameRate) fps, \(end.carol.videoBitrate) kbit/s, freezes \(start.carol.videoFreezeCount)→\(end.carol.videoFreezeCount), decoder errors \(end.carol.videoDecoderErrors), missing references \(end.carol.videoFramesMissingReference); server: \(Int(dropped)) packets dropped for layers, \(Int(down)) switches down; relay toward carol dropped \(relayed.dropped)")
-                print("server's word: carol \(end.carol.receivedTemporalLayers) layer(s) at \(carolStatistics.downlinkEstimateKbps) kbit/s estimated, bob \(end.bob.receivedTemporalLayers) at \(bobStatistics.downlinkEstimateKbps); relay queue drops toward carol \(queueDrops)")
                 #expect(down >= 1, "carol's layer was lowered")
-                // The estimate, not heavy loss, moved her: her link's queue dropped a fraction of what the loss rule cost.
-                #expect(queueDrops < 400, "relay queue drops toward carol: \(queueDrops)")
-                // No freeze of her own once her layer was found; on a starved machine everybody's picture stalls (bob's
-                // too), so hers are compared with his.
-                let carolFreezes = end.carol.videoFreezeCount - start.carol.videoFreezeCount
-                let bobFreezes = end.bob.videoFreezeCount - start.bob.videoFreezeCount
-                #expect(carolFreezes <= bobFreezes + 1, "carol froze \(carolFreezes) times, bob \(bobFreezes)")
-                #expect(end.carol.receivedTemporalLayers == 1 && end.bob.receivedTemporalLayers == 2)
-                #expect(carolStatistics.downlinkEstimateKbps > 0 && carolStatistics.downlinkEstimateKbps < 450)
-                #expect(bobStatistics.downlinkEstimateKbps >= 1000)
                 #expect(dropped > 100, "layer 1 packets were not sent to carol")
                 // Margins for a loaded 2-core machine (the publisher itself sometimes falls below 30 fps); freezes are
                 // printed, not asserted: key frames asked for by carol stall everyone's picture briefly (no pacing yet).

@@ -4,7 +4,6 @@ import Synchronization
 import TrtcCore
 import TrtcHarness
 import TrtcHarnessTesting
-import TrtcRTP
 import TrtcTransport
 
 /// The media identity every test client offers in `enter`: one certificate and ufrag for the whole test run is
@@ -39,21 +38,6 @@ final class UDPTestSocket: Sendable {
         var slot: ConnectionSlot { slots.withLock { $0 } }
         let bytesReceived = Atomic<Int>(0)
 
-        /// The server's transport-wide number on each RTP packet it sent this socket (issue 14 §3), in arrival order.
-        let transportNumbers = Mutex<[UInt16]>([])
-
-        /// `packet` without the extension block the server adds to a packet that had none (`BE DE 00 01 31 nn nn 00`),
-        /// so tests compare media as its publisher sent it; the number is kept in `transportNumbers`.
-        private func withoutServerNumber(_ packet: [UInt8]) -> [UInt8] {
-            guard !RTCPPacket.isRTCP(packet), let number = TransportWideSequenceNumber.read(from: packet) else { return packet }
-            transportNumbers.withLock { $0.append(number) }
-            let headerEnd = 12 + Int(packet[0] & 0x0F) * 4
-            guard packet.count >= headerEnd + 8, Array(packet[headerEnd..<headerEnd + 5]) == [0xBE, 0xDE, 0, 1, 0x31] else { return packet }
-            var stripped = Array(packet[0..<headerEnd]) + packet[(headerEnd + 8)...]
-            stripped[0] &= ~0x10
-            return stripped
-        }
-
         private func keep(_ datagram: [UInt8]) {
             if datagram.count >= 8, datagram[1] == 201, datagram[4..<8].allSatisfy({ $0 == 0 }) {
                 serverReports.withLock { $0.append(datagram) }
@@ -74,7 +58,7 @@ final class UDPTestSocket: Sendable {
             case .control(let answers)?:
                 replies = answers
             case .media(let length, _)?:
-                keep(withoutServerNumber(Array(bytes[0..<length])))
+                keep(Array(bytes[0..<length]))
                 return
             case .dropped?, nil:
                 keep(bytes)  // SRTCP's first 8 bytes are plain: a report for a socket that lost its keys is still seen as one
@@ -191,14 +175,6 @@ final class UDPTestSocket: Sendable {
             try await Task.sleep(for: .milliseconds(2))
         }
         throw TestFailure("no datagram within \(timeout)")
-    }
-
-    /// The server's transport-wide numbers on the RTP packets received so far (removed from the socket).
-    func takeTransportNumbers() -> [UInt16] {
-        inbox.transportNumbers.withLock { numbers in
-            defer { numbers = [] }
-            return numbers
-        }
     }
 
     /// The server's receiver reports received so far (removed from the socket).
