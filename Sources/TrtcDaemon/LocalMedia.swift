@@ -362,7 +362,11 @@ final class LocalMedia: @unchecked Sendable {
         }
         apply(current)
         let (videoPublisher, audioPublisher) = publishers.withLock { ($0.video, $0.audio) }
-        if previous.sendVideo && !video { await videoPublisher?.drained() }
+        if previous.sendVideo && !video {
+            await videoPublisher?.drained()
+            // After the last frame was handed over: nothing of ours is sent once the server is told we stopped.
+            current.transport?.discardPacedVideo()
+        }
         if previous.sendAudio && !audio { await audioPublisher?.drained() }
     }
 
