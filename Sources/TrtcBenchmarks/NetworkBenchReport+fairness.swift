@@ -40,7 +40,9 @@ extension NetworkBenchReport {
     var fairnessLines: [String] {
         let scenarios = order.filter(\.twoPublishers)
         guard !scenarios.isEmpty else { return [] }
-        var lines = ["", "Two publishers sharing one uplink bottleneck (issue 14, RFC 8868 fairness): each publisher's `Statistics` "
+        var lines = ["", "Two publishers sharing one uplink bottleneck (issue 14, RFC 8868 fairness; the relay carries only the "
+                        + "publishers' media, the viewer's path is clean, so the table's link and residual loss are the publishers'): "
+                        + "each publisher's `Statistics` "
                         + "every 2 s, averaged over the window (`sendEstimateKbps`, `sentKbps`: SRTP bytes without UDP/IP headers, "
                         + "`videoTargetBitrate`); fps sent = frames at the server, received = the viewer's (bench: pictures read "
                         + "from its node; bench2: its `Statistics`):", "",
