@@ -17,7 +17,7 @@
 ///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`, 95th
 ///   percentile over ~10 s); when frames needed retransmissions lately, it covers how late those completed (95th percentile
 ///   over ~20 s: a second round of repair when a retransmission is lost), at least one round trip and at most 2.5
-///   above the variation, within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
+///   above the variation (the 99th percentile and 3.5 on a link that loses much: a third round), within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
 ///
 /// A value type without I/O: `insert` and `poll` return what to do (`Actions`); time is the caller's monotonic
 /// clock. Memory is bounded by the assembler's packet capacity and `maximumPendingFrames`.
