@@ -277,7 +277,7 @@ final class MediaTransport: Sendable {
                 state.probeSequence &+= 1
                 sendLocked(&state, packet, now: now, probeCluster: probe.cluster.id)
                 probe.packetsLeft -= 1
-                probe.next += .microseconds(Int64(Self.probePacketSize * 8 * 1_000_000 / max(probe.cluster.bitsPerSecond, 1)))
+                probe.next += probe.cluster.wireTime(bytes: Self.probePacketSize)
             }
             state.probe = probe.packetsLeft > 0 ? probe : nil
             return state.probe?.next
@@ -303,6 +303,11 @@ final class MediaTransport: Sendable {
             // Video sent while a probe goes out is part of its cluster: the link carried both (libwebrtc probes with
             // media and padding alike).
             let cluster = probeCluster ?? (isPacedVideo(packet) ? state.probe?.cluster.id : nil)
+            if probeCluster == nil, isPacedVideo(packet), let probe = state.probe {
+                // ...and takes its share of the cluster's time, so video and padding together stay at the cluster's
+                // rate, which is at most the ceiling: the probe never sends more than the application asked for.
+                state.probe?.next = probe.next + probe.cluster.wireTime(bytes: datagram.count + Self.datagramOverhead)
+            }
             state.estimator.packetSent(transportNumber, size: datagram.count + Self.datagramOverhead, at: now, probeCluster: cluster)
             if probeCluster == nil { state.budget.spend(datagram.count + Self.datagramOverhead, now: now) }
             if isPacedVideo(packet) { state.lastVideoSent = now }

@@ -11,6 +11,11 @@ public struct ProbeCluster: Sendable, Equatable {
 
     /// Bytes the cluster should carry at its rate (at least `minimumPackets` packets are sent whatever their size).
     public var minimumBytes: Int { bitsPerSecond / 8 * Int(Self.duration / .milliseconds(1)) / 1000 }
+
+    /// How long `bytes` take at the cluster's rate.
+    public func wireTime(bytes: Int) -> Duration {
+        .microseconds(Int64(bytes) * 8 * 1_000_000 / Int64(max(bitsPerSecond, 1)))
+    }
 }
 
 /// When to probe (after libwebrtc's `ProbeController`, reduced): while the estimate is below the application's

@@ -236,6 +236,8 @@ import Testing
         var nearCeiling = ProbeController(ceiling: 1_000_000)
         #expect(nearCeiling.cluster(estimate: 960_000, result: nil, now: .seconds(1)) == nil)
         #expect(nearCeiling.cluster(estimate: 700_000, result: nil, now: .seconds(1))?.bitsPerSecond == 1_000_000, "capped at the ceiling")
+        // trtcd spaces a cluster's packets, video and padding alike, by their time at its rate.
+        #expect(ProbeCluster(id: 1, bitsPerSecond: 1_000_000).wireTime(bytes: 1250) == .milliseconds(10))
     }
 
     /// RFC 8868's fairness case without I/O: two such senders (frames paced at 2.5×, probes, 2.5 Mbit/s asked) share
