@@ -67,6 +67,9 @@ final class NetworkBenchmark {
         var limitedViewer: LimitedViewer?
         /// Adaptive scenarios: the publisher's `Statistics` every 2 s of the window.
         var sendTrace: [SendSample] = []
+        /// Scenarios whose capacity drops (steps): glass-to-glass of the window's pictures but those read in the 5 s
+        /// after each drop (RFC 8867's measure).
+        var latencyOutsideDrops: DurationPercentiles?
         /// Two-publisher scenarios (fair2): the second publisher's figures; the first one's are the run's own.
         var secondPublisher: SecondPublisher?
         /// What the viewer's trtcd says each freeze in the window waited for (its debug log).
@@ -299,7 +302,9 @@ final class NetworkBenchmark {
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
                 firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer,
-                sendTrace: sendTrace, secondPublisher: second, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
+                sendTrace: sendTrace, latencyOutsideDrops: Self.latencyOutsideDrops(
+                    reader.pictures, window: start.time..<end.time, relayStart: relayStart, profile: profile),
+                secondPublisher: second, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
                 viewerVideoDelayMs: viewerReport?.remote.first { $0.userId == "bench" }.map { Int($0.videoJitterBufferDelay) })
             await tearDown()
             return result
@@ -309,6 +314,19 @@ final class NetworkBenchmark {
             await tearDown()
             throw error
         }
+    }
+
+    /// Glass-to-glass of the new pictures read in `window` but those in the 5 s after a capacity drop of `profile`'s
+    /// schedule (times from `relayStart`); nil when the capacity never drops.
+    static func latencyOutsideDrops(_ pictures: [ReceivedPicture], window: Range<Duration>, relayStart: Duration,
+                                    profile: ImpairmentProfile) -> DurationPercentiles? {
+        let steps = profile.capacity
+        let drops = zip(steps, steps.dropFirst()).filter { $1.bitsPerSecond < $0.bitsPerSecond }.map { relayStart + $1.from }
+        guard !drops.isEmpty else { return nil }
+        let kept = ReceivedVideoSummary.newPictures(pictures, window: window).filter { picture in
+            !drops.contains { picture.readTime >= $0 && picture.readTime < $0 + .seconds(5) }
+        }
+        return DurationPercentiles(kept.map(\.latency))
     }
 
     /// StartRemoteVideo on the viewer and a reader on its node. The node takes the size of the first picture decoded

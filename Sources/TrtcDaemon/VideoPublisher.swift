@@ -21,6 +21,8 @@ final class VideoPublisher: @unchecked Sendable {
     private let keyframeWanted = Atomic<Bool>(true)
     /// What was sent lately, for receivers' NACKs: written by the encoder queue, read by the transport's thread.
     private let history = Mutex(RTPRetransmissionHistory())
+    /// Retransmissions take at most a quarter of the send estimate.
+    private let retransmissionBudget = Mutex(RetransmissionBudget())
     // Owned by the gate's encoder queue.
     private var encoder: VP8Encoder?
     private var packetizer: VP8Packetizer?
@@ -68,7 +70,12 @@ final class VideoPublisher: @unchecked Sendable {
     func retransmit(_ sequenceNumbers: [UInt16]) {
         let current = gate.target.withLock { $0 }
         guard current.isLive, let transport = current.transport else { return }
-        for datagram in history.withLock({ $0.resend(sequenceNumbers) }) { transport.send(datagram) }
+        let estimate = transport.sendEstimate.load(ordering: .relaxed)
+        let now = MonotonicClock.now
+        for datagram in history.withLock({ $0.resend(sequenceNumbers) })
+        where retransmissionBudget.withLock({ $0.allow(datagram.count, estimate: estimate, now: now) }) {
+            transport.send(datagram)
+        }
     }
 
     /// Called by the capture pump for every frame; drops it when it cannot be sent or the encoder is behind.
@@ -100,6 +107,8 @@ final class VideoPublisher: @unchecked Sendable {
             appliedKbps = allocation.videoKbps
         }
         targetKbps.store(appliedKbps, ordering: .relaxed)
+        transport.setProbeCeiling(SendBitrateAllocation.estimateCovering(
+            videoKbps: options.bitrateKbps, audioKbps: LocalAudioOptions().bitrateKbps))
     }
 
     private func encodeAndSend(_ frame: I420Frame) {
