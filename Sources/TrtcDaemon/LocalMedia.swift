@@ -94,9 +94,12 @@ final class LocalMedia: @unchecked Sendable {
         return counters
     }
 
-    /// The uplink loss receivers reported: Opus protects against it with in-band FEC (`OpusLossPolicy`).
-    func setAudioExpectedLoss(percent: Int) {
-        publishers.withLock { $0.audio }?.setExpectedLoss(percent: percent)
+    /// The uplink loss receivers reported: Opus protects against it with in-band FEC (`OpusLossPolicy`), and video
+    /// leaves room for its repairs (`SendBitrateAllocation.repairShare`).
+    func setUplinkLoss(percent: Int) {
+        let (audio, video) = publishers.withLock { ($0.audio, $0.video) }
+        audio?.setExpectedLoss(percent: percent)
+        video?.setUplinkLoss(percent: percent)
     }
 
     // MARK: devices

@@ -37,6 +37,9 @@ public struct SendSideBandwidthEstimator: Sendable {
     /// Sent packets not acknowledged within this time are forgotten (their feedback was lost).
     static let historyLifetime = Duration.seconds(5)
 
+    /// Loss up to this fraction per second is held, not cut (see `updateLoss`).
+    static let randomLossCeiling = 0.20
+
     public private(set) var limits: Limits
     /// Bits per second the sender should aim for (all of its streams together, packet overhead included).
     public private(set) var target: Int
@@ -235,7 +238,10 @@ public struct SendSideBandwidthEstimator: Sendable {
         lossFraction = Double(lossCounts.lost) / Double(total)
         lossCounts = (0, 0)
         lossWindowStart = now
-        if lossFraction > 0.10 {
+        if lossFraction > Self.randomLossCeiling {
+            // Above 20 % only: loss up to that is taken as the link's own (Wi-Fi, mobile), not congestion, which the
+            // delay-based part sees as a growing queue; cutting at libwebrtc's 10 % ratcheted the rate down on a link
+            // with 10 % random loss (each 1 s window above 10 % half the time; 23 fps sent of 30, issue 12).
             lossBased = max(limits.minimum, Int(Double(min(lossBased, target)) * (1 - 0.5 * lossFraction)))
         } else if lossFraction >= 0.02 {
             // Hold: the limit stays where it is. (Pulling it down to the target would turn every delay-based dip into a

@@ -17,7 +17,7 @@
 ///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`, 95th
 ///   percentile over ~10 s); when frames needed retransmissions lately, it covers how late those completed (95th percentile
 ///   over ~20 s: a second round of repair when a retransmission is lost), at least one round trip and at most 2.5
-///   above the variation, within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
+///   above the variation (the 99th percentile and 3.5 on a link that loses much: a third round), within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
 ///
 /// A value type without I/O: `insert` and `poll` return what to do (`Actions`); time is the caller's monotonic
 /// clock. Memory is bounded by the assembler's packet capacity and `maximumPendingFrames`.
@@ -38,6 +38,15 @@ public struct VideoJitterBuffer: Sendable {
         /// Round trips of repair the delay covers at most: two, and half of one for the time before the first NACK (the
         /// gap is seen with the next packet, a frame later when a frame's last packet was lost) and processing.
         public var maximumRepairRounds = 2.5
+        /// On a link that loses much (`heavyLoss`), the allowance covers `heavyLossRepairQuantile` of the repaired
+        /// frames and up to `heavyLossRepairRounds` round trips: at 10 % loss on each hop one repair in a hundred needs
+        /// a third round, a few a minute at 30 fps, and each one missed is a freeze. Between `moderateLoss` and
+        /// `heavyLoss` (the share of sequence numbers that arrived late or never, both hops together) it blends
+        /// linearly; below, the 2.5 rounds that keep glass-to-glass within issue 12's 400 ms at 5 % loss per hop.
+        public var moderateLoss = 0.12
+        public var heavyLoss = 0.17
+        public var heavyLossRepairQuantile = 0.99
+        public var heavyLossRepairRounds = 3.5
         public var keyframeRetryInterval: Duration = .milliseconds(200)
         /// Packets held at most (a 1080p key frame is ~150).
         public var packetCapacity = 2048
@@ -132,8 +141,12 @@ public struct VideoJitterBuffer: Sendable {
     private var highestTimestamp: Int64?
     /// Frames completed by a retransmission lately: when, and how late (seconds above the fastest frames' delay).
     private var repairedFrames: [(completed: Duration, lateness: Double)] = []
-    /// `repairQuantile` of their lateness (seconds).
+    /// Quantiles of their lateness (seconds): `repairQuantile`'s and `heavyLossRepairQuantile`'s.
     private var repairLateness = 0.0
+    private var heavyLossRepairLateness = 0.0
+    /// Sequence numbers the stream advanced over lately, and of those, how many were missing when a later one arrived
+    /// (lost or reordered), halved together now and then: a decaying window of a few thousand packets.
+    private var sequenceSpan = (advanced: 0, missing: 0)
     private var currentDelaySeconds: Double?
     /// The state when the frames last overflowed (debug).
     public private(set) var lastOverflowState: String?
@@ -178,8 +191,23 @@ public struct VideoJitterBuffer: Sendable {
         // keep up, and cost glass-to-glass latency (issue 12's budget is 400 ms at the 95th percentile).
         let roundTrip = roundTrip ?? configuration.nack.defaultRoundTrip
         let variation = Duration.seconds(estimatedVariation)
-        let repairs = min(max(.seconds(repairLateness), variation + roundTrip), variation + roundTrip * configuration.maximumRepairRounds)
+        let heavy = heavyLossWeight
+        let lateness = repairLateness + (heavyLossRepairLateness - repairLateness) * heavy
+        let rounds = configuration.maximumRepairRounds + (configuration.heavyLossRepairRounds - configuration.maximumRepairRounds) * heavy
+        let repairs = min(max(.seconds(lateness), variation + roundTrip), variation + roundTrip * rounds)
         return min(configuration.maximumDelay, configuration.minimumDelay + repairs)
+    }
+
+    /// The share of sequence numbers that were missing when a later one arrived, lately (0 until ~200 were seen).
+    public var recentLoss: Double {
+        sequenceSpan.advanced >= 200 ? Double(sequenceSpan.missing) / Double(sequenceSpan.advanced) : 0
+    }
+
+    /// 0 below `moderateLoss`, 1 from `heavyLoss` on.
+    private var heavyLossWeight: Double {
+        let band = configuration.heavyLoss - configuration.moderateLoss
+        guard band > 0 else { return recentLoss >= configuration.heavyLoss ? 1 : 0 }
+        return min(max((recentLoss - configuration.moderateLoss) / band, 0), 1)
     }
 
     /// Takes one received packet at `arrival`; malformed VP8 throws and changes nothing.
@@ -197,6 +225,11 @@ public struct VideoJitterBuffer: Sendable {
                                                         now: arrival, roundTrip: roundTrip)
         apply(update, to: &actions, gapStart: previousHighest.map { $0 + 1 } ?? .min)
         guard let sequence = nack.extended(packet.sequenceNumber) else { return actions }
+        if let previousHighest, sequence > previousHighest, sequence - previousHighest <= Int64(configuration.nack.maximumMissing) {
+            sequenceSpan.advanced += Int(sequence - previousHighest)
+            sequenceSpan.missing += Int(sequence - previousHighest - 1)
+            if sequenceSpan.advanced >= 4000 { sequenceSpan = (sequenceSpan.advanced / 2, sequenceSpan.missing / 2) }
+        }
         if let pictureID = descriptor.pictureID.map({ unwrapPictureID($0, long: descriptor.hasLongPictureID) }) {
             knownPictures[pictureID] = (descriptor.isNonReference, descriptor.temporalLayerIndex)
         }
@@ -304,6 +337,8 @@ public struct VideoJitterBuffer: Sendable {
         highestTimestamp = nil
         repairedFrames = []
         repairLateness = 0
+        heavyLossRepairLateness = 0
+        sequenceSpan = (0, 0)
         currentDelaySeconds = nil
         lastHandedOutMediaTime = nil
         ssrc = nil
@@ -406,7 +441,9 @@ public struct VideoJitterBuffer: Sendable {
             if repairedFrames.count > configuration.maximumRepairSamples { repairedFrames.removeFirst() }
             // Sorting is O(samples log samples): once per repaired frame, not per packet.
             let lateness = repairedFrames.map(\.lateness).sorted()
-            repairLateness = lateness[min(lateness.count - 1, Int((Double(lateness.count - 1) * configuration.repairQuantile).rounded(.up)))]
+            let quantile = { (q: Double) in lateness[min(lateness.count - 1, Int((Double(lateness.count - 1) * q).rounded(.up)))] }
+            repairLateness = quantile(configuration.repairQuantile)
+            heavyLossRepairLateness = quantile(configuration.heavyLossRepairQuantile)
         }
         if let chain, frame.lastSequence <= chain.lastSequence { return }  // decided already
         guard !pending.contains(where: { $0.frame.firstSequence == frame.firstSequence }) else {

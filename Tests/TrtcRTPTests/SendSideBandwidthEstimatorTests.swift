@@ -120,6 +120,7 @@ import Testing
         }
         #expect(run(lossEvery: 100) == 1_000_000)
         #expect(run(lossEvery: 20) == 1_000_000, "5 %: held")
+        #expect(run(lossEvery: 8) == 1_000_000, "12.5 %: the link's own loss, held")
         #expect(run(lossEvery: 4) < 500_000)
     }
 

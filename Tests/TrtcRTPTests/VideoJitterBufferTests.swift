@@ -331,43 +331,70 @@ import TrtcRTP
     /// At 100 ms RTT, one repaired frame in ten loses its retransmission and completes a second round trip late: the
     /// delay grows to cover that (≈ 2 RTT), so those frames are on time instead of each a freeze; never beyond 2.5 RTT
     /// above the variation, however late repairs come.
-    @Test func theDelayCoversASecondRoundOfRepairAndNoMore() throws {
+    /// 20 s of 30 fps through `VideoJitterBuffer` with a 100 ms round trip: every `lossEvery`-th frame of `bytes`
+    /// (220-byte packets) loses its first packet, repaired 120 ms later, or `repairLateness(index)` later for every
+    /// `slowRepairEvery`-th frame. Returns the delay at the end, frames handed out late, and frames handed out.
+    static func repairRun(lossEvery: Int, bytes: Int = 600, slowRepairEvery: Int, configuration: VideoJitterBuffer.Configuration = .init(),
+                          repairLateness: (Int) -> Double) throws -> (delay: Duration, late: Int, frames: Int) {
         let rtt = Self.ms(100)
-        func run(secondRoundEvery: Int, repairLateness: (Int) -> Double) throws -> (delay: Duration, late: Int, frames: Int) {
-            var buffer = VideoJitterBuffer()
-            var sender = Sender()
-            var output = Output()
-            var clock = Duration.zero
-            var withheld: [(packet: RTPPacket, at: Duration)] = []
-            for index in 0..<600 {  // 20 s; every 5th frame loses its first packet
-                let (packets, sent) = sender.frame(key: index == 0, bytes: 600)
-                let arrival = Duration.seconds(sent + 0.05)
-                var delivered = packets
-                if index > 0 && index % 5 == 0 {
-                    let repair = index % secondRoundEvery == 0 ? repairLateness(index) : 0.12
-                    withheld.append((delivered.removeFirst(), arrival + .seconds(repair)))
-                }
-                let due = withheld.filter { $0.at <= arrival }.sorted { $0.at < $1.at }
-                withheld.removeAll { $0.at <= arrival }
-                for repair in due {
-                    Self.run(&buffer, from: clock, until: repair.at, into: &output, rtt: rtt)
-                    clock = max(clock, repair.at)
-                    try Self.feed(&buffer, [repair.packet], at: clock, into: &output, rtt: rtt)
-                }
-                Self.run(&buffer, from: clock, until: arrival, into: &output, rtt: rtt)
-                clock = max(clock, arrival)
-                try Self.feed(&buffer, delivered, at: clock, into: &output, rtt: rtt)
+        var buffer = VideoJitterBuffer(configuration: configuration)
+        var sender = Sender()
+        var output = Output()
+        var clock = Duration.zero
+        var withheld: [(packet: RTPPacket, at: Duration)] = []
+        for index in 0..<600 {
+            let (packets, sent) = sender.frame(key: index == 0, bytes: bytes)
+            let arrival = Duration.seconds(sent + 0.05)
+            var delivered = packets
+            if index > 0 && index % lossEvery == 0 {
+                let repair = index % slowRepairEvery == 0 ? repairLateness(index) : 0.12
+                withheld.append((delivered.removeFirst(), arrival + .seconds(repair)))
             }
-            return (buffer.currentDelay, buffer.counters.framesLate, output.frames.count)
+            let due = withheld.filter { $0.at <= arrival }.sorted { $0.at < $1.at }
+            withheld.removeAll { $0.at <= arrival }
+            for repair in due {
+                Self.run(&buffer, from: clock, until: repair.at, into: &output, rtt: rtt)
+                clock = max(clock, repair.at)
+                try Self.feed(&buffer, [repair.packet], at: clock, into: &output, rtt: rtt)
+            }
+            Self.run(&buffer, from: clock, until: arrival, into: &output, rtt: rtt)
+            clock = max(clock, arrival)
+            try Self.feed(&buffer, delivered, at: clock, into: &output, rtt: rtt)
         }
-        // One in ten repairs needs a second round (~230 ms late instead of ~120 ms).
-        let twoRounds = try run(secondRoundEvery: 50) { _ in 0.23 }
+        return (buffer.currentDelay, buffer.counters.framesLate, output.frames.count)
+    }
+
+    @Test func theDelayCoversASecondRoundOfRepairAndNoMore() throws {
+        // Every 5th frame (of 3 packets: 6.7 % of the packets) needs a repair; one in ten repairs needs a second
+        // round (~230 ms late instead of ~120 ms).
+        let twoRounds = try Self.repairRun(lossEvery: 5, slowRepairEvery: 50) { _ in 0.23 }
         let delay = twoRounds.delay / .milliseconds(1)
         #expect(delay > 230 && delay < 260, "covers the second round: \(delay) ms")
         #expect(twoRounds.frames > 590 && twoRounds.late < 60, "\(twoRounds.late) late of \(twoRounds.frames)")
         // Repairs that take 400 ms: the delay stops at variation + 2.5 RTT (+ the 10 ms minimum).
-        let slow = try run(secondRoundEvery: 10) { _ in 0.4 }
+        let slow = try Self.repairRun(lossEvery: 5, slowRepairEvery: 10) { _ in 0.4 }
         #expect(slow.delay / .milliseconds(1) <= 261, "at most 2.5 round trips: \(slow.delay)")
+        // Third rounds (330 ms) in one repair of 40 at that light loss: not covered (p95, 2.5 round trips).
+        let light = try Self.repairRun(lossEvery: 5, slowRepairEvery: 200) { _ in 0.33 }
+        #expect(light.delay / .milliseconds(1) < 260, "light loss: \(light.delay)")
+    }
+
+    @Test func heavyLossCoversAThirdRoundOfRepair() throws {
+        // Every 2nd frame of 2 packets loses one (25 % of the packets): one repair in 40 needs a third round (330 ms);
+        // the delay covers it (the 99th percentile, up to 3.5 round trips), so those frames are not late.
+        let heavy = try Self.repairRun(lossEvery: 2, bytes: 400, slowRepairEvery: 80) { _ in 0.33 }
+        let delay = heavy.delay / .milliseconds(1)
+        #expect(delay > 330 && delay <= 361, "covers the third round: \(delay) ms")
+        // Without the heavy-loss allowance every third-round frame is late, and those waiting behind it.
+        var lightOnly = VideoJitterBuffer.Configuration()
+        lightOnly.moderateLoss = 1
+        lightOnly.heavyLoss = 1
+        let without = try Self.repairRun(lossEvery: 2, bytes: 400, slowRepairEvery: 80, configuration: lightOnly) { _ in 0.33 }
+        #expect(without.delay / .milliseconds(1) < 261)
+        #expect(heavy.frames > 580 && heavy.late * 2 < without.late, "\(heavy.late) late of \(heavy.frames), \(without.late) without")
+        // Repairs that take 500 ms: at most 3.5 round trips.
+        let slow = try Self.repairRun(lossEvery: 2, bytes: 400, slowRepairEvery: 10) { _ in 0.5 }
+        #expect(slow.delay / .milliseconds(1) <= 361, "at most 3.5 round trips: \(slow.delay)")
     }
 
     @Test func memoryIsBoundedByTheCapacity() throws {

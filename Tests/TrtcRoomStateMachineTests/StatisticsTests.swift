@@ -70,6 +70,24 @@ struct StatisticsTests {
         #expect(OpusLossPolicy.encoderPercent(measured: measured) == told)
     }
 
+    // MARK: video's room for repairs
+
+    @Test("video leaves twice the uplink loss for repairs, from 2 % and at most 25 %, under the ceiling too")
+    func videoLeavesRoomForRepairs() {
+        func video(estimateKbps: Int, lossPercent: Int) -> Int {
+            SendBitrateAllocation(estimateBitsPerSecond: estimateKbps * 1000, requestedVideoKbps: 650, requestedAudioKbps: 40,
+                                  uplinkLossPercent: lossPercent).videoKbps
+        }
+        #expect(video(estimateKbps: 2000, lossPercent: 0) == 650)
+        #expect(video(estimateKbps: 2000, lossPercent: 1) == 650, "rare repairs: nothing set aside")
+        #expect(video(estimateKbps: 2000, lossPercent: 5) == 585)
+        #expect(video(estimateKbps: 2000, lossPercent: 10) == 520)
+        #expect(video(estimateKbps: 2000, lossPercent: 40) == 488, "at most a quarter")
+        // Below the ceiling the estimate's share shrinks alike: (500 − 40 − 24) × 0.92 × 0.8.
+        #expect(video(estimateKbps: 500, lossPercent: 10) == 320)
+        #expect(video(estimateKbps: 50, lossPercent: 10) == SendBitrateAllocation.minimumVideoKbps)
+    }
+
     // MARK: the meter
 
     static func transport(generation: AnyObject, bytesSent: Int, bytesReceived: Int, taken: Duration,
