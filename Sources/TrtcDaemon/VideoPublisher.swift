@@ -107,8 +107,9 @@ final class VideoPublisher: @unchecked Sendable {
     /// The captured picture at the size the scaler chose (a new captured size starts it over at that size).
     private func scaledForSending(_ frame: I420Frame) throws(FrameError) -> I420Frame {
         let captured = ResolutionScaler.Size(width: frame.width, height: frame.height)
-        if scaler?.sourceSize != captured { scaler = ResolutionScaler(sourceSize: captured) }
-        let size = scaler!.size
+        let current = scaler.flatMap { $0.sourceSize == captured ? $0 : nil } ?? ResolutionScaler(sourceSize: captured)
+        scaler = current
+        let size = current.size
         return size == captured ? frame : try frame.scaled(width: size.width, height: size.height)
     }
 
