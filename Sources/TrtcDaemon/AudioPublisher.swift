@@ -74,7 +74,9 @@ final class AudioPublisher: @unchecked Sendable {
             if !wasLive { framer.reset() }
             wasLive = true
             if packetizer?.sequencer.ssrc != current.ssrc {
-                packetizer = try OpusRTPPacketizer(ssrc: current.ssrc, payloadType: RTPPayloadType.opus)
+                // Numbering continues where an earlier publisher of this SSRC left off (`nextSequenceNumber`).
+                packetizer = try OpusRTPPacketizer(ssrc: current.ssrc, payloadType: RTPPayloadType.opus,
+                                                   initialSequenceNumber: transport.nextSequenceNumber(ssrc: current.ssrc) ?? .random(in: 0...UInt16.max))
                 lastSenderReport = nil
             }
             if encoder == nil {

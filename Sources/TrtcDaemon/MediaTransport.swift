@@ -45,6 +45,8 @@ final class MediaTransport: Sendable {
         var probe: ActiveProbe?
         var probeSequence: UInt16 = 0
         var lastVideoSent: Duration?
+        /// Per SSRC, the RTP sequence number after the newest one handed to `send` (`nextSequenceNumber(ssrc:)`).
+        var nextSequenceNumbers: [UInt32: UInt16] = [:]
 
         var hasPaced: Bool { pacedHead < paced.count }
     }
@@ -192,6 +194,7 @@ final class MediaTransport: Sendable {
                 sendDrops.add(1, ordering: .relaxed)
                 return false
             }
+            Self.noteSequenceNumber(of: packet, in: &state)
             let now = MonotonicClock.now
             guard isPacedVideo(packet), state.hasPaced || !state.budget.canSend(now: now) else {
                 sendLocked(&state, packet, now: now)
@@ -209,6 +212,24 @@ final class MediaTransport: Sendable {
             var one: UInt8 = 1
             _ = write(wakeFds.write, &one, 1)
         }
+    }
+
+    /// Where a new packetizer of `ssrc` must continue numbering on this transport: the SRTP context remembers every
+    /// index it protected (RFC 3711 §3.3.2: an index is never used twice), and libsrtp refuses to protect one at or
+    /// behind what it has seen. A publisher that started again (StopLocalVideo, StartLocalVideo) at a random sequence
+    /// number behind the old one — half of them — had every packet refused: nothing was sent until the numbers
+    /// came round (`trtc-bench media`: 1 packet/s at the server after the second StartLocalVideo). Nil: none yet.
+    func nextSequenceNumber(ssrc: UInt32) -> UInt16? {
+        state.withLock { $0.nextSequenceNumbers[ssrc] }
+    }
+
+    private static func noteSequenceNumber(of packet: [UInt8], in state: inout State) {
+        guard packet.count >= 12, !RTCPPacket.isRTCP(packet) else { return }
+        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        let next = (UInt16(packet[2]) << 8 | UInt16(packet[3])) &+ 1
+        // Retransmissions carry older numbers: only a newer one moves it.
+        if let current = state.nextSequenceNumbers[ssrc], Int16(bitPattern: next &- current) <= 0 { return }
+        state.nextSequenceNumbers[ssrc] = next
     }
 
     private func isPacedVideo(_ packet: [UInt8]) -> Bool {

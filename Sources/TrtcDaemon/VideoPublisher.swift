@@ -139,7 +139,9 @@ final class VideoPublisher: @unchecked Sendable {
         let cpuStart = ThreadCPUTime.now
         do {
             if packetizer?.sequencer.ssrc != current.ssrc {
-                packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: RTPPayloadType.vp8)
+                // Numbering continues where an earlier publisher of this SSRC left off (`nextSequenceNumber`).
+                packetizer = try VP8Packetizer(ssrc: current.ssrc, payloadType: RTPPayloadType.vp8,
+                                               initialSequenceNumber: transport.nextSequenceNumber(ssrc: current.ssrc) ?? .random(in: 0...UInt16.max))
                 history.withLock { $0 = RTPRetransmissionHistory() }  // sequence numbers start over
                 lastSenderReport = nil
                 keyframeWanted.store(true, ordering: .releasing)
