@@ -277,7 +277,7 @@ let package = Package(
         ),
         .testTarget(name: "TrtcDBusContractTests", dependencies: ["TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
         // RoomStateMachine, table-driven, without processes.
-        .testTarget(name: "TrtcRoomStateMachineTests", dependencies: ["TrtcDaemon", "TrtcDBusContract", "TrtcDBus", "TrtcCore"]),
+        .testTarget(name: "TrtcRoomStateMachineTests", dependencies: ["TrtcDaemon", "TrtcDBusContract", "TrtcDBus", "TrtcCore", "TrtcRTP"]),
         .testTarget(name: "TrtcCoreTests", dependencies: ["TrtcCore", "TrtcHarness"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "TrtcServerTests",

@@ -20,7 +20,7 @@ struct SendBitrateAllocation: Equatable {
     /// The most of video's share given to repairs (at 12.5 % loss and more).
     static let maximumRepairShare = 0.25
 
-    /// `uplinkLossPercent`: the loss receivers report of our uplink (0–100). Below 2 % nothing is set aside (repairs are
+    /// `uplinkLossPercent`: the loss of our first hop as the server reports it (0–100). Below 2 % nothing is set aside (repairs are
     /// rare); above, twice the loss — ours and, assumed alike, the receivers' downlinks — at most `maximumRepairShare`.
     static func repairShare(uplinkLossPercent: Int) -> Double {
         uplinkLossPercent < 2 ? 0 : min(Double(uplinkLossPercent) * 2 / 100, maximumRepairShare)

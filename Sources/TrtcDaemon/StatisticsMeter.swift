@@ -1,4 +1,5 @@
 import TrtcDBusContract
+import TrtcRTP
 
 /// Turns successive `MediaCounters` readings into TRTC's statistics and quality levels: rates and losses are the
 /// differences since the previous reading. A value type owned by the room controller, reset per room entry;
@@ -17,8 +18,6 @@ struct StatisticsMeter: Sendable {
         var serverReportedUplinkLoss: Int?
     }
 
-    /// The SSRC the server's own receiver reports about our uplink come from (protocol.md, "Uplink repair").
-    static let serverReporterSsrc: UInt32 = 0
 
     private var previous: MediaCounters?
     /// Bytes of transports already replaced (a reconnect), so the totals cover the whole room entry.
@@ -72,10 +71,11 @@ struct StatisticsMeter: Sendable {
             statistics.sentBytes = retiredSent
             statistics.receivedBytes = retiredReceived
         }
-        let reportedLoss = transport?.reception.reportedLoss.values.map { (Int($0.fractionLost) * 100 + 128) / 256 }.max()
+        let reports = transport?.reception.reportedLoss ?? [:]
+        let reportedLoss = reports.values.map { Self.percent(fractionLost: $0.fractionLost) }.max()
         statistics.upLoss = UInt32(reportedLoss ?? 0)
-        let serverReportedLoss = transport?.reception.reportedLoss
-            .filter { $0.key.reporter == Self.serverReporterSsrc }.values.map { (Int($0.fractionLost) * 100 + 128) / 256 }.max()
+        let serverReportedLoss = reports.filter { $0.key.reporter == ServerFeedbackSSRC.value }
+            .values.map { Self.percent(fractionLost: $0.fractionLost) }.max()
 
         // Reception per source since the previous snapshot of the same transport.
         let sources = transport?.reception.sources ?? [:]
@@ -188,6 +188,11 @@ struct StatisticsMeter: Sendable {
     }
 
     // MARK: arithmetic
+
+    /// An RTCP report block's `fraction lost` (of 256) in whole percent, rounded.
+    static func percent(fractionLost: UInt8) -> Int {
+        (Int(fractionLost) * 100 + 128) / 256
+    }
 
     /// The earlier reading if it is of the same publisher run (counters only grow), else nil (count from zero).
     private static func sameRun(_ then: PublisherStatistics?, _ now: PublisherStatistics) -> PublisherStatistics? {

@@ -33,8 +33,8 @@ final class VideoPublisher: @unchecked Sendable {
     private let targetKbps = Atomic<Int>(0)
     /// The size sent, from the encoder's QP (issue 14 §1); made for the captured size. Owned by the encoder queue.
     private var scaler: ResolutionScaler?
-    /// The uplink loss receivers report, in hundredths of a percent and smoothed, set by the statistics tick (its one
-    /// writer): video leaves room for its repairs.
+    /// The loss of our first hop as the server reports it, in hundredths of a percent and smoothed, set by the
+    /// statistics tick (its one writer): video leaves room for its repairs.
     private let uplinkLossBasisPoints = Atomic<Int>(0)
 
     init(options: LocalVideoOptions, logger: Logger) {
@@ -60,7 +60,7 @@ final class VideoPublisher: @unchecked Sendable {
         keyframeWanted.store(true, ordering: .releasing)
     }
 
-    /// The uplink loss receivers reported (`SendBitrateAllocation.repairShare`); applied with the next frame. Smoothed
+    /// The first hop's loss the server reported (`SendBitrateAllocation.repairShare`); applied with the next frame. Smoothed
     /// (half each report): one report covers a second, and at 10 % random loss single seconds read 6–14 %.
     func setUplinkLoss(percent: Int) {
         let measured = min(max(percent, 0), 100) * 100

@@ -23,8 +23,8 @@ struct UplinkRepair {
     static let initialRoundTrip = Duration.milliseconds(100)
     static let minimumRetry = Duration.milliseconds(20)
     static let maximumRoundTrip = Duration.seconds(1)
-    /// The sender SSRC of the server's own reports and requests: members are granted SSRCs from 1 up, never 0.
-    static let serverSSRC: UInt32 = 0
+    /// The sender SSRC of the server's own reports and requests.
+    static let serverSSRC = ServerFeedbackSSRC.value
 
     enum Action: Equatable {
         /// Ask the publisher for these video packets (oldest first).

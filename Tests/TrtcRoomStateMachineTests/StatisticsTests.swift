@@ -1,4 +1,5 @@
 import Testing
+import TrtcRTP
 import TrtcDBusContract
 @testable import TrtcDaemon
 
@@ -101,7 +102,7 @@ struct StatisticsTests {
             reception.reportedLoss[.init(reporter: UInt32(100 + index), ssrc: 1)] = (fraction, taken)
         }
         if let serverReported {
-            reception.reportedLoss[.init(reporter: StatisticsMeter.serverReporterSsrc, ssrc: 1)] = (serverReported, taken)
+            reception.reportedLoss[.init(reporter: ServerFeedbackSSRC.value, ssrc: 1)] = (serverReported, taken)
         }
         return MediaCounters.Transport(generation: ObjectIdentifier(generation), bound: bound, roundTrip: roundTrip,
                                        bytesSent: bytesSent, bytesReceived: bytesReceived, sendEstimate: 0, reception: reception)
