@@ -3,8 +3,12 @@ import TrtcRTP
 
 /// One receiver's temporal-layer forwarding of each video stream it gets (issue 14 §3): per stream a
 /// `VP8LayerForwarder` (which frames go, renumbered) and a `TemporalLayerPolicy` (which layer fits the receiver's
-/// downlink, from its receiver reports and NACKs). Media loop only.
+/// downlink, from its receiver reports and NACKs), and the receiver's `DownlinkPacer` while any of its streams is
+/// limited. Media loop only.
 final class DownlinkLayers {
+    /// Besides its limited streams' estimates, the pacer lets through this much for audio and RTCP.
+    static let pacedAllowanceKbps = 64.0
+
     struct Stream {
         var forwarder = VP8LayerForwarder(targetLayer: 3)
         var policy: TemporalLayerPolicy?
@@ -15,9 +19,13 @@ final class DownlinkLayers {
         var nackedSinceReport = 0
         var newestNACKed: UInt16?
         var lastReport: Duration?
+        /// What was forwarded between the last two reports (kbit/s).
+        var sentKbps = 0.0
     }
 
     private(set) var streams: [UInt32: Stream] = [:]
+    /// Everything sent to this receiver leaves through it (`MediaDatagramHandler.emit`).
+    var pacer = DownlinkPacer<AddressedEnvelope<ByteBuffer>>()
 
     /// The decision for one packet of the stream `ssrc` (`packet`: the whole RTP packet).
     func forward(ssrc: UInt32, sequenceNumber: UInt16, payload: UnsafeRawBufferPointer, bytes: Int) -> VP8LayerForwarder.Decision {
@@ -66,8 +74,19 @@ final class DownlinkLayers {
         stream.packetsSinceReport = 0
         stream.nackedSinceReport = 0
         stream.lastReport = now
+        stream.sentKbps = sentKbps
         streams[ssrc] = stream
+        pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) })
         return (min(before, topLayer), layer)
+    }
+
+    /// While a stream's policy has an estimate (its downlink is known to be narrow), the sum of what each stream may
+    /// take — its estimate, or what it got lately — and an allowance for audio and RTCP; nil while none is limited.
+    func pacingRateKbps() -> Double? {
+        let limited = streams.values.compactMap { $0.policy?.estimateKbps }
+        guard !limited.isEmpty else { return nil }
+        let unlimited = streams.values.filter { $0.policy?.estimateKbps == nil }.map(\.sentKbps)
+        return limited.reduce(0, +) + unlimited.reduce(0, +) + Self.pacedAllowanceKbps
     }
 
     /// The layer being forwarded of `ssrc` (nil: not received).
