@@ -12,8 +12,9 @@ struct NetworkBenchCommand: AsyncParsableCommand {
             sends the synthetic camera (stamped with frame ids and capture times) and the test microphone, the viewer shows \
             the video in its node, which this program reads. Scenarios: \(NetworkScenario.all.map(\.name).joined(separator: ", ")). \
             On a limited link the video bitrate is lowered to \(Int(NetworkScenario.videoShareOfCapacity * 100)) % of the \
-            capacity (the table says so), except in the adaptive scenarios (cap500, loss5cc, steps: issue 14), where trtcd's \
-            send-side estimator adapts; steps needs --warm-up 0 --duration 100. Exit status 2 when a target is missed.
+            capacity (the table says so), except in the adaptive scenarios (cap500, loss5cc, steps, fair2: issue 14), where trtcd's \
+            send-side estimator adapts; steps needs --warm-up 0 --duration 100; fair2 adds a second publisher whose uplink \
+            shares the relay's bottleneck (RFC 8868 fairness). Exit status 2 when a target is missed.
             """)
 
     @Option(help: "Scenarios to run, comma-separated (default: all but the adaptive ones).")

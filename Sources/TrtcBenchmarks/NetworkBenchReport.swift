@@ -92,6 +92,7 @@ struct NetworkBenchReport {
             }
         }
         lines += adaptiveLines
+        lines += fairnessLines
         let notes = order.compactMap { scenario -> String? in
             let results = runs[scenario.name] ?? []
             let unreadable = results.map(\.unreadable).reduce(0, +)
@@ -126,7 +127,7 @@ struct NetworkBenchReport {
     /// Issue 14's congestion-control scenarios: per run and capacity phase (the first 5 s after a change left out),
     /// the publisher's mean send estimate, sent rate and video target against the capacity.
     var adaptiveLines: [String] {
-        let adaptive = order.filter(\.adaptive)
+        let adaptive = order.filter { $0.adaptive && !$0.twoPublishers }  // fair2 has a table of its own
         guard !adaptive.isEmpty else { return [] }
         var lines = ["", "Send-side bandwidth estimation (issue 14; the publisher's `Statistics` every 2 s: `sendEstimateKbps`, "
                         + "`sentKbps` (SRTP bytes, no UDP/IP headers), `videoTargetBitrate`; phases leave out the first 5 s after a "
@@ -224,6 +225,13 @@ struct NetworkBenchReport {
                 Double(Self.phases(run.sendTrace, scenario: steps).map { phase in phase.samples.filter { $0.sentKbps > phase.capacity }.count }.reduce(0, +))
             }, { $0.decimal(digits: 0) }) { $0 == 0 }
             add("steps", "glass-to-glass p95 ≤ 400 ms (whole window)", median("steps") { $0.video.latency.percentile(0.95)?.milliseconds }, ms) { $0 <= 400 }
+        }
+        if let fair = order.first(where: \.twoPublishers) {
+            add(fair.name, "sent rates within 0.33–3× of each other (bench / bench2)", median(fair.name) { Self.fairShare($0)?.ratio },
+                { $0.decimal(digits: 2) + "×" }) { ((1.0 / 3)...3).contains($0) }
+            add(fair.name, "sum of the sent rates ≤ capacity", median(fair.name) { Self.fairShare($0).map { Double($0.sumKbps) } }, kbps) {
+                $0 <= Double(fair.capacityKbps ?? 0)
+            }
         }
         return result
     }

@@ -67,6 +67,8 @@ final class NetworkBenchmark {
         var limitedViewer: LimitedViewer?
         /// Adaptive scenarios: the publisher's `Statistics` every 2 s of the window.
         var sendTrace: [SendSample] = []
+        /// Two-publisher scenarios (fair2): the second publisher's figures; the first one's are the run's own.
+        var secondPublisher: SecondPublisher?
         /// What the viewer's trtcd says each freeze in the window waited for (its debug log).
         var freezeCauses = FreezeCauses()
         /// The viewer's round trip to the server and its video jitter buffer's delay, from its last `Statistics`.
@@ -92,6 +94,14 @@ final class NetworkBenchmark {
     let readerLoop: PipeWireLoop
     /// One `Statistics` of the publisher: time since the relay started, the send estimate, what was sent, the
     /// video encoder's target (kbit/s).
+    struct SecondPublisher: Sendable {
+        /// Its `Statistics` every 2 s of the window.
+        var sendTrace: [SendSample]
+        var framesAtServerPerSecond: Double
+        /// The viewer's frame rate of it (mean of the viewer's `Statistics` over the window).
+        var framesReceivedPerSecond: Double
+    }
+
     struct SendSample: Sendable {
         var elapsed: Duration
         var estimateKbps: Int
@@ -101,6 +111,9 @@ final class NetworkBenchmark {
 
     static let roomId: UInt32 = 1212
     static let cameraNode = "trtc-bench-camera"
+    /// fair2's second publisher: its userId and camera.
+    static let secondPublisher = "bench2"
+    static let secondCameraNode = "trtc-bench-camera-2"
     static let remoteNode = "trtcd.remote.bench.main"
 
     init(settings: Settings, pipeWireScript: String) throws {
@@ -124,7 +137,7 @@ final class NetworkBenchmark {
         let profile = try scenario.impairment()
         let bitrate = scenario.fittingBitrate(settings.bitrateKbps)
         let mediaPort = try freeLoopbackUDPPort()
-        let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: profile,
+        let relay = try await ImpairmentRelay.start(port: mediaPort, uplink: profile, downlink: try scenario.downlinkImpairment(),
                                                     seed: settings.seed &+ UInt64(repeatIndex))
         let relayStart = MonotonicClock.now
         var cleanup: [() async -> Void] = [{ try? await relay.close() }]
@@ -144,10 +157,13 @@ final class NetworkBenchmark {
             let record = try BuiltProducts.temporaryDirectory("trtc-bench-network-record")
             cleanup.append { try? FileManager.default.removeItem(at: record) }
             let credentials = ServerCredentials.random()
+            // fair2: only the publishers are told the relay (their uplinks share it), the viewer the server itself.
+            let announce = scenario.twoPublishers
+                ? ["bench", Self.secondPublisher].flatMap { ["--media-announce-user", "\($0)=127.0.0.1:\(relay.port)"] }
+                : ["--media-announce", "127.0.0.1:\(relay.port)"]
             let server = try await ServerProcess.start(
                 settings.launcher, certificate: nil, credentials: credentials, departureTimeout: 5,
-                extraArguments: ["--media", "127.0.0.1:\(mediaPort)", "--media-announce", "127.0.0.1:\(relay.port)",
-                                 "--record", record.path]
+                extraArguments: ["--media", "127.0.0.1:\(mediaPort)", "--record", record.path] + announce
                     + (limitedRelay.map { ["--media-announce-user", "limited=127.0.0.1:\($0.port)"] } ?? []))
             cleanup.append { await server.stop() }
             let camera = try SyntheticCamera(loop: cameraLoop, nodeName: Self.cameraNode, width: settings.width, height: settings.height,
@@ -158,13 +174,23 @@ final class NetworkBenchmark {
             let viewer = try await RoomMember.start(settings.trtcdPath, server: server, pipeWire: pipeWire, cleanup: &cleanup)
             publisherLog = publisher.daemon
             viewerLog = viewer.daemon
-            try await publisher.call("StartLocalVideo", [.variantDictionary([
-                "camera": .string(Self.cameraNode), "width": .uint32(UInt32(settings.width)),
-                "height": .uint32(UInt32(settings.height)), "fps": .uint32(UInt32(settings.fps)), "bitrate": .uint32(UInt32(bitrate)),
-            ])])
-            try await publisher.call("StartLocalAudio", [.variantDictionary(["microphone": .string(PipeWireTestEnvironment.microphoneName)])])
+            try await publish(publisher, camera: Self.cameraNode, bitrate: bitrate)
             try await publisher.enter("bench", credentials: credentials)
+            var secondPublisher: RoomMember?
+            if scenario.twoPublishers {
+                let secondCamera = try SyntheticCamera(loop: cameraLoop, nodeName: Self.secondCameraNode, width: settings.width,
+                                                       height: settings.height, fps: settings.fps)
+                cleanup.append { secondCamera.stop() }
+                let member = try await RoomMember.start(settings.trtcdPath, server: server, pipeWire: pipeWire, cleanup: &cleanup)
+                try await publish(member, camera: Self.secondCameraNode, bitrate: bitrate)
+                try await member.enter(Self.secondPublisher, credentials: credentials)
+                secondPublisher = member
+            }
             try await viewer.enter("viewer", credentials: credentials)
+            if secondPublisher != nil {
+                try await Task.sleep(for: .seconds(1))
+                _ = try await viewer.call("StartRemoteVideo", [.string(Self.secondPublisher), .string("main")])
+            }
             var limited: RoomMember?
             if limitedRelay != nil {
                 let member = try await RoomMember.start(settings.trtcdPath, server: server, pipeWire: pipeWire, cleanup: &cleanup)
@@ -179,9 +205,14 @@ final class NetworkBenchmark {
 
             try await Task.sleep(for: settings.warmUp)
             // Issue 14 counts the limited viewer's freezes after its first 10 s (its layer found).
-            if limited != nil, settings.warmUp < .seconds(10) { try await Task.sleep(for: .seconds(10) - settings.warmUp) }
+            // fair2 averages the publishers' figures after their first 10 s (the estimators' start-up left out).
+            if limited != nil || secondPublisher != nil, settings.warmUp < .seconds(10) {
+                try await Task.sleep(for: .seconds(10) - settings.warmUp)
+            }
             let recording = VideoRecording(directory: record, user: "bench")
+            let secondRecording = VideoRecording(directory: record, user: Self.secondPublisher)
             let start = try await snapshot(server: server, relay: relay, recording: recording)
+            let secondRecordedStart = secondPublisher == nil ? 0 : try secondRecording.read().packetCount
             let viewerLogStart = viewer.daemon.process.errorOutput.utf8.count
             let audioStart = Self.audioSamples(try? await viewer.statistics())
             var limitedStart: (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)?
@@ -189,6 +220,8 @@ final class NetworkBenchmark {
             var limitedRates: [Double] = []
             var outageReturn: Duration?
             var sendTrace: [SendSample] = []
+            var secondSendTrace: [SendSample] = []
+            var secondReceivedRates: [Double] = []
             var keyframesAfterOutage: Int?
             if let outage = scenario.outage {
                 let outageAt = min(.seconds(3), settings.window / 4)
@@ -212,10 +245,10 @@ final class NetworkBenchmark {
             } else if scenario.adaptive {
                 while MonotonicClock.now - start.time < settings.window {
                     try await Task.sleep(for: min(.seconds(2), settings.window - (MonotonicClock.now - start.time)))
-                    if let values = try? await publisher.statistics(), let statistics = try? RoomStatistics(values) {
-                        sendTrace.append(SendSample(
-                            elapsed: MonotonicClock.now - relayStart, estimateKbps: Int(statistics.sendEstimateKbps),
-                            sentKbps: Int(statistics.sentKbps), videoTargetKbps: Int(statistics.local.first?.videoTargetBitrate ?? 0)))
+                    if let sample = await Self.sendSample(publisher, since: relayStart) { sendTrace.append(sample) }
+                    if let secondPublisher {
+                        if let sample = await Self.sendSample(secondPublisher, since: relayStart) { secondSendTrace.append(sample) }
+                        if let fps = try await Self.remoteVideo(viewer, user: Self.secondPublisher)?.fps { secondReceivedRates.append(fps) }
                     }
                 }
             } else {
@@ -245,6 +278,13 @@ final class NetworkBenchmark {
             let firstAfterOutage = outageReturn.flatMap { back in reader.pictures.first { $0.readTime >= back }.map { $0.readTime - back } }
             let recorded = try recording.read()
             let counters = end.subtracting(start)
+            let seconds = window / .seconds(1)
+            let second: SecondPublisher? = if secondPublisher != nil {
+                SecondPublisher(
+                    sendTrace: secondSendTrace,
+                    framesAtServerPerSecond: Double(try secondRecording.read().frames(since: secondRecordedStart)) / seconds,
+                    framesReceivedPerSecond: secondReceivedRates.isEmpty ? 0 : secondReceivedRates.reduce(0, +) / Double(secondReceivedRates.count))
+            } else { nil }
             let result = RunResult(
                 scenario: scenario.name, bitrateKbps: bitrate, window: window, video: video,
                 framesAtServerPerSecond: Double(recorded.frames(since: start.recordedPackets)) / (window / .seconds(1)),
@@ -259,7 +299,7 @@ final class NetworkBenchmark {
                 keyframes: recorded.keyframes(since: start.recordedPackets),
                 audioConcealment: audio, cameraLate: camera.framesLate,
                 firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer,
-                sendTrace: sendTrace, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
+                sendTrace: sendTrace, secondPublisher: second, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
                 viewerVideoDelayMs: viewerReport?.remote.first { $0.userId == "bench" }.map { Int($0.videoJitterBufferDelay) })
             await tearDown()
             return result
@@ -289,17 +329,35 @@ final class NetworkBenchmark {
         throw BenchFailure("the viewer's video node never had the camera's size \(size)")
     }
 
-    /// The viewer's audio counters for the publisher ("bench") from its `Statistics` (cumulative samples played and
-    /// concealed: Opus PLC/FEC and silence while the jitter buffer ran dry; the report is renewed every 2 s). The
-    /// concealment ratio of a window is the difference of the concealed over the difference of the played.
-    /// A viewer's figures of the publisher's ("bench") video from its `Statistics`.
-    private static func remoteVideo(_ member: RoomMember) async throws -> (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)? {
+    /// A viewer's figures of a publisher's (by default "bench") video from its `Statistics`.
+    private static func remoteVideo(_ member: RoomMember, user: String = "bench") async throws
+        -> (fps: Double, freezes: Int, decoderErrors: Int, kbps: Double)?
+    {
         guard let remote = try await member.statistics()?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary)
-            .first(where: { $0["userId"]?.string == "bench" }) else { return nil }
+            .first(where: { $0["userId"]?.string == user }) else { return nil }
         return (Double(remote["frameRate"]?.uint32 ?? 0), Int(remote["videoFreezeCount"]?.uint32 ?? 0),
                 Int(remote["videoDecoderErrors"]?.uint32 ?? 0), Double(remote["videoBitrate"]?.uint32 ?? 0))
     }
 
+    /// A publisher's send-side figures from its `Statistics`, timed from `start`.
+    private static func sendSample(_ member: RoomMember, since start: Duration) async -> SendSample? {
+        guard let values = try? await member.statistics(), let statistics = try? RoomStatistics(values) else { return nil }
+        return SendSample(elapsed: MonotonicClock.now - start, estimateKbps: Int(statistics.sendEstimateKbps),
+                          sentKbps: Int(statistics.sentKbps), videoTargetKbps: Int(statistics.local.first?.videoTargetBitrate ?? 0))
+    }
+
+    /// StartLocalVideo of `camera` at `bitrate` and StartLocalAudio of the test microphone.
+    private func publish(_ member: RoomMember, camera: String, bitrate: Int) async throws {
+        try await member.call("StartLocalVideo", [.variantDictionary([
+            "camera": .string(camera), "width": .uint32(UInt32(settings.width)),
+            "height": .uint32(UInt32(settings.height)), "fps": .uint32(UInt32(settings.fps)), "bitrate": .uint32(UInt32(bitrate)),
+        ])])
+        try await member.call("StartLocalAudio", [.variantDictionary(["microphone": .string(PipeWireTestEnvironment.microphoneName)])])
+    }
+
+    /// The viewer's audio counters for the publisher ("bench") from its `Statistics` (cumulative samples played and
+    /// concealed: Opus PLC/FEC and silence while the jitter buffer ran dry; the report is renewed every 2 s). The
+    /// concealment ratio of a window is the difference of the concealed over the difference of the played.
     static func audioSamples(_ statistics: [String: DBusValue]?) -> (total: UInt64, concealed: UInt64)? {
         guard let remote = statistics?["remoteArray"]?.array?.compactMap(\.stringKeyedDictionary)
             .first(where: { $0["userId"]?.string == "bench" }),

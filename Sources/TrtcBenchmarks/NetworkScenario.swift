@@ -21,6 +21,12 @@ struct NetworkScenario: Sendable {
     /// Congestion-control scenarios (issue 14): the video is published at the requested bitrate and trtcd's send-side
     /// estimator finds what the link carries; the report shows the estimate and the sent rate over time.
     var adaptive = false
+    /// RFC 8868's fairness case (issue 14): a second publisher, and both publishers' uplinks cross the relay, which
+    /// serialises every client's datagrams through one capacity and one queue (`ImpairedLink` per direction). The
+    /// server announces the relay to the publishers only, so the viewer's link is clean.
+    var twoPublishers = false
+    /// The relay's server → client direction, when not `profile` (fair2: only the uplink is the bottleneck).
+    var downlinkProfile: String?
 
     /// Share of a limited link the video may take, leaving room for audio (~32 kbit/s plus ~25 kbit/s of packet
     /// headers at 50 packets/s), RTP/SRTP/UDP/IP overhead (~5 %), retransmissions and key-frame bursts.
@@ -49,6 +55,10 @@ struct NetworkScenario: Sendable {
         NetworkScenario(name: "steps", title: "RFC 8867 §5.1 capacity 1.0 → 2.5 → 0.6 → 1.0 Mbit/s at 0/40/60/80 s (adaptive)",
                         profile: "rates=0s:1mbit/40s:2500kbit/60s:600kbit/80s:1mbit,queue=37500b,delay=50ms", capacityKbps: 1000,
                         adaptive: true),
+        // 300 ms at 1.5 Mbit/s is 56.25 kB; the return path (feedback) only delayed.
+        NetworkScenario(name: "fair2", title: "two publishers sharing one 1.5 Mbit/s uplink, 100 ms RTT, requested bitrate (adaptive)",
+                        profile: "rate=1500kbit,queue=56250b,delay=50ms", capacityKbps: 1500, adaptive: true, twoPublishers: true,
+                        downlinkProfile: "delay=50ms"),
     ]
 
     /// The capacity (kbit/s) at `elapsed` since the relay started, when limited.
@@ -65,5 +75,9 @@ struct NetworkScenario: Sendable {
 
     func impairment() throws -> ImpairmentProfile {
         try ImpairmentProfile(parsing: profile)
+    }
+
+    func downlinkImpairment() throws -> ImpairmentProfile {
+        try ImpairmentProfile(parsing: downlinkProfile ?? profile)
     }
 }
