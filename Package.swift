@@ -141,8 +141,10 @@ let package = Package(
         .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         // libvpx's allocation-time zero fills (the 22 MB VP8 token buffer at 720p) release pages instead of writing zeros.
         .target(name: "CPageZeroFill"),
+        // Box-filter resizing of one image plane: the publisher's scaled-down pictures (resolution scaling, issue 14 §1).
+        .target(name: "CPlaneScaling"),
         // Raw I420 frames and the VP8/Opus codecs; packetizers fed with encoded frames.
-        .target(name: "TrtcCodecs", dependencies: ["TrtcRTP", "CVPX", "COpus", "CPageZeroFill"]),
+        .target(name: "TrtcCodecs", dependencies: ["TrtcRTP", "CVPX", "COpus", "CPageZeroFill", "CPlaneScaling"]),
         // libpipewire-0.3, with C shims for method macros, variadic POD builders and event tables.
         .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // PipeWire: devices, camera and microphone capture, audio playback, video source nodes (I420 frames).

@@ -47,6 +47,11 @@ static inline vpx_codec_err_t trtc_vpx_get_last_quantizer(vpx_codec_ctx_t *ctx, 
     return vpx_codec_control(ctx, VP8E_GET_LAST_QUANTIZER_64, value);
 }
 
+// libvpx's internal quantizer index (0-127), the scale of libwebrtc's VP8 QualityScaler thresholds.
+static inline vpx_codec_err_t trtc_vpx_get_last_qp(vpx_codec_ctx_t *ctx, int *value) {
+    return vpx_codec_control(ctx, VP8E_GET_LAST_QUANTIZER, value);
+}
+
 static inline vpx_codec_err_t trtc_vpx_get_frame_corrupted(vpx_codec_ctx_t *ctx, int *value) {
     return vpx_codec_control(ctx, VP8D_GET_FRAME_CORRUPTED, value);
 }

@@ -94,12 +94,16 @@ final class LocalMedia: @unchecked Sendable {
         return counters
     }
 
-    /// The uplink loss receivers reported: Opus protects against it with in-band FEC (`OpusLossPolicy`), and video
-    /// leaves room for its repairs (`SendBitrateAllocation.repairShare`).
-    func setUplinkLoss(percent: Int) {
-        let (audio, video) = publishers.withLock { ($0.audio, $0.video) }
-        audio?.setExpectedLoss(percent: percent)
-        video?.setUplinkLoss(percent: percent)
+    /// The loss receivers reported, both hops: Opus protects against it with in-band FEC (`OpusLossPolicy`; the server
+    /// does not repair audio).
+    func setAudioExpectedLoss(percent: Int) {
+        publishers.withLock { $0.audio }?.setExpectedLoss(percent: percent)
+    }
+
+    /// The loss of our first hop, as the server reports it: video leaves room for its repairs
+    /// (`SendBitrateAllocation.repairShare`).
+    func setVideoUplinkLoss(percent: Int) {
+        publishers.withLock { $0.video }?.setUplinkLoss(percent: percent)
     }
 
     // MARK: devices

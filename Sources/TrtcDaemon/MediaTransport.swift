@@ -40,8 +40,20 @@ final class MediaTransport: Sendable {
         var paced: [[UInt8]] = []
         var pacedHead = 0
         var budget = PacingBudget(targetBitsPerSecond: MediaTransport.startEstimate)
+        /// When to probe for more capacity; its ceiling is what the video publisher asked for (0: no video, no probes).
+        var prober = ProbeController(ceiling: 0)
+        var probe: ActiveProbe?
+        var probeSequence: UInt16 = 0
+        var lastVideoSent: Duration?
 
         var hasPaced: Bool { pacedHead < paced.count }
+    }
+
+    /// A probe cluster being sent: padding-only packets at its rate, over the paced video.
+    private struct ActiveProbe {
+        let cluster: ProbeCluster
+        var packetsLeft: Int
+        var next: Duration
     }
 
     /// Beyond this many waiting video packets the oldest are dropped: a second or more of video at any rate the
@@ -56,9 +68,15 @@ final class MediaTransport: Sendable {
     static let startEstimate = 1_000_000
     /// Bytes an SRTP datagram costs on the wire besides itself (IPv4 + UDP headers), counted in the estimate.
     static let datagramOverhead = 28
+    /// A probe packet on the wire: 12-byte header, 8 of extension, 255 of padding, SRTP's 10-byte tag, UDP/IP.
+    static let probePacketSize = 12 + 8 + ProbePaddingPacket.maximumPadding + 10 + datagramOverhead
+    /// Probes only while video was sent this recently (padding is for finding room for video, not instead of it).
+    static let probeWhileVideoWithin = Duration.seconds(1)
 
     let grant: MediaGrant
     let destination: String
+    /// The SSRC of probe packets: neither of the grant's (the server drops padding-only packets on it).
+    let probeSsrc: UInt32
     private let fd: Int32
     /// A pipe whose write end wakes the receive thread for `close()`.
     private let wakeFds: (read: Int32, write: Int32)
@@ -128,6 +146,7 @@ final class MediaTransport: Sendable {
         }
         for pipeFd in pipeFds { _ = fcntl(pipeFd, F_SETFD, FD_CLOEXEC) }
         self.grant = grant
+        self.probeSsrc = grant.videoSsrc &+ 1 == grant.audioSsrc ? grant.videoSsrc &+ 2 : grant.videoSsrc &+ 1
         self.destination = "\(host):\(grant.port)"
         self.fd = socketFd
         self.wakeFds = (pipeFds[0], pipeFds[1])
@@ -198,12 +217,15 @@ final class MediaTransport: Sendable {
         return ssrc == grant.videoSsrc
     }
 
-    /// Drops the video still waiting for the pacer: our video stopped (StopLocalVideo, MuteLocalVideo), and the server
-    /// is told so next, so what waits here would reach it after it stopped counting us as publishing.
+    /// Drops the video still waiting for the pacer, and any probe being sent: our video stopped (StopLocalVideo,
+    /// MuteLocalVideo), and the server is told so next, so what waits here would reach it after it stopped counting us
+    /// as publishing.
     func discardPacedVideo() {
         state.withLock { state in
             state.paced.removeAll(keepingCapacity: true)
             state.pacedHead = 0
+            state.probe = nil
+            state.lastVideoSent = nil
         }
     }
 
@@ -227,8 +249,44 @@ final class MediaTransport: Sendable {
         }
     }
 
+    /// The estimate (bits/s) at which the publishers get all they asked for: the ceiling probes stop at.
+    func setProbeCeiling(_ ceiling: Int) {
+        state.withLock { state in
+            if state.prober.ceiling != ceiling { state.prober.setCeiling(ceiling) }
+        }
+    }
+
+    /// Probe packets due (receive thread), and a new cluster when the controller wants one. Returns when the next
+    /// probe packet is due, if a cluster is being sent.
+    private func sendProbe() -> Duration? {
+        state.withLock { state in
+            let now = MonotonicClock.now
+            if state.probe == nil {
+                guard !state.closed, secureFlag.load(ordering: .relaxed),
+                      let lastVideo = state.lastVideoSent, now - lastVideo < Self.probeWhileVideoWithin,
+                      let cluster = state.prober.cluster(estimate: state.estimator.target, result: state.estimator.probeResult, now: now)
+                else { return nil }
+                let packets = max(ProbeCluster.minimumPackets, (cluster.minimumBytes + Self.probePacketSize - 1) / Self.probePacketSize)
+                state.probe = ActiveProbe(cluster: cluster, packetsLeft: packets, next: now)
+            }
+            guard var probe = state.probe else { return nil }
+            // At the cluster's rate; a late wake-up sends what is due at once (the estimate uses the actual send times).
+            while probe.packetsLeft > 0, probe.next <= now, !state.closed {
+                let packet = ProbePaddingPacket.make(
+                    ssrc: probeSsrc, sequenceNumber: state.probeSequence, timestamp: 0, payloadType: RTPPayloadType.vp8)
+                state.probeSequence &+= 1
+                sendLocked(&state, packet, now: now, probeCluster: probe.cluster.id)
+                probe.packetsLeft -= 1
+                probe.next += probe.cluster.wireTime(bytes: Self.probePacketSize)
+            }
+            state.probe = probe.packetsLeft > 0 ? probe : nil
+            return state.probe?.next
+        }
+    }
+
     /// Numbers an RTP packet (transport-wide sequence number, remembered for the estimator), protects and sends it.
-    private func sendLocked(_ state: inout State, _ packet: [UInt8], now: Duration) {
+    /// Probe packets (`probeCluster`) leave beside the pacer's budget.
+    private func sendLocked(_ state: inout State, _ packet: [UInt8], now: Duration, probeCluster: Int? = nil) {
         var plain = packet
         var transportNumber: UInt16?
         if !RTCPPacket.isRTCP(packet), let numbered = TransportWideSequenceNumber.adding(state.transportSequence, to: packet) {
@@ -242,8 +300,17 @@ final class MediaTransport: Sendable {
         if let transportNumber {
             // Counted sent even if the socket refuses it: the feedback then shows it lost, which it is.
             state.transportSequence &+= 1
-            state.estimator.packetSent(transportNumber, size: datagram.count + Self.datagramOverhead, at: now)
-            state.budget.spend(datagram.count + Self.datagramOverhead, now: now)
+            // Video sent while a probe goes out is part of its cluster: the link carried both (libwebrtc probes with
+            // media and padding alike).
+            let cluster = probeCluster ?? (isPacedVideo(packet) ? state.probe?.cluster.id : nil)
+            if probeCluster == nil, isPacedVideo(packet), let probe = state.probe {
+                // ...and takes its share of the cluster's time, so video and padding together stay at the cluster's
+                // rate, which is at most the ceiling: the probe never sends more than the application asked for.
+                state.probe?.next = probe.next + probe.cluster.wireTime(bytes: datagram.count + Self.datagramOverhead)
+            }
+            state.estimator.packetSent(transportNumber, size: datagram.count + Self.datagramOverhead, at: now, probeCluster: cluster)
+            if probeCluster == nil { state.budget.spend(datagram.count + Self.datagramOverhead, now: now) }
+            if isPacedVideo(packet) { state.lastVideoSent = now }
         }
         let sent = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         if sent == datagram.count {
@@ -312,6 +379,9 @@ final class MediaTransport: Sendable {
             let untilReport = nextReport - MonotonicClock.now
             var waitMs = max(1, Int32(clamping: Int64(min(untilDeadline, untilReport) / .milliseconds(1))))
             if sendPaced() { waitMs = min(waitMs, Int32(PacingBudget.interval / .milliseconds(1))) }
+            if let nextProbe = sendProbe() {
+                waitMs = min(waitMs, max(1, Int32(clamping: Int64((nextProbe - MonotonicClock.now) / .milliseconds(1)))))
+            }
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFds.read, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, waitMs)
             if ready > 0, fds[1].revents & Int16(POLLIN) != 0, !stopRequested.load(ordering: .acquiring) {

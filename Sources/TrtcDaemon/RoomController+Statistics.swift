@@ -42,7 +42,8 @@ extension RoomController {
         events.signal(.statistics(report.statistics))
         events.signal(.networkQuality(local: report.local, remote: report.remote))
         events.properties([.statistics: report.statistics.dictionary])
-        if let loss = report.reportedUplinkLoss { media.setUplinkLoss(percent: loss) }
+        if let loss = report.reportedUplinkLoss { media.setAudioExpectedLoss(percent: loss) }
+        if let loss = report.serverReportedUplinkLoss { media.setVideoUplinkLoss(percent: loss) }
     }
 
     private func readCounters() -> MediaCounters {

@@ -35,6 +35,12 @@ struct SendBitrateAllocation: Equatable {
         videoKbps = min(max(Int(forVideo * forMedia), Self.minimumVideoKbps), max(ceiling, min(requestedVideoKbps, Self.minimumVideoKbps)))
     }
 
+    /// The estimate (bits/s) at which video gets `videoKbps` beside `audioKbps` of audio: the inverse of `init`, the
+    /// most the senders would use (the probes' ceiling).
+    static func estimateCovering(videoKbps: Int, audioKbps: Int) -> Int {
+        (Int((Double(videoKbps) / videoShare).rounded(.up)) + audioKbps + audioOverheadKbps) * 1000
+    }
+
     /// The encoder needs a new target: a change of 5 % or more, or reaching the ceiling (small steps are noise and
     /// each `vpx_codec_enc_config_set` costs a little).
     static func worthApplying(_ new: Int, over current: Int, ceiling: Int) -> Bool {

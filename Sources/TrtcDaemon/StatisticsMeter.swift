@@ -10,7 +10,15 @@ struct StatisticsMeter: Sendable {
         var remote: [String: NetworkQuality]
         /// The uplink loss receivers reported (percent), nil when none did: what Opus is told.
         var reportedUplinkLoss: Int?
+        /// The loss of our first hop alone, as the server reports it (percent; sender SSRC 0, protocol.md), nil when it
+        /// did not: what video leaves room for repairs by (`SendBitrateAllocation.repairShare`). Not the receivers'
+        /// reports: they include their own downlinks, and one receiver behind a narrow link (60 % lost before the SFU
+        /// lowers its layer) would cut the video everybody gets.
+        var serverReportedUplinkLoss: Int?
     }
+
+    /// The SSRC the server's own receiver reports about our uplink come from (protocol.md, "Uplink repair").
+    static let serverReporterSsrc: UInt32 = 0
 
     private var previous: MediaCounters?
     /// Bytes of transports already replaced (a reconnect), so the totals cover the whole room entry.
@@ -66,6 +74,8 @@ struct StatisticsMeter: Sendable {
         }
         let reportedLoss = transport?.reception.reportedLoss.values.map { (Int($0.fractionLost) * 100 + 128) / 256 }.max()
         statistics.upLoss = UInt32(reportedLoss ?? 0)
+        let serverReportedLoss = transport?.reception.reportedLoss
+            .filter { $0.key.reporter == Self.serverReporterSsrc }.values.map { (Int($0.fractionLost) * 100 + 128) / 256 }.max()
 
         // Reception per source since the previous snapshot of the same transport.
         let sources = transport?.reception.sources ?? [:]
@@ -173,7 +183,8 @@ struct StatisticsMeter: Sendable {
                 : final == nil ? .unknown
                 : NetworkQuality.rating(rttMilliseconds: statistics.rtt > 0 ? statistics.rtt : nil, lossPercent: final)
         }
-        return Report(statistics: statistics, local: localQuality, remote: remoteQuality, reportedUplinkLoss: reportedLoss)
+        return Report(statistics: statistics, local: localQuality, remote: remoteQuality, reportedUplinkLoss: reportedLoss,
+                      serverReportedUplinkLoss: serverReportedLoss)
     }
 
     // MARK: arithmetic

@@ -21,6 +21,8 @@ final class VideoPublisher: @unchecked Sendable {
     private let keyframeWanted = Atomic<Bool>(true)
     /// What was sent lately, for receivers' NACKs: written by the encoder queue, read by the transport's thread.
     private let history = Mutex(RTPRetransmissionHistory())
+    /// Retransmissions take at most a quarter of the send estimate.
+    private let retransmissionBudget = Mutex(RetransmissionBudget())
     // Owned by the gate's encoder queue.
     private var encoder: VP8Encoder?
     private var packetizer: VP8Packetizer?
@@ -29,6 +31,8 @@ final class VideoPublisher: @unchecked Sendable {
     private var appliedKbps = 0
     /// The target last applied, for `Statistics` (0 before the encoder exists).
     private let targetKbps = Atomic<Int>(0)
+    /// The size sent, from the encoder's QP (issue 14 §1); made for the captured size. Owned by the encoder queue.
+    private var scaler: ResolutionScaler?
     /// The uplink loss receivers report, in hundredths of a percent and smoothed, set by the statistics tick (its one
     /// writer): video leaves room for its repairs.
     private let uplinkLossBasisPoints = Atomic<Int>(0)
@@ -68,7 +72,12 @@ final class VideoPublisher: @unchecked Sendable {
     func retransmit(_ sequenceNumbers: [UInt16]) {
         let current = gate.target.withLock { $0 }
         guard current.isLive, let transport = current.transport else { return }
-        for datagram in history.withLock({ $0.resend(sequenceNumbers) }) { transport.send(datagram) }
+        let estimate = transport.sendEstimate.load(ordering: .relaxed)
+        let now = MonotonicClock.now
+        for datagram in history.withLock({ $0.resend(sequenceNumbers) })
+        where retransmissionBudget.withLock({ $0.allow(datagram.count, estimate: estimate, now: now) }) {
+            transport.send(datagram)
+        }
     }
 
     /// Called by the capture pump for every frame; drops it when it cannot be sent or the encoder is behind.
@@ -100,6 +109,28 @@ final class VideoPublisher: @unchecked Sendable {
             appliedKbps = allocation.videoKbps
         }
         targetKbps.store(appliedKbps, ordering: .relaxed)
+        transport.setProbeCeiling(SendBitrateAllocation.estimateCovering(
+            videoKbps: options.bitrateKbps, audioKbps: LocalAudioOptions().bitrateKbps))
+    }
+
+    /// The captured picture at the size the scaler chose (a new captured size starts it over at that size).
+    private func scaledForSending(_ frame: I420Frame) throws(FrameError) -> I420Frame {
+        let captured = ResolutionScaler.Size(width: frame.width, height: frame.height)
+        let current = scaler.flatMap { $0.sourceSize == captured ? $0 : nil } ?? ResolutionScaler(sourceSize: captured)
+        scaler = current
+        let size = current.size
+        return size == captured ? frame : try frame.scaled(width: size.width, height: size.height)
+    }
+
+    /// Sustained high QP or dropped frames: fewer pixels; sustained low QP with the bitrate for more: more pixels.
+    private func followQuality(_ outcome: ResolutionScaler.FrameOutcome) {
+        guard let action = scaler?.record(outcome, targetKbps: appliedKbps, ceilingKbps: options.bitrateKbps, now: MonotonicClock.now)
+        else { return }
+        switch action {
+        case .scaleDown(let size), .scaleUp(let size):
+            logger.info("video resolution follows the encoder's quantizer", metadata: [
+                "size": "\(size)", "change": "\(action)", "targetKbps": "\(appliedKbps)"])
+        }
     }
 
     private func encodeAndSend(_ frame: I420Frame) {
@@ -113,9 +144,10 @@ final class VideoPublisher: @unchecked Sendable {
                 lastSenderReport = nil
                 keyframeWanted.store(true, ordering: .releasing)
             }
+            let picture = try scaledForSending(frame)
             if encoder == nil {
                 let configuration = VP8EncoderConfiguration(
-                    width: frame.width, height: frame.height, framesPerSecond: options.fps, bitrateKbps: options.bitrateKbps)
+                    width: picture.width, height: picture.height, framesPerSecond: options.fps, bitrateKbps: options.bitrateKbps)
                 encoder = try VP8Encoder(configuration: configuration)
                 appliedKbps = options.bitrateKbps
                 if let reason = LibvpxZeroFill.unavailableReason {
@@ -126,7 +158,9 @@ final class VideoPublisher: @unchecked Sendable {
             guard let encoder else { return }
             try followSendEstimate(transport, encoder: encoder)
             let forceKeyframe = keyframeWanted.exchange(false, ordering: .acquiringAndReleasing)
-            let encoded = try encoder.encode(frame, forceKeyframe: forceKeyframe)
+            // A picture of another size restarts the encoder at that size; its first frame is a key frame.
+            let encoded = try encoder.encode(picture, forceKeyframe: forceKeyframe)
+            followQuality(encoded.isEmpty ? .dropped : .encoded(qp: encoder.statistics.lastQP))
             var packets = 0
             var bytes = 0
             var keyframes = 0
@@ -153,8 +187,8 @@ final class VideoPublisher: @unchecked Sendable {
             let latency = now - frame.timestamp
             gate.stats.withLock {
                 $0.recordSent(frames: 1, keyframes: keyframes, packets: packets, bytes: bytes, latency: latency, cpu: cpu)
-                $0.width = frame.width
-                $0.height = frame.height
+                $0.width = picture.width
+                $0.height = picture.height
             }
             if forceKeyframe && keyframes == 0 { keyframeWanted.store(true, ordering: .releasing) }
         } catch {

@@ -123,6 +123,18 @@ public struct ReceivedVideoSummary: Sendable {
         }
     }
 
+    /// The new pictures (a frame id above every earlier one) read in `window`.
+    public static func newPictures(_ all: [ReceivedPicture], window: Range<Duration>) -> [ReceivedPicture] {
+        var newest: UInt32?
+        var result: [ReceivedPicture] = []
+        for picture in all where picture.readTime < window.upperBound {
+            if let newest, picture.frameId <= newest { continue }
+            newest = picture.frameId
+            if picture.readTime >= window.lowerBound { result.append(picture) }
+        }
+        return result
+    }
+
     /// New pictures per second.
     public var framesPerSecond: Double {
         let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18

@@ -28,16 +28,22 @@ public struct SendSideBandwidthEstimator: Sendable {
         public var sent: Duration
         public var arrival: Duration?
         public var size: Int
+        /// The probe cluster the packet belonged to (`ProbeCluster.id`), if any.
+        public var probeCluster: Int?
     }
 
     static let backoffFactor = 0.85
     static let acknowledgedWindow = Duration.milliseconds(500)
     static let lossWindow = Duration.seconds(1)
-    static let minimumDecreaseInterval = Duration.milliseconds(200)
+    /// After a backoff, the next only once the lowered rate could have reached the bottleneck and the trendline
+    /// seen a window of groups sent at it: until then the overuse signal is still the queue the backoff answered.
+    static let decreaseSettling = Duration.milliseconds(300)
     /// Sent packets not acknowledged within this time are forgotten (their feedback was lost).
     static let historyLifetime = Duration.seconds(5)
-
-    /// Loss up to this fraction per second is held, not cut (see `updateLoss`).
+    static let baseDelayWindow = Duration.seconds(10)
+    /// Loss with a standing queue this long is the queue overflowing (congestion), not a lossy link.
+    static let congestedQueue = Duration.milliseconds(100)
+    /// Loss up to this fraction with no standing queue is taken as the link's own, not congestion: held, not cut.
     static let randomLossCeiling = 0.20
 
     public private(set) var limits: Limits
@@ -50,14 +56,22 @@ public struct SendSideBandwidthEstimator: Sendable {
     public private(set) var usage: TrendlineEstimator.Usage = .normal
     /// The last second's loss fraction, from feedback.
     public private(set) var lossFraction = 0.0
+    /// The newest probe cluster's result (`ProbeController` decides from it whether to probe further).
+    public private(set) var probeResult: ProbeBitrateEstimator.Result?
     public var roundTrip = Duration.milliseconds(100)
 
     private var sendUnwrapper = SequenceUnwrapper()
-    private var sent: [Int64: (time: Duration, size: Int)] = [:]
+    private var sent: [Int64: (time: Duration, size: Int, cluster: Int?)] = [:]
     private var newestSent: Int64?
     private var feedbackUnwrapper = SequenceUnwrapper()
     private var trendline = TrendlineEstimator()
+    private var probes = ProbeBitrateEstimator()
     private var acknowledgedPackets: [(arrival: Duration, sent: Duration, size: Int)] = []
+    /// The smallest one-way delay offset (arrival − send, clocks apart) in this and the previous `baseDelayWindow`:
+    /// the path without a queue. The last feedback's mean offset above it is the standing queue.
+    private var baseDelay: (current: Duration?, previous: Duration?, windowStart: Duration?) = (nil, nil, nil)
+    /// The queue the newest feedback's packets waited in (above the base delay).
+    public private(set) var queueDelay = Duration.zero
     /// The rate the acknowledged packets were sent at (bits/s), over the same packets as `acknowledged`.
     private var sendingRate: Int?
     private var lastIncrease: Duration?
@@ -86,10 +100,12 @@ public struct SendSideBandwidthEstimator: Sendable {
         updateTarget()
     }
 
-    /// A packet carrying transport-wide `sequenceNumber` went out at `time`; `size` in bytes on the wire.
-    public mutating func packetSent(_ sequenceNumber: UInt16, size: Int, at time: Duration) {
+    /// A packet carrying transport-wide `sequenceNumber` went out at `time`; `size` in bytes on the wire;
+    /// `probeCluster` when it was sent as part of a probe.
+    public mutating func packetSent(_ sequenceNumber: UInt16, size: Int, at time: Duration, probeCluster: Int? = nil) {
         let number = sendUnwrapper.unwrap(sequenceNumber)
-        sent[number] = (time, size)
+        sent[number] = (time, size, probeCluster)
+        if let probeCluster { probes.packetSent(cluster: probeCluster, size: size, at: time) }
         newestSent = max(newestSent ?? number, number)
         // Packets no feedback ever named (feedback lost, or a receiver that sends none): forgotten in batches.
         if sent.count > 4096 {
@@ -111,7 +127,7 @@ public struct SendSideBandwidthEstimator: Sendable {
         for (number, arrival) in feedback.arrivals {
             let key = sendUnwrapperKey(number)
             guard let packet = sent.removeValue(forKey: key) else { continue }
-            results.append(PacketResult(sent: packet.time, arrival: arrival.map { $0 + shift }, size: packet.size))
+            results.append(PacketResult(sent: packet.time, arrival: arrival.map { $0 + shift }, size: packet.size, probeCluster: packet.cluster))
         }
         process(results, now: now)
         return results
@@ -122,13 +138,24 @@ public struct SendSideBandwidthEstimator: Sendable {
         guard !results.isEmpty else { return }
         var overused = false
         var underused = false
+        var probed: ProbeBitrateEstimator.Result?
+        var offsets = Duration.zero
+        var offsetCount = 0
         for result in results {
+            if let cluster = result.probeCluster,
+               let outcome = probes.packetReported(cluster: cluster, size: result.size, arrival: result.arrival) {
+                probed = outcome
+            }
             guard let arrival = result.arrival else {
                 lossCounts.lost += 1
                 continue
             }
             lossCounts.received += 1
             acknowledgedPackets.append((arrival, result.sent, result.size))
+            let offset = arrival - result.sent
+            offsets += offset
+            offsetCount += 1
+            noteDelay(offset, now: now)
             if let state = trendline.packet(sent: result.sent, arrived: arrival, size: result.size) {
                 usage = state
                 if state == .overusing { overused = true }
@@ -136,8 +163,21 @@ public struct SendSideBandwidthEstimator: Sendable {
             }
         }
         updateAcknowledged()
+        if offsetCount > 0, let base = [baseDelay.current, baseDelay.previous].compactMap({ $0 }).min() {
+            queueDelay = max(.zero, offsets / offsetCount - base)
+        }
+        if let probed { probeResult = probed }
         if overused {
             decrease(now: now)
+        } else if let probed, probed.bitsPerSecond > delayBased {
+            // The link carried the probe's rate: jump there (libwebrtc's `AimdRateControl::SetEstimate`), and search
+            // multiplicatively again from it.
+            delayBased = min(probed.bitsPerSecond, limits.maximum)
+            linkCapacity = nil
+            lastIncrease = now
+            // The loss-based limit too (libwebrtc's `SetSendBitrate` on a probe): cut while a queue overflowed, it would
+            // otherwise hold the target down for seconds after the link has shown it carries more.
+            lossBased = max(lossBased, delayBased)
         } else if underused || usage != .normal {
             // Underuse: the queue is draining, let it. Overuse without a new group: the backoff already happened.
             lastIncrease = now
@@ -146,6 +186,14 @@ public struct SendSideBandwidthEstimator: Sendable {
         }
         updateLoss(now: now)
         updateTarget()
+    }
+
+    private mutating func noteDelay(_ offset: Duration, now: Duration) {
+        if let start = baseDelay.windowStart, now - start < Self.baseDelayWindow {
+            baseDelay.current = min(baseDelay.current ?? offset, offset)
+        } else {
+            baseDelay = (offset, baseDelay.current, now)
+        }
     }
 
     private func sendUnwrapperKey(_ number: UInt16) -> Int64 {
@@ -168,7 +216,7 @@ public struct SendSideBandwidthEstimator: Sendable {
     }
 
     private mutating func decrease(now: Duration) {
-        if let lastDecrease, now - lastDecrease < Self.minimumDecreaseInterval { return }
+        if let lastDecrease, now - lastDecrease < roundTrip + Self.decreaseSettling { return }
         lastDecrease = now
         lastIncrease = now
         let measured = Double(acknowledged ?? delayBased)
@@ -238,11 +286,20 @@ public struct SendSideBandwidthEstimator: Sendable {
         lossFraction = Double(lossCounts.lost) / Double(total)
         lossCounts = (0, 0)
         lossWindowStart = now
-        if lossFraction > Self.randomLossCeiling {
-            // Above 20 % only: loss up to that is taken as the link's own (Wi-Fi, mobile), not congestion, which the
-            // delay-based part sees as a growing queue; cutting at libwebrtc's 10 % ratcheted the rate down on a link
-            // with 10 % random loss (each 1 s window above 10 % half the time; 23 fps sent of 30, issue 12).
-            lossBased = max(limits.minimum, Int(Double(min(lossBased, target)) * (1 - 0.5 * lossFraction)))
+        if lossFraction > Self.randomLossCeiling || (lossFraction > 0.10 && queueDelay >= Self.congestedQueue) {
+            // Above 10 % only with a standing queue, or above 20 %: loss without a queue is the link's own (Wi-Fi,
+            // mobile), and cutting at libwebrtc's 10 % ratcheted the rate down on a link with 10 % random loss
+            // (each 1 s window above 10 % half the time; 23 fps sent of 30, issue 12's 10 % scenario). Not below 0.85 × what arrived: a queue overflowing after a capacity drop loses a third of the packets
+            // while the link still carries its capacity, and cutting by loss on top of the delay-based backoff, every
+            // second until the queue drained, compounded to a third of the link (issue 14's 0.6 Mbit/s phase).
+            let cut = Double(min(lossBased, target)) * (1 - 0.5 * lossFraction)
+            let carried = Self.backoffFactor * Double(acknowledged ?? 0)
+            lossBased = max(limits.minimum, min(Int(max(cut, carried)), lossBased))
+        } else if lossFraction >= 0.02, queueDelay >= Self.congestedQueue, let acknowledged {
+            // Loss behind a standing queue: the bottleneck's queue is full and dropping what the sender puts above
+            // the link's rate (a few % over it: too slow a rise for the trendline, and the delay is flat once the
+            // queue is full). Back off as the delay-based part would.
+            lossBased = max(limits.minimum, min(lossBased, Int(Self.backoffFactor * Double(acknowledged))))
         } else if lossFraction >= 0.02 {
             // Hold: the limit stays where it is. (Pulling it down to the target would turn every delay-based dip into a
             // permanent one on a link with steady 2–10 % loss, where the limit never rises again: 143 kbit/s on a

@@ -6,7 +6,9 @@
 ///   so the estimate becomes `sent × (1 − loss)`. One report is not enough (a burst of random loss is no narrow link),
 ///   and loss of `outageAbove` (90 %) or more is an outage, not a narrow link: fewer layers would not help, so it holds;
 /// - loss below `raiseBelow` (2 %): the estimate grows by `growthPerSecond` (8 %/s, linearly), but never beyond `headroom` (1.5)
-///   times what was actually sent: a link is only known to carry what went through it;
+///   times what was actually sent: a link is only known to carry what went through it. The limit ends (nil) once the
+///   receiver gets the whole stream, the estimate is `headroom` times it, and it is at least as large as the stream
+///   the last cut found too much;
 /// - in between: hold.
 ///
 /// Without padding probes, the only way to learn that a link got faster is to send more: every `probeInterval` (45 s)
@@ -42,6 +44,8 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
     private var probeStarted: Duration?
     private var probeInterval: Duration
     private var highLossReports = 0
+    /// What was sent to the receiver (kbit/s) when the last cut found its link too narrow.
+    private var tooMuchKbps = 0.0
 
     public init(topLayer: UInt8, configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -67,6 +71,7 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
             // Hold: one lossy report, or an outage.
         } else if isHigh {
             estimateKbps = sentKbps * (1 - fractionLost)
+            tooMuchKbps = sentKbps
             lastCut = now
             if probeStarted != nil {
                 probeStarted = nil
@@ -81,8 +86,14 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
                 probeStarted = now
                 self.lastCut = nil
             }
-            // Everything fits with room to spare: no longer limited.
-            if let top = layerKbps.last, top > 0, estimateKbps! >= top * configuration.headroom { estimateKbps = nil }
+            // Everything fits with room to spare: no longer limited. Not while the stream is smaller than the one the
+            // link failed to carry: a publisher whose send estimate swings (a backoff, then probes back up) shrinks its
+            // stream for seconds, and forgetting the limit then left a 300 kbit/s receiver unlimited when the stream
+            // grew back, until two more lossy reports (TemporalLayerDaemonTests: 24 fps of the base layer's 15).
+            if layer == topLayer, let top = layerKbps.last, top > 0, top >= tooMuchKbps,
+               estimateKbps! >= top * configuration.headroom {
+                estimateKbps = nil
+            }
         }
         layer = choose(layerKbps)
         return layer

@@ -38,6 +38,20 @@ extension MediaDatagramHandler {
         }
     }
 
+    /// A bandwidth probe's padding-only packet (`ProbePaddingPacket`, on an SSRC not the member's own): its arrival
+    /// goes into the transport feedback, the packet nowhere (it carries nothing). Returns whether it was one.
+    func countProbe(_ plain: ByteBuffer, of route: MediaRoute) -> Bool {
+        guard let ssrc = plain.getInteger(at: plain.readerIndex + 8, endianness: .big, as: UInt32.self),
+              route.ownKind(ssrc) == nil,
+              plain.withUnsafeReadableBytes({ ProbePaddingPacket.isPaddingOnly($0) })
+        else { return false }
+        if let transportSequence = TransportWideSequenceNumber.read(from: plain.readableBytesView) {
+            route.uplink.transportFeedback.record(transportSequence, arrival: Self.uplinkNow)
+        }
+        metrics.probePackets.increment()
+        return true
+    }
+
     /// A video packet of `route`'s member that arrived but was dropped by its rate limit: not a loss, so the server
     /// must not ask for it again (that would only feed the limit more).
     func noteRateLimitedVideo(_ plain: ByteBuffer, of route: MediaRoute, context: ChannelHandlerContext) {

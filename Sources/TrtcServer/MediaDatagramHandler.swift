@@ -191,6 +191,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             return
         }
         bytes.moveWriterIndex(to: bytes.readerIndex + plainLength)
+        if !isRTCP, countProbe(bytes, of: route) { return }
         if !isRTCP, route.admission.payloadTypes != .carried { Self.renumber(&bytes, route.admission.payloadTypes.carried) }
         let datagram = MediaDatagram(bytes)
         switch router.withTable({ $0.forwarding(from: route, datagram) }) {

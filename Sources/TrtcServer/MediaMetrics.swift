@@ -24,6 +24,7 @@ final class MediaMetrics: Sendable {
     let uplinkUnrepaired: Counter
     let uplinkReports: Counter
     let uplinkTransportFeedback: Counter
+    let probePackets: Counter
     let boundSessions: Gauge
     let layerDroppedPackets: Counter
     let layerSwitchesDown: Counter
@@ -58,6 +59,7 @@ final class MediaMetrics: Sendable {
         uplinkUnrepaired = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_packets_total", unitName: "", helpText: uplinkHelp), labels: [("outcome", "unrepaired")])
         uplinkReports = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_reports_total", unitName: "", helpText: "Receiver reports the server sent publishers"))
         uplinkTransportFeedback = registry.makeCounter(descriptor: .init(metricName: "trtc_media_uplink_transport_feedback_total", unitName: "", helpText: "Transport-wide congestion control feedback packets the server sent publishers"))
+        probePackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_probe_packets_total", unitName: "", helpText: "Padding-only bandwidth probe packets from publishers, counted in the transport feedback and dropped"))
         feedbackForUnknownStreams = registry.makeCounter(descriptor: .init(metricName: "trtc_media_feedback_unknown_stream_total", unitName: "", helpText: "PLIs and NACKs naming a video SSRC of nobody else in the asker's room (dropped)"))
         boundSessions = registry.makeGauge(descriptor: .init(metricName: "trtc_media_bound_sessions", unitName: "", helpText: "Sessions with a selected (checked) media address now"))
         layerDroppedPackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_layer_dropped_packets_total", unitName: "", helpText: "Video packets not sent to a receiver because their temporal layer is above what its downlink carries"))

@@ -44,11 +44,15 @@ struct TemporalLayerDaemonTests {
                 let end = (bob: try Self.remote(bob), carol: try Self.remote(carol))
                 let dropped = try await room.metric("trtc_media_layer_dropped_packets_total") ?? 0
                 let down = try await room.metric(#"trtc_media_layer_switches_total{direction="down"}"#) ?? 0
+                let up = try await room.metric(#"trtc_media_layer_switches_total{direction="up"}"#) ?? 0
                 let relayed = try await relay.statistics(.downlink)
                 let sent = try MediaStatisticsTests.latestStatistics(alice).local.first  // about when end was taken
                 let plis = try await room.metric(#"trtc_media_keyframe_requests_total{outcome="forwarded"}"#) ?? 0
                 print("alice sends \(sent?.frameRate ?? 0) fps, \(sent?.videoBitrate ?? 0) kbit/s; \(Int(plis)) key-frame requests reached her")
-                print("bob: \(end.bob.frameRate) fps, \(end.bob.videoBitrate) kbit/s, freezes \(start.bob.videoFreezeCount)→\(end.bob.videoFreezeCount); carol: \(end.carol.frameRate) fps, \(end.carol.videoBitrate) kbit/s, freezes \(start.carol.videoFreezeCount)→\(end.carol.videoFreezeCount), decoder errors \(end.carol.videoDecoderErrors), missing references \(end.carol.videoFramesMissingReference); server: \(Int(dropped)) packets dropped for layers, \(Int(down)) switches down; relay toward carol dropped \(relayed.dropped)")
+                print("bob: \(end.bob.frameRate) fps, \(end.bob.videoBitrate) kbit/s, freezes \(start.bob.videoFreezeCount)→\(end.bob.videoFreezeCount); carol: \(end.carol.frameRate) fps, \(end.carol.videoBitrate) kbit/s, freezes \(start.carol.videoFreezeCount)→\(end.carol.videoFreezeCount), decoder errors \(end.carol.videoDecoderErrors), missing references \(end.carol.videoFramesMissingReference); server: \(Int(dropped)) packets dropped for layers, \(Int(down)) switches down, \(Int(up)) up; relay toward carol dropped \(relayed.dropped)")
+                // Over time (every 2 s): what alice estimated and sent, what carol got; a failure is read from these.
+                print("alice estimate/target/sent kbit/s, fps:", Self.series(alice) { "\($0.sendEstimateKbps)/\($0.local.first?.videoTargetBitrate ?? 0)/\($0.local.first?.videoBitrate ?? 0) \($0.local.first?.frameRate ?? 0)" })
+                print("carol fps/kbit/s:", Self.series(carol) { s in s.remote.first { $0.userId == "alice" }.map { "\($0.frameRate)/\($0.videoBitrate)" } ?? "-" })
                 #expect(down >= 1, "carol's layer was lowered")
                 #expect(dropped > 100, "layer 1 packets were not sent to carol")
                 // Margins for a loaded 2-core machine (the publisher itself sometimes falls below 30 fps); freezes are
@@ -63,6 +67,14 @@ struct TemporalLayerDaemonTests {
                 for client in [alice, bob, carol] { try await client.exit() }
             }
         }
+    }
+
+    /// Every `Statistics` signal `client` got so far, each described by `describe`.
+    static func series(_ client: RoomClient, _ describe: (RoomStatistics) -> String) -> String {
+        client.signals.filter { $0.member == "Statistics" }.compactMap { signal in
+            guard case .statistics(let statistics)? = RoomSignal(member: signal.member, arguments: signal.arguments) else { return nil }
+            return describe(statistics)
+        }.joined(separator: ", ")
     }
 
     /// `client`'s latest statistics of alice's stream.

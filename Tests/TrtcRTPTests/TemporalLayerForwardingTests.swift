@@ -249,6 +249,21 @@ import TrtcRTP
         #expect(policy.estimateKbps == nil && policy.layer == 1)
     }
 
+    @Test("policy: a publisher whose stream shrinks for a while (its send estimate backing off) does not end a receiver's limit")
+    func layerPolicyKeepsTheLimitWhileTheStreamShrinks() {
+        var policy = TemporalLayerPolicy(topLayer: 1)
+        let full = [200.0, 800.0]
+        policy.report(fractionLost: 0.6, sentKbps: 800, layerKbps: full, now: .seconds(1))
+        #expect(policy.report(fractionLost: 0.6, sentKbps: 800, layerKbps: full, now: .seconds(2)) == 0)
+        // The publisher backs off to ~190 kbit/s: the whole stream fits the 320 the link carried, and is forwarded.
+        let shrunk = [100.0, 190.0]
+        #expect(policy.report(fractionLost: 0, sentKbps: 100, layerKbps: shrunk, now: .seconds(3)) == 1)
+        for second in 4...8 { policy.report(fractionLost: 0, sentKbps: 190, layerKbps: shrunk, now: .seconds(second)) }
+        #expect(policy.estimateKbps != nil, "carrying 190 kbit/s does not show the link carries the 800 it could not")
+        // Back at 800: the base layer again at once, not two lossy reports later.
+        #expect(policy.report(fractionLost: 0, sentKbps: 190, layerKbps: full, now: .seconds(9)) == 0)
+    }
+
     @Test("layer rates: cumulative kbit/s per layer over the last seconds")
     func layerRates() {
         var rates = TemporalLayerRates()

@@ -92,12 +92,16 @@ struct StatisticsTests {
 
     static func transport(generation: AnyObject, bytesSent: Int, bytesReceived: Int, taken: Duration,
                           sources: [UInt32: ReceptionLedger.SourceCounters], reported: [UInt8] = [],
+                          serverReported: UInt8? = nil,
                           roundTrip: Duration? = .microseconds(400), bound: Bool = true) -> MediaCounters.Transport {
         var reception = MediaTransport.ReceptionSnapshot()
         reception.taken = taken
         reception.sources = sources
         for (index, fraction) in reported.enumerated() {
             reception.reportedLoss[.init(reporter: UInt32(100 + index), ssrc: 1)] = (fraction, taken)
+        }
+        if let serverReported {
+            reception.reportedLoss[.init(reporter: StatisticsMeter.serverReporterSsrc, ssrc: 1)] = (serverReported, taken)
         }
         return MediaCounters.Transport(generation: ObjectIdentifier(generation), bound: bound, roundTrip: roundTrip,
                                        bytesSent: bytesSent, bytesReceived: bytesReceived, sendEstimate: 0, reception: reception)
@@ -144,7 +148,7 @@ struct StatisticsTests {
             generation: generation, bytesSent: 251_000, bytesReceived: 202_000, taken: .seconds(12),
             sources: [7: Self.source(video: true, expected: 300, received: 290, bytes: 250_000),  // 10 of 200 lost: 5 %
                       8: Self.source(video: false, expected: 150, received: 150, bytes: 13_000)],
-            reported: [3, 26]),  // 1 % and 10 % (of 256)
+            reported: [3, 26], serverReported: 13),  // 1 % and 10 % (of 256) from receivers, 5 % from the server
             framesSent: 160, videoBytes: 240_000, freezes: freezes), remoteUsers: ["bob", "carol"])
         let statistics = report.statistics
         #expect(statistics.sentKbps == 1_000 && statistics.receivedKbps == 800, "bytes × 8 / 1000 / 2 s")
@@ -171,6 +175,7 @@ struct StatisticsTests {
         #expect(report.local == .bad, "10 % loss is bad (poor ends below 10 %) whatever the rtt")
         #expect(report.remote == ["bob": .good, "carol": .unknown], "bob's 3 % is good; nothing from carol")
         #expect(report.reportedUplinkLoss == 10)
+        #expect(report.serverReportedUplinkLoss == 5, "the first hop alone: what video leaves room for repairs by")
     }
 
     @Test("no live media connection is quality 6 (down); a new transport starts its counters over without negative rates")

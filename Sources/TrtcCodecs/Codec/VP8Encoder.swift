@@ -124,6 +124,7 @@ public final class VP8Encoder {
         if !output.isEmpty {
             var quantizer: Int32 = 0
             if trtc_vpx_get_last_quantizer(context, &quantizer) == VPX_CODEC_OK { statistics.lastQuantizer = Int(quantizer) }
+            if trtc_vpx_get_last_qp(context, &quantizer) == VPX_CODEC_OK { statistics.lastQP = Int(quantizer) }
         }
         return output
     }

@@ -11,6 +11,8 @@ public struct VP8EncoderStatistics: Sendable, Equatable {
     public var totalEncodeDuration: Duration = .zero
     /// Quantizer (0…63) of the last encoded frame.
     public var lastQuantizer = 0
+    /// The same as libvpx's internal index (0…127), the scale `ResolutionScaler`'s thresholds use.
+    public var lastQP = 0
 
     public var framesDroppedByRateControl: Int { framesSubmitted - framesEncoded }
 

@@ -1,16 +1,17 @@
+import CPlaneScaling
+
 extension I420Frame {
-    /// This picture at another size (nearest neighbour: cheap, and only used when a remote sender changes its
-    /// resolution mid-stream while a fixed-size node shows it).
+    /// This picture at another size: a box filter when shrinking (each sample the mean of the samples it covers, so
+    /// the publisher's scaled-down pictures do not alias), nearest neighbour when enlarging (a fixed-size remote video
+    /// node showing a sender that scaled down). In C: ~10x cheaper than Swift in a debug build.
     public func scaled(width newWidth: Int, height newHeight: Int) throws(FrameError) -> I420Frame {
         var scaled = try I420Frame(width: newWidth, height: newHeight, timestamp: timestamp)
         func resample(_ source: [UInt8], _ sourceStride: Int, _ sourceWidth: Int, _ sourceHeight: Int,
                       into target: inout [UInt8], _ targetStride: Int, _ targetWidth: Int, _ targetHeight: Int) {
-            let columns = (0..<targetWidth).map { $0 * sourceWidth / targetWidth }
-            for row in 0..<targetHeight {
-                let sourceRow = row * sourceHeight / targetHeight * sourceStride
-                let targetRow = row * targetStride
-                for (column, sourceColumn) in columns.enumerated() {
-                    target[targetRow + column] = source[sourceRow + sourceColumn]
+            source.withUnsafeBufferPointer { input in
+                target.withUnsafeMutableBufferPointer { output in
+                    trtc_plane_box_scale(input.baseAddress, Int32(sourceStride), Int32(sourceWidth), Int32(sourceHeight),
+                                         output.baseAddress, Int32(targetStride), Int32(targetWidth), Int32(targetHeight))
                 }
             }
         }
