@@ -7,7 +7,10 @@ import TrtcRTP
 /// limited. Media loop only.
 final class DownlinkLayers {
     /// Besides its limited streams' estimates, the pacer lets through this much for audio and RTCP.
-    static let pacedAllowanceKbps = 64.0
+    static let pacedAllowanceKbps = 40.0
+    /// A paced receiver's key-frame requests reach the publisher at most this often.
+    static let pacedKeyframeInterval = Duration.seconds(2)
+    private var lastKeyframeRequest: Duration?
 
     struct Stream {
         var forwarder = VP8LayerForwarder(targetLayer: 3)
@@ -80,13 +83,25 @@ final class DownlinkLayers {
         return (min(before, topLayer), layer)
     }
 
-    /// While a stream's policy has an estimate (its downlink is known to be narrow), the sum of what each stream may
-    /// take — its estimate, or what it got lately — and an allowance for audio and RTCP; nil while none is limited.
+    /// While a stream's policy found the receiver's link narrow: 95 % of what each such stream's link delivered when
+    /// the policy cut it (not the estimate, which grows while nothing is lost: paced above the link, its queue
+    /// overflowed again), what the other streams got lately, and an allowance for audio and RTCP; nil while none is
+    /// limited.
     func pacingRateKbps() -> Double? {
-        let limited = streams.values.compactMap { $0.policy?.estimateKbps }
+        let limited = streams.values.compactMap { $0.policy?.deliveredKbps }
         guard !limited.isEmpty else { return nil }
-        let unlimited = streams.values.filter { $0.policy?.estimateKbps == nil }.map(\.sentKbps)
-        return limited.reduce(0, +) + unlimited.reduce(0, +) + Self.pacedAllowanceKbps
+        let unlimited = streams.values.filter { $0.policy?.deliveredKbps == nil }.map(\.sentKbps)
+        return limited.reduce(0, +) * 0.95 + unlimited.reduce(0, +) + Self.pacedAllowanceKbps
+    }
+
+    /// A key-frame request from this receiver may be passed on (and is noted): always while it is not paced; once per
+    /// `pacedKeyframeInterval` while it is — each key frame is several frames' worth for everyone in the room, and a
+    /// receiver behind a narrow link asks again while the last one is still in its pacer.
+    func admitKeyframeRequest(now: Duration) -> Bool {
+        guard pacer.rateBitsPerSecond != nil else { return true }
+        if let last = lastKeyframeRequest, now - last < Self.pacedKeyframeInterval { return false }
+        lastKeyframeRequest = now
+        return true
     }
 
     /// The layer being forwarded of `ssrc` (nil: not received).
