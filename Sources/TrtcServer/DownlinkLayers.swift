@@ -8,6 +8,7 @@ import TrtcRTP
 final class DownlinkLayers {
     /// Besides its limited streams' estimates, the pacer lets through this much for audio and RTCP.
     static let pacedAllowanceKbps = 40.0
+    static let pacingEnabled = true
     /// A paced receiver's key-frame requests reach the publisher at most this often.
     static let pacedKeyframeInterval = Duration.seconds(2)
     private var lastKeyframeRequest: Duration?
@@ -79,7 +80,7 @@ final class DownlinkLayers {
         stream.lastReport = now
         stream.sentKbps = sentKbps
         streams[ssrc] = stream
-        pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) })
+        if Self.pacingEnabled { pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) }) }
         return (min(before, topLayer), layer)
     }
 
@@ -87,6 +88,9 @@ final class DownlinkLayers {
     /// the policy cut it (not the estimate, which grows while nothing is lost: paced above the link, its queue
     /// overflowed again), what the other streams got lately, and an allowance for audio and RTCP; nil while none is
     /// limited.
+    /// Whether any stream's policy found this receiver's link narrow.
+    var isLimited: Bool { streams.values.contains { $0.policy?.deliveredKbps != nil } }
+
     func pacingRateKbps() -> Double? {
         let limited = streams.values.compactMap { $0.policy?.deliveredKbps }
         guard !limited.isEmpty else { return nil }
@@ -97,8 +101,10 @@ final class DownlinkLayers {
     /// A key-frame request from this receiver may be passed on (and is noted): always while it is not paced; once per
     /// `pacedKeyframeInterval` while it is — each key frame is several frames' worth for everyone in the room, and a
     /// receiver behind a narrow link asks again while the last one is still in its pacer.
-    func admitKeyframeRequest(now: Duration) -> Bool {
-        guard pacer.rateBitsPerSecond != nil else { return true }
+    func admitKeyframeRequest(ssrc: UInt32, now: Duration) -> Bool {
+        guard isLimited else { return true }
+        // Until the key frame comes, its delta frames are useless to it: the link carries the key frame alone.
+        streams[ssrc]?.forwarder.awaitingKeyframe = true
         if let last = lastKeyframeRequest, now - last < Self.pacedKeyframeInterval { return false }
         lastKeyframeRequest = now
         return true

@@ -342,7 +342,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
                 }
-                guard asker.downlinkLayers.admitKeyframeRequest(now: Self.uplinkNow), owner.feedback.admitKeyframeRequest(now: now) else {
+                guard asker.downlinkLayers.admitKeyframeRequest(ssrc: pli.mediaSSRC, now: Self.uplinkNow), owner.feedback.admitKeyframeRequest(now: now) else {
                     metrics.keyframeRequestsMerged.increment()
                     continue
                 }
