@@ -11,16 +11,19 @@ public struct PacingBudget: Sendable {
 
     /// Bytes per second packets may leave at.
     public private(set) var bytesPerSecond: Double
+    /// The rate is this times the target (`factor` for a sender's own pacer; 1 for the SFU's `DownlinkPacer`).
+    public let rateFactor: Double
     private var bytesLeft: Double
     private var last: Duration?
 
-    public init(targetBitsPerSecond: Int) {
-        bytesPerSecond = Double(targetBitsPerSecond) / 8 * Self.factor
+    public init(targetBitsPerSecond: Int, rateFactor: Double = PacingBudget.factor) {
+        self.rateFactor = rateFactor
+        bytesPerSecond = Double(targetBitsPerSecond) / 8 * rateFactor
         bytesLeft = bytesPerSecond * Self.seconds(Self.interval)
     }
 
     public mutating func setTarget(bitsPerSecond: Int) {
-        bytesPerSecond = Double(bitsPerSecond) / 8 * Self.factor
+        bytesPerSecond = Double(bitsPerSecond) / 8 * rateFactor
     }
 
     /// Whether a packet may leave now (the budget is not spent; the packet may then overdraw it).

@@ -46,6 +46,10 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
     private var highLossReports = 0
     /// What was sent to the receiver (kbit/s) when the last cut found its link too narrow.
     private var tooMuchKbps = 0.0
+    /// What its link delivered then (`sent × (1 − loss)`), or the rate a probe tries: what the SFU paces it at
+    /// (`DownlinkPacer`), unlike `estimateKbps` not grown while nothing is lost (the pacer itself keeps loss away).
+    /// Nil while not limited.
+    public private(set) var deliveredKbps: Double?
 
     public init(topLayer: UInt8, configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -71,6 +75,7 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
             // Hold: one lossy report, or an outage.
         } else if isHigh {
             estimateKbps = sentKbps * (1 - fractionLost)
+            deliveredKbps = estimateKbps
             tooMuchKbps = sentKbps
             lastCut = now
             if probeStarted != nil {
@@ -83,6 +88,7 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
             if let lastCut, now - lastCut >= probeInterval, probeStarted == nil, layer < topLayer,
                Int(layer) + 1 < layerKbps.count {
                 estimateKbps = max(estimateKbps!, layerKbps[Int(layer) + 1] * configuration.margin)
+                deliveredKbps = estimateKbps
                 probeStarted = now
                 self.lastCut = nil
             }
@@ -95,6 +101,7 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
                 estimateKbps = nil
             }
         }
+        if estimateKbps == nil { deliveredKbps = nil }
         layer = choose(layerKbps)
         return layer
     }

@@ -21,6 +21,9 @@ public struct VP8LayerForwarder: Sendable, Equatable {
     public private(set) var currentLayer: UInt8
     private var sequenceNumbers = GapFreeNumbering(bits: 16)
     private var pictureIDs: GapFreeNumbering?
+    /// The receiver cannot decode until a key frame: delta frames are dropped (renumbered away) until one comes, so a
+    /// narrow link carries the key frame alone instead of it and frames that are useless without it.
+    public var awaitingKeyframe = false
     /// Frames forwarded / dropped (whole frames, counted at their first packet seen).
     public private(set) var framesForwarded = 0
     public private(set) var framesDropped = 0
@@ -46,12 +49,13 @@ public struct VP8LayerForwarder: Sendable, Equatable {
             // A new frame: the switching point.
             if isKeyframe {
                 currentLayer = targetLayer
+                awaitingKeyframe = false
             } else if targetLayer < currentLayer {
                 currentLayer = targetLayer
             } else if targetLayer > currentLayer, layer == currentLayer + 1, descriptor.isLayerSync {
                 currentLayer = layer
             }
-            if layer > currentLayer {
+            if layer > currentLayer || awaitingKeyframe {
                 pictureIDs!.drop(pictureID)
                 sequenceNumbers.drop(sequenceNumber)
                 framesDropped += 1

@@ -3,8 +3,16 @@ import TrtcRTP
 
 /// One receiver's temporal-layer forwarding of each video stream it gets (issue 14 §3): per stream a
 /// `VP8LayerForwarder` (which frames go, renumbered) and a `TemporalLayerPolicy` (which layer fits the receiver's
-/// downlink, from its receiver reports and NACKs). Media loop only.
+/// downlink, from its receiver reports and NACKs), and the receiver's `DownlinkPacer` while any of its streams is
+/// limited. Media loop only.
 final class DownlinkLayers {
+    /// Besides its limited streams' estimates, the pacer lets through this much for audio and RTCP.
+    static let pacedAllowanceKbps = 40.0
+    static let pacingEnabled = true
+    /// A paced receiver's key-frame requests reach the publisher at most this often.
+    static let pacedKeyframeInterval = Duration.seconds(2)
+    private var lastKeyframeRequest: Duration?
+
     struct Stream {
         var forwarder = VP8LayerForwarder(targetLayer: 3)
         var policy: TemporalLayerPolicy?
@@ -15,9 +23,13 @@ final class DownlinkLayers {
         var nackedSinceReport = 0
         var newestNACKed: UInt16?
         var lastReport: Duration?
+        /// What was forwarded between the last two reports (kbit/s).
+        var sentKbps = 0.0
     }
 
     private(set) var streams: [UInt32: Stream] = [:]
+    /// Everything sent to this receiver leaves through it (`MediaDatagramHandler.emit`).
+    var pacer = DownlinkPacer<AddressedEnvelope<ByteBuffer>>()
 
     /// The decision for one packet of the stream `ssrc` (`packet`: the whole RTP packet).
     func forward(ssrc: UInt32, sequenceNumber: UInt16, payload: UnsafeRawBufferPointer, bytes: Int) -> VP8LayerForwarder.Decision {
@@ -66,8 +78,36 @@ final class DownlinkLayers {
         stream.packetsSinceReport = 0
         stream.nackedSinceReport = 0
         stream.lastReport = now
+        stream.sentKbps = sentKbps
         streams[ssrc] = stream
+        if Self.pacingEnabled { pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) }) }
         return (min(before, topLayer), layer)
+    }
+
+    /// While a stream's policy found the receiver's link narrow: 95 % of what each such stream's link delivered when
+    /// the policy cut it (not the estimate, which grows while nothing is lost: paced above the link, its queue
+    /// overflowed again), what the other streams got lately, and an allowance for audio and RTCP; nil while none is
+    /// limited.
+    /// Whether any stream's policy found this receiver's link narrow.
+    var isLimited: Bool { streams.values.contains { $0.policy?.deliveredKbps != nil } }
+
+    func pacingRateKbps() -> Double? {
+        let limited = streams.values.compactMap { $0.policy?.deliveredKbps }
+        guard !limited.isEmpty else { return nil }
+        let unlimited = streams.values.filter { $0.policy?.deliveredKbps == nil }.map(\.sentKbps)
+        return limited.reduce(0, +) * 0.95 + unlimited.reduce(0, +) + Self.pacedAllowanceKbps
+    }
+
+    /// A key-frame request from this receiver may be passed on (and is noted): always while it is not paced; once per
+    /// `pacedKeyframeInterval` while it is — each key frame is several frames' worth for everyone in the room, and a
+    /// receiver behind a narrow link asks again while the last one is still in its pacer.
+    func admitKeyframeRequest(ssrc: UInt32, now: Duration) -> Bool {
+        guard isLimited else { return true }
+        // Until the key frame comes, its delta frames are useless to it: the link carries the key frame alone.
+        streams[ssrc]?.forwarder.awaitingKeyframe = true
+        if let last = lastKeyframeRequest, now - last < Self.pacedKeyframeInterval { return false }
+        lastKeyframeRequest = now
+        return true
     }
 
     /// The layer being forwarded of `ssrc` (nil: not received).

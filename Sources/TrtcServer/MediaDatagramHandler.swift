@@ -26,6 +26,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     private var timer: RepeatedTask?
     /// NACK retries and receiver reports towards publishers (MediaDatagramHandler+uplink.swift).
     private var uplinkTimer: RepeatedTask?
+    /// Receivers whose pacer holds packets, and the wake-up that drains them (MediaDatagramHandler+pacing.swift).
+    var pacedDownlinks: [ObjectIdentifier: DownlinkLayers] = [:]
+    var pacingWake: (task: Scheduled<Void>, at: Duration)?
 
     init(router: MediaRouter, metrics: MediaMetrics, recorder: MediaRecorder?, mirror: SocketAddress?, logger: Logger) {
         self.router = router
@@ -52,6 +55,9 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         timer = nil
         uplinkTimer?.cancel()
         uplinkTimer = nil
+        pacingWake?.task.cancel()
+        pacingWake = nil
+        pacedDownlinks = [:]
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -336,7 +342,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
                 }
-                guard owner.feedback.admitKeyframeRequest(now: now) else {
+                guard asker.downlinkLayers.admitKeyframeRequest(ssrc: pli.mediaSSRC, now: Self.uplinkNow), owner.feedback.admitKeyframeRequest(now: now) else {
                     metrics.keyframeRequestsMerged.increment()
                     continue
                 }
@@ -377,7 +383,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 rewrite = RTPRewrite(payloadOffset: video.payloadOffset, sequenceNumber: number, pictureID: pictureID)
             }
             if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection,
-                             payloadTypes: asker.admission.payloadTypes, rewrite: rewrite, context: context) {
+                             payloadTypes: asker.admission.payloadTypes, rewrite: rewrite, pacedBy: asker.downlinkLayers,
+                             context: context) {
                 metrics.retransmittedFromCache.increment()
             }
         }
@@ -392,10 +399,11 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     /// Protects one packet for one receiver and queues it (counted); false if it could not be sent.
     func sendProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
-                               rewrite: RTPRewrite? = nil, context: ChannelHandlerContext) -> Bool {
+                               rewrite: RTPRewrite? = nil, pacedBy downlink: DownlinkLayers? = nil,
+                               context: ChannelHandlerContext) -> Bool {
         guard connection.isSecure, context.channel.isWritable,
               let bytes = writeProtected(plain, isRTCP: isRTCP, to: address, connection: connection,
-                                         payloadTypes: payloadTypes, rewrite: rewrite, context: context)
+                                         payloadTypes: payloadTypes, rewrite: rewrite, pacedBy: downlink, context: context)
         else { return false }
         metrics.packetsOut.increment()
         metrics.bytesOut.increment(by: Int64(bytes))
@@ -408,11 +416,12 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         packet.setInteger(second & 0x80 | renumber(second & 0x7F), at: packet.readerIndex + 1)
     }
 
-    /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address`; its size, or nil when
-    /// protecting failed. The caller counts it. An RTP packet carries the receiver's own `payloadTypes`.
+    /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address` — or, for a receiver
+    /// (`downlink`) being paced, queued in its pacer; its size, or nil when protecting failed. The caller counts it.
+    /// An RTP packet carries the receiver's own `payloadTypes`.
     private func writeProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                 connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
-                                rewrite: RTPRewrite? = nil,
+                                rewrite: RTPRewrite? = nil, pacedBy downlink: DownlinkLayers? = nil,
                                 context: ChannelHandlerContext) -> Int? {
         let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var copy = context.channel.allocator.buffer(capacity: capacity)
@@ -435,8 +444,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         } catch {
             return nil
         }
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: copy)), promise: nil)
-        needsFlush = true
+        emit(AddressedEnvelope(remoteAddress: address, data: copy), pacedBy: downlink, context: context)
         return copy.readableBytes
     }
 
@@ -476,7 +484,8 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 }
             }
             guard let bytes = writeProtected(plain, isRTCP: isRTCP, to: destination.address, connection: connection,
-                                             payloadTypes: destination.payloadTypes, rewrite: rewrite, context: context) else {
+                                             payloadTypes: destination.payloadTypes, rewrite: rewrite,
+                                             pacedBy: destination.downlinkLayers, context: context) else {
                 logger.debug("media protect failed", metadata: ["session": "\(destination.session)"])
                 continue
             }

@@ -29,6 +29,8 @@ final class MediaMetrics: Sendable {
     let layerDroppedPackets: Counter
     let layerSwitchesDown: Counter
     let layerSwitchesUp: Counter
+    let pacedPackets: Counter
+    let pacerDroppedPackets: Counter
     private let dropped: [MediaDropReason: Counter]
     private let rtcpRefused: [RTCPRefusal: Counter]
 
@@ -64,6 +66,8 @@ final class MediaMetrics: Sendable {
         let switchHelp = "Changes of the temporal layer a receiver's downlink estimate allows, by direction"
         layerSwitchesDown = registry.makeCounter(descriptor: .init(metricName: "trtc_media_layer_switches_total", unitName: "", helpText: switchHelp), labels: [("direction", "down")])
         layerSwitchesUp = registry.makeCounter(descriptor: .init(metricName: "trtc_media_layer_switches_total", unitName: "", helpText: switchHelp), labels: [("direction", "up")])
+        pacedPackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_paced_packets_total", unitName: "", helpText: "Packets that waited in a receiver's downlink pacer (its downlink is narrower than the room's video)"))
+        pacerDroppedPackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_pacer_dropped_packets_total", unitName: "", helpText: "Packets dropped because a receiver's downlink pacer held a second of its rate already"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]
         for reason in MediaDropReason.allCases {

@@ -1,0 +1,62 @@
+import NIOCore
+import TrtcRTP
+
+/// Per-receiver pacing (`DownlinkPacer`): a receiver whose downlink is known to be narrow gets its packets at its
+/// estimate, from one wake-up per media loop at the earliest deadline of all pacers holding packets.
+extension MediaDatagramHandler {
+    /// Writes `envelope` now, or queues it in `downlink`'s pacer while it paces.
+    func emit(_ envelope: AddressedEnvelope<ByteBuffer>, pacedBy downlink: DownlinkLayers?, context: ChannelHandlerContext) {
+        guard let downlink, downlink.pacer.rateBitsPerSecond != nil || !downlink.pacer.isEmpty else {
+            write(envelope, context: context)
+            return
+        }
+        let now = Self.uplinkNow
+        let droppedBefore = downlink.pacer.dropped
+        if let now = downlink.pacer.enqueue(envelope, bytes: envelope.data.readableBytes, now: now) {
+            write(now, context: context)
+            return
+        }
+        metrics.pacedPackets.increment()
+        let dropped = downlink.pacer.dropped - droppedBefore
+        if dropped > 0 { metrics.pacerDroppedPackets.increment(by: Int64(dropped)) }
+        pacedDownlinks[ObjectIdentifier(downlink)] = downlink
+        scheduleDrain(at: now + .milliseconds(1), context: context)
+    }
+
+    private func write(_ envelope: AddressedEnvelope<ByteBuffer>, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(envelope), promise: nil)
+        needsFlush = true
+    }
+
+    private func scheduleDrain(at deadline: Duration, context: ChannelHandlerContext) {
+        if let wake = pacingWake, wake.at <= deadline { return }
+        pacingWake?.task.cancel()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let delay = max(deadline - Self.uplinkNow, .zero).components
+        let task = context.eventLoop.scheduleTask(in: .nanoseconds(delay.seconds * 1_000_000_000 + delay.attoseconds / 1_000_000_000)) {
+            let (handler, context) = loopBound.value
+            handler.pacingWake = nil
+            handler.drainPacers(context: context)
+        }
+        pacingWake = (task, deadline)
+    }
+
+    private func drainPacers(context: ChannelHandlerContext) {
+        let now = Self.uplinkNow
+        var next: Duration?
+        for (key, downlink) in pacedDownlinks {
+            let (send, due) = downlink.pacer.due(now: now)
+            for envelope in send { write(envelope, context: context) }
+            if let due {
+                next = min(next ?? due, due)
+            } else {
+                pacedDownlinks[key] = nil
+            }
+        }
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        if let next { scheduleDrain(at: next, context: context) }
+    }
+}
