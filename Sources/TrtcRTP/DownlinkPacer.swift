@@ -12,7 +12,9 @@
 /// A value without I/O: `enqueue` says whether the element leaves now, `due` which have to leave at `now` and when
 /// to call it next. Times are monotonic and passed in.
 public struct DownlinkPacer<Element> {
-    public static var maximumQueueDelay: Duration { .seconds(1) }
+    /// Two seconds: a key frame is up to nine frames' worth of the whole stream (~30 KB at 800 kbit/s), which takes
+    /// 1–2 s at a narrow receiver's rate, and must not be cut by its own queue limit.
+    public static var maximumQueueDelay: Duration { .seconds(2) }
 
     /// The rate set (bits/s), nil: not paced.
     public private(set) var rateBitsPerSecond: Int?
@@ -29,6 +31,15 @@ public struct DownlinkPacer<Element> {
     public init() {}
 
     public var isEmpty: Bool { head == queue.count }
+
+    /// How long what waits now takes to leave (zero when not pacing).
+    public var queueDelay: Duration { transmissionTime(bytes: queuedBytes) }
+
+    /// How long `bytes` take to leave at the pacing rate (zero when not pacing).
+    public func transmissionTime(bytes: Int) -> Duration {
+        guard let rate = drainRate, rate > 0 else { return .zero }
+        return .nanoseconds(Int64(bytes) * 8 * 1_000_000_000 / Int64(rate))
+    }
 
     /// Paces at `bitsPerSecond` from now on (nil: stops pacing once the queue is empty).
     public mutating func setRate(bitsPerSecond: Int?) {
@@ -65,6 +76,17 @@ public struct DownlinkPacer<Element> {
         }
         compact()
         return nil
+    }
+
+    /// Drops everything waiting (counted in `dropped`); returns how many.
+    @discardableResult
+    public mutating func removeAll() -> Int {
+        let count = queue.count - head
+        dropped += count
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+        queuedBytes = 0
+        return count
     }
 
     /// The elements that may leave at `now`, in order, and when to call again (nil: nothing waits).

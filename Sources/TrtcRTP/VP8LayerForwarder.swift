@@ -24,6 +24,13 @@ public struct VP8LayerForwarder: Sendable, Equatable {
     /// The receiver cannot decode until a key frame: delta frames are dropped (renumbered away) until one comes, so a
     /// narrow link carries the key frame alone instead of it and frames that are useless without it.
     public var awaitingKeyframe = false
+    /// The publisher's PictureID of the newest key frame forwarded, and whether the packet `forward` last let through
+    /// belonged to it (the SFU holds a receiver's key-frame requests while that key frame is still on its way).
+    private var keyframePictureID: UInt16?
+    public private(set) var lastForwardedWasKeyframe = false
+    /// The receiver's sequence number of the first packet of the newest key frame forwarded: nothing before it is
+    /// needed any more.
+    public private(set) var keyframeStart: UInt16?
     /// Frames forwarded / dropped (whole frames, counted at their first packet seen).
     public private(set) var framesForwarded = 0
     public private(set) var framesDropped = 0
@@ -36,6 +43,7 @@ public struct VP8LayerForwarder: Sendable, Equatable {
 
     /// What to do with one packet. `payload` is the RTP payload (descriptor first).
     public mutating func forward(sequenceNumber: UInt16, payload: UnsafeRawBufferPointer) -> Decision {
+        lastForwardedWasKeyframe = false
         guard let (descriptor, isKeyframe) = Self.inspect(payload),
               let pictureID = descriptor.pictureID, let layer = descriptor.temporalLayerIndex else {
             // No layers to choose from: everything goes (numbered consistently with earlier drops, if any).
@@ -50,6 +58,7 @@ public struct VP8LayerForwarder: Sendable, Equatable {
             if isKeyframe {
                 currentLayer = targetLayer
                 awaitingKeyframe = false
+                keyframePictureID = pictureID
             } else if targetLayer < currentLayer {
                 currentLayer = targetLayer
             } else if targetLayer > currentLayer, layer == currentLayer + 1, descriptor.isLayerSync {
@@ -70,6 +79,8 @@ public struct VP8LayerForwarder: Sendable, Equatable {
         guard let sequence = sequenceNumbers.forward(sequenceNumber), let picture = pictureIDs!.forward(pictureID) else {
             return .drop
         }
+        lastForwardedWasKeyframe = pictureID == keyframePictureID
+        if isKeyframe { keyframeStart = sequence }
         return .forward(sequenceNumber: sequence, pictureID: picture)
     }
 

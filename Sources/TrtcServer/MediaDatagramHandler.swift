@@ -342,10 +342,12 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     metrics.feedbackForUnknownStreams.increment()
                     continue
                 }
-                guard asker.downlinkLayers.admitKeyframeRequest(ssrc: pli.mediaSSRC, now: Self.uplinkNow), owner.feedback.admitKeyframeRequest(now: now) else {
+                guard asker.downlinkLayers.keyframeRequestIsNew(ssrc: pli.mediaSSRC, now: Self.uplinkNow),
+                      owner.feedback.admitKeyframeRequest(now: now) else {
                     metrics.keyframeRequestsMerged.increment()
                     continue
                 }
+                asker.downlinkLayers.keyframeRequested(ssrc: pli.mediaSSRC)
                 if sendProtected(ByteBuffer(bytes: pli.serialized()), isRTCP: true, to: ownerAddress,
                                  connection: owner.connection, context: context) {
                     metrics.keyframeRequestsForwarded.increment()
@@ -364,6 +366,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
         for asked in nack.sequenceNumbers where seen.count < FeedbackBudget.maxNACKNumbers && seen.insert(asked).inserted {
             // The asker numbers what it got without the layers it was not sent; the cache has the publisher's numbers.
             guard let sequence = asker.downlinkLayers.publisherSequenceNumber(ssrc: nack.mediaSSRC, asked) else { continue }
+            guard asker.downlinkLayers.retransmissionHelps(ssrc: nack.mediaSSRC, asked: asked) else {
+                metrics.retransmissionsNotHelping.increment()
+                continue
+            }
             guard let cached = owner.videoCache.packet(sequence) else {
                 // Lost on the publisher's hop and already asked for by the server: it reaches everyone when it comes.
                 if owner.uplink.repair.isRepairing(sequence) {
@@ -379,7 +385,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
             }
             var rewrite: RTPRewrite?
             if let video = VideoPacket(cached, ssrc: nack.mediaSSRC, sequenceNumber: sequence) {
-                guard case .forward(let number, let pictureID) = video.decision(for: asker.downlinkLayers, in: cached) else { continue }
+                guard case .forward(let number, let pictureID) = video.decision(for: asker.downlinkLayers, in: cached, isRetransmission: true) else { continue }
                 rewrite = RTPRewrite(payloadOffset: video.payloadOffset, sequenceNumber: number, pictureID: pictureID)
             }
             if sendProtected(cached, isRTCP: false, to: address, connection: asker.connection,

@@ -44,14 +44,24 @@ import TrtcRTP
         #expect(last > 700 && last < 850, "\(last) ms")
     }
 
-    @Test func theQueueHoldsAtMostASecondOfTheRate() {
+    @Test func theQueueHoldsAtMostTwoSecondsOfTheRate() {
         var pacer = DownlinkPacer<Int>()
         pacer.setRate(bitsPerSecond: 96_000)  // 12,000 bytes/s
         for index in 0..<40 { _ = pacer.enqueue(index, bytes: 1000, now: .zero) }
-        #expect(pacer.queuedBytes <= 12_000)
-        #expect(pacer.dropped == 40 - 1 - 12, "the first left, twelve wait, the oldest others were dropped")
+        #expect(pacer.queuedBytes <= 24_000)
+        #expect(pacer.dropped == 40 - 1 - 24, "the first left, 24 wait, the oldest others were dropped")
+        #expect(pacer.queueDelay == .seconds(2))
         let sent = Self.drain(&pacer, from: .seconds(10)).map(\.element)
-        #expect(sent == Array(28..<40), "the newest are kept, in order: \(sent)")
+        #expect(sent == Array(16..<40), "the newest are kept, in order: \(sent)")
+        #expect(pacer.queueDelay == .zero)
+    }
+
+    @Test func removeAllDropsWhatWaits() {
+        var pacer = DownlinkPacer<Int>()
+        pacer.setRate(bitsPerSecond: 96_000)
+        for index in 0..<5 { _ = pacer.enqueue(index, bytes: 1000, now: .zero) }
+        #expect(pacer.removeAll() == 4 && pacer.isEmpty && pacer.queuedBytes == 0 && pacer.dropped == 4)
+        #expect(pacer.enqueue(9, bytes: 1000, now: .seconds(1)) == 9, "an empty pacer with budget sends at once")
     }
 
     @Test func clearingTheRateDrainsTheQueueFirst() {
