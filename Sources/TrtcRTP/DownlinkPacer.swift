@@ -89,6 +89,25 @@ public struct DownlinkPacer<Element> {
         return count
     }
 
+    /// Drops what waits and matches `predicate` (counted in `dropped`); returns how many.
+    @discardableResult
+    public mutating func removeAll(where predicate: (Element) -> Bool) -> Int {
+        var kept: [(element: Element, bytes: Int)] = []
+        var removed = 0
+        for entry in queue[head...] {
+            if predicate(entry.element) {
+                removed += 1
+                queuedBytes -= entry.bytes
+            } else {
+                kept.append(entry)
+            }
+        }
+        queue = kept
+        head = 0
+        dropped += removed
+        return removed
+    }
+
     /// The elements that may leave at `now`, in order, and when to call again (nil: nothing waits).
     public mutating func due(now: Duration) -> (send: [Element], next: Duration?) {
         var send: [Element] = []

@@ -78,6 +78,8 @@ public struct TemporalLayerPolicy: Sendable, Equatable {
             deliveredKbps = estimateKbps
             tooMuchKbps = sentKbps
             lastCut = now
+            // The next report still tells of what was sent before the cut: two more are needed to cut again.
+            highLossReports = 0
             if probeStarted != nil {
                 probeStarted = nil
                 probeInterval = min(probeInterval * 2, configuration.maximumProbeInterval)

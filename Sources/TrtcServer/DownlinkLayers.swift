@@ -15,13 +15,15 @@ final class DownlinkLayers {
     /// A limited stream is paced at first at this share of what its link delivered when its layer was cut (that
     /// counts repaired packets as delivered, and audio shared the link), then by the loss while paced: above
     /// `pacedLossDecrease` ×0.85, below `pacedLossIncrease` ×1.03 per report, never above the delivered rate.
-    static let pacedShareOfDelivered = 0.8
+    static let pacedShareOfDelivered = 0.9
     static let pacedLossDecrease = 0.05
     static let pacedLossIncrease = 0.02
-    static let minimumPacedKbps = 64.0
+    /// Raised faster (×1.1) while more than this waits in the pacer and nothing is lost.
+    static let pacedQueueDelayIncrease = Duration.milliseconds(300)
     /// The rate the limited streams are paced at (kbit/s), nil while none is limited.
-    private var pacingKbps: Double?
+    private(set) var pacingKbps: Double?
     private var pacerDroppedAtReport = 0
+    private var reportsSincePacingStarted = 0
 
     struct Stream {
         var forwarder = VP8LayerForwarder(targetLayer: 3)
@@ -42,7 +44,7 @@ final class DownlinkLayers {
 
     private(set) var streams: [UInt32: Stream] = [:]
     /// Everything sent to this receiver leaves through it (`MediaDatagramHandler.emit`).
-    var pacer = DownlinkPacer<AddressedEnvelope<ByteBuffer>>()
+    var pacer = DownlinkPacer<PacedDatagram>()
 
     /// The decision for one packet of the stream `ssrc` (`packet`: the whole RTP packet).
     /// `isRetransmission`: an answer to a NACK, which the rate and loss the policy learns from leave out (counted,
@@ -106,22 +108,32 @@ final class DownlinkLayers {
         let pacerDrops = pacer.dropped - pacerDroppedAtReport
         pacerDroppedAtReport = pacer.dropped
         if let delivered = stream.policy!.deliveredKbps {
-            if delivered != deliveredBefore {
-                // Cut (or a probe): pace below what the link was found to deliver. What waits was sent for a link it
-                // overflowed: the receiver needs a key frame now, and the stale queue would only delay it.
-                pacingKbps = delivered * Self.pacedShareOfDelivered
-                if deliveredBefore == nil || delivered < deliveredBefore! {
-                    pacer.removeAll()  // counted as the pacer's drops: the loss they cause is not the link's
-                    stream.forwarder.awaitingKeyframe = true
-                }
+            // The pacer never goes below what the layer chosen costs: below it the queue only grows (a cut's estimate
+            // can be far too low when it counted the seconds a key frame was awaited and little was sent).
+            let floor = layerKbps[Int(min(layer, topLayer))]
+            if deliveredBefore == nil {
+                // The link was found narrow: pace below what it delivered. What waits was sent for a link it
+                // overflowed: the receiver needs a key frame now, and the stale video would only delay it.
+                pacingKbps = max(delivered * Self.pacedShareOfDelivered, floor)
+                reportsSincePacingStarted = 0
+                stream.forwarder.awaitingKeyframe = true
+                flushVideo(ssrc)
             } else if let rate = pacingKbps {
-                // Paced: loss the pacer did not cause means the rate is still above the link (the cut's estimate
-                // counts repaired packets as delivered); none means there may be room.
-                let linkLoss = max(loss - Double(pacerDrops) / Double(max(stream.packetsSinceReport, 1)), 0)
-                if linkLoss > Self.pacedLossDecrease {
-                    pacingKbps = max(rate * 0.85, Self.minimumPacedKbps)
-                } else if linkLoss < Self.pacedLossIncrease {
-                    pacingKbps = min(rate * 1.03, delivered)
+                reportsSincePacingStarted += 1
+                if delivered > deliveredBefore! {
+                    pacingKbps = max(rate, delivered * Self.pacedShareOfDelivered)  // a probe of the next layer
+                } else if reportsSincePacingStarted > 1 {
+                    // Loss the pacer did not cause means the rate is still above the link (the cut's estimate
+                    // counts repaired packets as delivered); none means there may be room, more so while video
+                    // waits. The first report after the cut still tells of the queue before it.
+                    let linkLoss = max(loss - Double(pacerDrops) / Double(max(stream.packetsSinceReport, 1)), 0)
+                    if linkLoss > Self.pacedLossDecrease {
+                        pacingKbps = rate * 0.85
+                    } else if linkLoss < Self.pacedLossIncrease {
+                        let waits = pacer.queueDelay > Self.pacedQueueDelayIncrease
+                        pacingKbps = min(rate * (waits ? 1.1 : 1.03), max(delivered, rate))
+                    }
+                    pacingKbps = max(pacingKbps!, floor)
                 }
             }
         } else {
@@ -165,6 +177,12 @@ final class DownlinkLayers {
     func keyframeRequested(ssrc: UInt32) {
         guard isLimited else { return }
         streams[ssrc]?.forwarder.awaitingKeyframe = true
+        flushVideo(ssrc)
+    }
+
+    /// Drops `ssrc`'s video waiting in the pacer (a receiver that awaits a key frame cannot use it), keeping audio.
+    private func flushVideo(_ ssrc: UInt32) {
+        pacer.removeAll { $0.rtpSSRC == ssrc }
     }
 
     /// The layer being forwarded of `ssrc` (nil: not received).

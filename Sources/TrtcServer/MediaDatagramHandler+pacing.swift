@@ -12,8 +12,8 @@ extension MediaDatagramHandler {
         }
         let now = Self.uplinkNow
         let droppedBefore = downlink.pacer.dropped
-        if let now = downlink.pacer.enqueue(envelope, bytes: envelope.data.readableBytes, now: now) {
-            write(now, context: context)
+        if let leaving = downlink.pacer.enqueue(PacedDatagram(envelope), bytes: envelope.data.readableBytes, now: now) {
+            write(leaving.envelope, context: context)
             return
         }
         metrics.pacedPackets.increment()
@@ -46,7 +46,7 @@ extension MediaDatagramHandler {
         var next: Duration?
         for (key, downlink) in pacedDownlinks {
             let (send, due) = downlink.pacer.due(now: now)
-            for envelope in send { write(envelope, context: context) }
+            for datagram in send { write(datagram.envelope, context: context) }
             if let due {
                 next = min(next ?? due, due)
             } else {
@@ -58,5 +58,25 @@ extension MediaDatagramHandler {
             context.flush()
         }
         if let next { scheduleDrain(at: next, context: context) }
+    }
+}
+
+/// A datagram waiting in a receiver's pacer, and the SSRC of the RTP stream it belongs to (nil: RTCP), so that a
+/// stream's stale video can be dropped from the queue without its audio.
+struct PacedDatagram {
+    let envelope: AddressedEnvelope<ByteBuffer>
+    let rtpSSRC: UInt32?
+
+    init(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        self.envelope = envelope
+        // SRTP leaves the RTP header in the clear; RTCP packet types 192–223 share the byte RTP's marker and payload
+        // type are in (RFC 5761 §4).
+        let data = envelope.data
+        if data.readableBytes >= 12, let second = data.getInteger(at: data.readerIndex + 1, as: UInt8.self),
+           !(192...223).contains(second) {
+            rtpSSRC = data.getInteger(at: data.readerIndex + 8, as: UInt32.self)
+        } else {
+            rtpSSRC = nil
+        }
     }
 }

@@ -41,7 +41,7 @@ struct DownlinkLayersTests {
             }
             guard case .forward(let number, _) = decision else { continue }
             numbers.append(number)
-            _ = layers.pacer.enqueue(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)),
+            _ = layers.pacer.enqueue(PacedDatagram(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes))),
                                      bytes: bytes.count, now: now)
         }
         return numbers
@@ -59,7 +59,7 @@ struct DownlinkLayersTests {
         return bytes
     }
 
-    @Test("a cut paces at 0.8× what the link delivered (+40 kbit/s), flushes the queue, drops delta frames until a key frame")
+    @Test("a cut paces at 0.9× what the link delivered (+40 kbit/s), flushes the stream's queued video, drops delta frames until a key frame")
     func cutStartsPacing() throws {
         let layers = DownlinkLayers()
         var publisher = Publisher()
@@ -71,7 +71,7 @@ struct DownlinkLayersTests {
         let cut = try #require(layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: rates, now: .seconds(2)))
         #expect(cut.before == 1 && cut.after == 0)
         let paced = try #require(layers.pacingRateKbps())
-        #expect(abs(paced - (sentKbps * 0.5 * 0.8 + 40)) < 15, "paced at \(paced) kbit/s")
+        #expect(abs(paced - (max(sentKbps * 0.5 * 0.9, rates[0]) + 40)) < 15, "paced at \(paced) kbit/s")
         #expect(layers.pacer.isEmpty, "the stale queue was dropped")
         #expect(Self.forward(publisher.next(), to: layers, now: .milliseconds(2010)).isEmpty,
                 "a delta frame is useless to a receiver awaiting a key frame")
@@ -110,26 +110,62 @@ struct DownlinkLayersTests {
         #expect(layers.retransmissionHelps(ssrc: Self.ssrc, asked: numbers[5]))
     }
 
-    @Test("paced: loss the pacer did not cause lowers the rate by 15 %; none raises it by 3 %, never above the delivered rate")
+    @Test("a limited receiver's key-frame request passed on drops the stream's video waiting in its pacer, not audio or RTCP")
+    func keyframeRequestFlushesVideo() throws {
+        let layers = DownlinkLayers()
+        var publisher = Publisher()
+        Self.second(&publisher, to: layers, at: .zero, keyframe: true)
+        layers.report(ssrc: Self.ssrc, fractionLost: 200, layerKbps: [200, 800], now: .seconds(1))
+        Self.second(&publisher, to: layers, at: .seconds(1))
+        layers.report(ssrc: Self.ssrc, fractionLost: 200, layerKbps: [200, 800], now: .seconds(2))
+        let video = Self.forward(publisher.next(keyframe: true, packets: 8) + publisher.next() + publisher.next(),
+                                 to: layers, now: .milliseconds(2100))
+        #expect(video.count == 10, "the key frame and the next layer-0 frame")
+        let audio = try RTPPacket(payloadType: 111, sequenceNumber: 1, timestamp: 0, ssrc: 8, payload: [1, 2, 3])
+        for _ in 0..<3 {
+            _ = layers.pacer.enqueue(PacedDatagram(AddressedEnvelope(remoteAddress: Self.address, data: ByteBuffer(bytes: audio.serialized()))),
+                                     bytes: 1000, now: .milliseconds(2100))
+        }
+        let rtcp = ByteBuffer(bytes: RTCPPictureLossIndication(senderSSRC: 1, mediaSSRC: Self.ssrc).serialized())
+        #expect(PacedDatagram(AddressedEnvelope(remoteAddress: Self.address, data: rtcp)).rtpSSRC == nil)
+        #expect(!layers.pacer.isEmpty)
+        layers.keyframeRequested(ssrc: Self.ssrc)
+        var left: [UInt32?] = []
+        var now = Duration.milliseconds(2100)
+        for _ in 0..<100 where !layers.pacer.isEmpty {
+            let (send, next) = layers.pacer.due(now: now)
+            left += send.map(\.rtpSSRC)
+            now = next ?? now
+        }
+        #expect(left == [8, 8, 8], "the stream's video was dropped, audio kept: \(left)")
+        #expect(Self.forward(publisher.next(), to: layers, now: .milliseconds(2200)).isEmpty, "and delta frames wait for the key frame")
+    }
+
+    @Test("paced: after the report that follows the cut, loss the pacer did not cause lowers the rate by 15 % (never below the layer's cost); none raises it, never above the delivered rate")
     func lossWhilePaced() throws {
         let layers = DownlinkLayers()
         var publisher = Publisher()
-        let rates: [Double] = [200, 800]
         Self.second(&publisher, to: layers, at: .zero, keyframe: true)
-        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: rates, now: .seconds(1))
+        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: [100, 800], now: .seconds(1))
         Self.second(&publisher, to: layers, at: .seconds(1))
-        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: rates, now: .seconds(2))
-        let allowance = DownlinkLayers.pacedAllowanceKbps
-        let first = try #require(layers.pacingRateKbps()) - allowance
+        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: [100, 800], now: .seconds(2))
+        let first = try #require(layers.pacingKbps)
         Self.second(&publisher, to: layers, at: .seconds(2), keyframe: true)
-        layers.report(ssrc: Self.ssrc, fractionLost: 26, layerKbps: rates, now: .seconds(3))  // 10 %
-        let lowered = try #require(layers.pacingRateKbps()) - allowance
+        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: [100, 800], now: .seconds(3))
+        #expect(layers.pacingKbps == first, "the first report after the cut tells of the queue before it")
+        Self.second(&publisher, to: layers, at: .seconds(3))
+        layers.report(ssrc: Self.ssrc, fractionLost: 26, layerKbps: [100, 800], now: .seconds(4))  // 10 %
+        let lowered = try #require(layers.pacingKbps)
         #expect(abs(lowered - first * 0.85) < 0.5)
-        for second in 3..<20 {
+        #expect(layers.pacingRateKbps() == lowered + DownlinkLayers.pacedAllowanceKbps)
+        Self.second(&publisher, to: layers, at: .seconds(4))
+        layers.report(ssrc: Self.ssrc, fractionLost: 26, layerKbps: [200, 800], now: .seconds(5))
+        #expect(layers.pacingKbps == 200, "never below what layer 0 costs")
+        for second in 5..<20 {
             Self.second(&publisher, to: layers, at: .seconds(second))
-            layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: rates, now: .seconds(second + 1))
+            layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [100, 800], now: .seconds(second + 1))
         }
-        let raised = try #require(layers.pacingRateKbps()) - allowance
-        #expect(raised > lowered && raised <= first / 0.8 + 0.5, "raised to \(raised), delivered \(first / 0.8)")
+        let raised = try #require(layers.pacingKbps)
+        #expect(raised > 200 && raised <= first / 0.9 + 0.5, "raised to \(raised), delivered \(first / 0.9)")
     }
 }
