@@ -1,3 +1,4 @@
+import TrtcMeasurement
 import Foundation
 
 /// The results of `trtc-bench network` as markdown: one row per scenario (medians over the repeats), the outage's
@@ -132,8 +133,8 @@ struct NetworkBenchReport {
         var lines = ["", "Send-side bandwidth estimation (issue 14; the publisher's `Statistics` every 2 s: `sendEstimateKbps`, "
                         + "`sentKbps` (SRTP bytes, no UDP/IP headers), `videoTargetBitrate`; phases leave out the first 5 s after a "
                         + "capacity change):", "",
-                     "| scenario | run | phase | capacity | estimate | sent | sent / capacity | video target | samples above capacity |",
-                     "|---|---|---|---|---|---|---|---|---|"]
+                     "| scenario | run | phase | capacity | estimate | sent | sent / capacity | video target | samples above capacity | glass-to-glass p50 / p95 |",
+                     "|---|---|---|---|---|---|---|---|---|---|"]
         for scenario in adaptive {
             for (index, run) in (runs[scenario.name] ?? []).enumerated() {
                 for phase in Self.phases(run.sendTrace, scenario: scenario) {
@@ -142,9 +143,11 @@ struct NetworkBenchReport {
                     }
                     let sent = mean(\.sentKbps)
                     let above = phase.samples.filter { $0.sentKbps > phase.capacity }.count
+                    let latency = DurationPercentiles(run.pictureLatencies.filter { phase.span.contains($0.elapsed) }.map(\.latency))
+                    let shown = [0.5, 0.95].map { latency.percentile($0).map { "\($0.milliseconds.decimal(digits: 0))" } ?? "–" }
                     lines.append("| \(scenario.name) | \(index + 1) | \(phase.label) | \(phase.capacity) | \(mean(\.estimateKbps)) | \(sent) | "
                                  + "\((Double(sent) / Double(max(phase.capacity, 1)) * 100).decimal(digits: 0)) % | \(mean(\.videoTargetKbps)) | "
-                                 + "\(above) of \(phase.samples.count) |")
+                                 + "\(above) of \(phase.samples.count) | \(shown.joined(separator: " / ")) ms |")
                 }
             }
         }
@@ -155,6 +158,8 @@ struct NetworkBenchReport {
         var label: String
         var capacity: Int
         var samples: [NetworkBenchmark.SendSample]
+        /// From the relay's start: the phase without its first 5 s.
+        var span: Range<Duration>
     }
 
     /// A trace cut into capacity phases, each without its first 5 s.
@@ -166,7 +171,7 @@ struct NetworkBenchReport {
             guard !samples.isEmpty else { return nil }
             let seconds = { (value: Duration) in (value / .seconds(1)).decimal(digits: 0) }
             let label = end == .seconds(100_000) ? "\(seconds(step.from + .seconds(5))) s –" : "\(seconds(step.from + .seconds(5)))–\(seconds(end)) s"
-            return Phase(label: label, capacity: step.bitsPerSecond / 1000, samples: samples)
+            return Phase(label: label, capacity: step.bitsPerSecond / 1000, samples: samples, span: step.from + .seconds(5)..<end)
         }
     }
 

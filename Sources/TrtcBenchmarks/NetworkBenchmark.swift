@@ -70,6 +70,8 @@ final class NetworkBenchmark {
         /// Scenarios whose capacity drops (steps): glass-to-glass of the window's pictures but those read in the 5 s
         /// after each drop (RFC 8867's measure).
         var latencyOutsideDrops: DurationPercentiles?
+        /// Adaptive scenarios: each new picture of the window, read when (from the relay's start) and its glass-to-glass.
+        var pictureLatencies: [(elapsed: Duration, latency: Duration)] = []
         /// Two-publisher scenarios (fair2): the second publisher's figures; the first one's are the run's own.
         var secondPublisher: SecondPublisher?
         /// What the viewer's trtcd says each freeze in the window waited for (its debug log).
@@ -303,6 +305,9 @@ final class NetworkBenchmark {
                 firstPictureAfterOutage: firstAfterOutage, keyframesAfterOutage: keyframesAfterOutage, limitedViewer: limitedViewer,
                 sendTrace: sendTrace, latencyOutsideDrops: Self.latencyOutsideDrops(
                     reader.pictures, window: start.time..<end.time, relayStart: relayStart, profile: profile),
+                pictureLatencies: scenario.adaptive
+                    ? ReceivedVideoSummary.newPictures(reader.pictures, window: start.time..<end.time).map { ($0.readTime - relayStart, $0.latency) }
+                    : [],
                 secondPublisher: second, freezeCauses: freezeCauses, viewerRoundTripMs: viewerReport.map { Int($0.rtt) },
                 viewerVideoDelayMs: viewerReport?.remote.first { $0.userId == "bench" }.map { Int($0.videoJitterBufferDelay) })
             await tearDown()

@@ -53,7 +53,7 @@ struct NetworkScenario: Sendable {
         NetworkScenario(name: "loss5cc", title: "1 Mbit/s, 100 ms RTT, 5 % random loss, requested bitrate (adaptive)",
                         profile: limited + ",loss=5%", capacityKbps: 1000, adaptive: true),
         NetworkScenario(name: "steps", title: "RFC 8867 §5.1 capacity 1.0 → 2.5 → 0.6 → 1.0 Mbit/s at 0/40/60/80 s (adaptive)",
-                        profile: "rates=0s:1mbit/40s:2500kbit/60s:600kbit/80s:1mbit,queue=37500b,delay=50ms", capacityKbps: 1000,
+                        profile: "rates=0s:1mbit/40s:2500kbit/60s:600kbit/80s:1mbit,queue=300ms,delay=50ms", capacityKbps: 1000,
                         adaptive: true),
         // 300 ms at 1.5 Mbit/s is 56.25 kB; the return path (feedback) only delayed.
         NetworkScenario(name: "fair2", title: "two publishers sharing one 1.5 Mbit/s uplink, 100 ms RTT, requested bitrate (adaptive)",

@@ -63,7 +63,8 @@ enum StatisticsText {
         var words: [String] = []
         if remote.videoBitrate > 0 || remote.width > 0 {
             words.append("video \(remote.width)x\(remote.height) \(remote.frameRate)fps \(remote.videoBitrate)kbit/s loss=\(remote.videoPacketLoss)% "
-                + "freezes=\(remote.videoFreezeCount) (\(remote.videoTotalBlockTime)ms, \(remote.videoBlockRate)%)")
+                + "freezes=\(remote.videoFreezeCount) (\(remote.videoTotalBlockTime)ms, \(remote.videoBlockRate)%)"
+                + (remote.receivedTemporalLayers > 0 ? " layers=\(remote.receivedTemporalLayers)" : ""))
         }
         if remote.audioSampleRate > 0 {
             words.append("audio \(remote.audioSampleRate)Hz \(remote.audioBitrate)kbit/s loss=\(remote.audioPacketLoss)%")

@@ -86,6 +86,9 @@ public struct RoomStatistics: Sendable, Equatable {
         public var audioTotalSamples: UInt64 = 0
         public var audioConcealedSamples: UInt64 = 0
         public var audioFecSamples: UInt64 = 0
+        /// How many temporal layers of this user's video reach us now (1: the base layer only, which the server
+        /// forwards while our downlink is too narrow for the whole stream); 0 while not shown or without layers.
+        public var receivedTemporalLayers: UInt32 = 0
 
         public init(userId: String, streamType: String = "main") {
             self.userId = userId
@@ -109,7 +112,7 @@ public struct RoomStatistics: Sendable, Equatable {
         "videoPacketLoss", "audioPacketLoss", "finalLoss", "videoFreezeCount", "videoTotalBlockTime", "videoBlockRate",
         "jitterBufferDelay", "videoJitterBufferDelay", "audioJitterBufferDelay", "videoDecoderErrors", "videoFramesMissingReference",
         "videoNacksSent", "videoNackRequests", "videoNackRetries", "videoRetransmissionsReceived", "videoPlisSent",
-        "videoKeyFramesDecoded", "audioTotalSamples", "audioConcealedSamples", "audioFecSamples",
+        "videoKeyFramesDecoded", "audioTotalSamples", "audioConcealedSamples", "audioFecSamples", "receivedTemporalLayers",
     ]
 
     static let entryType = DBusType.dictionary(key: .string, value: .variant)
@@ -183,6 +186,7 @@ public struct RoomStatistics: Sendable, Equatable {
             remote.audioTotalSamples = try entry.unsigned64("audioTotalSamples")
             remote.audioConcealedSamples = try entry.unsigned64("audioConcealedSamples")
             remote.audioFecSamples = try entry.unsigned64("audioFecSamples")
+            remote.receivedTemporalLayers = try entry.unsigned("receivedTemporalLayers")
             return remote
         }
     }
@@ -256,6 +260,7 @@ extension RoomStatistics.Remote {
             "videoRetransmissionsReceived": .uint32(videoRetransmissionsReceived), "videoPlisSent": .uint32(videoPlisSent),
             "videoKeyFramesDecoded": .uint32(videoKeyFramesDecoded), "audioTotalSamples": .uint64(audioTotalSamples),
             "audioConcealedSamples": .uint64(audioConcealedSamples), "audioFecSamples": .uint64(audioFecSamples),
+            "receivedTemporalLayers": .uint32(receivedTemporalLayers),
         ])
     }
 }

@@ -69,6 +69,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
     private var measuredRoundTrip: (value: Duration?, read: Duration)?
     private var picturesDecoded = 0
     private var decodeFailures = 0
+    private var receivedLayers = ReceivedLayerWindow()
     /// Delta frames decoded whose PictureID did not follow the previous one's (should stay 0).
     private var referenceBreaks = 0
     private var lastDecodedPictureID: UInt16?
@@ -200,7 +201,11 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                 "user": "\(userId)", "state": "\(jitterBuffer.stateDescription)", "overflow": "\(jitterBuffer.lastOverflowState ?? "-")",
             ])
         }
-        for frame in actions.frames { decode(frame) }
+        let now = MonotonicClock.now
+        for frame in actions.frames {
+            receivedLayers.note(layer: frame.temporalLayer, now: now)
+            decode(frame)
+        }
         schedule(actions.nextPoll)
         publishCounters()
     }
@@ -239,10 +244,12 @@ final class RemoteVideoReceiver: @unchecked Sendable {
         let counters = jitterBuffer.counters
         let delay = jitterBuffer.currentDelay
         let failures = decodeFailures
+        let layers = receivedLayers.layerCount(now: MonotonicClock.now)
         rendering.withLock {
             $0.jitterBuffer = counters
             $0.jitterBufferDelay = delay
             $0.decoderErrors = failures
+            $0.receivedTemporalLayers = layers
         }
     }
 

@@ -11,4 +11,6 @@ struct RemoteVideoStatistics: Sendable, Equatable {
     /// The delay the jitter buffer adds now.
     var jitterBufferDelay: Duration = .zero
     var decoderErrors = 0
+    /// How many temporal layers reach us now (`ReceivedLayerWindow`; 0: the stream has none).
+    var receivedTemporalLayers = 0
 }

@@ -170,6 +170,7 @@ struct StatisticsMeter: Sendable {
                 remote.videoRetransmissionsReceived = UInt32(clamping: buffer.nack.repaired)
                 remote.videoPlisSent = UInt32(clamping: buffer.pictureLossIndications)
                 remote.videoKeyFramesDecoded = UInt32(clamping: buffer.keyframes)
+                remote.receivedTemporalLayers = UInt32(clamping: shown.receivedTemporalLayers)
             }
             if let played = counters.remoteAudio[userId] {
                 remote.audioJitterBufferDelay = Self.milliseconds(played.jitterBufferDelay)

@@ -53,8 +53,8 @@ public struct ImpairmentProfile: Sendable, Equatable {
 extension ImpairmentProfile {
     /// Reads the compact form used on command lines, comma-separated `key=value`:
     /// `delay=50ms`, `jitter=10ms`, `reorder`, `loss=2%` (random), `burst=4` (with `loss`: bursty, mean burst in
-    /// packets), `rate=1000kbit` (also `mbit`, `bit`), `rates=0s:1mbit/40s:2.5mbit/60s:600kbit`, `queue=50pkt` or
-    /// `queue=64kb` (also `b`), `outage=3s+2s` (start+duration; repeatable). Durations take `ms`, `s` or `us`.
+    /// packets), `rate=1000kbit` (also `mbit`, `bit`), `rates=0s:1mbit/40s:2.5mbit/60s:600kbit`, `queue=50pkt`,
+    /// `queue=64kb` (also `b`) or `queue=300ms` (the longest wait: the same delay at every rate of a schedule), `outage=3s+2s` (start+duration; repeatable). Durations take `ms`, `s` or `us`.
     public init(parsing text: String) throws(ImpairmentParseError) {
         self.init()
         var lossRate = 0.0
@@ -79,7 +79,9 @@ extension ImpairmentProfile {
                     return CapacityStep(from: try Self.duration(fields[0], item), bitsPerSecond: try Self.rate(fields[1], item))
                 }
             case "queue":
-                if value.hasSuffix("pkt"), let packets = Int(value.dropLast(3)), packets > 0 {
+                if value.hasSuffix("s"), let limit = try? Self.duration(value, item), limit > .zero {
+                    queueLimit = .delay(limit)
+                } else if value.hasSuffix("pkt"), let packets = Int(value.dropLast(3)), packets > 0 {
                     queueLimit = .packets(packets)
                 } else if value.hasSuffix("kb"), let kilobytes = Int(value.dropLast(2)), kilobytes > 0 {
                     queueLimit = .bytes(kilobytes * 1000)

@@ -1,7 +1,10 @@
-/// How much a link may hold waiting to be sent: drop-tail, in packets or in bytes.
+/// How much a link may hold waiting to be sent: drop-tail, in packets, in bytes, or in time — a packet that would
+/// leave more than that after it arrived is dropped, so the queue holds the same delay whatever the rate (RFC 8867
+/// §4's "300 ms" bottleneck queue, which in bytes sized for 1 Mbit/s is 500 ms at 0.6 Mbit/s).
 public enum QueueLimit: Sendable, Equatable, Codable {
     case packets(Int)
     case bytes(Int)
+    case delay(Duration)
 }
 
 /// A bottleneck: packets are serialised one after another at the current rate (a token bucket without burst,
@@ -54,8 +57,10 @@ public struct LinkCapacity: Sendable {
         switch queueLimit {
         case .packets(let limit): if queuedPackets >= limit { return nil }
         case .bytes(let limit): if queuedBytes + size > limit { return nil }
+        case .delay: break  // judged by the departure time below
         }
         let departure = start + .nanoseconds(Int64(size) * 8 * 1_000_000_000 / Int64(rate))
+        if case .delay(let limit) = queueLimit, departure - now > limit { return nil }
         queued.append((departure, size))
         queuedBytes += size
         lastDeparture = departure

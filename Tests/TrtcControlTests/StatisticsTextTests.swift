@@ -25,10 +25,11 @@ import TrtcDBusContract
         bob.audioTotalSamples = 96_000
         bob.audioConcealedSamples = 1_920
         bob.audioFecSamples = 4_800
+        bob.receivedTemporalLayers = 1
         statistics.remote = [bob, RoomStatistics.Remote(userId: "carol")]
         let text = StatisticsText.block(statistics)
         #expect(text.contains("""
-            remote bob main    video 640x480 0fps 650kbit/s loss=0% freezes=0 (0ms, 0%) finalLoss=0%
+            remote bob main    video 640x480 0fps 650kbit/s loss=0% freezes=0 (0ms, 0%) layers=1 finalLoss=0%
               receiving        jitterBufferDelay=240ms (video 240ms, audio 60ms), video nacks=12 requests=15 retries=3 \
             retransmissions=14 plis=1 keyFrames=2 missingReference=4 decoderErrors=0, audio concealed=2.0% fec=5.0% of 96000 samples
             remote carol main  nothing received finalLoss=0%

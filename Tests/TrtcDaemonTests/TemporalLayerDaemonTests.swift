@@ -64,6 +64,9 @@ struct TemporalLayerDaemonTests {
                 #expect(end.carol.frameRate >= 8 && end.carol.frameRate + 4 <= end.bob.frameRate)
                 #expect(end.carol.videoBitrate < 300 && end.bob.videoBitrate > end.carol.videoBitrate)
                 #expect(end.carol.videoDecoderErrors == 0 && end.bob.videoDecoderErrors == 0)
+                // Statistics say which layers each receiver gets (issue 14 §4).
+                #expect(end.carol.receivedTemporalLayers == 1 && end.bob.receivedTemporalLayers == 2,
+                        "receivedTemporalLayers: carol \(end.carol.receivedTemporalLayers), bob \(end.bob.receivedTemporalLayers)")
                 for client in [alice, bob, carol] { try await client.exit() }
             }
         }

@@ -84,6 +84,23 @@ import TrtcNetLab
         #expect(abs(throughput - 1_000_000) < 60_000, "\(throughput) bit/s")
     }
 
+    @Test("queue=300ms: the queue holds 300 ms at every rate of a schedule (37.5 KB at 1 Mbit/s, 22.5 KB at 600 kbit/s)")
+    func aQueueLimitInTimeFollowsTheRate() throws {
+        let profile = try ImpairmentProfile(parsing: "rates=0s:1mbit/10s:600kbit,queue=300ms")
+        #expect(profile.queueLimit == .delay(.milliseconds(300)))
+        for (start, rate) in [(Duration.zero, 1_000_000), (.seconds(10), 600_000)] {
+            var link = ImpairedLink(profile, seed: 1)
+            // 100 packets of 1000 bytes on the wire at once: those that would wait more than 300 ms are dropped.
+            var waits: [Duration] = []
+            for _ in 0..<100 {
+                if case .deliver(let at) = link.send(bytes: 972, at: start) { waits.append(at - start) }
+            }
+            let fits = 300_000_000 / (8_000 * 1_000_000_000 / rate)  // packets that leave within 300 ms
+            #expect(waits.count == fits, "at \(rate) bit/s: \(waits.count) kept, \(fits) fit")
+            #expect(waits.max()! <= .milliseconds(300) && waits.max()! > .milliseconds(290))
+        }
+    }
+
     @Test func capacityFollowsItsSchedule() {
         let profile = try! ImpairmentProfile(parsing: "rates=0s:1mbit/1s:250kbit,queue=1000pkt")
         var link = ImpairedLink(profile, seed: 1)
