@@ -133,13 +133,17 @@ struct NetworkBenchReport {
         var lines = ["", "Send-side bandwidth estimation (issue 14; the publisher's `Statistics` every 2 s: `sendEstimateKbps`, "
                         + "`sentKbps` (SRTP bytes, no UDP/IP headers), `videoTargetBitrate`; phases leave out the first 5 s after a "
                         + "capacity change):", "",
-                     "| scenario | run | phase | capacity | estimate | sent | sent / capacity | video target | samples above capacity | glass-to-glass p50 / p95 |",
-                     "|---|---|---|---|---|---|---|---|---|---|"]
+                     "| scenario | run | phase | capacity | estimate | sent | sent / capacity | video target | samples above capacity | glass-to-glass p50 / p95 | viewer rtt / video delay |",
+                     "|---|---|---|---|---|---|---|---|---|---|---|"]
         for scenario in adaptive {
             for (index, run) in (runs[scenario.name] ?? []).enumerated() {
                 for phase in Self.phases(run.sendTrace, scenario: scenario) {
                     func mean(_ value: (NetworkBenchmark.SendSample) -> Int) -> Int {
                         phase.samples.map(value).reduce(0, +) / max(phase.samples.count, 1)
+                    }
+                    func viewerMean(_ value: (NetworkBenchmark.SendSample) -> Int?) -> String {
+                        let values = phase.samples.compactMap(value)
+                        return values.isEmpty ? "–" : "\(values.reduce(0, +) / values.count)"
                     }
                     let sent = mean(\.sentKbps)
                     let above = phase.samples.filter { $0.sentKbps > phase.capacity }.count
@@ -147,7 +151,8 @@ struct NetworkBenchReport {
                     let shown = [0.5, 0.95].map { latency.percentile($0).map { "\($0.milliseconds.decimal(digits: 0))" } ?? "–" }
                     lines.append("| \(scenario.name) | \(index + 1) | \(phase.label) | \(phase.capacity) | \(mean(\.estimateKbps)) | \(sent) | "
                                  + "\((Double(sent) / Double(max(phase.capacity, 1)) * 100).decimal(digits: 0)) % | \(mean(\.videoTargetKbps)) | "
-                                 + "\(above) of \(phase.samples.count) | \(shown.joined(separator: " / ")) ms |")
+                                 + "\(above) of \(phase.samples.count) | \(shown.joined(separator: " / ")) ms | "
+                                 + "\(viewerMean(\.viewerRttMs)) / \(viewerMean(\.viewerVideoDelayMs)) ms |")
                 }
             }
         }

@@ -112,6 +112,9 @@ final class NetworkBenchmark {
         var estimateKbps: Int
         var sentKbps: Int
         var videoTargetKbps: Int
+        /// The viewer's round trip and video jitter buffer delay at the same time (ms; nil: not read).
+        var viewerRttMs: Int? = nil
+        var viewerVideoDelayMs: Int? = nil
     }
 
     static let roomId: UInt32 = 1212
@@ -249,7 +252,13 @@ final class NetworkBenchmark {
             } else if scenario.adaptive {
                 while MonotonicClock.now - start.time < settings.window {
                     try await Task.sleep(for: min(.seconds(2), settings.window - (MonotonicClock.now - start.time)))
-                    if let sample = await Self.sendSample(publisher, since: relayStart) { sendTrace.append(sample) }
+                    if var sample = await Self.sendSample(publisher, since: relayStart) {
+                        if let values = try? await viewer.statistics(), let statistics = try? RoomStatistics(values) {
+                            sample.viewerRttMs = Int(statistics.rtt)
+                            sample.viewerVideoDelayMs = statistics.remote.first { $0.userId == "bench" }.map { Int($0.videoJitterBufferDelay) }
+                        }
+                        sendTrace.append(sample)
+                    }
                     if let secondPublisher {
                         if let sample = await Self.sendSample(secondPublisher, since: relayStart) { secondSendTrace.append(sample) }
                         if let fps = try await Self.remoteVideo(viewer, user: Self.secondPublisher)?.fps { secondReceivedRates.append(fps) }
