@@ -15,7 +15,7 @@
 ///   for); never once a key frame was handed out.
 /// - Timing: a frame's render time is its media time mapped onto the arrival clock by the fastest recent frame, plus
 ///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`, 95th
-///   percentile over ~10 s); when frames needed retransmissions lately, it covers how late those completed (95th percentile
+///   percentile over ~10 s, or over the last ~3 s once a spike is over); when frames needed retransmissions lately, it covers how late those completed (95th percentile
 ///   over ~20 s: a second round of repair when a retransmission is lost), at least one round trip and at most 2.5
 ///   above the variation (the 99th percentile and 3.5 on a link that loses much: a third round), within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
 ///
@@ -28,8 +28,12 @@ public struct VideoJitterBuffer: Sendable {
         /// How fast the current delay may follow its target, in seconds per second.
         public var delayIncreaseRate = 0.25
         public var delayDecreaseRate = 0.1
-        /// Frames whose arrival sets the delay target (~10 s at 30 fps).
+        /// Frames whose arrival sets the delay target (~10 s at 30 fps). Without repairs lately, the 95th percentile
+        /// of the newest `estimatorRecentWindow` (~3 s), or the 80th of all when larger (`DelayVariationEstimator`), so
+        /// a queue that filled once is forgotten in seconds; with repairs, the 95th of all, as the allowance for them
+        /// was measured and tuned against (issue 12's loss figures).
         public var estimatorWindow = 300
+        public var estimatorRecentWindow = 90
         /// Repaired frames whose lateness sets the repair allowance: those of the last `repairWindow`, at most
         /// `maximumRepairSamples`; the allowance covers `repairQuantile` of them.
         public var repairWindow: Duration = .seconds(20)
@@ -118,6 +122,9 @@ public struct VideoJitterBuffer: Sendable {
     /// every packet pay it; security M4). A 30 fps stream refreshes at every frame.
     private var estimatedBase: Double?
     private var estimatedVariation = 0.0
+    /// The 95th percentile over the whole window, which forgets a spike only after ~10 s: what the repair allowance
+    /// adds to (losses make their own spikes, and a repaired frame's lateness is measured against the same window).
+    private var estimatedWindowVariation = 0.0
     private var estimateRefreshed: Duration?
     static let estimateRefreshInterval: Duration = .milliseconds(20)
     private var ssrc: UInt32?
@@ -159,7 +166,7 @@ public struct VideoJitterBuffer: Sendable {
         self.configuration = configuration
         assembler = VP8FrameAssembler(capacity: configuration.packetCapacity)
         nack = NACKRequester(configuration: configuration.nack)
-        estimator = DelayVariationEstimator(window: configuration.estimatorWindow)
+        estimator = DelayVariationEstimator(window: configuration.estimatorWindow, recentWindow: configuration.estimatorRecentWindow)
     }
 
     public var counters: Counters {
@@ -190,7 +197,7 @@ public struct VideoJitterBuffer: Sendable {
         // a round trip is a freeze. At least one round trip, at most `maximumRepairRounds`: more would only chase a sender that cannot
         // keep up, and cost glass-to-glass latency (issue 12's budget is 400 ms at the 95th percentile).
         let roundTrip = roundTrip ?? configuration.nack.defaultRoundTrip
-        let variation = Duration.seconds(estimatedVariation)
+        let variation = Duration.seconds(estimatedWindowVariation)
         let heavy = heavyLossWeight
         let lateness = repairLateness + (heavyLossRepairLateness - repairLateness) * heavy
         let rounds = configuration.maximumRepairRounds + (configuration.heavyLossRepairRounds - configuration.maximumRepairRounds) * heavy
@@ -325,6 +332,7 @@ public struct VideoJitterBuffer: Sendable {
         estimator.reset()
         estimatedBase = nil
         estimatedVariation = 0
+        estimatedWindowVariation = 0
         estimateRefreshed = nil
         pending = []
         chain = nil
@@ -433,6 +441,7 @@ public struct VideoJitterBuffer: Sendable {
         if estimateRefreshed.map({ frame.completed - $0 >= Self.estimateRefreshInterval }) ?? true {
             estimatedBase = estimator.base
             estimatedVariation = estimator.variation
+            estimatedWindowVariation = estimator.windowVariation
             estimateRefreshed = frame.completed
         }
         if frame.repaired, let base = estimatedBase {

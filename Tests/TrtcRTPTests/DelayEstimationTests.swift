@@ -34,6 +34,35 @@ import TrtcRTP
         #expect(estimator.count == 20)
     }
 
+    @Test("with a recent window, a one-off spike (a queue filled by a capacity drop) is forgotten ~3 s after it, steady jitter is not")
+    func aSpikeIsForgottenSooner() {
+        var plain = DelayVariationEstimator(window: 300)
+        var recent = DelayVariationEstimator(window: 300, recentWindow: 90)
+        var random = SplitMix64(seed: 4)
+        var frame = 0
+        func record(_ extra: () -> Double, frames: Int) {
+            for _ in 0..<frames {
+                let media = Double(frame) / 30
+                let arrival = media + 0.05 + extra()
+                plain.record(arrival: arrival, mediaTime: media)
+                recent.record(arrival: arrival, mediaTime: media)
+                frame += 1
+            }
+        }
+        let jitter = { Double(random.next() % 41) / 1000 }  // 0…40 ms
+        record(jitter, frames: 300)
+        let steady = recent.variation
+        #expect(abs(steady - plain.variation) < 0.006, "steady jitter: \(steady) vs \(plain.variation)")
+        // A queue builds to 500 ms and drains over 1.5 s, then the old jitter again for 3.5 s.
+        var spike = 0
+        record({ spike += 1; return min(Double(spike), Double(45 - spike)) / 45 * 1.0 + jitter() }, frames: 45)
+        #expect(recent.variation > 0.3, "during the spike both follow it")
+        record(jitter, frames: 105)
+        #expect(recent.variation < steady + 0.01, "3.5 s after: \(recent.variation)")
+        #expect(plain.variation > 0.3, "the 95th percentile of 10 s still holds the spike: \(plain.variation)")
+        #expect(recent.windowVariation == plain.variation, "the whole window's figure is still there")
+    }
+
     @Test func theAudioTargetRisesAtOnceAndFallsByAtMost20msASecond() {
         var target = AudioDelayTarget()
         var now = Duration.zero
