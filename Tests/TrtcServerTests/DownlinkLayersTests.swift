@@ -59,6 +59,14 @@ struct DownlinkLayersTests {
         return bytes
     }
 
+    /// Two seconds of the stream, each reported with `fractionLost` (of 256): the policy cuts the receiver's layer.
+    static func cut(_ layers: DownlinkLayers, _ publisher: inout Publisher, fractionLost: UInt8, rates: [Double]) {
+        second(&publisher, to: layers, at: .zero, keyframe: true)
+        layers.report(ssrc: ssrc, fractionLost: fractionLost, layerKbps: rates, now: .seconds(1))
+        second(&publisher, to: layers, at: .seconds(1))
+        layers.report(ssrc: ssrc, fractionLost: fractionLost, layerKbps: rates, now: .seconds(2))
+    }
+
     @Test("a cut paces at 0.9× what the link delivered (+40 kbit/s), flushes the stream's queued video, drops delta frames until a key frame")
     func cutStartsPacing() throws {
         let layers = DownlinkLayers()
@@ -84,12 +92,8 @@ struct DownlinkLayersTests {
     func keyframeInFlight() throws {
         let layers = DownlinkLayers()
         var publisher = Publisher()
-        let rates: [Double] = [200, 800]
-        Self.second(&publisher, to: layers, at: .zero, keyframe: true)
-        #expect(layers.keyframeRequestIsNew(ssrc: Self.ssrc, now: .milliseconds(900)), "not limited: every request is new")
-        layers.report(ssrc: Self.ssrc, fractionLost: 200, layerKbps: rates, now: .seconds(1))
-        Self.second(&publisher, to: layers, at: .seconds(1))
-        layers.report(ssrc: Self.ssrc, fractionLost: 200, layerKbps: rates, now: .seconds(2))
+        #expect(layers.keyframeRequestIsNew(ssrc: Self.ssrc, now: .zero), "not limited: every request is new")
+        Self.cut(layers, &publisher, fractionLost: 200, rates: [200, 800])
         let rate = try #require(layers.pacer.rateBitsPerSecond)
         #expect(layers.keyframeRequestIsNew(ssrc: Self.ssrc, now: .milliseconds(2000)))
         layers.keyframeRequested(ssrc: Self.ssrc)
@@ -114,10 +118,7 @@ struct DownlinkLayersTests {
     func keyframeRequestFlushesVideo() throws {
         let layers = DownlinkLayers()
         var publisher = Publisher()
-        Self.second(&publisher, to: layers, at: .zero, keyframe: true)
-        layers.report(ssrc: Self.ssrc, fractionLost: 200, layerKbps: [200, 800], now: .seconds(1))
-        Self.second(&publisher, to: layers, at: .seconds(1))
-        layers.report(ssrc: Self.ssrc, fractionLost: 200, layerKbps: [200, 800], now: .seconds(2))
+        Self.cut(layers, &publisher, fractionLost: 200, rates: [200, 800])
         let video = Self.forward(publisher.next(keyframe: true, packets: 8) + publisher.next() + publisher.next(),
                                  to: layers, now: .milliseconds(2100))
         #expect(video.count == 10, "the key frame and the next layer-0 frame")
@@ -145,10 +146,7 @@ struct DownlinkLayersTests {
     func lossWhilePaced() throws {
         let layers = DownlinkLayers()
         var publisher = Publisher()
-        Self.second(&publisher, to: layers, at: .zero, keyframe: true)
-        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: [100, 800], now: .seconds(1))
-        Self.second(&publisher, to: layers, at: .seconds(1))
-        layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: [100, 800], now: .seconds(2))
+        Self.cut(layers, &publisher, fractionLost: 128, rates: [100, 800])
         let first = try #require(layers.pacingKbps)
         Self.second(&publisher, to: layers, at: .seconds(2), keyframe: true)
         layers.report(ssrc: Self.ssrc, fractionLost: 128, layerKbps: [100, 800], now: .seconds(3))
