@@ -78,17 +78,6 @@ public struct DownlinkPacer<Element> {
         return nil
     }
 
-    /// Drops everything waiting (counted in `dropped`); returns how many.
-    @discardableResult
-    public mutating func removeAll() -> Int {
-        let count = queue.count - head
-        dropped += count
-        queue.removeAll(keepingCapacity: true)
-        head = 0
-        queuedBytes = 0
-        return count
-    }
-
     /// Drops what waits and matches `predicate` (counted in `dropped`); returns how many.
     @discardableResult
     public mutating func removeAll(where predicate: (Element) -> Bool) -> Int {

@@ -8,7 +8,6 @@ import TrtcRTP
 final class DownlinkLayers {
     /// Besides its limited streams' estimates, the pacer lets through this much for audio and RTCP.
     static let pacedAllowanceKbps = 40.0
-    static let pacingEnabled = true
     /// After the last packet of a key frame should have reached a paced receiver, how long its key-frame requests
     /// are still taken as asking for that one (its request crossing the key frame in flight, its decoder catching up).
     static let keyframeArrivalGrace = Duration.milliseconds(300)
@@ -150,7 +149,7 @@ final class DownlinkLayers {
         stream.lastReport = now
         stream.sentKbps = sentKbps
         streams[ssrc] = stream
-        if Self.pacingEnabled { pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) }) }
+        pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) })
         return (min(before, topLayer), layer)
     }
 

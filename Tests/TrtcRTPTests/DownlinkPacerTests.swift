@@ -60,7 +60,7 @@ import TrtcRTP
         var pacer = DownlinkPacer<Int>()
         pacer.setRate(bitsPerSecond: 96_000)
         for index in 0..<5 { _ = pacer.enqueue(index, bytes: 1000, now: .zero) }
-        #expect(pacer.removeAll() == 4 && pacer.isEmpty && pacer.queuedBytes == 0 && pacer.dropped == 4)
+        #expect(pacer.removeAll { _ in true } == 4 && pacer.isEmpty && pacer.queuedBytes == 0 && pacer.dropped == 4)
         #expect(pacer.enqueue(9, bytes: 1000, now: .seconds(1)) == 9, "an empty pacer with budget sends at once")
     }
 
