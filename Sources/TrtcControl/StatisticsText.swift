@@ -10,6 +10,10 @@ enum StatisticsText {
             ("sent", "\(s.sentKbps) kbit/s (\(s.sentBytes) bytes in the room)"),
             ("received", "\(s.receivedKbps) kbit/s (\(s.receivedBytes) bytes in the room)"),
         ]
+        if s.sendEstimateKbps > 0 {
+            rows.append(("sendEstimate", "\(s.sendEstimateKbps) kbit/s"
+                + (s.receiverLimitKbps > 0 ? ", video limited to \(s.receiverLimitKbps) kbit/s by its receivers' downlinks" : "")))
+        }
         if let appCpu = s.appCpu { rows.append(("appCpu", "\(appCpu) %")) }
         if let systemCpu = s.systemCpu { rows.append(("systemCpu", "\(systemCpu) %")) }
         for local in s.local { rows.append(("local \(local.streamType)", localText(local))) }

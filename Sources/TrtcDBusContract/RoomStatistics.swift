@@ -21,6 +21,9 @@ public struct RoomStatistics: Sendable, Equatable {
     public var receivedKbps: UInt32 = 0
     /// What the uplink can carry by the send-side estimator (kbit/s, all our streams), 0 while not in a session.
     public var sendEstimateKbps: UInt32 = 0
+    /// The most our video may use because every receiver of it is behind a narrower downlink (kbit/s of RTP, the
+    /// server's RTCP REMB); 0 while nothing limits it.
+    public var receiverLimitKbps: UInt32 = 0
     public var local: [Local] = []
     public var remote: [Remote] = []
 
@@ -101,7 +104,7 @@ public struct RoomStatistics: Sendable, Equatable {
     /// The keys of the top level, of a `localArray` entry and of a `remoteArray` entry, as the spec lists them.
     public static let keys = [
         "appCpu", "systemCpu", "rtt", "upLoss", "downLoss", "sentBytes", "receivedBytes", "sentKbps", "receivedKbps",
-        "sendEstimateKbps", "localArray", "remoteArray",
+        "sendEstimateKbps", "receiverLimitKbps", "localArray", "remoteArray",
     ]
     public static let localKeys = [
         "streamType", "width", "height", "frameRate", "videoBitrate", "audioSampleRate", "audioBitrate", "framesDropped",
@@ -123,6 +126,7 @@ public struct RoomStatistics: Sendable, Equatable {
             "rtt": .uint32(rtt), "upLoss": .uint32(upLoss), "downLoss": .uint32(downLoss),
             "sentBytes": .uint64(sentBytes), "receivedBytes": .uint64(receivedBytes),
             "sentKbps": .uint32(sentKbps), "receivedKbps": .uint32(receivedKbps), "sendEstimateKbps": .uint32(sendEstimateKbps),
+            "receiverLimitKbps": .uint32(receiverLimitKbps),
             "localArray": .array(Self.entryType, local.map(\.dictionary)),
             "remoteArray": .array(Self.entryType, remote.map(\.dictionary)),
         ]
@@ -144,6 +148,7 @@ public struct RoomStatistics: Sendable, Equatable {
         sentKbps = try reader.unsigned("sentKbps")
         receivedKbps = try reader.unsigned("receivedKbps")
         sendEstimateKbps = try reader.unsigned("sendEstimateKbps")
+        receiverLimitKbps = try reader.unsigned("receiverLimitKbps")
         local = try reader.entries("localArray").map { values throws(DBusError) in
             let entry = Reader(values)
             var local = Local(streamType: try entry.string("streamType") ?? "main")

@@ -80,7 +80,8 @@ final class LocalMedia: @unchecked Sendable {
             counters.transport = MediaCounters.Transport(
                 generation: ObjectIdentifier(transport), bound: transport.isBound, roundTrip: transport.roundTrip,
                 bytesSent: transport.bytesSent.load(ordering: .relaxed), bytesReceived: transport.bytesReceived.load(ordering: .relaxed),
-                sendEstimate: transport.sendEstimate.load(ordering: .relaxed), reception: transport.reception)
+                sendEstimate: transport.sendEstimate.load(ordering: .relaxed), receiverLimitKbps: transport.receiverLimitKbps(),
+                reception: transport.reception)
         }
         counters.video = videoPublisher?.statistics
         counters.audio = audioPublisher?.statistics

@@ -13,6 +13,8 @@ struct MediaCounters: Sendable {
         var bytesReceived: Int
         /// The send-side estimate, bits/s.
         var sendEstimate: Int
+        /// The server's limit on our video (kbit/s), nil when none holds.
+        var receiverLimitKbps: Int? = nil
         var reception: MediaTransport.ReceptionSnapshot
     }
 

@@ -100,6 +100,10 @@ final class MediaTransport: Sendable {
     /// The send-side estimate in bits/s (all streams, overhead included): what the publishers share.
     let sendEstimate = Atomic<Int>(MediaTransport.startEstimate)
     let bytesSent = Atomic<Int>(0)
+    /// The server's limit on our video (RTCP REMB naming our video SSRC: every receiver of it is behind a narrower
+    /// downlink), kbit/s, and when it came; it lapses after `receiverLimitLifetime` (the server repeats it while it holds).
+    private let receiverLimit = Mutex<(kbps: Int, arrival: Duration)?>(nil)
+    static let receiverLimitLifetime = Duration.milliseconds(3500)
     let sendDrops = Atomic<Int>(0)
     /// SRTP/SRTCP datagrams received (decrypted or not), for `receivedBytes`.
     let bytesReceived = Atomic<Int>(0)
@@ -469,6 +473,14 @@ final class MediaTransport: Sendable {
         }
     }
 
+    /// The server's current limit on our video (kbit/s of RTP), nil when none holds.
+    func receiverLimitKbps(now: Duration = MonotonicClock.now) -> Int? {
+        receiverLimit.withLock { limit in
+            guard let limit, now - limit.arrival < Self.receiverLimitLifetime else { return nil }
+            return limit.kbps
+        }
+    }
+
     private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger) {
         guard RTCPPacket.isRTCP(bytes) else {
             if let packet = try? RTPPacket(parsing: bytes) {
@@ -501,6 +513,10 @@ final class MediaTransport: Sendable {
         for case .transportFeedback(let feedback) in packets
         where feedback.mediaSSRC == grant.videoSsrc || feedback.mediaSSRC == grant.audioSsrc {
             estimate(from: feedback, arrival: arrival)
+        }
+        for case .receiverEstimatedMaximumBitrate(let remb) in packets where remb.ssrcs.contains(grant.videoSsrc) {
+            let kbps = Int(min(remb.bitrate / 1000, UInt64(Int32.max)))
+            receiverLimit.withLock { $0 = (kbps, arrival) }
         }
         for case .pictureLossIndication(let pli) in packets where pli.mediaSSRC == grant.videoSsrc {
             handlers.keyframeRequested()

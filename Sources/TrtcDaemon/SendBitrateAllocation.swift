@@ -26,13 +26,19 @@ struct SendBitrateAllocation: Equatable {
         uplinkLossPercent < 2 ? 0 : min(Double(uplinkLossPercent) * 2 / 100, maximumRepairShare)
     }
 
-    init(estimateBitsPerSecond estimate: Int, requestedVideoKbps: Int, requestedAudioKbps: Int, uplinkLossPercent: Int = 0) {
+    /// `receiverLimitKbps`: the server's limit on our video (RTP, `MediaTransport.receiverLimitKbps`), which video's
+    /// target stays under by its packet overhead (`videoShare`).
+    init(estimateBitsPerSecond estimate: Int, requestedVideoKbps: Int, requestedAudioKbps: Int, uplinkLossPercent: Int = 0,
+         receiverLimitKbps: Int? = nil) {
         let total = estimate / 1000
         audioKbps = min(max(total - Self.audioOverheadKbps - Self.minimumVideoKbps, Self.minimumAudioKbps), requestedAudioKbps)
         let forVideo = Double(total - audioKbps - Self.audioOverheadKbps) * Self.videoShare
         let forMedia = 1 - Self.repairShare(uplinkLossPercent: uplinkLossPercent)
         let ceiling = Int((Double(requestedVideoKbps) * forMedia).rounded())
         videoKbps = min(max(Int(forVideo * forMedia), Self.minimumVideoKbps), max(ceiling, min(requestedVideoKbps, Self.minimumVideoKbps)))
+        if let receiverLimitKbps {
+            videoKbps = min(videoKbps, max(Int(Double(receiverLimitKbps) * Self.videoShare), Self.minimumVideoKbps))
+        }
     }
 
     /// The estimate (bits/s) at which video gets `videoKbps` beside `audioKbps` of audio: the inverse of `init`, the

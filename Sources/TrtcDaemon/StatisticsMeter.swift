@@ -63,6 +63,7 @@ struct StatisticsMeter: Sendable {
                 statistics.receivedKbps = Self.kbps(transport.bytesReceived - (earlier?.bytesReceived ?? 0), seconds: seconds)
             }
             statistics.sendEstimateKbps = UInt32(clamping: transport.sendEstimate / 1000)
+            statistics.receiverLimitKbps = UInt32(clamping: transport.receiverLimitKbps ?? 0)
             if let roundTrip = transport.roundTrip {
                 // Rounded up: a measured round trip is never 0 ms (0 means not measured).
                 statistics.rtt = Self.milliseconds(roundTrip, roundingUp: true)

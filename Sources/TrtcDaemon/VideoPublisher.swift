@@ -100,7 +100,8 @@ final class VideoPublisher: @unchecked Sendable {
     private func followSendEstimate(_ transport: MediaTransport, encoder: VP8Encoder) throws(CodecError) {
         let allocation = SendBitrateAllocation(
             estimateBitsPerSecond: transport.sendEstimate.load(ordering: .relaxed), requestedVideoKbps: options.bitrateKbps,
-            requestedAudioKbps: LocalAudioOptions().bitrateKbps, uplinkLossPercent: (uplinkLossBasisPoints.load(ordering: .relaxed) + 50) / 100)
+            requestedAudioKbps: LocalAudioOptions().bitrateKbps, uplinkLossPercent: (uplinkLossBasisPoints.load(ordering: .relaxed) + 50) / 100,
+            receiverLimitKbps: transport.receiverLimitKbps())
         if SendBitrateAllocation.worthApplying(allocation.videoKbps, over: appliedKbps, ceiling: options.bitrateKbps) {
             try encoder.setBitrate(kbps: allocation.videoKbps)
             if abs(allocation.videoKbps - appliedKbps) * 5 >= appliedKbps {

@@ -6,6 +6,7 @@ public enum RTCPPacket: Sendable, Equatable {
     case pictureLossIndication(RTCPPictureLossIndication)
     case genericNACK(RTCPGenericNACK)
     case transportFeedback(RTCPTransportFeedback)
+    case receiverEstimatedMaximumBitrate(RTCPReceiverEstimatedMaximumBitrate)
     /// Packet type, the 5-bit count/FMT field, and the body after the 4-byte header (padding removed).
     case other(packetType: UInt8, count: UInt8, body: [UInt8])
 
@@ -45,6 +46,10 @@ public enum RTCPPacket: Sendable, Equatable {
                 packets.append(.genericNACK(try RTCPGenericNACK(body: &body)))
             case RTCPTransportFeedback.packetType where count == RTCPTransportFeedback.feedbackMessageType:
                 packets.append(.transportFeedback(try RTCPTransportFeedback(body: &body)))
+            case RTCPReceiverEstimatedMaximumBitrate.packetType
+            where count == RTCPReceiverEstimatedMaximumBitrate.feedbackMessageType
+                && RTCPReceiverEstimatedMaximumBitrate.isREMB(bytes, body: offset + 4..<bodyEnd):
+                packets.append(.receiverEstimatedMaximumBitrate(try RTCPReceiverEstimatedMaximumBitrate(body: &body)))
             default:
                 packets.append(.other(packetType: packetType, count: count, body: Array(bytes[offset + 4..<bodyEnd])))
             }
@@ -65,6 +70,7 @@ public enum RTCPPacket: Sendable, Equatable {
         case .pictureLossIndication(let pli): pli.serialized()
         case .genericNACK(let nack): nack.serialized()
         case .transportFeedback(let feedback): feedback.serialized()
+        case .receiverEstimatedMaximumBitrate(let remb): remb.serialized()
         case .other(let packetType, let count, let body):
             // Pad an odd-sized body to whole words, with the RTCP padding bit.
             Self.padded(packetType: packetType, count: count, body: body)

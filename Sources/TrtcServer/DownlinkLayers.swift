@@ -19,6 +19,12 @@ final class DownlinkLayers {
     static let pacedLossIncrease = 0.02
     /// Raised faster (×1.1) while more than this waits in the pacer and nothing is lost.
     static let pacedQueueDelayIncrease = Duration.milliseconds(300)
+    /// While a limited receiver gets the whole stream without loss, the rate may grow past what its link delivered
+    /// at the cut, up to this multiple of what it was sent (a link is only known to carry what went through it).
+    static let pacedGrowthOverSent = 1.5
+    /// The publisher's video is held at most at the pacing rate over this (`TemporalLayerPolicy`'s margin: the whole
+    /// stream is chosen once the estimate is this much above it).
+    static let publisherLimitMargin = 1.1
     /// The rate the limited streams are paced at (kbit/s), nil while none is limited.
     private(set) var pacingKbps: Double?
     private var pacerDroppedAtReport = 0
@@ -134,7 +140,11 @@ final class DownlinkLayers {
                         pacingKbps = rate * 0.85
                     } else if linkLoss < Self.pacedLossIncrease {
                         let waits = pacer.queueDelay > Self.pacedQueueDelayIncrease
-                        pacingKbps = min(rate * (waits ? 1.1 : 1.03), max(delivered, rate))
+                        // Beyond what the link delivered at the cut only while it gets the whole stream and that
+                        // fills the rate (a publisher held to this receiver's limit follows it up; a stream that
+                        // merely shrank for a while does not test the link).
+                        let tested = layer == topLayer ? sentKbps * Self.pacedGrowthOverSent : 0
+                        pacingKbps = min(rate * (waits ? 1.1 : 1.03), max(delivered, rate, tested))
                     }
                     pacingKbps = max(pacingKbps!, floor)
                 }
@@ -151,6 +161,17 @@ final class DownlinkLayers {
         streams[ssrc] = stream
         pacer.setRate(bitsPerSecond: pacingRateKbps().map { Int($0 * 1000) })
         return (min(before, topLayer), layer)
+    }
+
+    /// What the publisher of `ssrc` may send for this receiver (kbit/s of RTP), nil when nothing limits it here: while
+    /// the stream is limited, its share of the pacing rate less the policy's margin, and never below that share of
+    /// the cut's own rate (`pacedShareOfDelivered` × delivered): the rate falls with loss of any cause, and a limit
+    /// that followed it down at 10 % random loss would hold the publisher ever lower (the whole stream's cost is the
+    /// pacer's floor, and that cost follows the limit).
+    func videoLimitKbps(ssrc: UInt32) -> Double? {
+        guard let pacingKbps, let delivered = streams[ssrc]?.policy?.deliveredKbps else { return nil }
+        let limited = Double(max(streams.values.filter { $0.policy?.deliveredKbps != nil }.count, 1))
+        return max(pacingKbps, delivered * Self.pacedShareOfDelivered) / limited / Self.publisherLimitMargin
     }
 
     /// Whether any stream's policy found this receiver's link narrow.
@@ -236,12 +257,41 @@ struct RTPRewrite {
 
 extension MediaDatagramHandler {
     /// A receiver's report block about a video stream it gets: its layer policy learns from the loss.
-    func adaptLayers(of receiver: MediaRoute, to block: RTCPReportBlock, publishedBy publisher: MediaRoute) {
+    func adaptLayers(of receiver: MediaRoute, to block: RTCPReportBlock, publishedBy publisher: MediaRoute,
+                     context: ChannelHandlerContext) {
         let now = Self.uplinkNow
         let rates = publisher.publishedLayers.rates.cumulativeKbps(now: now)
         guard let (before, after) = receiver.downlinkLayers.report(ssrc: block.ssrc, fractionLost: block.fractionLost,
                                                                     layerKbps: rates, now: now) else { return }
         if after < before { metrics.layerSwitchesDown.increment() }
         if after > before { metrics.layerSwitchesUp.increment() }
+        limitPublisher(publisher, now: now, context: context)
+    }
+
+    /// How often a publisher held below its own estimate is told so again (it forgets the limit after 3.5 s).
+    static let videoLimitInterval = Duration.milliseconds(500)
+
+    /// The publisher's target is the highest layer anyone needs (issue 14 §3): while every receiver of its video is
+    /// limited, nobody can take the whole stream, so the publisher is asked (RTCP REMB naming its video SSRC) to send
+    /// no more than the best receiver's limit (`DownlinkLayers.videoLimitKbps`). That receiver then gets every layer
+    /// at the rate its link carries instead of the base layer of a stream too large for it. Nothing is sent while any
+    /// receiver takes the whole stream, or has not reported yet: the publisher's limit lapses and its own estimate rules.
+    func limitPublisher(_ publisher: MediaRoute, now: Duration, context: ChannelHandlerContext) {
+        guard publisher.admission.publishesVideo, let address = publisher.address else { return }
+        if let last = publisher.uplink.lastVideoLimit, now - last < Self.videoLimitInterval { return }
+        let ssrc = publisher.admission.videoSsrc
+        var best: Double?
+        for receiver in router.withTable({ $0.destinations(in: publisher.room) })
+        where receiver.session != publisher.session && receiver.receivesVideo {
+            guard let limit = receiver.downlinkLayers.videoLimitKbps(ssrc: ssrc) else { return }
+            best = max(best ?? 0, limit)
+        }
+        guard let best else { return }
+        let remb = RTCPReceiverEstimatedMaximumBitrate(senderSSRC: UplinkRepair.serverSSRC, bitrate: UInt64(best * 1000),
+                                                       ssrcs: [ssrc])
+        guard sendProtected(ByteBuffer(bytes: remb.serialized()), isRTCP: true, to: address,
+                            connection: publisher.connection, context: context) else { return }
+        publisher.uplink.lastVideoLimit = now
+        metrics.publisherVideoLimits.increment()
     }
 }

@@ -254,7 +254,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     continue
                 }
                 reports[ReportKey(publisher: publisher.session, reporter: reporter), default: (publisher, [])].blocks.append(block)
-                if kind == .video { adaptLayers(of: sender, to: block, publishedBy: publisher) }
+                if kind == .video { adaptLayers(of: sender, to: block, publishedBy: publisher, context: context) }
             }
         }
         for packet in packets {
@@ -287,7 +287,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 feedback.append(packet)
             case .genericNACK, .pictureLossIndication:
                 metrics.refuse(.foreignSSRC)
-            case .other, .transportFeedback:
+            case .other, .transportFeedback, .receiverEstimatedMaximumBitrate:
                 // Transport feedback about a member's downlink is not the server's to act on (yet).
                 metrics.refuse(.notRelayed)
             }

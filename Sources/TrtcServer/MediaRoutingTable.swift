@@ -132,6 +132,9 @@ struct MediaRoutingTable {
             kind: kind))
     }
 
+    /// The members of `room` with a selected address.
+    func destinations(in room: RoomKey) -> [MediaDestination] { fanouts[room] ?? [] }
+
     private mutating func removeDestination(session: UInt64, room: RoomKey) {
         guard var destinations = fanouts[room] else { return }
         destinations.removeAll { $0.session == session }

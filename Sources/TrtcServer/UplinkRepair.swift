@@ -176,4 +176,6 @@ final class UplinkFeedback {
     var transportFeedback = TransportFeedbackGenerator()
     /// In the routing table's set of sessions the periodic tick visits.
     var isRegistered = false
+    /// When the server last told the publisher the most its video may use (`MediaDatagramHandler.limitPublisher`).
+    var lastVideoLimit: Duration?
 }

@@ -36,4 +36,13 @@ import TrtcDBusContract
 
             """), "\(text)")
     }
+
+    @Test func statsShowsTheSendEstimateAndTheReceiversLimit() {
+        var statistics = RoomStatistics()
+        statistics.sendEstimateKbps = 1_100
+        #expect(StatisticsText.block(statistics).contains("sendEstimate  1100 kbit/s\n"))
+        statistics.receiverLimitKbps = 240
+        #expect(StatisticsText.block(statistics).contains(
+            "sendEstimate  1100 kbit/s, video limited to 240 kbit/s by its receivers' downlinks\n"))
+    }
 }

@@ -75,4 +75,22 @@ import Testing
             try RTCPReceiverReport(ssrc: 1, reportBlocks: Array(repeating: Self.block, count: 32))
         }
     }
+
+    @Test("REMB: serialized as draft-alvestrand-rmcat-remb-03 says (exponent and 18-bit mantissa), parsed back; other application feedback stays other")
+    func receiverEstimatedMaximumBitrate() throws {
+        let remb = RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: 1_000_000, ssrcs: [0x1234_5678])
+        // 1,000,000 = 250,000 << 2: count 1, exponent 2, mantissa 0x3D090.
+        #expect(remb.serialized() == [0x8F, 206, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0, 0x52, 0x45, 0x4D, 0x42,
+                                      1, 0x0B, 0xD0, 0x90, 0x12, 0x34, 0x56, 0x78])
+        #expect(remb.bitrate == 1_000_000)
+        #expect(try RTCPPacket.parseCompound(remb.serialized()) == [.receiverEstimatedMaximumBitrate(remb)])
+        #expect(RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: 262_143, ssrcs: []).bitrate == 262_143)
+        #expect(RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: 262_145, ssrcs: []).bitrate == 262_144, "rounded down")
+        // Application layer feedback that is not REMB, and a REMB whose SSRC list is cut short.
+        let other = RTCPPacket.other(packetType: 206, count: 15, body: [0, 0, 0, 1, 0, 0, 0, 0, 0x41, 0x42, 0x43, 0x44])
+        #expect(try RTCPPacket.parseCompound(other.serialized()) == [other])
+        var short = remb.serialized()
+        short[16] = 2
+        #expect(throws: RTPParseError.self) { try RTCPPacket.parseCompound(short) }
+    }
 }

@@ -89,6 +89,18 @@ struct StatisticsTests {
         #expect(video(estimateKbps: 50, lossPercent: 10) == SendBitrateAllocation.minimumVideoKbps)
     }
 
+    @Test("the receivers' limit (REMB) holds video below it by the packet overhead, never above the estimate's share, never below the minimum")
+    func videoStaysUnderTheReceiversLimit() {
+        func video(estimateKbps: Int, limitKbps: Int?) -> Int {
+            SendBitrateAllocation(estimateBitsPerSecond: estimateKbps * 1000, requestedVideoKbps: 800, requestedAudioKbps: 40,
+                                  receiverLimitKbps: limitKbps).videoKbps
+        }
+        #expect(video(estimateKbps: 2000, limitKbps: nil) == 800)
+        #expect(video(estimateKbps: 2000, limitKbps: 250) == 230, "250 × 0.92")
+        #expect(video(estimateKbps: 300, limitKbps: 1000) == video(estimateKbps: 300, limitKbps: nil), "the estimate rules below it")
+        #expect(video(estimateKbps: 2000, limitKbps: 5) == SendBitrateAllocation.minimumVideoKbps)
+    }
+
     // MARK: the meter
 
     static func transport(generation: AnyObject, bytesSent: Int, bytesReceived: Int, taken: Duration,

@@ -166,4 +166,44 @@ struct DownlinkLayersTests {
         let raised = try #require(layers.pacingKbps)
         #expect(raised > 200 && raised <= first / 0.9 + 0.5, "raised to \(raised), delivered \(first / 0.9)")
     }
+
+    @Test("the publisher's limit for a limited receiver: max(pacing rate, 0.9 × delivered) / 1.1; none while unlimited")
+    func limitForThePublisher() throws {
+        let layers = DownlinkLayers()
+        var publisher = Publisher()
+        Self.second(&publisher, to: layers, at: .zero, keyframe: true)
+        layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [100, 800], now: .seconds(1))
+        #expect(layers.videoLimitKbps(ssrc: Self.ssrc) == nil, "a receiver that takes the whole stream limits nothing")
+        Self.cut(layers, &publisher, fractionLost: 128, rates: [100, 800])
+        let delivered = try #require(layers.streams[Self.ssrc]?.policy?.deliveredKbps)
+        let pacing = try #require(layers.pacingKbps)
+        let limit = try #require(layers.videoLimitKbps(ssrc: Self.ssrc))
+        #expect(abs(limit - max(pacing, delivered * 0.9) / 1.1) < 0.01, "limit \(limit), pacing \(pacing), delivered \(delivered)")
+        // Loss lowers the pacing rate; the limit stays at the cut's own rate (at random loss it would spiral down).
+        Self.second(&publisher, to: layers, at: .seconds(2), keyframe: true)
+        layers.report(ssrc: Self.ssrc, fractionLost: 26, layerKbps: [100, 800], now: .seconds(3))
+        Self.second(&publisher, to: layers, at: .seconds(3))
+        layers.report(ssrc: Self.ssrc, fractionLost: 26, layerKbps: [100, 800], now: .seconds(4))
+        #expect(try #require(layers.pacingKbps) < pacing)
+        #expect(abs(try #require(layers.videoLimitKbps(ssrc: Self.ssrc)) - delivered * 0.9 / 1.1) < 0.01)
+    }
+
+    @Test("paced and given the whole stream (the publisher held below the link): no loss raises the rate past what the link delivered at the cut, up to 1.5× what was sent")
+    func wholeStreamRaisesTheRatePastTheCut() throws {
+        let layers = DownlinkLayers()
+        var publisher = Publisher()
+        Self.cut(layers, &publisher, fractionLost: 128, rates: [100, 800])
+        let delivered = try #require(layers.streams[Self.ssrc]?.policy?.deliveredKbps)
+        // The publisher now sends a stream the link carries: its whole stream costs less than the estimate.
+        Self.second(&publisher, to: layers, at: .seconds(2), keyframe: true)
+        #expect(layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], now: .seconds(3))?.after == 1)
+        var rates: [Double] = []
+        for second in 3..<10 {
+            Self.second(&publisher, to: layers, at: .seconds(second))
+            layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], now: .seconds(second + 1))
+            rates.append(try #require(layers.pacingKbps))
+        }
+        #expect(rates.last! > delivered * 1.1, "rates \(rates), delivered \(delivered)")
+        #expect(zip(rates, rates.dropFirst()).allSatisfy { $1 > $0 }, "rates \(rates)")
+    }
 }
