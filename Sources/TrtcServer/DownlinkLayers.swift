@@ -22,9 +22,8 @@ final class DownlinkLayers {
     /// While a limited receiver gets the whole stream without loss, the rate may grow past what its link delivered
     /// at the cut, up to this multiple of what it was sent (a link is only known to carry what went through it).
     static let pacedGrowthOverSent = 1.5
-    /// The publisher's video is held at most at the pacing rate over this (`TemporalLayerPolicy`'s margin: the whole
-    /// stream is chosen once the estimate is this much above it).
-    static let publisherLimitMargin = 1.1
+    /// The share of the layer policy's estimate a publisher's limit stays under (`videoLimitKbps`).
+    static let publisherLimitSlack = 0.95
     /// The rate the limited streams are paced at (kbit/s), nil while none is limited.
     private(set) var pacingKbps: Double?
     private var pacerDroppedAtReport = 0
@@ -163,15 +162,18 @@ final class DownlinkLayers {
         return (min(before, topLayer), layer)
     }
 
-    /// What the publisher of `ssrc` may send for this receiver (kbit/s of RTP), nil when nothing limits it here: while
-    /// the stream is limited, its share of the pacing rate less the policy's margin, and never below that share of
-    /// the cut's own rate (`pacedShareOfDelivered` × delivered): the rate falls with loss of any cause, and a limit
-    /// that followed it down at 10 % random loss would hold the publisher ever lower (the whole stream's cost is the
-    /// pacer's floor, and that cost follows the limit).
+    /// What the publisher of `ssrc` may send for this receiver (kbit/s of RTP), nil when nothing limits it here. While
+    /// the stream is limited: its share of the pacing rate, never below that share of the cut's own rate
+    /// (`pacedShareOfDelivered` × delivered: the pacing rate falls with loss of any cause, and a limit that followed it
+    /// down at 10 % random loss would hold the publisher ever lower, the whole stream's cost being the pacer's floor),
+    /// and never above what the layer policy would give the whole stream for (its estimate over its margin, less
+    /// `publisherLimitSlack` for the rates measured apart: the pacing rate can sit at a layer's cost above it).
     func videoLimitKbps(ssrc: UInt32) -> Double? {
-        guard let pacingKbps, let delivered = streams[ssrc]?.policy?.deliveredKbps else { return nil }
+        guard let pacingKbps, let policy = streams[ssrc]?.policy, let delivered = policy.deliveredKbps,
+              let estimate = policy.estimateKbps else { return nil }
         let limited = Double(max(streams.values.filter { $0.policy?.deliveredKbps != nil }.count, 1))
-        return max(pacingKbps, delivered * Self.pacedShareOfDelivered) / limited / Self.publisherLimitMargin
+        let paced = max(pacingKbps / limited, delivered * Self.pacedShareOfDelivered)
+        return min(paced, estimate * Self.publisherLimitSlack) / policy.configuration.margin
     }
 
     /// Whether any stream's policy found this receiver's link narrow.

@@ -67,7 +67,51 @@ struct TemporalLayerDaemonTests {
                 // Statistics say which layers each receiver gets (issue 14 §4).
                 #expect(end.carol.receivedTemporalLayers == 1 && end.bob.receivedTemporalLayers == 2,
                         "receivedTemporalLayers: carol \(end.carol.receivedTemporalLayers), bob \(end.bob.receivedTemporalLayers)")
+                // Bob takes the whole stream: nothing limits alice's video.
+                #expect(try MediaStatisticsTests.latestStatistics(alice).receiverLimitKbps == 0)
+                #expect(try await room.metric("trtc_media_publisher_video_limits_total") == 0)
                 for client in [alice, bob, carol] { try await client.exit() }
+            }
+        }
+    }
+
+    @Test("the only receiver behind 300 kbit/s: the server limits the publisher (REMB) to what that link carries, and the receiver gets every layer (> 15 fps) without decoder errors")
+    func onlyLimitedReceiverHoldsThePublisher() async throws {
+        let mediaPort = try freeLoopbackUDPPort()
+        try await withImpairmentRelay(port: mediaPort, uplink: try ImpairmentProfile(parsing: "delay=5ms"),
+                                      downlink: try ImpairmentProfile(parsing: "rate=300kbit,queue=37500b,delay=5ms"), seed: 15) { relay in
+            try await withMediaRoom(users: 2, serverArguments: ["--media", "127.0.0.1:\(mediaPort)",
+                                                               "--media-announce-user", "carol=127.0.0.1:\(relay.port)"]) { room in
+                let (alice, carol) = (room.clients[0], room.clients[1])
+                let cameraLoop = try PipeWireLoop(name: "limit-camera", remote: room.pipeWire.socketPath)
+                let camera = try SyntheticCamera(loop: cameraLoop, nodeName: "trtc-test-limit-camera", width: 320, height: 240, fps: 30)
+                defer { camera.stop() }
+                try await alice.startVideo(["camera": .string(camera.nodeName), "width": .uint32(320), "height": .uint32(240),
+                                            "fps": .uint32(30), "bitrate": .uint32(800)])
+                try await alice.enter("alice", room: .numeric(15), server: room.server)
+                try await carol.enter("carol", room: .numeric(15), server: room.server)
+                try await carol.waitFor("UserVideoAvailable") { $0 == [.string("alice"), .boolean(true)] }
+                _ = try await carol.call("StartRemoteVideo", [.string("alice"), .string("main")])
+                // The cut (two lossy reports), the limit reaching alice's encoder, the layer coming back: then 8 s.
+                try await Task.sleep(for: .seconds(12))
+                let start = try Self.remote(carol)
+                try await Task.sleep(for: .seconds(8))
+                let end = try Self.remote(carol)
+                let limits = try await room.metric("trtc_media_publisher_video_limits_total") ?? 0
+                let sent = try MediaStatisticsTests.latestStatistics(alice)
+                print("alice limit/target/sent kbit/s, fps:", Self.series(alice) { "\($0.receiverLimitKbps)/\($0.local.first?.videoTargetBitrate ?? 0)/\($0.local.first?.videoBitrate ?? 0) \($0.local.first?.frameRate ?? 0)" })
+                print("carol fps/kbit/s/layers:", Self.series(carol) { s in s.remote.first { $0.userId == "alice" }.map { "\($0.frameRate)/\($0.videoBitrate)/\($0.receivedTemporalLayers)" } ?? "-" })
+                print("\(Int(limits)) REMBs; carol freezes \(start.videoFreezeCount)→\(end.videoFreezeCount), decoder errors \(end.videoDecoderErrors)")
+                #expect(limits >= 5, "the server told alice her receivers' limit (\(Int(limits)) REMBs)")
+                #expect(sent.receiverLimitKbps > 0 && sent.receiverLimitKbps <= 330, "alice's limit: \(sent.receiverLimitKbps) kbit/s")
+                let target = sent.local.first?.videoTargetBitrate ?? 0
+                #expect(target > 0 && target <= 330, "alice's encoder follows the limit: target \(target) kbit/s")
+                let sentRate = Int(sent.local.first?.frameRate ?? 30)
+                #expect(Int(end.frameRate) >= min(sentRate, 30) - 8, "carol gets (nearly) every frame again: \(end.frameRate) of \(sentRate)")
+                #expect(end.receivedTemporalLayers == 2, "carol gets both layers: \(end.receivedTemporalLayers)")
+                #expect(end.videoBitrate < 300)
+                #expect(end.videoDecoderErrors == 0)
+                for client in [alice, carol] { try await client.exit() }
             }
         }
     }

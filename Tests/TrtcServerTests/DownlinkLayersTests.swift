@@ -167,7 +167,7 @@ struct DownlinkLayersTests {
         #expect(raised > 200 && raised <= first / 0.9 + 0.5, "raised to \(raised), delivered \(first / 0.9)")
     }
 
-    @Test("the publisher's limit for a limited receiver: max(pacing rate, 0.9 × delivered) / 1.1; none while unlimited")
+    @Test("the publisher's limit for a limited receiver: min(max(pacing rate, 0.9 × delivered), 0.95 × estimate) / 1.1; none while unlimited")
     func limitForThePublisher() throws {
         let layers = DownlinkLayers()
         var publisher = Publisher()
@@ -177,8 +177,10 @@ struct DownlinkLayersTests {
         Self.cut(layers, &publisher, fractionLost: 128, rates: [100, 800])
         let delivered = try #require(layers.streams[Self.ssrc]?.policy?.deliveredKbps)
         let pacing = try #require(layers.pacingKbps)
+        let estimate = try #require(layers.streams[Self.ssrc]?.policy?.estimateKbps)
         let limit = try #require(layers.videoLimitKbps(ssrc: Self.ssrc))
-        #expect(abs(limit - max(pacing, delivered * 0.9) / 1.1) < 0.01, "limit \(limit), pacing \(pacing), delivered \(delivered)")
+        #expect(abs(limit - min(max(pacing, delivered * 0.9), estimate * 0.95) / 1.1) < 0.01,
+                "limit \(limit), pacing \(pacing), delivered \(delivered), estimate \(estimate)")
         // Loss lowers the pacing rate; the limit stays at the cut's own rate (at random loss it would spiral down).
         Self.second(&publisher, to: layers, at: .seconds(2), keyframe: true)
         layers.report(ssrc: Self.ssrc, fractionLost: 26, layerKbps: [100, 800], now: .seconds(3))
