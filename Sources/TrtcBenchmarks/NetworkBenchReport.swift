@@ -239,6 +239,17 @@ struct NetworkBenchReport {
                 $0.latencyOutsideDrops?.percentile(0.95)?.milliseconds
             }, ms) { $0 <= 400 }
         }
+        // Issue 14 §3: the publisher's target is the highest layer anyone needs.
+        add("narrow300", "≥ 24 fps received (both layers, not the base layer's 15)", median("narrow300") { $0.video.framesPerSecond }, fps) { $0 >= 24 }
+        add("narrow300", "0 freezes", median("narrow300") { Double($0.video.freezes) }, { $0.decimal(digits: 0) }) { $0 == 0 }
+        add("narrow300", "publisher's video target held under the link (mean from 15 s on)", median("narrow300") { run in
+            let late = run.sendTrace.filter { $0.elapsed >= .seconds(15) }.map { Double($0.videoTargetKbps) }
+            return late.isEmpty ? nil : late.reduce(0, +) / Double(late.count)
+        }, kbps) { $0 > 0 && $0 <= 300 }
+        add("narrow300", "the server's limit on it (REMB, mean from 15 s on)", median("narrow300") { run in
+            let late = run.sendTrace.filter { $0.elapsed >= .seconds(15) }.map { Double($0.receiverLimitKbps) }
+            return late.isEmpty ? nil : late.reduce(0, +) / Double(late.count)
+        }, kbps) { $0 > 0 && $0 <= 300 }
         if let fair = order.first(where: \.twoPublishers) {
             add(fair.name, "sent rates within 0.33–3× of each other (bench / bench2)", median(fair.name) { Self.fairShare($0)?.ratio },
                 { $0.decimal(digits: 2) + "×" }) { ((1.0 / 3)...3).contains($0) }

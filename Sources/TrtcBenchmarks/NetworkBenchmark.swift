@@ -112,6 +112,8 @@ final class NetworkBenchmark {
         var estimateKbps: Int
         var sentKbps: Int
         var videoTargetKbps: Int
+        /// The server's limit on the publisher's video (`receiverLimitKbps`; 0: none).
+        var receiverLimitKbps: Int = 0
         /// The viewer's round trip and video jitter buffer delay at the same time (ms; nil: not read).
         var viewerRttMs: Int? = nil
         var viewerVideoDelayMs: Int? = nil
@@ -387,7 +389,8 @@ final class NetworkBenchmark {
     private static func sendSample(_ member: RoomMember, since start: Duration) async -> SendSample? {
         guard let values = try? await member.statistics(), let statistics = try? RoomStatistics(values) else { return nil }
         return SendSample(elapsed: MonotonicClock.now - start, estimateKbps: Int(statistics.sendEstimateKbps),
-                          sentKbps: Int(statistics.sentKbps), videoTargetKbps: Int(statistics.local.first?.videoTargetBitrate ?? 0))
+                          sentKbps: Int(statistics.sentKbps), videoTargetKbps: Int(statistics.local.first?.videoTargetBitrate ?? 0),
+                          receiverLimitKbps: Int(statistics.receiverLimitKbps))
     }
 
     /// StartLocalVideo of `camera` at `bitrate` and StartLocalAudio of the test microphone.

@@ -47,6 +47,9 @@ struct NetworkScenario: Sendable {
         NetworkScenario(name: "outage", title: "100 ms RTT, 2 s outage", profile: "delay=50ms", outage: .seconds(2)),
         NetworkScenario(name: "layers", title: "two viewers, one limited to 300 kbit/s (300 ms queue, 50 ms one way)", profile: "",
                         limitedViewerProfile: "rate=300kbit,queue=11250b,delay=50ms"),
+        // Issue 14 §3: the only viewer is the narrow one; the server holds the publisher to its link (RTCP REMB).
+        NetworkScenario(name: "narrow300", title: "one viewer behind 300 kbit/s (300 ms queue), 100 ms RTT, requested bitrate (adaptive)",
+                        profile: "delay=50ms", adaptive: true, downlinkProfile: "rate=300kbit,queue=11250b,delay=50ms"),
         // Issue 14: no fitting, the estimator adapts. A 300 ms queue: 19 kB at 500 kbit/s, 37.5 kB at 1 Mbit/s.
         NetworkScenario(name: "cap500", title: "500 kbit/s, 100 ms RTT, requested bitrate (adaptive)",
                         profile: "rate=500kbit,queue=19kb,delay=50ms", capacityKbps: 500, adaptive: true),
