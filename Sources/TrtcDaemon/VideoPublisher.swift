@@ -13,7 +13,9 @@ import TrtcCore
 /// encoder, newer frames are dropped instead of queued, so a slow encoder costs frame rate, not latency.
 final class VideoPublisher: @unchecked Sendable {
     static let maximumInFlight = 2
-    static let senderReportInterval: Duration = .seconds(5)
+    /// Every second, as libwebrtc for video: the server measures each limited receiver's round trip from its reports
+    /// about these (its link's queue, docs/congestion-control.md), and its own uplink report's LSR stays fresh.
+    static let senderReportInterval: Duration = .seconds(1)
 
     let options: LocalVideoOptions
     private let gate = PublisherGate(label: "trtcd.video-encoder", limit: maximumInFlight)

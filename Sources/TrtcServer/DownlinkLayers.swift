@@ -24,6 +24,19 @@ final class DownlinkLayers {
     static let pacedGrowthOverSent = 1.5
     /// The share of the layer policy's estimate a publisher's limit stays under (`videoLimitKbps`).
     static let publisherLimitSlack = 0.95
+    static let senderReportsKept = 8
+    /// While a limited receiver gets the whole stream, its round trip over the smallest of the last
+    /// `baseRoundTripWindow` says how much waits in its link's queue: above `queueDecrease` the rate is lowered as on
+    /// loss (a drop-tail queue fills long before it drops, and loss alone kept a 300 kbit/s link's 300 ms queue full:
+    /// trtc-bench narrow300, 7 freezes/min, 319–367 ms round trips), and it grows only below `queueIncrease`.
+    static let queueDecrease = Duration.milliseconds(100)
+    static let queueIncrease = Duration.milliseconds(40)
+    static let baseRoundTripWindow = Duration.seconds(30)
+    /// Round trips measured from this receiver's reports (any stream), for the smallest of the window.
+    private var roundTrips: [(at: Duration, value: Duration)] = []
+    /// The newest round trip's excess over the smallest of the window; nil before any, or when the newest report
+    /// named no SR forwarded here.
+    private(set) var queueDelay: Duration?
     /// The rate the limited streams are paced at (kbit/s), nil while none is limited.
     private(set) var pacingKbps: Double?
     private var pacerDroppedAtReport = 0
@@ -44,6 +57,9 @@ final class DownlinkLayers {
         var lastReport: Duration?
         /// What was forwarded between the last two reports (kbit/s).
         var sentKbps = 0.0
+        /// The publisher's last sender reports forwarded to this receiver: their compact NTP time (what its report
+        /// blocks echo as LSR) and when each should have left its pacer.
+        var senderReports: [(compact: UInt32, left: Duration)] = []
         /// When the last packet forwarded of the newest key frame leaves this receiver's pacer (when it was
         /// forwarded, unpaced): until then, and `keyframeArrivalGrace` after, a request for a key frame is for it.
         var keyframeLeavesPacer: Duration?
@@ -68,6 +84,23 @@ final class DownlinkLayers {
             }
         }
         return decision
+    }
+
+    /// The publisher's sender report of `ssrc` was forwarded to this receiver at `now` (behind what waits in its pacer).
+    func noteSenderReport(ssrc: UInt32, compact: UInt32, now: Duration) {
+        guard streams[ssrc] != nil else { return }
+        streams[ssrc]!.senderReports.append((compact, now + pacer.queueDelay))
+        if streams[ssrc]!.senderReports.count > Self.senderReportsKept { streams[ssrc]!.senderReports.removeFirst() }
+    }
+
+    /// The round trip server → receiver → server of a report block (RFC 3550 §6.4.1: arrival − when the SR it names
+    /// left − DLSR), nil when it names no SR forwarded here. The SR crosses the receiver's downlink, so a queue there
+    /// shows in it as soon as the SR after it forms (trtcd sends one per second with video).
+    func roundTrip(ssrc: UInt32, lastSenderReport: UInt32, delaySinceLastSenderReport: UInt32, now: Duration) -> Duration? {
+        guard lastSenderReport != 0,
+              let sent = streams[ssrc]?.senderReports.last(where: { $0.compact == lastSenderReport }) else { return nil }
+        let roundTrip = now - sent.left - .microseconds(Int64(delaySinceLastSenderReport) * 1_000_000 / 65_536)
+        return roundTrip >= .zero ? roundTrip : nil
     }
 
     /// The receiver NACKed `numbers` (its own numbering) of `ssrc`: numbers newer than any it asked for before are
@@ -101,8 +134,15 @@ final class DownlinkLayers {
 
     /// A report block of this receiver about `ssrc`; `layerKbps`: the stream's cumulative layer rates. Returns the
     /// layer now wanted and the one before. While the policy limits the stream, it also sets the pacing rate.
-    func report(ssrc: UInt32, fractionLost: UInt8, layerKbps: [Double], now: Duration) -> (before: UInt8, after: UInt8)? {
+    func report(ssrc: UInt32, fractionLost: UInt8, layerKbps: [Double], roundTrip: Duration? = nil,
+                now: Duration) -> (before: UInt8, after: UInt8)? {
         guard var stream = streams[ssrc], layerKbps.count > 1 else { return nil }
+        queueDelay = nil
+        if let roundTrip {
+            roundTrips.removeAll { now - $0.at > Self.baseRoundTripWindow }
+            roundTrips.append((now, roundTrip))
+            queueDelay = roundTrip - roundTrips.map(\.value).min()!
+        }
         let topLayer = UInt8(layerKbps.count - 1)
         if stream.policy?.topLayer != topLayer { stream.policy = TemporalLayerPolicy(topLayer: topLayer) }
         let seconds = stream.lastReport.map { max((now - $0) / .seconds(1), 0.2) } ?? 1
@@ -135,14 +175,17 @@ final class DownlinkLayers {
                     // counts repaired packets as delivered); none means there may be room, more so while video
                     // waits. The first report after the cut still tells of the queue before it.
                     let linkLoss = max(loss - Double(pacerDrops) / Double(max(stream.packetsSinceReport, 1)), 0)
-                    if linkLoss > Self.pacedLossDecrease {
+                    // The whole stream goes: the publisher is held to this receiver's limit, or its stream shrank.
+                    let wholeStream = layer == topLayer
+                    let queued = wholeStream ? queueDelay : nil
+                    if linkLoss > Self.pacedLossDecrease || queued.map({ $0 > Self.queueDecrease }) == true {
                         pacingKbps = rate * 0.85
-                    } else if linkLoss < Self.pacedLossIncrease {
+                    } else if linkLoss < Self.pacedLossIncrease, !wholeStream || queued.map({ $0 < Self.queueIncrease }) == true {
                         let waits = pacer.queueDelay > Self.pacedQueueDelayIncrease
                         // Beyond what the link delivered at the cut only while it gets the whole stream and that
                         // fills the rate (a publisher held to this receiver's limit follows it up; a stream that
                         // merely shrank for a while does not test the link).
-                        let tested = layer == topLayer ? sentKbps * Self.pacedGrowthOverSent : 0
+                        let tested = wholeStream ? sentKbps * Self.pacedGrowthOverSent : 0
                         pacingKbps = min(rate * (waits ? 1.1 : 1.03), max(delivered, rate, tested))
                     }
                     pacingKbps = max(pacingKbps!, floor)
@@ -263,8 +306,11 @@ extension MediaDatagramHandler {
                      context: ChannelHandlerContext) {
         let now = Self.uplinkNow
         let rates = publisher.publishedLayers.rates.cumulativeKbps(now: now)
-        guard let (before, after) = receiver.downlinkLayers.report(ssrc: block.ssrc, fractionLost: block.fractionLost,
-                                                                    layerKbps: rates, now: now) else { return }
+        let layers = receiver.downlinkLayers
+        let roundTrip = layers.roundTrip(ssrc: block.ssrc, lastSenderReport: block.lastSenderReport,
+                                         delaySinceLastSenderReport: block.delaySinceLastSenderReport, now: now)
+        guard let (before, after) = layers.report(ssrc: block.ssrc, fractionLost: block.fractionLost, layerKbps: rates,
+                                                  roundTrip: roundTrip, now: now) else { return }
         if after < before { metrics.layerSwitchesDown.increment() }
         if after > before { metrics.layerSwitchesUp.increment() }
         limitPublisher(publisher, now: now, context: context)

@@ -271,6 +271,13 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     var toReceivers = forwarding
                     toReceivers.kind = kind
                     fanOut(ByteBuffer(bytes: bare.serialized()), isRTCP: true, toReceivers, context: context)
+                    if kind == .video {
+                        // Each receiver's report about this SR gives its round trip (`DownlinkLayers.roundTrip`).
+                        let leaves = Self.uplinkNow
+                        for destination in forwarding.destinations where destination.session != sender.session && destination.receivesVideo {
+                            destination.downlinkLayers.noteSenderReport(ssrc: report.ssrc, compact: report.ntpTimestamp.compact, now: leaves)
+                        }
+                    }
                 } else {
                     metrics.refuse(.notPublishing)
                 }

@@ -198,14 +198,43 @@ struct DownlinkLayersTests {
         let delivered = try #require(layers.streams[Self.ssrc]?.policy?.deliveredKbps)
         // The publisher now sends a stream the link carries: its whole stream costs less than the estimate.
         Self.second(&publisher, to: layers, at: .seconds(2), keyframe: true)
-        #expect(layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], now: .seconds(3))?.after == 1)
+        #expect(layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], roundTrip: .milliseconds(120),
+                              now: .seconds(3))?.after == 1)
         var rates: [Double] = []
         for second in 3..<10 {
             Self.second(&publisher, to: layers, at: .seconds(second))
-            layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], now: .seconds(second + 1))
+            layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], roundTrip: .milliseconds(100 + second),
+                          now: .seconds(second + 1))
             rates.append(try #require(layers.pacingKbps))
         }
         #expect(rates.last! > delivered * 1.1, "rates \(rates), delivered \(delivered)")
         #expect(zip(rates, rates.dropFirst()).allSatisfy { $1 > $0 }, "rates \(rates)")
+        // Its round trip 40–100 ms above the smallest: held; more: lowered as on loss, though nothing is lost.
+        let before = try #require(layers.pacingKbps)
+        Self.second(&publisher, to: layers, at: .seconds(10))
+        layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], roundTrip: .milliseconds(173), now: .seconds(11))
+        #expect(layers.pacingKbps == before && layers.queueDelay == .milliseconds(70))
+        Self.second(&publisher, to: layers, at: .seconds(11))
+        layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], roundTrip: .milliseconds(253), now: .seconds(12))
+        #expect(layers.pacingKbps == before * 0.85)
+        // Without a round trip (no SR echoed), the whole stream does not raise the rate.
+        let lowered = try #require(layers.pacingKbps)
+        Self.second(&publisher, to: layers, at: .seconds(12))
+        layers.report(ssrc: Self.ssrc, fractionLost: 0, layerKbps: [60, 120], now: .seconds(13))
+        #expect(layers.pacingKbps == lowered)
+    }
+
+    @Test("a report block's round trip: arrival − when the SR it echoes left (behind the pacer's queue) − DLSR")
+    func roundTripFromTheReportBlock() throws {
+        let layers = DownlinkLayers()
+        var publisher = Publisher()
+        Self.second(&publisher, to: layers, at: .zero, keyframe: true)
+        layers.noteSenderReport(ssrc: Self.ssrc, compact: 0x1234_8000, now: .seconds(1))
+        // DLSR 0.5 s (32,768 / 65,536), the report back 0.62 s after the SR left: 120 ms.
+        #expect(layers.roundTrip(ssrc: Self.ssrc, lastSenderReport: 0x1234_8000, delaySinceLastSenderReport: 32_768,
+                                 now: .milliseconds(1620)) == .milliseconds(120))
+        #expect(layers.roundTrip(ssrc: Self.ssrc, lastSenderReport: 0x1111_0000, delaySinceLastSenderReport: 0,
+                                 now: .seconds(2)) == nil, "an SR never forwarded here")
+        #expect(layers.roundTrip(ssrc: Self.ssrc, lastSenderReport: 0, delaySinceLastSenderReport: 0, now: .seconds(2)) == nil)
     }
 }
