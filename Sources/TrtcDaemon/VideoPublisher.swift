@@ -29,6 +29,9 @@ final class VideoPublisher: @unchecked Sendable {
     private var encoder: VP8Encoder?
     private var packetizer: VP8Packetizer?
     private var lastSenderReport: Duration?
+    /// The "video publishing" log line's statistics cover this long (what `trtc-bench media` reads).
+    static let summaryInterval: Duration = .seconds(5)
+    private var lastSummary: Duration?
     /// The encoder's current target (kbit/s), following the transport's send estimate.
     private var appliedKbps = 0
     /// The target last applied, for `Statistics` (0 before the encoder exists).
@@ -147,6 +150,7 @@ final class VideoPublisher: @unchecked Sendable {
                                                initialSequenceNumber: transport.nextSequenceNumber(ssrc: current.ssrc) ?? .random(in: 0...UInt16.max))
                 history.withLock { $0 = RTPRetransmissionHistory() }  // sequence numbers start over
                 lastSenderReport = nil
+                lastSummary = nil
                 keyframeWanted.store(true, ordering: .releasing)
             }
             let picture = try scaledForSending(frame)
@@ -184,6 +188,9 @@ final class VideoPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
                 transport.send(report.serialized())
                 lastSenderReport = now
+            }
+            if packets > 0, lastSummary.map({ now - $0 >= Self.summaryInterval }) ?? true {
+                lastSummary = now
                 let summary = gate.stats.withLock { $0.recordSenderReport() }
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("video publishing", metadata: ["stats": "\(summary)"])
