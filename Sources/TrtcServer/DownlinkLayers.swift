@@ -28,9 +28,10 @@ final class DownlinkLayers {
     /// While a limited receiver gets the whole stream, its round trip over the smallest of the last
     /// `baseRoundTripWindow` says how much waits in its link's queue: above `queueDecrease` the rate is lowered as on
     /// loss (a drop-tail queue fills long before it drops, and loss alone kept a 300 kbit/s link's 300 ms queue full:
-    /// trtc-bench narrow300, 7 freezes/min, 319–367 ms round trips), and it grows only below `queueIncrease`.
-    static let queueDecrease = Duration.milliseconds(100)
-    static let queueIncrease = Duration.milliseconds(40)
+    /// trtc-bench narrow300, 7 freezes/min, 319–367 ms round trips), it grows only below `queueIncrease`, and loss
+    /// lowers it only with at least that much queue (without, the loss is the link's own).
+    static let queueDecrease = Duration.milliseconds(60)
+    static let queueIncrease = Duration.milliseconds(25)
     static let baseRoundTripWindow = Duration.seconds(30)
     /// Round trips measured from this receiver's reports (any stream), for the smallest of the window.
     private var roundTrips: [(at: Duration, value: Duration)] = []
@@ -178,7 +179,9 @@ final class DownlinkLayers {
                     // The whole stream goes: the publisher is held to this receiver's limit, or its stream shrank.
                     let wholeStream = layer == topLayer
                     let queued = wholeStream ? queueDelay : nil
-                    if linkLoss > Self.pacedLossDecrease || queued.map({ $0 > Self.queueDecrease }) == true {
+                    // With a round trip, loss without a queue is the link's own (random), not this rate's.
+                    let congestedLoss = linkLoss > Self.pacedLossDecrease && queued.map { $0 >= Self.queueIncrease } != false
+                    if congestedLoss || queued.map({ $0 > Self.queueDecrease }) == true {
                         pacingKbps = rate * 0.85
                     } else if linkLoss < Self.pacedLossIncrease, !wholeStream || queued.map({ $0 < Self.queueIncrease }) == true {
                         let waits = pacer.queueDelay > Self.pacedQueueDelayIncrease
@@ -215,7 +218,9 @@ final class DownlinkLayers {
         guard let pacingKbps, let policy = streams[ssrc]?.policy, let delivered = policy.deliveredKbps,
               let estimate = policy.estimateKbps else { return nil }
         let limited = Double(max(streams.values.filter { $0.policy?.deliveredKbps != nil }.count, 1))
-        let paced = max(pacingKbps / limited, delivered * Self.pacedShareOfDelivered)
+        // With round trips the pacing rate falls only for a queue (random loss holds it), and the cut's estimate
+        // counted repaired packets as delivered: a floor from it held narrow300's queue full in 1 run of 3.
+        let paced = roundTrips.isEmpty ? max(pacingKbps / limited, delivered * Self.pacedShareOfDelivered) : pacingKbps / limited
         return min(paced, estimate * Self.publisherLimitSlack) / policy.configuration.margin
     }
 
