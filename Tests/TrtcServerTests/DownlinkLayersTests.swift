@@ -209,6 +209,7 @@ struct DownlinkLayersTests {
         }
         #expect(rates.last! > delivered * 1.1, "rates \(rates), delivered \(delivered)")
         #expect(zip(rates, rates.dropFirst()).allSatisfy { $1 > $0 }, "rates \(rates)")
+        #expect(rates[1] / rates[0] > 1.079, "at least 8 % per report before any backoff (10 % while video waits): \(rates)")
         // Its round trip 25–60 ms above the smallest: held; more: lowered as on loss, though nothing is lost.
         let before = try #require(layers.pacingKbps)
         Self.second(&publisher, to: layers, at: .seconds(10))
