@@ -84,6 +84,7 @@ extension MediaDatagramHandler {
         for action in actions {
             switch action {
             case .nack(let numbers):
+                route.uplink.lastLoss = Self.uplinkNow
                 let nack = RTCPGenericNACK(senderSSRC: server, mediaSSRC: route.admission.videoSsrc, sequenceNumbers: numbers)
                 if sendProtected(ByteBuffer(bytes: nack.serialized()), isRTCP: true, to: address, connection: route.connection, context: context) {
                     metrics.uplinkNACKs.increment()

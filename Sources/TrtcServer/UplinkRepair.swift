@@ -178,4 +178,6 @@ final class UplinkFeedback {
     var isRegistered = false
     /// When the server last told the publisher the most its video may use (`MediaDatagramHandler.limitPublisher`).
     var lastVideoLimit: Duration?
+    /// When the server last asked the publisher for lost packets (its uplink loses, or its queue overflows).
+    var lastLoss: Duration?
 }
