@@ -335,6 +335,9 @@ extension MediaDatagramHandler {
 
     /// How often a publisher held below its own estimate is told so again (it forgets the limit after 3.5 s).
     static let videoLimitInterval = Duration.milliseconds(500)
+    /// A limit starts below this share of the publisher's stream, and is kept while sent within `videoLimitKept`.
+    static let limitStartsBelow = 0.5
+    static let videoLimitKept = Duration.seconds(3)
     /// No limit is sent this long after the publisher's uplink lost a video packet.
     static let uplinkLossQuiet = Duration.seconds(5)
 
@@ -358,6 +361,12 @@ extension MediaDatagramHandler {
             best = max(best ?? 0, limit)
         }
         guard let best else { return }
+        // A limit starts only for a link that carries well under the stream (there, dropping layer 1 leaves a base
+        // layer too large for it); near the stream's rate layer dropping serves it, and a limit from a link shared
+        // with the publisher's own congestion (trtc-bench steps' 0.6 phase) is not started. Once started it holds.
+        let limiting = publisher.uplink.lastVideoLimit.map { now - $0 < Self.videoLimitKept } ?? false
+        let streamKbps = publisher.publishedLayers.rates.cumulativeKbps(now: now).last ?? 0
+        guard limiting || best < streamKbps * Self.limitStartsBelow else { return }
         let remb = RTCPReceiverEstimatedMaximumBitrate(senderSSRC: UplinkRepair.serverSSRC, bitrate: UInt64(best * 1000),
                                                        ssrcs: [ssrc])
         guard sendProtected(ByteBuffer(bytes: remb.serialized()), isRTCP: true, to: address,
