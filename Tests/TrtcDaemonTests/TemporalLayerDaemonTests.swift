@@ -103,9 +103,10 @@ struct TemporalLayerDaemonTests {
                 print("carol fps/kbit/s/layers:", Self.series(carol) { s in s.remote.first { $0.userId == "alice" }.map { "\($0.frameRate)/\($0.videoBitrate)/\($0.receivedTemporalLayers)" } ?? "-" })
                 print("\(Int(limits)) REMBs; carol freezes \(start.videoFreezeCount)→\(end.videoFreezeCount), decoder errors \(end.videoDecoderErrors)")
                 #expect(limits >= 5, "the server told alice her receivers' limit (\(Int(limits)) REMBs)")
-                #expect(sent.receiverLimitKbps > 0 && sent.receiverLimitKbps <= 330, "alice's limit: \(sent.receiverLimitKbps) kbit/s")
+                // Far below the 800 asked; it moves around the link's 300 kbit/s (it grows while carol's queue is short).
+                #expect(sent.receiverLimitKbps > 0 && sent.receiverLimitKbps <= 400, "alice's limit: \(sent.receiverLimitKbps) kbit/s")
                 let target = sent.local.first?.videoTargetBitrate ?? 0
-                #expect(target > 0 && target <= 330, "alice's encoder follows the limit: target \(target) kbit/s")
+                #expect(target > 0 && target <= 400, "alice's encoder follows the limit: target \(target) kbit/s")
                 let sentRate = Int(sent.local.first?.frameRate ?? 30)
                 #expect(Int(end.frameRate) >= min(sentRate, 30) - 8, "carol gets (nearly) every frame again: \(end.frameRate) of \(sentRate)")
                 #expect(end.receivedTemporalLayers == 2, "carol gets both layers: \(end.receivedTemporalLayers)")
