@@ -360,7 +360,7 @@ extension MediaDatagramHandler {
             guard let limit = receiver.downlinkLayers.videoLimitKbps(ssrc: ssrc) else { return }
             best = max(best ?? 0, limit)
         }
-        guard let best else { return }
+        guard let best, best.isFinite, best > 0 else { return }
         // A limit starts only for a link that carries well under the stream (there, dropping layer 1 leaves a base
         // layer too large for it); near the stream's rate layer dropping serves it, and a limit from a link shared
         // with the publisher's own congestion (trtc-bench steps' 0.6 phase) is not started. Once started it holds.
