@@ -10,6 +10,8 @@ public struct RTCPReceiverEstimatedMaximumBitrate: Sendable, Equatable {
     public static let feedbackMessageType: UInt8 = 15
     static let identifier: [UInt8] = Array("REMB".utf8)
     static let maximumMantissa: UInt64 = (1 << 18) - 1
+    /// The largest bitrate a REMB written here carries (a full mantissa at exponent 46).
+    static let largest: UInt64 = maximumMantissa << 46
 
     public var senderSSRC: UInt32
     /// Bits per second (as encoded: `mantissa << exponent`).
@@ -34,8 +36,9 @@ public struct RTCPReceiverEstimatedMaximumBitrate: Sendable, Equatable {
         let packed = UInt32(try body.readUInt8()) << 16 | UInt32(try body.readUInt16())
         let exponent = UInt64(packed >> 18)
         let mantissa = UInt64(packed & 0x3FFFF)
-        // A 6-bit exponent over an 18-bit mantissa can exceed 64 bits: such a bitrate means "no limit".
-        bitrate = exponent + 18 > 64 ? UInt64.max : mantissa << exponent
+        // A 6-bit exponent over an 18-bit mantissa can exceed 64 bits: such a bitrate is read as the largest one this
+        // type writes (so that what is read is written back the same: the rtcp fuzzer's invariant).
+        bitrate = mantissa == 0 || UInt64(mantissa.leadingZeroBitCount) >= exponent ? mantissa << exponent : Self.largest
         ssrcs = []
         for _ in 0..<count { ssrcs.append(try body.readUInt32()) }
     }

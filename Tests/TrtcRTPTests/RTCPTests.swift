@@ -86,6 +86,15 @@ import Testing
         #expect(try RTCPPacket.parseCompound(remb.serialized()) == [.receiverEstimatedMaximumBitrate(remb)])
         #expect(RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: 262_143, ssrcs: []).bitrate == 262_143)
         #expect(RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: 262_145, ssrcs: []).bitrate == 262_144, "rounded down")
+        // An exponent that overflows 64 bits reads as the largest writable bitrate, and is written back as read.
+        var huge = remb.serialized()
+        huge[17] = 0xF9
+        guard case .receiverEstimatedMaximumBitrate(let read)? = try RTCPPacket.parseCompound(huge).first else {
+            Issue.record("not REMB")
+            return
+        }
+        #expect(read.bitrate == 0x3FFFF << 46)
+        #expect(try RTCPPacket.parseCompound(read.serialized()) == [.receiverEstimatedMaximumBitrate(read)])
         // Application layer feedback that is not REMB, and a REMB whose SSRC list is cut short.
         let other = RTCPPacket.other(packetType: 206, count: 15, body: [0, 0, 0, 1, 0, 0, 0, 0, 0x41, 0x42, 0x43, 0x44])
         #expect(try RTCPPacket.parseCompound(other.serialized()) == [other])
