@@ -111,7 +111,9 @@ rr = struct.pack("!BBHI", 0x81, 201, 7, 0x99) + struct.pack("!IIIIII", 0x1122334
 nack = struct.pack("!BBHIIHH", 0x81, 205, 3, 0x99, 0x11223344, 1000, 0x0005)
 pli = struct.pack("!BBHII", 0x81, 206, 2, 0x99, 0x11223344)
 bye = struct.pack("!BBHI", 0x81, 203, 1, 0x11223344)
-for name, data in {"sr-sdes": sr + sdes, "rr-nack": rr + nack, "pli": rr + pli, "bye": rr + bye}.items():
+# REMB (PSFB FMT 15, "REMB"): 1,000,000 bit/s as exponent 2, mantissa 250,000, one SSRC.
+remb = bytes([0x8F, 206, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0]) + b"REMB" + bytes([1, 0x0B, 0xD0, 0x90, 0x12, 0x34, 0x56, 0x78])
+for name, data in {"sr-sdes": sr + sdes, "rr-nack": rr + nack, "pli": rr + pli, "bye": rr + bye, "remb": remb}.items():
     write("rtcp", name, data)
     write("rtp", name, data)
 
