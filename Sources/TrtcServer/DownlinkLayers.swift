@@ -194,10 +194,10 @@ final class DownlinkLayers {
                         // merely shrank for a while does not test the link).
                         let tested = wholeStream ? sentKbps * Self.pacedGrowthOverSent : 0
                         // With no queue on its link (round trip), 8 % per report as goog_cc's increase far from
-                        // where the last backoff found the link full, 3 % near it (within 20 %: the backoff itself is 15 %): a publisher held
-                        // after a capacity drop gets back within seconds (3 % alone left trtc-bench steps' last
-                        // phase at 61 % of the capacity), and one at a steady narrow link does not overshoot much
-                        // (8 % alone doubled narrow300's glass-to-glass p50).
+                        // where the last backoff found the link full, 3 % near it (within 20 %: the backoff itself
+                        // is 15 %): a publisher held after a capacity drop gets back within seconds (3 % alone left
+                        // trtc-bench steps' last phase at 61 % of the capacity), and one at a steady narrow link does
+                        // not overshoot much (8 % alone doubled narrow300's glass-to-glass p50).
                         let nearBackoff = backedOffAtKbps.map { abs(rate / $0 - 1) < 0.2 } ?? false
                         let growth = queued != nil && !nearBackoff ? 1.08 : 1.03
                         pacingKbps = min(rate * (waits ? 1.1 : growth), max(delivered, rate, tested))
@@ -220,12 +220,12 @@ final class DownlinkLayers {
         return (min(before, topLayer), layer)
     }
 
-    /// What the publisher of `ssrc` may send for this receiver (kbit/s of RTP), nil when nothing limits it here. While
-    /// the stream is limited: its share of the pacing rate, never below that share of the cut's own rate
-    /// (`pacedShareOfDelivered` × delivered: the pacing rate falls with loss of any cause, and a limit that followed it
-    /// down at 10 % random loss would hold the publisher ever lower, the whole stream's cost being the pacer's floor),
-    /// and never above what the layer policy would give the whole stream for (its estimate over its margin, less
-    /// `publisherLimitSlack` for the rates measured apart: the pacing rate can sit at a layer's cost above it).
+    /// What the publisher of `ssrc` may send for this receiver (kbit/s of RTP), nil when nothing limits it here: its
+    /// share of the pacing rate, never above what the layer policy would give the whole stream for (its estimate over
+    /// its margin, less `publisherLimitSlack`: the pacing rate can sit at a layer's cost above it). Before any round
+    /// trip is known, also never below `pacedShareOfDelivered` × the cut's delivered rate: the pacing rate then falls
+    /// with loss of any cause, and a limit following it at 10 % random loss would spiral down (the whole stream's cost
+    /// is the pacer's floor, and that cost follows the limit).
     func videoLimitKbps(ssrc: UInt32) -> Double? {
         guard let pacingKbps, let policy = streams[ssrc]?.policy, let delivered = policy.deliveredKbps,
               let estimate = policy.estimateKbps else { return nil }
@@ -330,7 +330,7 @@ extension MediaDatagramHandler {
                                                   roundTrip: roundTrip, now: now) else { return }
         if after < before { metrics.layerSwitchesDown.increment() }
         if after > before { metrics.layerSwitchesUp.increment() }
-        limitPublisher(publisher, now: now, context: context)
+        limitPublisher(publisher, streamKbps: rates.last ?? 0, now: now, context: context)
     }
 
     /// How often a publisher held below its own estimate is told so again (it forgets the limit after 3.5 s).
@@ -346,7 +346,8 @@ extension MediaDatagramHandler {
     /// no more than the best receiver's limit (`DownlinkLayers.videoLimitKbps`). That receiver then gets every layer
     /// at the rate its link carries instead of the base layer of a stream too large for it. Nothing is sent while any
     /// receiver takes the whole stream, or has not reported yet: the publisher's limit lapses and its own estimate rules.
-    func limitPublisher(_ publisher: MediaRoute, now: Duration, context: ChannelHandlerContext) {
+    /// `streamKbps`: the publisher's whole stream as it arrives now.
+    func limitPublisher(_ publisher: MediaRoute, streamKbps: Double, now: Duration, context: ChannelHandlerContext) {
         guard publisher.admission.publishesVideo, let address = publisher.address else { return }
         if let last = publisher.uplink.lastVideoLimit, now - last < Self.videoLimitInterval { return }
         // A publisher whose own uplink lost packets lately is its own estimator's to slow down: its receivers' reports
@@ -365,7 +366,6 @@ extension MediaDatagramHandler {
         // layer too large for it); near the stream's rate layer dropping serves it, and a limit from a link shared
         // with the publisher's own congestion (trtc-bench steps' 0.6 phase) is not started. Once started it holds.
         let limiting = publisher.uplink.lastVideoLimit.map { now - $0 < Self.videoLimitKept } ?? false
-        let streamKbps = publisher.publishedLayers.rates.cumulativeKbps(now: now).last ?? 0
         guard limiting || best < streamKbps * Self.limitStartsBelow else { return }
         let remb = RTCPReceiverEstimatedMaximumBitrate(senderSSRC: UplinkRepair.serverSSRC, bitrate: UInt64(best * 1000),
                                                        ssrcs: [ssrc])
