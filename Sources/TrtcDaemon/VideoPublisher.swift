@@ -188,10 +188,11 @@ final class VideoPublisher: @unchecked Sendable {
                 let report = RTCPSenderReport(sequencer: sequencer, time: .now(), rtpTimestamp: sequencer.rtpTimestamp(for: now))
                 transport.send(report.serialized())
                 lastSenderReport = now
+                gate.stats.withLock { $0.senderReports += 1 }
             }
             if packets > 0, lastSummary.map({ now - $0 >= Self.summaryInterval }) ?? true {
                 lastSummary = now
-                let summary = gate.stats.withLock { $0.recordSenderReport() }
+                let summary = gate.stats.withLock { $0.summary }
                 // Every 5 s while sending: what `trtc-bench media` and a curious user read.
                 logger.debug("video publishing", metadata: ["stats": "\(summary)"])
             }
