@@ -375,6 +375,9 @@ final class MediaTransport: Sendable {
         var buffer = [UInt8](repeating: 0, count: 2048)
         // Owned by this thread: what each other source sent us, for the receiver reports.
         var receptions = ReceptionLedger()
+        // Owned by this thread too: when the server's numbered packets arrived, for its estimate of our downlink.
+        var downlinkFeedback = TransportFeedbackGenerator()
+        var lastNumbered: Duration?
         var nextReport = MonotonicClock.now + Self.receiverReportInterval
         var reportsSent = 0
         while !stopRequested.load(ordering: .acquiring) {
@@ -384,6 +387,12 @@ final class MediaTransport: Sendable {
                 return state.connection.nextDeadline
             }
             let now = MonotonicClock.now
+            if secureFlag.load(ordering: .relaxed) {
+                // Sender SSRC: one of ours; media SSRC: the server's (it numbers every packet it sends us).
+                for feedback in downlinkFeedback.tick(now: now, senderSSRC: grant.videoSsrc, mediaSSRC: ServerFeedbackSSRC.value) {
+                    send(feedback.serialized())
+                }
+            }
             if now >= nextReport {
                 nextReport = now + Self.receiverReportInterval
                 if secureFlag.load(ordering: .relaxed) {
@@ -404,6 +413,10 @@ final class MediaTransport: Sendable {
             let untilReport = nextReport - MonotonicClock.now
             var waitMs = max(1, Int32(clamping: Int64(min(untilDeadline, untilReport) / .milliseconds(1))))
             if sendPaced() { waitMs = min(waitMs, Int32(PacingBudget.interval / .milliseconds(1))) }
+            if let lastNumbered, MonotonicClock.now - lastNumbered < .seconds(1) {
+                // Feedback is due every 50 ms while numbered packets come, whether or not more arrive.
+                waitMs = min(waitMs, Int32(TransportFeedbackGenerator.interval / .milliseconds(1)))
+            }
             if let nextProbe = sendProbe() {
                 waitMs = min(waitMs, max(1, Int32(clamping: Int64((nextProbe - MonotonicClock.now) / .milliseconds(1)))))
             }
@@ -421,7 +434,9 @@ final class MediaTransport: Sendable {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 guard count > 0 else { break }
                 bytesReceived.add(count, ordering: .relaxed)
-                receive(&buffer, count: count, receptions: &receptions)
+                if receive(&buffer, count: count, receptions: &receptions, downlinkFeedback: &downlinkFeedback) {
+                    lastNumbered = MonotonicClock.now
+                }
             }
         }
     }
@@ -444,7 +459,9 @@ final class MediaTransport: Sendable {
         }
     }
 
-    private func receive(_ buffer: inout [UInt8], count: Int, receptions: inout ReceptionLedger) {
+    /// Returns whether it was an RTP packet the server numbered (its transport-wide feedback is then due).
+    private func receive(_ buffer: inout [UInt8], count: Int, receptions: inout ReceptionLedger,
+                         downlinkFeedback: inout TransportFeedbackGenerator) -> Bool {
         let received = state.withLock { state in
             let received = buffer.withUnsafeMutableBytes {
                 state.connection.receive(UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), now: .now)
@@ -455,7 +472,8 @@ final class MediaTransport: Sendable {
             }
             return received
         }
-        if case .media(let length, _) = received { handleMedia(Array(buffer[0..<length]), receptions: &receptions) }
+        guard case .media(let length, _) = received else { return false }
+        return handleMedia(Array(buffer[0..<length]), receptions: &receptions, downlinkFeedback: &downlinkFeedback)
     }
 
     /// The server's transport-wide feedback about our uplink: a new estimate for the publishers to share.
@@ -481,14 +499,22 @@ final class MediaTransport: Sendable {
         }
     }
 
-    private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger) {
+    private func handleMedia(_ bytes: [UInt8], receptions: inout ReceptionLedger,
+                             downlinkFeedback: inout TransportFeedbackGenerator) -> Bool {
         guard RTCPPacket.isRTCP(bytes) else {
-            if let packet = try? RTPPacket(parsing: bytes) {
-                receptions.record(packet, size: bytes.count, arrival: MonotonicClock.now)
-                handlers.rtpReceived(packet)
-            }
-            return
+            guard let packet = try? RTPPacket(parsing: bytes) else { return false }
+            let arrival = MonotonicClock.now
+            receptions.record(packet, size: bytes.count, arrival: arrival)
+            let number = TransportWideSequenceNumber.read(from: bytes)
+            if let number { downlinkFeedback.record(number, arrival: arrival) }
+            handlers.rtpReceived(packet)
+            return number != nil
         }
+        handleRTCP(bytes, receptions: &receptions)
+        return false
+    }
+
+    private func handleRTCP(_ bytes: [UInt8], receptions: inout ReceptionLedger) {
         guard let packets = try? RTCPPacket.parseCompound(bytes) else { return }
         let arrival = MonotonicClock.now
         for case .senderReport(let report) in packets { receptions.record(report, arrival: arrival) }

@@ -58,7 +58,25 @@ public enum TransportWideSequenceNumber {
 
     /// The number in a serialized RTP packet, if it carries the extension with `id` (one- or two-byte form).
     public static func read(id: UInt8 = extensionID, from packet: some RandomAccessCollection<UInt8>) -> UInt16? {
-        let bytes = packet
+        guard let offset = valueOffset(id: id, in: packet) else { return nil }
+        let high = packet[packet.index(packet.startIndex, offsetBy: offset)]
+        let low = packet[packet.index(packet.startIndex, offsetBy: offset + 1)]
+        return UInt16(high) << 8 | UInt16(low)
+    }
+
+    /// Writes `number` over the one the serialized RTP packet `packet` carries with `id`, in place: the SFU numbers
+    /// each receiver's packets with its own counter (docs/protocol.md §2). False, and nothing written, when the packet
+    /// carries no such element: the SFU never inserts one (a packet's length and a resend's bytes stay the sender's).
+    @discardableResult
+    public static func overwrite(_ number: UInt16, id: UInt8 = extensionID, in packet: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let offset = valueOffset(id: id, in: UnsafeRawBufferPointer(packet)) else { return false }
+        packet[offset] = UInt8(truncatingIfNeeded: number >> 8)
+        packet[offset + 1] = UInt8(truncatingIfNeeded: number)
+        return true
+    }
+
+    /// Where the 2-byte value of the element `id` starts (from the packet's start), if the packet carries one.
+    private static func valueOffset(id: UInt8, in bytes: some RandomAccessCollection<UInt8>) -> Int? {
         guard bytes.count >= 12 else { return nil }
         let start = bytes.startIndex
         func at(_ offset: Int) -> UInt8 { bytes[bytes.index(start, offsetBy: offset)] }
@@ -78,7 +96,7 @@ public enum TransportWideSequenceNumber {
                 let length = Int(byte & 0x0F) + 1
                 if elementID == id {
                     guard length >= 2, index + 2 < dataEnd else { return nil }
-                    return UInt16(at(index + 1)) << 8 | UInt16(at(index + 2))
+                    return index + 1
                 }
                 index += 1 + length
             }
@@ -89,7 +107,7 @@ public enum TransportWideSequenceNumber {
                 let length = Int(at(index + 1))
                 if elementID == id {
                     guard length >= 2, index + 3 < dataEnd else { return nil }
-                    return UInt16(at(index + 2)) << 8 | UInt16(at(index + 3))
+                    return index + 2
                 }
                 index += 2 + length
             }

@@ -33,6 +33,14 @@ final class DownlinkLayers {
     static let queueDecrease = Duration.milliseconds(60)
     static let queueIncrease = Duration.milliseconds(25)
     static let baseRoundTripWindow = Duration.seconds(30)
+    /// Bytes on the wire per byte of RTP (SRTP tag, IP and UDP headers at ~1 KB packets): between the downlink
+    /// estimate, which counts them, and a video limit, which does not.
+    static let wireOverhead = 1.05
+    /// The receiver's downlink as its transport-wide feedback shows it; nil for a member that gets no numbers (a
+    /// browser that did not offer the extension): its round trips alone then say what waits in its queue.
+    var estimate: DownlinkEstimate?
+    /// A queue was measured (one way or as a round trip): random loss no longer lowers the pacing rate.
+    private var queueMeasured = false
     /// Round trips measured from this receiver's reports (any stream), for the smallest of the window.
     private var roundTrips: [(at: Duration, value: Duration)] = []
     /// The newest round trip's excess over the smallest of the window; nil before any, or when the newest report
@@ -147,6 +155,9 @@ final class DownlinkLayers {
             roundTrips.append((now, roundTrip))
             queueDelay = roundTrip - roundTrips.map(\.value).min()!
         }
+        // The downlink's own queue, when its feedback tells it: a round trip also holds the receiver's uplink queue.
+        if let oneWay = estimate?.queueDelay(now: now) { queueDelay = oneWay }
+        if queueDelay != nil { queueMeasured = true }
         let topLayer = UInt8(layerKbps.count - 1)
         if stream.policy?.topLayer != topLayer { stream.policy = TemporalLayerPolicy(topLayer: topLayer) }
         let seconds = stream.lastReport.map { max((now - $0) / .seconds(1), 0.2) } ?? 1
@@ -232,8 +243,23 @@ final class DownlinkLayers {
         let limited = Double(max(streams.values.filter { $0.policy?.deliveredKbps != nil }.count, 1))
         // With round trips the pacing rate falls only for a queue (random loss holds it), and the cut's estimate
         // counted repaired packets as delivered: a floor from it held narrow300's queue full in 1 run of 3.
-        let paced = roundTrips.isEmpty ? max(pacingKbps / limited, delivered * Self.pacedShareOfDelivered) : pacingKbps / limited
+        let paced = queueMeasured ? pacingKbps / limited : max(pacingKbps / limited, delivered * Self.pacedShareOfDelivered)
         return min(paced, estimate * Self.publisherLimitSlack) / policy.configuration.margin
+    }
+
+    /// What the video of `ssrc` may take of this receiver's downlink estimate (kbit/s of RTP), nil without fresh
+    /// transport-wide feedback: the estimate less `pacedAllowanceKbps` for audio and RTCP and less the wire's
+    /// overhead, split among the video streams it gets as they were sent lately.
+    func estimatedVideoLimitKbps(ssrc: UInt32, now: Duration) -> Double? {
+        guard let target = estimate?.targetKbps(now: now), let stream = streams[ssrc] else { return nil }
+        let total = streams.values.map(\.sentKbps).reduce(0, +)
+        let share = total > 0 ? stream.sentKbps / total : 1 / Double(streams.count)
+        return max(target - Self.pacedAllowanceKbps, 0) / Self.wireOverhead * share
+    }
+
+    /// The receiver's transport-wide feedback about what the server sent it (`estimate`'s input).
+    func transportFeedback(_ feedback: RTCPTransportFeedback, now: Duration) {
+        estimate?.feedback(feedback, roundTrip: roundTrips.last?.value, now: now)
     }
 
     /// Whether any stream's policy found this receiver's link narrow.
@@ -341,32 +367,50 @@ extension MediaDatagramHandler {
     /// No limit is sent this long after the publisher's uplink lost a video packet.
     static let uplinkLossQuiet = Duration.seconds(5)
 
+    /// A downlink queue this long, measured one way from the receiver's transport-wide feedback, with the receiver's
+    /// estimate below the publisher's stream, starts a limit: the queue is the receiver's own link filling.
+    static let measuredQueueStartsLimit = Duration.milliseconds(40)
+    /// A limit from measured downlinks is no longer sent once the best of them is this multiple of the stream.
+    static let measuredLimitEndsAbove = 2.0
+
     /// The publisher's target is the highest layer anyone needs (issue 14 §3): while every receiver of its video is
     /// limited, nobody can take the whole stream, so the publisher is asked (RTCP REMB naming its video SSRC) to send
-    /// no more than the best receiver's limit (`DownlinkLayers.videoLimitKbps`). That receiver then gets every layer
-    /// at the rate its link carries instead of the base layer of a stream too large for it. Nothing is sent while any
-    /// receiver takes the whole stream, or has not reported yet: the publisher's limit lapses and its own estimate rules.
-    /// `streamKbps`: the publisher's whole stream as it arrives now.
+    /// no more than the best receiver's limit. A receiver's limit is the smaller of its layer policy's
+    /// (`DownlinkLayers.videoLimitKbps`) and its downlink estimate's share (`estimatedVideoLimitKbps`). That receiver
+    /// then gets every layer at the rate its link carries instead of the base layer of a stream too large for it.
+    /// Nothing is sent while any receiver takes the whole stream, or has not reported yet: the publisher's limit
+    /// lapses and its own estimate rules. `streamKbps`: the publisher's whole stream as it arrives now.
     func limitPublisher(_ publisher: MediaRoute, streamKbps: Double, now: Duration, context: ChannelHandlerContext) {
         guard publisher.admission.publishesVideo, let address = publisher.address else { return }
         if let last = publisher.uplink.lastVideoLimit, now - last < Self.videoLimitInterval { return }
-        // A publisher whose own uplink lost packets lately is its own estimator's to slow down: its receivers' reports
-        // then cross the same congestion (a shared link: their round trips and losses include its queue), and a limit
-        // from them held trtc-bench steps' 0.6 Mbit/s phase at 52 % of the capacity in one run.
-        if let loss = publisher.uplink.lastLoss, now - loss < Self.uplinkLossQuiet { return }
         let ssrc = publisher.admission.videoSsrc
         var best: Double?
+        // Whether every receiver's limit is its own downlink's, measured one way with a standing queue there.
+        var measured = true
         for receiver in router.withTable({ $0.destinations(in: publisher.room) })
         where receiver.session != publisher.session && receiver.receivesVideo {
-            guard let limit = receiver.downlinkLayers.videoLimitKbps(ssrc: ssrc) else { return }
+            let layers = receiver.downlinkLayers
+            let estimated = layers.estimatedVideoLimitKbps(ssrc: ssrc, now: now)
+            guard let limit = [layers.videoLimitKbps(ssrc: ssrc), estimated].compactMap({ $0 }).min() else { return }
+            let queued = layers.estimate?.queueDelay(now: now).map { $0 >= Self.measuredQueueStartsLimit } ?? false
+            if limit != estimated || !queued { measured = false }
             best = max(best ?? 0, limit)
         }
         guard let best, best.isFinite, best > 0 else { return }
-        // A limit starts only for a link that carries well under the stream (there, dropping layer 1 leaves a base
-        // layer too large for it); near the stream's rate layer dropping serves it, and a limit from a link shared
-        // with the publisher's own congestion (trtc-bench steps' 0.6 phase) is not started. Once started it holds.
         let limiting = publisher.uplink.lastVideoLimit.map { now - $0 < Self.videoLimitKept } ?? false
-        guard limiting || best < streamKbps * Self.limitStartsBelow else { return }
+        if measured || (limiting && best > streamKbps) {
+            // Each receiver's own downlink is full (one-way delay: the publisher's uplink queue is not in it): a limit
+            // starts below the stream, and ends once no receiver is near it.
+            guard limiting || best < streamKbps, best < streamKbps * Self.measuredLimitEndsAbove else { return }
+        } else {
+            // From round trips and loss, which on a link shared with the publisher cross its own queue too.
+            // A publisher whose own uplink lost packets lately is its own estimator's to slow down: a limit from its
+            // receivers' reports held trtc-bench steps' 0.6 Mbit/s phase at 52 % of the capacity in one run.
+            if let loss = publisher.uplink.lastLoss, now - loss < Self.uplinkLossQuiet { return }
+            // A limit starts only for a link that carries well under the stream (there, dropping layer 1 leaves a base
+            // layer too large for it); near the stream's rate layer dropping serves it. Once started it holds.
+            guard limiting || best < streamKbps * Self.limitStartsBelow else { return }
+        }
         let remb = RTCPReceiverEstimatedMaximumBitrate(senderSSRC: UplinkRepair.serverSSRC, bitrate: UInt64(best * 1000),
                                                        ssrcs: [ssrc])
         guard sendProtected(ByteBuffer(bytes: remb.serialized()), isRTCP: true, to: address,

@@ -4,16 +4,19 @@ import TrtcRTP
 /// Per-receiver pacing (`DownlinkPacer`): a receiver whose downlink is known to be narrow gets its packets at its
 /// estimate, from one wake-up per media loop at the earliest deadline of all pacers holding packets.
 extension MediaDatagramHandler {
-    /// Writes `envelope` now, or queues it in `downlink`'s pacer while it paces.
-    func emit(_ envelope: AddressedEnvelope<ByteBuffer>, pacedBy downlink: DownlinkLayers?, context: ChannelHandlerContext) {
+    /// Writes `envelope` now, or queues it in `downlink`'s pacer while it paces. `transportNumber`: the receiver's
+    /// transport-wide number it carries, whose send time its estimate learns when it leaves.
+    func emit(_ envelope: AddressedEnvelope<ByteBuffer>, transportNumber: UInt16? = nil, pacedBy downlink: DownlinkLayers?,
+              context: ChannelHandlerContext) {
         guard let downlink, downlink.pacer.rateBitsPerSecond != nil || !downlink.pacer.isEmpty else {
-            write(envelope, context: context)
+            write(PacedDatagram(envelope, transportNumber: transportNumber), leavingFor: downlink, context: context)
             return
         }
         let now = Self.uplinkNow
         let droppedBefore = downlink.pacer.dropped
-        if let leaving = downlink.pacer.enqueue(PacedDatagram(envelope), bytes: envelope.data.readableBytes, now: now) {
-            write(leaving.envelope, context: context)
+        let datagram = PacedDatagram(envelope, transportNumber: transportNumber)
+        if let leaving = downlink.pacer.enqueue(datagram, bytes: envelope.data.readableBytes, now: now) {
+            write(leaving, leavingFor: downlink, context: context)
             return
         }
         metrics.pacedPackets.increment()
@@ -23,8 +26,11 @@ extension MediaDatagramHandler {
         scheduleDrain(at: now + .milliseconds(1), context: context)
     }
 
-    private func write(_ envelope: AddressedEnvelope<ByteBuffer>, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(envelope), promise: nil)
+    private func write(_ datagram: PacedDatagram, leavingFor downlink: DownlinkLayers?, context: ChannelHandlerContext) {
+        if let number = datagram.transportNumber {
+            downlink?.estimate?.left(number: number, bytes: datagram.envelope.data.readableBytes, now: Self.uplinkNow)
+        }
+        context.write(wrapOutboundOut(datagram.envelope), promise: nil)
         needsFlush = true
     }
 
@@ -46,7 +52,7 @@ extension MediaDatagramHandler {
         var next: Duration?
         for (key, downlink) in pacedDownlinks {
             let (send, due) = downlink.pacer.due(now: now)
-            for datagram in send { write(datagram.envelope, context: context) }
+            for datagram in send { write(datagram, leavingFor: downlink, context: context) }
             if let due {
                 next = min(next ?? due, due)
             } else {
@@ -66,9 +72,11 @@ extension MediaDatagramHandler {
 struct PacedDatagram {
     let envelope: AddressedEnvelope<ByteBuffer>
     let rtpSSRC: UInt32?
+    let transportNumber: UInt16?
 
-    init(_ envelope: AddressedEnvelope<ByteBuffer>) {
+    init(_ envelope: AddressedEnvelope<ByteBuffer>, transportNumber: UInt16? = nil) {
         self.envelope = envelope
+        self.transportNumber = transportNumber
         // SRTP leaves the RTP header in the clear; RTCP packet types 192–223 share the byte RTP's marker and payload
         // type are in (RFC 5761 §4).
         let data = envelope.data

@@ -232,6 +232,7 @@ final class MediaDatagramHandler: ChannelInboundHandler {
     /// - report blocks (of receiver and sender reports) only about a stream it receives — published now by another
     ///   member of its room, of a kind its privateMapKey lets it receive — each passed to that stream's publisher alone;
     /// - generic NACKs and PLIs only about video it receives: answered by the server (`answerFeedback`);
+    /// - transport-wide feedback about the server's numbered packets to it: its downlink estimate's input;
     /// - nothing else (SDES, BYE, APP, other feedback) is relayed.
     /// The rest is dropped and counted (`trtc_media_rtcp_refused_total`); a compound that does not parse, whole.
     private func relayRTCP(_ plain: ByteBuffer, from sender: MediaRoute, _ forwarding: MediaForwarding,
@@ -294,8 +295,10 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                 feedback.append(packet)
             case .genericNACK, .pictureLossIndication:
                 metrics.refuse(.foreignSSRC)
+            case .transportFeedback(let transportFeedback) where sender.downlinkLayers.estimate != nil:
+                // About the server's packets to this member, whatever SSRC it names: only its own estimate learns.
+                takeDownlinkFeedback(transportFeedback, from: sender, context: context)
             case .other, .transportFeedback, .receiverEstimatedMaximumBitrate:
-                // Transport feedback about a member's downlink is not the server's to act on (yet).
                 metrics.refuse(.notRelayed)
             }
         }
@@ -431,13 +434,16 @@ final class MediaDatagramHandler: ChannelInboundHandler {
 
     /// A copy of `plain` protected with `connection`'s keys, written (not flushed) to `address` — or, for a receiver
     /// (`downlink`) being paced, queued in its pacer; its size, or nil when protecting failed. The caller counts it.
-    /// An RTP packet carries the receiver's own `payloadTypes`.
+    /// An RTP packet carries the receiver's own `payloadTypes`, and its own transport-wide sequence number when the
+    /// receiver is numbered (`DownlinkEstimate`) and the packet carries the extension.
     private func writeProtected(_ plain: ByteBuffer, isRTCP: Bool, to address: SocketAddress,
                                 connection: ServerMediaConnection, payloadTypes: MemberPayloadTypes = .carried,
                                 rewrite: RTPRewrite? = nil, pacedBy downlink: DownlinkLayers? = nil,
                                 context: ChannelHandlerContext) -> Int? {
         let capacity = plain.readableBytes + ServerMediaConnection.maxProtectionOverhead
         var copy = context.channel.allocator.buffer(capacity: capacity)
+        let number = isRTCP ? nil : downlink?.estimate?.nextNumber
+        var numbered = false
         do {
             try copy.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
                 let length = plain.withUnsafeReadableBytes { source in
@@ -451,13 +457,18 @@ final class MediaDatagramHandler: ChannelInboundHandler {
                     VP8LayerForwarder.rewrite(UnsafeMutableRawBufferPointer(rebasing: raw[0..<length]), payloadOffset: rewrite.payloadOffset,
                                               sequenceNumber: rewrite.sequenceNumber, pictureID: rewrite.pictureID)
                 }
+                if let number {
+                    numbered = TransportWideSequenceNumber.overwrite(number, in: UnsafeMutableRawBufferPointer(rebasing: raw[0..<length]))
+                }
                 return isRTCP ? try connection.protectRTCP(raw.baseAddress!, length: length, capacity: raw.count)
                     : try connection.protectRTP(raw.baseAddress!, length: length, capacity: raw.count)
             }
         } catch {
             return nil
         }
-        emit(AddressedEnvelope(remoteAddress: address, data: copy), pacedBy: downlink, context: context)
+        if numbered { downlink?.estimate?.numbered() }
+        emit(AddressedEnvelope(remoteAddress: address, data: copy), transportNumber: numbered ? number : nil,
+             pacedBy: downlink, context: context)
         return copy.readableBytes
     }
 

@@ -33,6 +33,7 @@ final class MediaMetrics: Sendable {
     let pacerDroppedPackets: Counter
     let retransmissionsNotHelping: Counter
     let publisherVideoLimits: Counter
+    let downlinkTransportFeedback: Counter
     private let dropped: [MediaDropReason: Counter]
     private let rtcpRefused: [RTCPRefusal: Counter]
 
@@ -71,6 +72,7 @@ final class MediaMetrics: Sendable {
         pacedPackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_paced_packets_total", unitName: "", helpText: "Packets that waited in a receiver's downlink pacer (its downlink is narrower than the room's video)"))
         retransmissionsNotHelping = registry.makeCounter(descriptor: .init(metricName: "trtc_media_retransmissions_skipped_total", unitName: "", helpText: "NACKed packets not resent to a receiver behind a narrow link: it awaits a key frame, or they precede the newest it got"))
         publisherVideoLimits = registry.makeCounter(descriptor: .init(metricName: "trtc_media_publisher_video_limits_total", unitName: "", helpText: "RTCP REMB packets sent to publishers whose every video receiver is behind a downlink narrower than the stream"))
+        downlinkTransportFeedback = registry.makeCounter(descriptor: .init(metricName: "trtc_media_downlink_transport_feedback_total", unitName: "", helpText: "Transport-wide feedback packets from receivers about the server's packets to them (their downlink estimate's input)"))
         pacerDroppedPackets = registry.makeCounter(descriptor: .init(metricName: "trtc_media_pacer_dropped_packets_total", unitName: "", helpText: "Packets dropped because a receiver's downlink pacer held two seconds of its rate already"))
         recorderDropped = registry.makeCounter(descriptor: .init(metricName: "trtc_media_recorder_dropped_total", unitName: "", helpText: "RTP packets --record could not keep up with"))
         var dropped: [MediaDropReason: Counter] = [:]

@@ -22,6 +22,10 @@ struct MediaAdmission: Sendable {
     let remoteFingerprint: CertificateFingerprint
     /// Its numbers for Opus and VP8 (a browser's from its SDP): renumbered to and from those the SFU carries.
     var payloadTypes: MemberPayloadTypes = .carried
+    /// Whether the server numbers the RTP packets it sends this member with its own transport-wide sequence numbers
+    /// and takes its transport-wide feedback about them (`DownlinkEstimate`): trtcd always, a browser that offered
+    /// the extension.
+    var numbersDownlink = true
 }
 
 /// One session's media state as the datagram path sees it. Lives on the media event loop only.

@@ -34,6 +34,7 @@ struct MediaRoutingTable {
             remoteFingerprint: admission.remoteFingerprint, certificate: certificate)
         routes[admission.session] = MediaRoute(admission: admission, connection: connection, address: nil,
                                               ingress: MemberMediaBudget(memberLimits))
+        if admission.numbersDownlink { routes[admission.session]!.downlinkLayers.estimate = DownlinkEstimate() }
         sessionByUfrag[admission.local.ufrag] = admission.session
         sessionByStream[StreamKey(room: admission.room, ssrc: admission.audioSsrc)] = admission.session
         sessionByStream[StreamKey(room: admission.room, ssrc: admission.videoSsrc)] = admission.session

@@ -16,6 +16,7 @@ extension RoomMember {
             publishesAudio: publishesAudio, publishesVideo: publishesVideo,
             receivesAudio: may(.receiveAudio), receivesVideo: may(.receiveVideo),
             local: local, remoteUfrag: offer.ufrag, remoteFingerprint: offer.fingerprint,
-            payloadTypes: browser?.payloadTypes ?? .carried)
+            payloadTypes: browser?.payloadTypes ?? .carried,
+            numbersDownlink: browser?.transportWideCC ?? true)
     }
 }

@@ -38,6 +38,8 @@ struct BrowserPeer: Sendable {
     var answers: UInt32
     /// Its numbers for Opus and VP8, fixed by its first offer.
     var payloadTypes: MemberPayloadTypes
+    /// Its first offer accepted transport-wide sequence numbers: it gets the server's own on its downlink.
+    var transportWideCC = false
 
     /// libwebrtc's sender SSRC for the RTCP of sections that send nothing; never granted to a member.
     static let receiverReportSsrc: UInt32 = 1

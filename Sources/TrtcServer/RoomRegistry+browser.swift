@@ -83,7 +83,8 @@ extension RoomRegistry {
             let host = member.media.host.isEmpty ? (member.session.localHost ?? "127.0.0.1") : member.media.host
             member.browser = BrowserPeer(ufrag: offer.ufrag, fingerprint: offer.fingerprint, audioSsrc: offer.audioSsrc,
                                          videoSsrc: offer.videoSsrc, host: host, answers: 0,
-                                         payloadTypes: MemberPayloadTypes(offer))
+                                         payloadTypes: MemberPayloadTypes(offer),
+                                         transportWideCC: offer.sections.contains { $0.transportWideCC })
         }
         guard var browser = member.browser else { throw SDPError("not a browser member") }
         let sdp = try BrowserAnswer(
