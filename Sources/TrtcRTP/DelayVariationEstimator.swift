@@ -63,12 +63,6 @@ public struct DelayVariationEstimator: Sendable {
         return max(Self.quantile(quantile, of: recent, above: base), Self.quantile(olderQuantile, of: samples, above: base))
     }
 
-    /// `quantile` over the whole window, whatever `recentWindow` says.
-    public var windowVariation: Double {
-        guard let base else { return 0 }
-        return Self.quantile(quantile, of: samples, above: base)
-    }
-
     private static func quantile(_ quantile: Double, of samples: [Double?], above base: Double) -> Double {
         let values = samples.compactMap { $0 }.map { $0 - base }.sorted()
         guard !values.isEmpty else { return 0 }

@@ -14,10 +14,12 @@
 ///   alive, not while a key frame is on its way (its first packet arrived and its missing packets are being asked
 ///   for); never once a key frame was handed out.
 /// - Timing: a frame's render time is its media time mapped onto the arrival clock by the fastest recent frame, plus
-///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`, 95th
-///   percentile over ~10 s, or over the last ~3 s once a spike is over); when frames needed retransmissions lately, it covers how late those completed (95th percentile
-///   over ~20 s: a second round of repair when a retransmission is lost), at least one round trip and at most 2.5
-///   above the variation (the 99th percentile and 3.5 on a link that loses much: a third round), within `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
+///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`: the 95th
+///   percentile over the last ~3 s, at least the median over ~10 s); when frames needed retransmissions lately, it
+///   covers how late those completed in round trips of their time (95th percentile over ~20 s: a second round of
+///   repair when a retransmission is lost) times the round trip now, at least one round trip and at most 2.5 above the
+///   variation (the 99th percentile and 3.5 on a link that loses much: a third round), within
+///   `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
 ///
 /// A value type without I/O: `insert` and `poll` return what to do (`Actions`); time is the caller's monotonic
 /// clock. Memory is bounded by the assembler's packet capacity and `maximumPendingFrames`.
@@ -28,12 +30,16 @@ public struct VideoJitterBuffer: Sendable {
         /// How fast the current delay may follow its target, in seconds per second.
         public var delayIncreaseRate = 0.25
         public var delayDecreaseRate = 0.1
-        /// Frames whose arrival sets the delay target (~10 s at 30 fps). Without repairs lately, the 95th percentile
-        /// of the newest `estimatorRecentWindow` (~3 s), or the 80th of all when larger (`DelayVariationEstimator`), so
-        /// a queue that filled once is forgotten in seconds; with repairs, the 95th of all, as the allowance for them
-        /// was measured and tuned against (issue 12's loss figures).
+        /// Frames whose arrival sets the delay target (~10 s at 30 fps): the 95th percentile of the newest
+        /// `estimatorRecentWindow` (~3 s), or `estimatorOlderQuantile` of all when larger (`DelayVariationEstimator`),
+        /// so a queue that filled once is forgotten in seconds, with repairs or without.
         public var estimatorWindow = 300
         public var estimatorRecentWindow = 90
+        /// The whole window's quantile under the recent one (`DelayVariationEstimator.olderQuantile`): its median, so
+        /// a queue that filled and drained once (a capacity drop: ~5 s of late frames, half of the window) no longer
+        /// sets the delay once the recent frames are back on time (trtc-bench steps' 0.6 Mbit/s phase: at the 80th
+        /// percentile the delay stayed at its 500 ms maximum for 10 s after the drop).
+        public var estimatorOlderQuantile = 0.5
         /// Repaired frames whose lateness sets the repair allowance: those of the last `repairWindow`, at most
         /// `maximumRepairSamples`; the allowance covers `repairQuantile` of them.
         public var repairWindow: Duration = .seconds(20)
@@ -122,9 +128,6 @@ public struct VideoJitterBuffer: Sendable {
     /// every packet pay it; security M4). A 30 fps stream refreshes at every frame.
     private var estimatedBase: Double?
     private var estimatedVariation = 0.0
-    /// The 95th percentile over the whole window, which forgets a spike only after ~10 s: what the repair allowance
-    /// adds to (losses make their own spikes, and a repaired frame's lateness is measured against the same window).
-    private var estimatedWindowVariation = 0.0
     private var estimateRefreshed: Duration?
     static let estimateRefreshInterval: Duration = .milliseconds(20)
     private var ssrc: UInt32?
@@ -146,11 +149,15 @@ public struct VideoJitterBuffer: Sendable {
     private var knownPictures: [Int64: (nonReference: Bool, temporalLayer: UInt8?)] = [:]
     private var highestPictureID: Int64?
     private var highestTimestamp: Int64?
-    /// Frames completed by a retransmission lately: when, and how late (seconds above the fastest frames' delay).
+    /// Frames completed by a retransmission lately: when, and how late (above the fastest frames' delay) in round
+    /// trips of their time: a repair made while a queue stood (a capacity drop) took longer by that queue, and the
+    /// allowance for the next ones scales with the round trip now, not with the one the queue made.
     private var repairedFrames: [(completed: Duration, lateness: Double)] = []
-    /// Quantiles of their lateness (seconds): `repairQuantile`'s and `heavyLossRepairQuantile`'s.
+    /// Quantiles of their lateness (round trips): `repairQuantile`'s and `heavyLossRepairQuantile`'s.
     private var repairLateness = 0.0
     private var heavyLossRepairLateness = 0.0
+    /// The newest round trip the caller gave (what a repair takes now).
+    private var lastRoundTrip: Duration?
     /// Sequence numbers the stream advanced over lately, and of those, how many were missing when a later one arrived
     /// (lost or reordered), halved together now and then: a decaying window of a few thousand packets.
     private var sequenceSpan = (advanced: 0, missing: 0)
@@ -166,7 +173,8 @@ public struct VideoJitterBuffer: Sendable {
         self.configuration = configuration
         assembler = VP8FrameAssembler(capacity: configuration.packetCapacity)
         nack = NACKRequester(configuration: configuration.nack)
-        estimator = DelayVariationEstimator(window: configuration.estimatorWindow, recentWindow: configuration.estimatorRecentWindow)
+        estimator = DelayVariationEstimator(window: configuration.estimatorWindow, recentWindow: configuration.estimatorRecentWindow,
+                                            olderQuantile: configuration.estimatorOlderQuantile)
     }
 
     public var counters: Counters {
@@ -197,9 +205,9 @@ public struct VideoJitterBuffer: Sendable {
         // a round trip is a freeze. At least one round trip, at most `maximumRepairRounds`: more would only chase a sender that cannot
         // keep up, and cost glass-to-glass latency (issue 12's budget is 400 ms at the 95th percentile).
         let roundTrip = roundTrip ?? configuration.nack.defaultRoundTrip
-        let variation = Duration.seconds(estimatedWindowVariation)
+        let variation = Duration.seconds(estimatedVariation)
         let heavy = heavyLossWeight
-        let lateness = repairLateness + (heavyLossRepairLateness - repairLateness) * heavy
+        let lateness = (repairLateness + (heavyLossRepairLateness - repairLateness) * heavy) * Self.seconds(roundTrip)
         let rounds = configuration.maximumRepairRounds + (configuration.heavyLossRepairRounds - configuration.maximumRepairRounds) * heavy
         let repairs = min(max(.seconds(lateness), variation + roundTrip), variation + roundTrip * rounds)
         return min(configuration.maximumDelay, configuration.minimumDelay + repairs)
@@ -226,6 +234,7 @@ public struct VideoJitterBuffer: Sendable {
         }
         counterValues.packetsReceived += 1
         lastArrival = arrival
+        if let roundTrip { lastRoundTrip = roundTrip }
         var actions = Actions()
         let previousHighest = nack.highestSequence
         let (update, _, requests) = nack.packetArrived(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp,
@@ -332,7 +341,6 @@ public struct VideoJitterBuffer: Sendable {
         estimator.reset()
         estimatedBase = nil
         estimatedVariation = 0
-        estimatedWindowVariation = 0
         estimateRefreshed = nil
         pending = []
         chain = nil
@@ -441,11 +449,11 @@ public struct VideoJitterBuffer: Sendable {
         if estimateRefreshed.map({ frame.completed - $0 >= Self.estimateRefreshInterval }) ?? true {
             estimatedBase = estimator.base
             estimatedVariation = estimator.variation
-            estimatedWindowVariation = estimator.windowVariation
             estimateRefreshed = frame.completed
         }
         if frame.repaired, let base = estimatedBase {
-            repairedFrames.append((frame.completed, max(0, arrival - mediaTime - base)))
+            let roundTrip = Self.seconds(lastRoundTrip ?? configuration.nack.defaultRoundTrip)
+            repairedFrames.append((frame.completed, max(0, arrival - mediaTime - base) / max(roundTrip, 0.001)))
             repairedFrames.removeAll { frame.completed - $0.completed > configuration.repairWindow }
             if repairedFrames.count > configuration.maximumRepairSamples { repairedFrames.removeFirst() }
             // Sorting is O(samples log samples): once per repaired frame, not per packet.
