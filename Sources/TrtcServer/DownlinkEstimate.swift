@@ -14,11 +14,17 @@ struct DownlinkEstimate {
     static let datagramOverhead = 28
     /// Feedback older than this says nothing about the downlink now (the receiver stopped sending it).
     static let freshness = Duration.seconds(1)
+    /// A queue at least `standingQueue` long for `standingFor` is the link filling (a stall of the receiver's thread
+    /// or one burst lasts a feedback or two).
+    static let standingQueue = Duration.milliseconds(60)
+    static let standingFor = Duration.milliseconds(300)
 
     private var estimator = SendSideBandwidthEstimator(limits: Self.limits)
     /// The number the next packet numbered for this receiver carries.
     private(set) var nextNumber: UInt16 = 0
     private var lastFeedback: Duration?
+    /// Since when every feedback showed at least `standingQueue`.
+    private var queuedSince: Duration?
     /// Feedbacks taken (for the tests and the log).
     private(set) var feedbackCount = 0
 
@@ -37,6 +43,7 @@ struct DownlinkEstimate {
         if let roundTrip { estimator.roundTrip = roundTrip }
         _ = estimator.feedbackReceived(feedback, now: now)
         lastFeedback = now
+        queuedSince = estimator.queueDelay >= Self.standingQueue ? queuedSince ?? now : nil
         feedbackCount += 1
     }
 
@@ -44,6 +51,12 @@ struct DownlinkEstimate {
 
     /// The queue the newest feedback's packets waited in on the downlink, nil without fresh feedback.
     func queueDelay(now: Duration) -> Duration? { isFresh(now) ? estimator.queueDelay : nil }
+
+    /// Whether the downlink's queue has stood for `standingFor` up to the newest (fresh) feedback.
+    func hasStandingQueue(now: Duration) -> Bool {
+        guard isFresh(now), let queuedSince, let lastFeedback else { return false }
+        return lastFeedback - queuedSince >= Self.standingFor
+    }
 
     /// What the downlink carries (kbit/s, packet overhead included), nil without fresh feedback.
     func targetKbps(now: Duration) -> Double? { isFresh(now) ? Double(estimator.target) / 1000 : nil }

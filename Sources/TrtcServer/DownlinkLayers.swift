@@ -367,16 +367,14 @@ extension MediaDatagramHandler {
     /// No limit is sent this long after the publisher's uplink lost a video packet.
     static let uplinkLossQuiet = Duration.seconds(5)
 
-    /// A downlink queue this long, measured one way from the receiver's transport-wide feedback, with the receiver's
-    /// estimate below the publisher's stream, starts a limit: the queue is the receiver's own link filling.
-    static let measuredQueueStartsLimit = Duration.milliseconds(40)
     /// A limit from measured downlinks is no longer sent once the best of them is this multiple of the stream.
     static let measuredLimitEndsAbove = 2.0
 
     /// The publisher's target is the highest layer anyone needs (issue 14 §3): while every receiver of its video is
     /// limited, nobody can take the whole stream, so the publisher is asked (RTCP REMB naming its video SSRC) to send
-    /// no more than the best receiver's limit. A receiver's limit is the smaller of its layer policy's
-    /// (`DownlinkLayers.videoLimitKbps`) and its downlink estimate's share (`estimatedVideoLimitKbps`). That receiver
+    /// no more than the best receiver's limit. A receiver's limit is its downlink estimate's share
+    /// (`estimatedVideoLimitKbps`) while its transport-wide feedback comes, else its layer policy's
+    /// (`DownlinkLayers.videoLimitKbps`, from receiver reports: loss and round trips). That receiver
     /// then gets every layer at the rate its link carries instead of the base layer of a stream too large for it.
     /// Nothing is sent while any receiver takes the whole stream, or has not reported yet: the publisher's limit
     /// lapses and its own estimate rules. `streamKbps`: the publisher's whole stream as it arrives now.
@@ -385,23 +383,25 @@ extension MediaDatagramHandler {
         if let last = publisher.uplink.lastVideoLimit, now - last < Self.videoLimitInterval { return }
         let ssrc = publisher.admission.videoSsrc
         var best: Double?
-        // Whether every receiver's limit is its own downlink's, measured one way with a standing queue there.
+        // Whether every receiver's limit is its own downlink's estimate (one-way delay), and whether a standing queue
+        // shows in each.
         var measured = true
+        var queued = true
         for receiver in router.withTable({ $0.destinations(in: publisher.room) })
         where receiver.session != publisher.session && receiver.receivesVideo {
             let layers = receiver.downlinkLayers
             let estimated = layers.estimatedVideoLimitKbps(ssrc: ssrc, now: now)
-            guard let limit = [layers.videoLimitKbps(ssrc: ssrc), estimated].compactMap({ $0 }).min() else { return }
-            let queued = layers.estimate?.queueDelay(now: now).map { $0 >= Self.measuredQueueStartsLimit } ?? false
-            if limit != estimated || !queued { measured = false }
+            guard let limit = estimated ?? layers.videoLimitKbps(ssrc: ssrc) else { return }
+            if estimated == nil { measured = false }
+            if layers.estimate?.hasStandingQueue(now: now) != true { queued = false }
             best = max(best ?? 0, limit)
         }
         guard let best, best.isFinite, best > 0 else { return }
         let limiting = publisher.uplink.lastVideoLimit.map { now - $0 < Self.videoLimitKept } ?? false
-        if measured || (limiting && best > streamKbps) {
-            // Each receiver's own downlink is full (one-way delay: the publisher's uplink queue is not in it): a limit
-            // starts below the stream, and ends once no receiver is near it.
-            guard limiting || best < streamKbps, best < streamKbps * Self.measuredLimitEndsAbove else { return }
+        if measured {
+            // A limit starts when each receiver's own downlink is full (a standing queue one way: the publisher's
+            // uplink queue is not in it) and its estimate under the stream, and ends once no receiver is near it.
+            guard limiting || (queued && best < streamKbps), best < streamKbps * Self.measuredLimitEndsAbove else { return }
         } else {
             // From round trips and loss, which on a link shared with the publisher cross its own queue too.
             // A publisher whose own uplink lost packets lately is its own estimator's to slow down: a limit from its
