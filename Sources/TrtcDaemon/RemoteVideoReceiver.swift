@@ -306,6 +306,7 @@ final class RemoteVideoReceiver: @unchecked Sendable {
                     "user": "\(userId)", "pictures": "\(picturesDecoded)",
                     "decodeCpuMs": "\((decodeCPU / .milliseconds(1) * 10).rounded() / 10)",
                     "size": "\(picture.width)x\(picture.height)",
+                    "timing": "\(jitterBuffer.timingDescription(roundTrip: currentRoundTrip(now: shownAt), now: shownAt))",
                 ])
             }
         } catch {

@@ -190,6 +190,15 @@ public struct VideoJitterBuffer: Sendable {
             + "pending=\(frames.prefix(6)) missing=\(nack.outstanding) highest=\(nack.highestSequence ?? -1)"
     }
 
+    /// The delay's parts for a log line: current delay, target, variation, repaired frames in the repair window and
+    /// their lateness quantile (round trips), all in ms unless said.
+    public func timingDescription(roundTrip: Duration?, now: Duration) -> String {
+        func ms(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+        let repaired = repairedFrames.count { now - $0.completed <= configuration.repairWindow }
+        return "delayMs=\(ms(currentDelaySeconds ?? 0)) targetMs=\(ms(Self.seconds(targetDelay(roundTrip: roundTrip, now: now)))) "
+            + "variationMs=\(ms(estimatedVariation)) repaired=\(repaired) repairRounds=\((repairLateness * 100).rounded() / 100)"
+    }
+
     /// The delay now added to the fastest frames' arrival before they are shown.
     public var currentDelay: Duration { .seconds(currentDelaySeconds ?? Self.seconds(configuration.minimumDelay)) }
 
