@@ -15,9 +15,9 @@
 ///   for); never once a key frame was handed out.
 /// - Timing: a frame's render time is its media time mapped onto the arrival clock by the fastest recent frame, plus
 ///   the current delay. The delay's target is the frames' delay variation (`DelayVariationEstimator`: the 95th
-///   percentile over the last ~3 s, at least the median over ~10 s); when frames needed retransmissions lately, it
-///   covers how late those completed in round trips of their time (95th percentile over ~20 s: a second round of
-///   repair when a retransmission is lost) times the round trip now, at least one round trip and at most 2.5 above the
+///   percentile over the last ~3 s, at least the median over ~10 s); while frames need retransmissions (3 in 5 s), it
+///   covers how late those completed (95th percentile over ~20 s: a second round of repair when a retransmission is
+///   lost), at least one round trip and at most 2.5 above the
 ///   variation (the 99th percentile and 3.5 on a link that loses much: a third round), within
 ///   `minimumDelay…maximumDelay`; the current delay moves towards it at a bounded rate, so pictures do not jump.
 ///
@@ -29,7 +29,10 @@ public struct VideoJitterBuffer: Sendable {
         public var maximumDelay: Duration = .milliseconds(500)
         /// How fast the current delay may follow its target, in seconds per second.
         public var delayIncreaseRate = 0.25
-        public var delayDecreaseRate = 0.1
+        /// Faster down than up: once a queue drained, every second at the old delay is a second of needless
+        /// latency (at 0.1 s/s trtc-bench steps' 0.6 Mbit/s phase spent 5 s coming down from 500 ms; 0.3 s/s plays
+        /// ~1.3× fast for under 2 s).
+        public var delayDecreaseRate = 0.3
         /// Frames whose arrival sets the delay target (~10 s at 30 fps): the 95th percentile of the newest
         /// `estimatorRecentWindow` (~3 s), or `estimatorOlderQuantile` of all when larger (`DelayVariationEstimator`),
         /// so a queue that filled once is forgotten in seconds, with repairs or without.
@@ -43,6 +46,11 @@ public struct VideoJitterBuffer: Sendable {
         /// Repaired frames whose lateness sets the repair allowance: those of the last `repairWindow`, at most
         /// `maximumRepairSamples`; the allowance covers `repairQuantile` of them.
         public var repairWindow: Duration = .seconds(20)
+        /// The allowance applies while at least `repairActivityMinimum` frames were repaired in the last
+        /// `repairActivity`: a few repairs during a capacity drop's queue (each as late as the queue) held the delay
+        /// near its maximum for the whole 20 s window afterwards.
+        public var repairActivity: Duration = .seconds(5)
+        public var repairActivityMinimum = 3
         public var maximumRepairSamples = 300
         public var repairQuantile = 0.95
         /// Round trips of repair the delay covers at most: two, and half of one for the time before the first NACK (the
@@ -149,15 +157,11 @@ public struct VideoJitterBuffer: Sendable {
     private var knownPictures: [Int64: (nonReference: Bool, temporalLayer: UInt8?)] = [:]
     private var highestPictureID: Int64?
     private var highestTimestamp: Int64?
-    /// Frames completed by a retransmission lately: when, and how late (above the fastest frames' delay) in round
-    /// trips of their time: a repair made while a queue stood (a capacity drop) took longer by that queue, and the
-    /// allowance for the next ones scales with the round trip now, not with the one the queue made.
+    /// Frames completed by a retransmission lately: when, and how late (seconds above the fastest frames' delay).
     private var repairedFrames: [(completed: Duration, lateness: Double)] = []
-    /// Quantiles of their lateness (round trips): `repairQuantile`'s and `heavyLossRepairQuantile`'s.
+    /// Quantiles of their lateness (seconds): `repairQuantile`'s and `heavyLossRepairQuantile`'s.
     private var repairLateness = 0.0
     private var heavyLossRepairLateness = 0.0
-    /// The newest round trip the caller gave (what a repair takes now).
-    private var lastRoundTrip: Duration?
     /// Sequence numbers the stream advanced over lately, and of those, how many were missing when a later one arrived
     /// (lost or reordered), halved together now and then: a decaying window of a few thousand packets.
     private var sequenceSpan = (advanced: 0, missing: 0)
@@ -191,12 +195,12 @@ public struct VideoJitterBuffer: Sendable {
     }
 
     /// The delay's parts for a log line: current delay, target, variation, repaired frames in the repair window and
-    /// their lateness quantile (round trips), all in ms unless said.
+    /// their lateness quantile, in ms.
     public func timingDescription(roundTrip: Duration?, now: Duration) -> String {
         func ms(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
         let repaired = repairedFrames.count { now - $0.completed <= configuration.repairWindow }
         return "delayMs=\(ms(currentDelaySeconds ?? 0)) targetMs=\(ms(Self.seconds(targetDelay(roundTrip: roundTrip, now: now)))) "
-            + "variationMs=\(ms(estimatedVariation)) repaired=\(repaired) repairRounds=\((repairLateness * 100).rounded() / 100)"
+            + "variationMs=\(ms(estimatedVariation)) repaired=\(repaired) repairLatenessMs=\(ms(repairLateness))"
     }
 
     /// The delay now added to the fastest frames' arrival before they are shown.
@@ -204,8 +208,8 @@ public struct VideoJitterBuffer: Sendable {
 
     /// The delay the buffer is moving towards.
     public func targetDelay(roundTrip: Duration?, now: Duration) -> Duration {
-        let recent = repairedFrames.count { now - $0.completed <= configuration.repairWindow }
-        guard recent >= 3 else {
+        let recent = repairedFrames.count { now - $0.completed <= configuration.repairActivity }
+        guard recent >= configuration.repairActivityMinimum else {
             return min(configuration.maximumDelay, configuration.minimumDelay + .seconds(estimatedVariation))
         }
         // Room for a retransmission: how late the frames that waited for one completed (above the fastest frames), a
@@ -216,7 +220,7 @@ public struct VideoJitterBuffer: Sendable {
         let roundTrip = roundTrip ?? configuration.nack.defaultRoundTrip
         let variation = Duration.seconds(estimatedVariation)
         let heavy = heavyLossWeight
-        let lateness = (repairLateness + (heavyLossRepairLateness - repairLateness) * heavy) * Self.seconds(roundTrip)
+        let lateness = repairLateness + (heavyLossRepairLateness - repairLateness) * heavy
         let rounds = configuration.maximumRepairRounds + (configuration.heavyLossRepairRounds - configuration.maximumRepairRounds) * heavy
         let repairs = min(max(.seconds(lateness), variation + roundTrip), variation + roundTrip * rounds)
         return min(configuration.maximumDelay, configuration.minimumDelay + repairs)
@@ -243,7 +247,6 @@ public struct VideoJitterBuffer: Sendable {
         }
         counterValues.packetsReceived += 1
         lastArrival = arrival
-        if let roundTrip { lastRoundTrip = roundTrip }
         var actions = Actions()
         let previousHighest = nack.highestSequence
         let (update, _, requests) = nack.packetArrived(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp,
@@ -461,8 +464,7 @@ public struct VideoJitterBuffer: Sendable {
             estimateRefreshed = frame.completed
         }
         if frame.repaired, let base = estimatedBase {
-            let roundTrip = Self.seconds(lastRoundTrip ?? configuration.nack.defaultRoundTrip)
-            repairedFrames.append((frame.completed, max(0, arrival - mediaTime - base) / max(roundTrip, 0.001)))
+            repairedFrames.append((frame.completed, max(0, arrival - mediaTime - base)))
             repairedFrames.removeAll { frame.completed - $0.completed > configuration.repairWindow }
             if repairedFrames.count > configuration.maximumRepairSamples { repairedFrames.removeFirst() }
             // Sorting is O(samples log samples): once per repaired frame, not per packet.
