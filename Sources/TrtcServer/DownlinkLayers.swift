@@ -398,17 +398,20 @@ extension MediaDatagramHandler {
         }
         guard let best, best.isFinite, best > 0 else { return }
         let limiting = publisher.uplink.lastVideoLimit.map { now - $0 < Self.videoLimitKept } ?? false
+        // A publisher whose own uplink lost packets lately is its own estimator's to slow down: its receivers then see
+        // its congestion too (on a shared link in their round trips; on any link as its drained queue arriving at the
+        // uplink's rate), and a limit from them held trtc-bench steps' 0.6 Mbit/s phase at 52 % of the capacity in one
+        // run (from round trips) and at 48 % (from downlink estimates that backed off again with every cut the
+        // publisher made itself). A limit that measured downlinks started is kept.
+        if !(measured && limiting), let loss = publisher.uplink.lastLoss, now - loss < Self.uplinkLossQuiet { return }
         if measured {
             // A limit starts when each receiver's own downlink is full (a standing queue one way: the publisher's
             // uplink queue is not in it) and its estimate under the stream, and ends once no receiver is near it.
             guard limiting || (queued && best < streamKbps), best < streamKbps * Self.measuredLimitEndsAbove else { return }
         } else {
-            // From round trips and loss, which on a link shared with the publisher cross its own queue too.
-            // A publisher whose own uplink lost packets lately is its own estimator's to slow down: a limit from its
-            // receivers' reports held trtc-bench steps' 0.6 Mbit/s phase at 52 % of the capacity in one run.
-            if let loss = publisher.uplink.lastLoss, now - loss < Self.uplinkLossQuiet { return }
-            // A limit starts only for a link that carries well under the stream (there, dropping layer 1 leaves a base
-            // layer too large for it); near the stream's rate layer dropping serves it. Once started it holds.
+            // From round trips and loss: a limit starts only for a link that carries well under the stream (there,
+            // dropping layer 1 leaves a base layer too large for it); near the stream's rate layer dropping serves it.
+            // Once started it holds.
             guard limiting || best < streamKbps * Self.limitStartsBelow else { return }
         }
         let remb = RTCPReceiverEstimatedMaximumBitrate(senderSSRC: UplinkRepair.serverSSRC, bitrate: UInt64(best * 1000),
