@@ -372,9 +372,10 @@ extension MediaDatagramHandler {
 
     /// The publisher's target is the highest layer anyone needs (issue 14 §3): while every receiver of its video is
     /// limited, nobody can take the whole stream, so the publisher is asked (RTCP REMB naming its video SSRC) to send
-    /// no more than the best receiver's limit. A receiver's limit is its downlink estimate's share
-    /// (`estimatedVideoLimitKbps`) while its transport-wide feedback comes, else its layer policy's
-    /// (`DownlinkLayers.videoLimitKbps`, from receiver reports: loss and round trips). That receiver
+    /// no more than the best receiver's limit. A receiver's limit is the smaller of its downlink estimate's share
+    /// (`estimatedVideoLimitKbps`, while its transport-wide feedback comes) and its layer policy's
+    /// (`DownlinkLayers.videoLimitKbps`, from receiver reports: loss and round trips; the policy chooses its layers,
+    /// and only a stream held under its estimate gets every layer). That receiver
     /// then gets every layer at the rate its link carries instead of the base layer of a stream too large for it.
     /// Nothing is sent while any receiver takes the whole stream, or has not reported yet: the publisher's limit
     /// lapses and its own estimate rules. `streamKbps`: the publisher's whole stream as it arrives now.
@@ -384,15 +385,15 @@ extension MediaDatagramHandler {
         let ssrc = publisher.admission.videoSsrc
         var best: Double?
         // Whether every receiver's limit is its own downlink's estimate (one-way delay), and whether a standing queue
-        // shows in each.
+        // shows in each (else the rules for limits from receiver reports apply).
         var measured = true
         var queued = true
         for receiver in router.withTable({ $0.destinations(in: publisher.room) })
         where receiver.session != publisher.session && receiver.receivesVideo {
             let layers = receiver.downlinkLayers
             let estimated = layers.estimatedVideoLimitKbps(ssrc: ssrc, now: now)
-            guard let limit = estimated ?? layers.videoLimitKbps(ssrc: ssrc) else { return }
-            if estimated == nil { measured = false }
+            guard let limit = [layers.videoLimitKbps(ssrc: ssrc), estimated].compactMap({ $0 }).min() else { return }
+            if limit != estimated { measured = false }
             if layers.estimate?.hasStandingQueue(now: now) != true { queued = false }
             best = max(best ?? 0, limit)
         }
