@@ -18,6 +18,10 @@ struct DownlinkEstimate {
     /// or one burst lasts a feedback or two).
     static let standingQueue = Duration.milliseconds(60)
     static let standingFor = Duration.milliseconds(300)
+    /// A feedback naming more packets is refused: the estimator keeps at most 4096 sent packets, trtcd reports every
+    /// 50 ms (a few dozen), and one 1500-byte feedback can name 65535 (run-length chunks) — each a lookup on the media
+    /// loop.
+    static let maximumStatuses = 2048
 
     private var estimator = SendSideBandwidthEstimator(limits: Self.limits)
     /// The number the next packet numbered for this receiver carries.

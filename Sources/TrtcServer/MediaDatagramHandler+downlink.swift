@@ -6,6 +6,10 @@ extension MediaDatagramHandler {
     /// learns, and each publisher it gets video from is held to what the receivers' downlinks carry
     /// (`limitPublisher`), at feedback pace (every 50 ms) rather than once per receiver report.
     func takeDownlinkFeedback(_ feedback: RTCPTransportFeedback, from receiver: MediaRoute, context: ChannelHandlerContext) {
+        guard feedback.receiveDeltas.count <= DownlinkEstimate.maximumStatuses else {
+            metrics.refuse(.tooManyStatuses)
+            return
+        }
         let now = Self.uplinkNow
         let layers = receiver.downlinkLayers
         layers.transportFeedback(feedback, now: now)

@@ -74,4 +74,6 @@ enum RTCPRefusal: String, CaseIterable, Sendable {
     case notReceiving = "not-receiving"
     /// A packet type the SFU does not relay (SDES, BYE, APP, feedback other than generic NACK and PLI).
     case notRelayed = "not-relayed"
+    /// Transport feedback naming more packets than a receiver's downlink estimate keeps (`DownlinkEstimate`).
+    case tooManyStatuses = "too-many-statuses"
 }

@@ -1,4 +1,5 @@
 import Testing
+import TrtcHarness
 import TrtcRTP
 
 /// Issue 14 §3 over real sockets: the server writes its own transport-wide sequence numbers, one counter per receiver,
@@ -72,6 +73,15 @@ import TrtcRTP
                     try await b.send(forged.serialized(), to: bob.media)
                     try await waitUntil("the forged feedback is dropped") {
                         try await MediaForwardingTests.dropped(server, "bad-ssrc") == before + 1
+                    }
+                    #expect(try await server.metric("trtc_media_downlink_transport_feedback_total") == 1)
+                    // One naming 8191 packets (a single run-length chunk) is refused before the estimator reads it.
+                    let huge = try RTCPTransportFeedback(senderSSRC: bob.media.videoSsrc, mediaSSRC: 0, baseSequenceNumber: 100,
+                                                     referenceTime: 0, feedbackPacketCount: 1,
+                                                     receiveDeltas: [Int16?](repeating: nil, count: 8191))
+                    try await b.send(huge.serialized(), to: bob.media)
+                    try await waitUntil("the long feedback is refused") {
+                        try await server.metric(#"trtc_media_rtcp_refused_total{reason="too-many-statuses"}"#) == 1
                     }
                     #expect(try await server.metric("trtc_media_downlink_transport_feedback_total") == 1)
                 }
