@@ -29,8 +29,6 @@ struct DownlinkEstimate {
     private var lastFeedback: Duration?
     /// Since when every feedback showed at least `standingQueue`.
     private var queuedSince: Duration?
-    /// Feedbacks taken (for the tests and the log).
-    private(set) var feedbackCount = 0
 
     /// A packet was numbered `nextNumber` (it may still wait in the pacer).
     mutating func numbered() { nextNumber &+= 1 }
@@ -48,7 +46,6 @@ struct DownlinkEstimate {
         _ = estimator.feedbackReceived(feedback, now: now)
         lastFeedback = now
         queuedSince = estimator.queueDelay >= Self.standingQueue ? queuedSince ?? now : nil
-        feedbackCount += 1
     }
 
     private func isFresh(_ now: Duration) -> Bool { lastFeedback.map { now - $0 < Self.freshness } ?? false }

@@ -39,7 +39,8 @@ final class DownlinkLayers {
     /// The receiver's downlink as its transport-wide feedback shows it; nil for a member that gets no numbers (a
     /// browser that did not offer the extension): its round trips alone then say what waits in its queue.
     var estimate: DownlinkEstimate?
-    /// A queue was measured (one way or as a round trip): random loss no longer lowers the pacing rate.
+    /// A queue was measured (one way or as a round trip): the pacing rate then falls only for a queue, and the
+    /// publisher's limit needs no floor from the cut (`videoLimitKbps`).
     private var queueMeasured = false
     /// Round trips measured from this receiver's reports (any stream), for the smallest of the window.
     private var roundTrips: [(at: Duration, value: Duration)] = []
@@ -241,7 +242,7 @@ final class DownlinkLayers {
         guard let pacingKbps, let policy = streams[ssrc]?.policy, let delivered = policy.deliveredKbps,
               let estimate = policy.estimateKbps else { return nil }
         let limited = Double(max(streams.values.filter { $0.policy?.deliveredKbps != nil }.count, 1))
-        // With round trips the pacing rate falls only for a queue (random loss holds it), and the cut's estimate
+        // With a measured queue the pacing rate falls only for a queue (random loss holds it), and the cut's estimate
         // counted repaired packets as delivered: a floor from it held narrow300's queue full in 1 run of 3.
         let paced = queueMeasured ? pacingKbps / limited : max(pacingKbps / limited, delivered * Self.pacedShareOfDelivered)
         return min(paced, estimate * Self.publisherLimitSlack) / policy.configuration.margin
