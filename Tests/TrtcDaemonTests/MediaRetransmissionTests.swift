@@ -7,7 +7,7 @@ import TrtcRTP
 
 @Suite("trtcd media: lost video packets are asked for and sent again (RTCP generic NACK)", .serialized)
 struct MediaRetransmissionTests {
-    @Test("a late receiver's NACK for alice's video is answered from the server's cache with the bytes alice sent")
+    @Test("a late receiver's NACK for alice's video is answered from the server's cache with the bytes alice sent (but for its own transport-wide number)")
     func serverAnswersFromItsCache() async throws {
         try await withMediaRoom(users: 1) { room in
             let alice = room.clients[0]
@@ -34,10 +34,20 @@ struct MediaRetransmissionTests {
                 }
                 return found
             }
-            for packet in asked {
-                let copy = received.first { $0.sequenceNumber == packet.sequenceNumber }
-                #expect(copy?.serialized() == packet.serialized(), "packet \(packet.sequenceNumber): the same bytes again")
+            // The same bytes, but for the transport-wide number: carol's copies carry her own (the server numbers each
+            // receiver's packets; protocol.md §2).
+            func withoutNumber(_ bytes: [UInt8]) -> [UInt8] {
+                var copy = bytes
+                copy.withUnsafeMutableBytes { _ = TransportWideSequenceNumber.overwrite(0, in: $0) }
+                return copy
             }
+            for packet in asked {
+                let copy = try #require(received.first { $0.sequenceNumber == packet.sequenceNumber }, "packet \(packet.sequenceNumber)")
+                #expect(withoutNumber(copy.serialized()) == withoutNumber(packet.serialized()),
+                        "packet \(packet.sequenceNumber): the same bytes again")
+            }
+            let numbers = received.compactMap { TransportWideSequenceNumber.read(from: $0.serialized()) }
+            #expect(numbers.count == asked.count && Set(numbers).count == asked.count, "each resend its own number: \(numbers)")
             let answered = try await room.metric("trtc_media_retransmissions_total")
             #expect(answered == Double(asked.count))
             try await alice.exit()
