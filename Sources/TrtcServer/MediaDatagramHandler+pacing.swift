@@ -9,14 +9,15 @@ extension MediaDatagramHandler {
     func emit(_ envelope: AddressedEnvelope<ByteBuffer>, transportNumber: UInt16? = nil, pacedBy downlink: DownlinkLayers?,
               context: ChannelHandlerContext) {
         guard let downlink, downlink.pacer.rateBitsPerSecond != nil || !downlink.pacer.isEmpty else {
-            write(PacedDatagram(envelope, transportNumber: transportNumber), leavingFor: downlink, context: context)
+            // Unpaced, the common case: no PacedDatagram (it reads the SSRC from the bytes).
+            write(envelope, transportNumber: transportNumber, leavingFor: downlink, context: context)
             return
         }
         let now = Self.uplinkNow
         let droppedBefore = downlink.pacer.dropped
         let datagram = PacedDatagram(envelope, transportNumber: transportNumber)
         if let leaving = downlink.pacer.enqueue(datagram, bytes: envelope.data.readableBytes, now: now) {
-            write(leaving, leavingFor: downlink, context: context)
+            write(leaving.envelope, transportNumber: leaving.transportNumber, leavingFor: downlink, context: context)
             return
         }
         metrics.pacedPackets.increment()
@@ -26,11 +27,12 @@ extension MediaDatagramHandler {
         scheduleDrain(at: now + .milliseconds(1), context: context)
     }
 
-    private func write(_ datagram: PacedDatagram, leavingFor downlink: DownlinkLayers?, context: ChannelHandlerContext) {
-        if let number = datagram.transportNumber {
-            downlink?.estimate?.left(number: number, bytes: datagram.envelope.data.readableBytes, now: Self.uplinkNow)
+    private func write(_ envelope: AddressedEnvelope<ByteBuffer>, transportNumber: UInt16?, leavingFor downlink: DownlinkLayers?,
+                       context: ChannelHandlerContext) {
+        if let transportNumber {
+            downlink?.estimate?.left(number: transportNumber, bytes: envelope.data.readableBytes, now: Self.uplinkNow)
         }
-        context.write(wrapOutboundOut(datagram.envelope), promise: nil)
+        context.write(wrapOutboundOut(envelope), promise: nil)
         needsFlush = true
     }
 
@@ -52,7 +54,9 @@ extension MediaDatagramHandler {
         var next: Duration?
         for (key, downlink) in pacedDownlinks {
             let (send, due) = downlink.pacer.due(now: now)
-            for datagram in send { write(datagram, leavingFor: downlink, context: context) }
+            for datagram in send {
+                write(datagram.envelope, transportNumber: datagram.transportNumber, leavingFor: downlink, context: context)
+            }
             if let due {
                 next = min(next ?? due, due)
             } else {

@@ -81,7 +81,7 @@ import TrtcRTP
                                                      receiveDeltas: [Int16?](repeating: nil, count: 8191))
                     try await b.send(huge.serialized(), to: bob.media)
                     try await waitUntil("the long feedback is refused") {
-                        try await server.metric(#"trtc_media_rtcp_refused_total{reason="too-many-statuses"}"#) == 1
+                        try await MediaReportPolicyTests.refused(server, "too-many-statuses") == 1
                     }
                     #expect(try await server.metric("trtc_media_downlink_transport_feedback_total") == 1)
                 }
